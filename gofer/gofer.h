@@ -1,0 +1,67 @@
+/*
+ * gofer — the runsc-lite file server.
+ *
+ * The gofer is the only process that touches host files. It serves 9P2000.L
+ * (p9/p9.h, p9/PROTOCOL.md) to the sentry over a SOCK_SEQPACKET socket and
+ * exports one or more host directory trees ("mounts"), each selected by the
+ * aname of Tattach.
+ *
+ * Confinement rules (what a hostile sentry cannot do):
+ *   - Paths are walked one component at a time beneath the mount's root FD
+ *     with openat(parent, name, O_PATH|O_NOFOLLOW). Every received name goes
+ *     through gofer_name_check() first: no "", ".", "..", "/" or NUL.
+ *   - Host symlinks are never followed. Walking TO a symlink gives a fid for
+ *     the link itself (Tgetattr, Treadlink work on it); walking THROUGH it
+ *     fails (ENOTDIR), so the walk stops there (partial Rwalk). The sentry
+ *     resolves symlinks itself with Treadlink.
+ *   - Tlopen re-opens the walked file by name relative to its parent
+ *     directory FD (O_NOFOLLOW, never /proc/self/fd), checks that the opened
+ *     file is the walked inode (else ESTALE), and only opens regular files
+ *     and directories (others: EPERM; symlinks: ELOOP).
+ *   - Directory FDs are NEVER donated (they would let the holder walk the
+ *     host tree); the gofer keeps them for Treaddir. A regular file's FD is
+ *     donated with Rlopen when the runsc-lite extension is negotiated.
+ *   - Read-only mounts refuse write access, O_TRUNC and O_CREAT with EROFS.
+ *   - At most GOFER_MAX_FIDS fids per connection (ENFILE beyond).
+ *
+ * Operations served: Tversion, Tattach, Twalk, Tgetattr, Tlopen, Treaddir,
+ * Treadlink, Tstatfs, Tclunk (and Tflush, by the p9 library). Everything
+ * else is answered with Rlerror(EOPNOTSUPP).
+ *
+ * Errors on the wire (Rlerror ecode) besides the host's own errno:
+ *   EBADF unknown fid or fid not opened; EEXIST newfid/attach fid in use;
+ *   ENFILE too many fids; ENOENT unknown aname; EINVAL bad name, fid
+ *   already opened, afid != P9_NOFID, lopen access mode 3; EROFS write on a
+ *   read-only mount; ESTALE the file changed under the fid; EPERM lopen of
+ *   a special file.
+ */
+#ifndef RUNSC_LITE_GOFER_GOFER_H
+#define RUNSC_LITE_GOFER_GOFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "p9/p9.h"
+
+#define GOFER_MAX_FIDS 65536
+#define GOFER_NAME_MAX 255
+
+struct gofer_mount { const char *aname; int root_fd; /* O_PATH|O_DIRECTORY fd, owned by the gofer */ bool readonly; };
+struct gofer_config { const struct gofer_mount *mounts; size_t nmounts; int debug_fd; /* -1 or fd for one log line per request */ };
+
+/* aname NULL is the same as "". The config and the root FDs must outlive
+ * gofer_serve(). */
+
+/* Serves 9P on the SOCK_SEQPACKET socket until the peer closes it (returns
+ * 0) or a fatal error (negative errno; -EPROTO when the peer sent a packet
+ * whose 9P header is unreadable). Does not close sock nor the root FDs.
+ * Serves one request at a time. */
+int gofer_serve(int sock, const struct gofer_config *cfg);
+
+/* The single validation of names received from the sentry (see gofer/name.c
+ * for what it defends against). On success copies the name, NUL-terminated,
+ * into out and returns 0. Rejects "", ".", "..", any '/' or NUL byte with
+ * -EINVAL and names longer than GOFER_NAME_MAX with -ENAMETOOLONG. */
+int gofer_name_check(struct p9_str name, char out[GOFER_NAME_MAX + 1]);
+
+#endif

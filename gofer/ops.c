@@ -1,0 +1,508 @@
+/*
+ * gofer operations: the p9 server callbacks that touch host files.
+ * Confinement rules are stated in gofer/gofer.h.
+ */
+#include "gofer/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+static struct p9_qid qid_of(const struct stat *st)
+{
+	struct p9_qid q = { P9_QTFILE, 0, (uint64_t)st->st_ino };
+
+	if (S_ISDIR(st->st_mode))
+		q.type = P9_QTDIR;
+	else if (S_ISLNK(st->st_mode))
+		q.type = P9_QTSYMLINK;
+	return q;
+}
+
+static int stat_fd(int fd, struct stat *st)
+{
+	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+static void op_reset(void *arg, uint32_t msize, bool fd_donation)
+{
+	struct gofer_conn *c = arg;
+
+	gofer_fids_clear(c);
+	c->fd_donation = fd_donation;
+}
+
+static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r)
+{
+	struct gofer_conn *c = arg;
+	const struct gofer_mount *m = NULL;
+	struct gofer_handle *h;
+	struct gofer_fid *f;
+	struct stat st;
+	int fd, rc;
+
+	if (t->afid != P9_NOFID)
+		return -EINVAL; /* no authentication in runsc-lite */
+	for (size_t i = 0; i < c->cfg->nmounts && !m; i++) {
+		const char *a = c->cfg->mounts[i].aname ? c->cfg->mounts[i].aname : "";
+
+		if (p9_str_eq(t->aname, a)) /* exact bytes: "root\0x" != "root" */
+			m = &c->cfg->mounts[i];
+	}
+	if (!m)
+		return -ENOENT;
+	if (gofer_fid_lookup(c, t->fid))
+		return -EEXIST;
+	fd = fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = stat_fd(fd, &st);
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	h = gofer_handle_new(fd);
+	if (!h)
+		return -ENOMEM;
+	rc = gofer_fid_create(c, t->fid, &f);
+	if (rc < 0) {
+		gofer_handle_put(h);
+		return rc;
+	}
+	f->mount = m;
+	f->node = h;
+	f->parent = NULL;
+	f->name[0] = '\0';
+	f->type = S_IFDIR;
+	r->qid = qid_of(&st);
+	return 0;
+}
+
+static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
+{
+	struct gofer_conn *c = arg;
+	char names[P9_MAXWELEM][GOFER_NAME_MAX + 1];
+	struct gofer_fid *src = gofer_fid_lookup(c, t->fid), *dst;
+	struct gofer_handle *node, *parent;
+	const char *name;
+	mode_t type;
+	unsigned i, n = t->wname.n;
+	int rc = 0;
+
+	if (!src)
+		return -EBADF;
+	if (src->opened)
+		return -EBUSY; /* 9P: an opened fid cannot be walked */
+	if (t->newfid != t->fid) {
+		if (gofer_fid_lookup(c, t->newfid))
+			return -EEXIST;
+		if (c->nfids >= GOFER_MAX_FIDS)
+			return -ENFILE;
+	} else if (n == 0) {
+		return 0; /* cloning a fid onto itself */
+	}
+	/* Every name is checked before anything is touched. */
+	for (i = 0; i < n; i++) {
+		rc = gofer_name_check(t->wname.name[i], names[i]);
+		if (rc < 0)
+			return rc;
+	}
+
+	/* One component at a time; never follows a symlink (O_NOFOLLOW gives
+	 * the link itself, and a link is not a directory, so the next step
+	 * from it fails with ENOTDIR). */
+	node = gofer_handle_get(src->node);
+	parent = gofer_handle_get(src->parent);
+	name = src->name;
+	type = src->type;
+	for (i = 0; i < n; i++) {
+		struct gofer_handle *h;
+		struct stat st;
+		int fd = openat(node->fd, names[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = stat_fd(fd, &st);
+		if (rc < 0) {
+			close(fd);
+			break;
+		}
+		h = gofer_handle_new(fd);
+		if (!h) {
+			rc = -ENOMEM;
+			break;
+		}
+		gofer_handle_put(parent);
+		parent = node;
+		node = h;
+		name = names[i];
+		type = st.st_mode & S_IFMT;
+		r->wqid.qid[i] = qid_of(&st);
+	}
+	r->wqid.n = (uint16_t)i;
+	if (i < n) {
+		/* Stopped early: newfid is not created. The first step failing
+		 * is an error; a later one is a partial Rwalk. */
+		gofer_handle_put(node);
+		gofer_handle_put(parent);
+		return i == 0 ? rc : 0;
+	}
+
+	if (t->newfid == t->fid) {
+		dst = src;
+		gofer_fid_release(dst);
+	} else {
+		rc = gofer_fid_create(c, t->newfid, &dst);
+		if (rc < 0) {
+			gofer_handle_put(node);
+			gofer_handle_put(parent);
+			return rc;
+		}
+	}
+	dst->mount = src->mount;
+	dst->node = node;
+	dst->parent = parent;
+	if (dst->name != name)
+		memcpy(dst->name, name, strlen(name) + 1);
+	dst->type = type;
+	return 0;
+}
+
+static int op_getattr(void *arg, const struct p9_tgetattr *t, struct p9_attr *r)
+{
+	struct gofer_fid *f = gofer_fid_lookup(arg, t->fid);
+	struct stat st;
+	int rc;
+
+	if (!f)
+		return -EBADF;
+	rc = stat_fd(f->node->fd, &st);
+	if (rc < 0)
+		return rc;
+	r->valid = P9_GETATTR_BASIC;
+	r->qid = qid_of(&st);
+	r->mode = st.st_mode;
+	r->uid = st.st_uid;
+	r->gid = st.st_gid;
+	r->nlink = st.st_nlink;
+	r->rdev = st.st_rdev;
+	r->size = (uint64_t)st.st_size;
+	r->blksize = (uint64_t)st.st_blksize;
+	r->blocks = (uint64_t)st.st_blocks;
+	r->atime_sec = (uint64_t)st.st_atim.tv_sec;
+	r->atime_nsec = (uint64_t)st.st_atim.tv_nsec;
+	r->mtime_sec = (uint64_t)st.st_mtim.tv_sec;
+	r->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
+	r->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
+	r->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
+	return 0;
+}
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Flags a client may ask for on an existing regular file. O_CREAT/O_EXCL
+ * are dropped (the file exists: it was walked; creating is Tlcreate's job,
+ * and O_CREAT could recreate a file removed behind our back); O_TRUNC is
+ * applied by ftruncate() after the identity check. */
+#define LOPEN_FILE_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | \
+			  O_DIRECT | O_NOATIME)
+
+static int lopen_dir(struct gofer_fid *f, uint32_t lflags, const struct stat *st)
+{
+	struct stat st2;
+	int fd, rc;
+
+	if ((lflags & O_ACCMODE) != O_RDONLY || (lflags & O_TRUNC))
+		return -EISDIR;
+	fd = openat(f->node->fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = stat_fd(fd, &st2);
+	if (rc == 0 && !same_inode(st, &st2))
+		rc = -ESTALE;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	/* Kept for Treaddir, NEVER donated: a directory FD would let its
+	 * holder openat() its way around the host tree. */
+	f->open_fd = fd;
+	f->opened = true;
+	return 0;
+}
+
+static int lopen_file(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
+		      const struct stat *st, int *fd_out)
+{
+	struct stat st2;
+	int fd, rc, fl;
+
+	if (lflags & O_DIRECTORY)
+		return -ENOTDIR;
+	if (!f->parent)
+		return -EINVAL; /* cannot happen: a mount root is a directory */
+	/* Re-open by name relative to the parent (no /proc needed). O_NONBLOCK
+	 * so that a FIFO swapped in since the walk cannot block the gofer; the
+	 * identity check below then rejects it. */
+	fd = openat(f->parent->fd, f->name,
+		    (int)(lflags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = stat_fd(fd, &st2);
+	if (rc == 0 && (!same_inode(st, &st2) || !S_ISREG(st2.st_mode)))
+		rc = -ESTALE;
+	if (rc == 0 && !(lflags & O_NONBLOCK)) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			rc = -errno;
+	}
+	if (rc == 0 && (lflags & O_TRUNC) && ftruncate(fd, 0) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	f->opened = true;
+	if (c->fd_donation)
+		*fd_out = fd; /* the p9 library sends and closes it */
+	else
+		f->open_fd = fd;
+	return 0;
+}
+
+static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, int *fd_out)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f = gofer_fid_lookup(c, t->fid);
+	uint32_t lflags = p9_lopen_flags_to_linux(t->flags);
+	struct stat st;
+	int rc;
+
+	if (!f)
+		return -EBADF;
+	if (f->opened)
+		return -EINVAL;
+	if ((lflags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (f->mount->readonly &&
+	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
+		return -EROFS;
+	rc = stat_fd(f->node->fd, &st);
+	if (rc < 0)
+		return rc;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR:
+		rc = lopen_dir(f, lflags, &st);
+		break;
+	case S_IFREG:
+		rc = lopen_file(c, f, lflags, &st, fd_out);
+		break;
+	case S_IFLNK:
+		rc = -ELOOP;
+		break;
+	default:
+		rc = -EPERM; /* FIFOs, sockets, devices: not served */
+	}
+	if (rc < 0)
+		return rc;
+	r->qid = qid_of(&st);
+	r->iounit = 0;
+	return 0;
+}
+
+/* Tlcreate: creates `name` in the directory fid and opens it; the fid then
+ * stands for the new file (9P semantics).  O_EXCL always: the client creates
+ * only a name it found absent, and must never be steered onto an existing
+ * host file (or a symlink planted meanwhile) by a race. */
+static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate *r, int *fd_out)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f = gofer_fid_lookup(c, t->fid);
+	uint32_t lflags = p9_lopen_flags_to_linux(t->flags);
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_handle *node;
+	struct stat st;
+	int fd, pfd, rc;
+
+	if (!f)
+		return -EBADF;
+	if (f->opened || !S_ISDIR(f->type))
+		return f->opened ? -EINVAL : -ENOTDIR;
+	if ((lflags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	rc = gofer_name_check(t->name, name);
+	if (rc < 0)
+		return rc;
+	if (f->mount->readonly)
+		return -EROFS;
+	fd = openat(f->node->fd, name,
+		    (int)(lflags & LOPEN_FILE_FLAGS) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+		    (mode_t)(t->mode & 07777));
+	if (fd < 0)
+		return -errno;
+	pfd = openat(f->node->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	rc = pfd < 0 ? -errno : stat_fd(fd, &st);
+	if (rc < 0) {
+		if (pfd >= 0)
+			close(pfd);
+		close(fd);
+		return rc;
+	}
+	node = gofer_handle_new(pfd);
+	if (!node) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* the directory becomes the parent, the new file the node */
+	if (f->parent)
+		gofer_handle_put(f->parent);
+	f->parent = f->node;
+	f->node = node;
+	memcpy(f->name, name, strlen(name) + 1);
+	f->type = S_IFREG;
+	f->opened = true;
+	if (c->fd_donation)
+		*fd_out = fd;
+	else
+		f->open_fd = fd;
+	r->qid = qid_of(&st);
+	r->iounit = 0;
+	return 0;
+}
+
+static int op_readdir(void *arg, const struct p9_treaddir *t, struct p9_rreaddir *r, void *buf)
+{
+	/* Rreaddir entry: qid[13] offset[8] type[1] name[s] */
+	enum { FIXED = 13 + 8 + 1 + 2 };
+	struct gofer_fid *f = gofer_fid_lookup(arg, t->fid);
+	union { struct dirent64 d; char b[8192]; } dents;
+	uint8_t *out = buf;
+	size_t pos = 0;
+	bool full = false;
+	ssize_t n;
+
+	if (!f || !f->opened)
+		return -EBADF;
+	if (f->open_fd < 0 || !S_ISDIR(f->type))
+		return -ENOTDIR;
+	/* Stateless: every call seeks to the client's cookie (0 or a d_off). */
+	if (lseek(f->open_fd, (off_t)t->offset, SEEK_SET) < 0)
+		return -errno;
+	while (!full) {
+		n = getdents64(f->open_fd, dents.b, sizeof(dents.b));
+		if (n < 0) {
+			if (pos)
+				break;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(dents.b + off);
+			size_t namelen = strnlen(d->d_name, GOFER_NAME_MAX + 1);
+			struct p9_qid q = { P9_QTFILE, 0, d->d_ino };
+			uint64_t v;
+
+			if (d->d_reclen == 0)
+				break; /* never from the kernel; do not spin */
+			off += d->d_reclen;
+			if (FIXED + namelen > t->count - pos) {
+				full = true;
+				break;
+			}
+			if (d->d_type == DT_DIR)
+				q.type = P9_QTDIR;
+			else if (d->d_type == DT_LNK)
+				q.type = P9_QTSYMLINK;
+			out[pos] = q.type;
+			for (int k = 0; k < 4; k++)
+				out[pos + 1 + k] = (uint8_t)(q.version >> (8 * k));
+			for (int k = 0; k < 8; k++)
+				out[pos + 5 + k] = (uint8_t)(q.path >> (8 * k));
+			v = (uint64_t)d->d_off;
+			for (int k = 0; k < 8; k++)
+				out[pos + 13 + k] = (uint8_t)(v >> (8 * k));
+			out[pos + 21] = d->d_type;
+			out[pos + 22] = (uint8_t)namelen;
+			out[pos + 23] = (uint8_t)(namelen >> 8);
+			memcpy(out + pos + FIXED, d->d_name, namelen);
+			pos += FIXED + namelen;
+		}
+	}
+	if (pos == 0 && full)
+		return -EINVAL; /* count too small for one entry */
+	r->data.data = buf;
+	r->data.count = (uint32_t)pos;
+	return 0;
+}
+
+static int op_readlink(void *arg, const struct p9_treadlink *t, struct p9_rreadlink *r)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f = gofer_fid_lookup(c, t->fid);
+	ssize_t n;
+
+	if (!f)
+		return -EBADF;
+	if (!S_ISLNK(f->type))
+		return -EINVAL;
+	n = readlinkat(f->node->fd, "", c->linkbuf, sizeof(c->linkbuf));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(c->linkbuf))
+		return -ENAMETOOLONG;
+	r->target.str = c->linkbuf;
+	r->target.len = (size_t)n;
+	return 0;
+}
+
+static int op_statfs(void *arg, const struct p9_tstatfs *t, struct p9_statfs *r)
+{
+	struct gofer_fid *f = gofer_fid_lookup(arg, t->fid);
+	struct statfs sf;
+
+	if (!f)
+		return -EBADF;
+	if (fstatfs(f->node->fd, &sf) < 0)
+		return -errno;
+	r->type = (uint32_t)sf.f_type;
+	r->bsize = (uint32_t)sf.f_bsize;
+	r->blocks = sf.f_blocks;
+	r->bfree = sf.f_bfree;
+	r->bavail = sf.f_bavail;
+	r->files = sf.f_files;
+	r->ffree = sf.f_ffree;
+	r->fsid = (uint64_t)(uint32_t)sf.f_fsid.__val[0] |
+		  (uint64_t)(uint32_t)sf.f_fsid.__val[1] << 32;
+	r->namelen = (uint32_t)sf.f_namelen;
+	return 0;
+}
+
+static int op_clunk(void *arg, const struct p9_tclunk *t)
+{
+	return gofer_fid_destroy(arg, t->fid);
+}
+
+const struct p9_server_ops gofer_ops = {
+	.reset = op_reset,
+	.attach = op_attach,
+	.walk = op_walk,
+	.getattr = op_getattr,
+	.lopen = op_lopen,
+	.lcreate = op_lcreate,
+	.readdir = op_readdir,
+	.readlink = op_readlink,
+	.statfs = op_statfs,
+	.clunk = op_clunk,
+};

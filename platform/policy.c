@@ -1,0 +1,105 @@
+#include "platform/policy.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int resolve_syscall(const char *name)
+{
+	char *end;
+	long nr = strtol(name, &end, 10);
+	if (*name && *end == 0)
+		return nr >= 0 && nr < 4096 ? (int)nr : __NR_SCMP_ERROR;
+	return seccomp_syscall_resolve_name(name);
+}
+
+static uint32_t to_scmp(const struct policy_rule *r)
+{
+	switch (r->action) {
+	case POLICY_TRAP:  return SCMP_ACT_NOTIFY;
+	case POLICY_ERRNO: return SCMP_ACT_ERRNO((uint32_t)r->errno_value);
+	case POLICY_KILL:  return SCMP_ACT_KILL_PROCESS;
+	case POLICY_ALLOW: break;
+	}
+	return SCMP_ACT_ALLOW;
+}
+
+static int bind_value(const struct policy_binding *bind, size_t nbind,
+		      const char *symbol, uint64_t *value)
+{
+	for (size_t i = 0; i < nbind; i++)
+		if (strcmp(bind[i].symbol, symbol) == 0) {
+			*value = bind[i].value;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+enum policy_action policy_lookup(const struct policy *p, const char *name)
+{
+	enum policy_action dflt = POLICY_ALLOW;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (strcmp(p->rules[i].syscall, name) == 0)
+			return p->rules[i].action;
+		if (strcmp(p->rules[i].syscall, "default") == 0)
+			dflt = p->rules[i].action;
+	}
+	return dflt;
+}
+
+int policy_install(const struct policy *p, const struct policy_binding *bind,
+		   size_t nbind, int *listener, const char **bad_rule)
+{
+	uint32_t dflt = SCMP_ACT_ALLOW;
+	bool traps = false;
+	*bad_rule = NULL;
+	if (listener)
+		*listener = -1;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (strcmp(p->rules[i].syscall, "default") == 0)
+			dflt = to_scmp(&p->rules[i]);
+		traps |= p->rules[i].action == POLICY_TRAP;
+	}
+	scmp_filter_ctx ctx = seccomp_init(dflt);
+	if (!ctx)
+		return -ENOMEM;
+	/* A foreign ABI (i386 via int 0x80, x32) gets no exemption: it is killed. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	for (size_t i = 0; rc == 0 && i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		if (strcmp(r->syscall, "default") == 0)
+			continue;
+		int nr = resolve_syscall(r->syscall);
+		if (nr == __NR_SCMP_ERROR) {
+			*bad_rule = r->syscall;
+			rc = -ENOSYS;
+			break;
+		}
+		struct scmp_arg_cmp cmp[2];
+		for (int c = 0; c < r->ncond; c++) {
+			uint64_t v;
+			if (bind_value(bind, nbind, r->cond[c].symbol, &v) < 0) {
+				*bad_rule = r->syscall;
+				rc = -EINVAL;
+				break;
+			}
+			cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
+				r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
+		}
+		if (rc == 0)
+			rc = seccomp_rule_add_array(ctx, to_scmp(r), nr, (unsigned)r->ncond, cmp);
+		if (rc < 0)
+			*bad_rule = r->syscall;
+	}
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	if (rc == 0 && traps && listener) {
+		*listener = seccomp_notify_fd(ctx);
+		if (*listener < 0)
+			rc = *listener;
+	}
+	seccomp_release(ctx);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * Seccomp policies as data.  Each configs/NAME.policy is compiled into the
+ * table policy_NAME (build/gen/policies.c); policy_install() turns a table
+ * into a libseccomp filter and loads it.  All BPF comes from libseccomp.
+ *
+ * Verdicts: POLICY_TRAP sends the syscall to the supervisor (seccomp user
+ * notification); POLICY_ERRNO fails it with a fixed errno; POLICY_KILL kills
+ * the process; POLICY_ALLOW runs it natively.  The `default` rule gives the
+ * verdict for every syscall not named.  Calls of a foreign architecture
+ * (i386, x32 on x86-64) are killed, never silently allowed.
+ */
+#ifndef RUNSC_LITE_POLICY_H
+#define RUNSC_LITE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum policy_action { POLICY_ALLOW, POLICY_TRAP, POLICY_ERRNO, POLICY_KILL };
+
+struct policy_cond {
+	int arg;                 /* argument index 0..5 */
+	int not_equal;           /* 1: applies when the argument differs */
+	const char *symbol;      /* bound to a value at install time */
+};
+
+struct policy_rule {
+	const char *syscall;     /* libseccomp name, or "default" */
+	enum policy_action action;
+	int errno_value;
+	int ncond;
+	struct policy_cond cond[2];
+};
+
+struct policy {
+	const char *name;
+	const struct policy_rule *rules;
+	size_t nrules;
+};
+
+struct policy_binding {
+	const char *symbol;
+	uint64_t value;
+};
+
+extern const struct policy policy_app;      /* the application */
+extern const struct policy policy_sentry;   /* the sentry, after setup */
+extern const struct policy policy_gofer;    /* the gofer, after setup */
+
+/*
+ * Builds and loads the filter for the calling thread (the process must have
+ * no_new_privs or CAP_SYS_ADMIN).  With a POLICY_TRAP rule present,
+ * *listener receives the user-notification fd (else -1).  Returns 0 or a
+ * negative errno; *bad_rule names the offending syscall on failure.
+ */
+int policy_install(const struct policy *p, const struct policy_binding *bind,
+		   size_t nbind, int *listener, const char **bad_rule);
+
+/* For tests and tools: the verdict for syscall `name`, ignoring conditions. */
+enum policy_action policy_lookup(const struct policy *p, const char *name);
+
+#endif

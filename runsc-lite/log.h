@@ -1,0 +1,27 @@
+/*
+ * Logging shared by every role of the runsc-lite binary (CLI, gofer, sentry).
+ *
+ * Contract: log_init() is called once per process with an already open file
+ * descriptor (or -1 for no debug log).  debugf() writes one line, prefixed by
+ * the role and pid, with a single write(2) so lines from the three processes
+ * sharing one --debug-log file never interleave mid-line.  It never allocates
+ * and is safe after the process's seccomp filter is installed.
+ *
+ * die()/warnx() print "runsc-lite: <message>" on stderr: the one-line error
+ * a user sees.
+ */
+#ifndef RUNSC_LITE_LOG_H
+#define RUNSC_LITE_LOG_H
+
+#include <stdbool.h>
+
+void log_init(const char *role, int debug_fd);
+bool log_enabled(void);
+int  log_fd(void);
+void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warnx_rl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* die() with ": strerror(errno_value)" appended. */
+void die_errno(int errno_value, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * runsc-lite command line.
+ *
+ *   runsc-lite [global flags] do  [--cwd DIR] [--] COMMAND [ARG...]
+ *   runsc-lite [global flags] run --rootfs DIR [--readonly] [--cwd DIR] [--] COMMAND [ARG...]
+ *   runsc-lite version | help
+ *
+ * Every error is one line on stderr and exit status 125 (as runc/podman do
+ * for runtime errors); the sandboxed program's own status is passed through,
+ * 127 when it cannot be found, 126 when it cannot be executed.
+ */
+#include "runsc-lite/log.h"
+#include "runsc-lite/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+extern char **environ;
+
+#if defined(__SANITIZE_ADDRESS__)
+/* The sentry and gofer end without /proc (they are confined), where
+ * LeakSanitizer cannot work; leaks are checked by the unit tests instead. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+#endif
+
+struct globals {
+	const char *debug_log;
+	bool debug;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: runsc-lite [global flags] COMMAND [flags] [--] PROGRAM [ARG...]\n"
+		"\n"
+		"Runs PROGRAM in a sandbox: its file syscalls are served by a user-mode\n"
+		"kernel (the sentry) from files a separate gofer process opens.\n"
+		"\n"
+		"commands:\n"
+		"  do        run with the host root, read-only (host /proc, /sys, /dev hidden)\n"
+		"  run       run with --rootfs DIR as the root (writable unless --readonly)\n"
+		"  version   print the version\n"
+		"  help      this text\n"
+		"\n"
+		"global flags:\n"
+		"  --debug              log to stderr (same as --debug-log=/dev/stderr)\n"
+		"  --debug-log=FILE     log every trapped syscall and 9P message to FILE\n"
+		"  --platform=seccomp   the interception platform (seccomp only, for now)\n"
+		"  --network=none       the sandbox's network (none only, for now)\n"
+		"  --overlay=false      writes go to the root directory (no overlay yet)\n"
+		"\n"
+		"command flags (do, run):\n"
+		"  --rootfs=DIR         (run) the host directory to use as /\n"
+		"  --readonly           (run) serve the rootfs read-only\n"
+		"  --cwd=DIR            working directory in the sandbox (do: the current one; run: /)\n"
+		"  --hostname=NAME      the sandbox's hostname (default: runsc-lite)\n");
+}
+
+/* A flag value that the issue-by-issue build does not support yet is an
+ * error, never silently ignored. */
+static void check_choice(const char *flag, const char *value, const char *supported)
+{
+	if (strcmp(value, supported) != 0)
+		die("--%s=%s: not supported (this version supports --%s=%s)", flag, value, flag, supported);
+}
+
+static int parse_globals(int argc, char **argv, struct globals *g)
+{
+	static const struct option opts[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "debug-log", required_argument, NULL, 'l' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "overlay", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	opterr = 0;
+	/* "+": stop at the first non-flag (the command) */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': g->debug = true; break;
+		case 'l': g->debug_log = optarg; break;
+		case 'p': check_choice("platform", optarg, "seccomp"); break;
+		case 'n': check_choice("network", optarg, "none"); break;
+		case 'o': check_choice("overlay", optarg, "false"); break;
+		case 'h': usage(stdout); exit(0);
+		default:
+			die("unknown or incomplete flag %s (see runsc-lite help)", argv[optind - 1]);
+		}
+	}
+	return optind;
+}
+
+static int open_debug_log(const struct globals *g)
+{
+	if (g->debug_log) {
+		int fd = open(g->debug_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die_errno(errno, "--debug-log=%s", g->debug_log);
+		return fd;
+	}
+	return g->debug ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10) : -1;
+}
+
+static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
+{
+	static const struct option opts[] = {
+		{ "rootfs", required_argument, NULL, 'r' },
+		{ "readonly", no_argument, NULL, 'R' },
+		{ "cwd", required_argument, NULL, 'c' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *rootfs = NULL, *cwd = NULL, *hostname = "runsc-lite";
+	bool readonly = do_mode;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rootfs = optarg; break;
+		case 'R': readonly = true; break;
+		case 'c': cwd = optarg; break;
+		case 'H': hostname = optarg; break;
+		default:
+			die("%s: unknown or incomplete flag %s", argv[0], argv[optind - 1]);
+		}
+	}
+	if (do_mode && rootfs)
+		die("do: --rootfs is for `run`; `do` always uses the host root");
+	if (!do_mode && !rootfs)
+		die("run: --rootfs=DIR is required");
+	if (optind >= argc)
+		die("%s: no program given (usage: runsc-lite %s [flags] -- PROGRAM [ARG...])", argv[0], argv[0]);
+	if (strlen(hostname) == 0 || strlen(hostname) > 64)
+		die("--hostname: must be 1 to 64 characters");
+
+	char here[PATH_MAX];
+	if (!cwd)
+		cwd = do_mode && getcwd(here, sizeof here) ? here : "/";
+	if (cwd[0] != '/')
+		die("--cwd=%s: must be an absolute path", cwd);
+
+	char resolved[PATH_MAX];
+	if (!do_mode) {
+		if (!realpath(rootfs, resolved))
+			die_errno(errno, "--rootfs=%s", rootfs);
+		rootfs = resolved;
+	}
+	static const char *const hide[] = { "/proc", "/sys", "/dev" };
+	int logfd = open_debug_log(g);
+	log_init("runsc-lite", logfd);
+	struct sandbox_opts o = {
+		.rootfs = do_mode ? "/" : rootfs,
+		.readonly = readonly,
+		.argv = argv + optind,
+		.env = environ,
+		.cwd = cwd,
+		.hostname = hostname,
+		.hide = do_mode ? hide : NULL,
+		.nhide = do_mode ? 3 : 0,
+		.debug_fd = logfd,
+	};
+	return sandbox_run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "gofer") == 0)
+		return role_gofer(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "sentry") == 0)
+		return role_sentry(argc, argv);
+
+	struct globals g = { 0 };
+	int i = parse_globals(argc, argv, &g);
+	if (i >= argc) {
+		usage(stderr);
+		return 125;
+	}
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "do") == 0 || strcmp(cmd, "run") == 0)
+		return cmd_run(argc - i, argv + i, &g, cmd[0] == 'd');
+	if (strcmp(cmd, "version") == 0) {
+		printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	die("unknown command \"%s\" (see runsc-lite help)", cmd);
+}

@@ -1,0 +1,37 @@
+/*
+ * Starting one sandbox: the gofer and the sentry as separate processes,
+ * both re-executions of this binary (/proc/self/exe) in their roles, as
+ * runsc does.  The CLI keeps the caller's privileges; it only creates the
+ * sentry's user namespace (when not root) and pid namespace.
+ */
+#ifndef RUNSC_LITE_SANDBOX_H
+#define RUNSC_LITE_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sandbox_opts {
+	const char *rootfs;          /* host directory served as / */
+	bool readonly;
+	char **argv;                 /* NULL-terminated */
+	char **env;                  /* NULL-terminated */
+	const char *cwd;
+	const char *hostname;
+	const char *const *hide;     /* sandbox paths covered by an empty dir */
+	size_t nhide;
+	int debug_fd;                /* -1 without --debug-log */
+};
+
+/* Runs the sandbox to completion; returns runsc-lite's exit status. */
+int sandbox_run(const struct sandbox_opts *o);
+
+/* The roles (argv[1] "gofer" / "sentry"), started by sandbox_run(). */
+int role_gofer(int argc, char **argv);
+int role_sentry(int argc, char **argv);
+
+/* Fixed fd numbers of a role process. */
+#define ROLE_SOCK_FD 3     /* the gofer <-> sentry socket */
+#define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
+#define ROLE_LOG_FD  5     /* the debug log, when enabled */
+
+#endif

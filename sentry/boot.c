@@ -1,0 +1,451 @@
+/*
+ * The sentry process: setup, the application's first task, the serve loop.
+ * See sentry/sentry.h for the sequence and why it is in that order.
+ */
+#include "sentry/sentry.h"
+
+#include "p9/p9.h"
+#include "platform/policy.h"
+#include "runsc-lite/log.h"
+#include "sentry/internal.h"
+#include "spec.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/securebits.h>
+#include <unistd.h>
+
+#define P9_MSIZE (256 * 1024)
+
+extern char **environ;
+
+static int fail(const char *what, int err)
+{
+	warnx_rl("sentry: %s: %s", what, strerror(err));
+	return 125;
+}
+
+/* ---- the staging tmpfs and the sentry's own procfs --------------------------- */
+
+static const char *mount_staging(void)
+{
+	/* Any existing directory of the host will do: the mount is private to
+	 * the sentry's mount namespace and becomes its root. */
+	static const char *const candidates[] = { "/tmp", "/mnt", "/run", "/var/tmp" };
+	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+		if (mount("runsc-lite", candidates[i], "tmpfs", MS_NOSUID | MS_NODEV,
+			  "mode=0755,size=64m") == 0)
+			return candidates[i];
+	return NULL;
+}
+
+/* A procfs of the sentry's pid namespace, as a detached mount: it shows only
+ * the sandbox's tasks and is reachable through the fd alone. */
+static int open_procfs(void)
+{
+	int fsfd = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return -errno;
+	int rc = (int)syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, "hidepid", "0", 0);
+	if (rc == 0)
+		rc = (int)syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+	int mfd = rc == 0 ? (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC,
+					  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+			  : -1;
+	int err = errno;
+	close(fsfd);
+	return mfd < 0 ? -err : mfd;
+}
+
+static int pivot_into(const char *dir)
+{
+	if (chdir(dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- the VFS ------------------------------------------------------------------ */
+
+static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec)
+{
+	vfs_init();
+	struct vfs_fs *fs;
+	struct vfs_inode *root;
+	int rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, &root);
+	if (rc < 0)
+		return rc;
+	if (!vfs_mount_new(fs, root, NULL))
+		return -ENOMEM;
+	for (size_t i = 0; i < spec->n_hide_paths; i++) {
+		struct vfs_path r = vfs_root();
+		struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
+		if (vfs_walk(&w, spec->hide_paths[i]) < 0)
+			continue;   /* nothing there to hide */
+		struct vfs_fs *efs;
+		struct vfs_inode *eroot;
+		rc = emptyfs_new(&efs, &eroot);
+		if (rc < 0 || !vfs_mount_new(efs, eroot, &w.result))
+			return rc < 0 ? rc : -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- the application's first task ---------------------------------------------- */
+
+static void drop_all_capabilities(void)
+{
+	/* Root inside the user namespace must not regain capabilities on exec. */
+	cap_set_secbits(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+			SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+			SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED);
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		cap_drop_bound(c);
+	cap_reset_ambient();
+	cap_t none = cap_init();
+	if (!none || cap_set_proc(none) < 0)
+		die_errno(errno, "sentry: dropping the application's capabilities");
+	cap_free(none);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char dummy = 'L';
+	struct iovec iov = { &dummy, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char dummy;
+	struct iovec iov = { &dummy, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -EIO;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EIO;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+/*
+ * execve of the first program, with a PATH search for a bare name as runc
+ * does it: no execvp-style retry through /bin/sh on ENOEXEC (a file that is
+ * not a program is an error, not a shell script).  Returns the errno.
+ */
+static int exec_program(char **argv)
+{
+	const char *name = argv[0];
+	if (strchr(name, '/')) {
+		execve(name, argv, environ);
+		return errno;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int err = ENOENT;
+	bool denied = false;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		char full[4096];
+		int n = snprintf(full, sizeof full, "%.*s%s%s", (int)(end - p), p,
+				 end == p ? "" : "/", name);
+		if (n > 0 && (size_t)n < sizeof full) {
+			execve(full, argv, environ);
+			err = errno;
+			if (err == EACCES)
+				denied = true;
+			else if (err != ENOENT && err != ENOTDIR)
+				return err;   /* found, but it cannot run */
+		}
+		if (*end == 0)
+			break;
+		p = end;
+	}
+	return denied ? EACCES : ENOENT;
+}
+
+/* Runs in the new task; never returns. */
+static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
+{
+	char go;
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(125);   /* the sentry is gone */
+	close(sync_fd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		die_errno(errno, "sandbox: becoming uid 0 of the user namespace");
+	/* The kernel-level root is the staging tmpfs; the application may not
+	 * write it (it only ever sees it through a staged exec). */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		die_errno(errno, "sandbox: remounting the root read-only");
+	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		die_errno(errno, "sandbox: sethostname");
+	drop_all_capabilities();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(errno, "sandbox: no_new_privs");
+	/* Nothing of the sentry's crosses into the application but stdio. */
+	if (dup2(sock, 3) < 0)
+		_exit(125);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	sock = 3;
+	int listener;
+	const char *bad;
+	int rc = policy_install(&policy_app, NULL, 0, &listener, &bad);
+	if (rc < 0)
+		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
+	if (send_fd(sock, listener) < 0)
+		_exit(125);
+	close(listener);
+	close(sock);
+	log_init("app", -1);
+
+	/* From here every path syscall is served by the sentry. */
+	clearenv();
+	for (size_t i = 0; i < spec->n_env; i++)
+		putenv(spec->env[i]);
+	if (chdir(spec->cwd) < 0)
+		die_errno(errno, "cannot enter %s", spec->cwd);
+	/* protobuf-c arrays carry a count, not a NULL terminator */
+	char **argv = calloc(spec->n_argv + 1, sizeof *argv);
+	if (!argv)
+		_exit(125);
+	memcpy(argv, spec->argv, spec->n_argv * sizeof *argv);
+	int err = exec_program(argv);
+	warnx_rl("cannot run %s: %s", argv[0], strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+static int write_map(int procfd, pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+	snprintf(path, sizeof path, "%d/%s", (int)pid, file);
+	int fd = openat(procfd, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, map, strlen(map));
+	int err = errno;
+	close(fd);
+	return n == (ssize_t)strlen(map) ? 0 : -err;
+}
+
+static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, int *listener)
+{
+	int sv[2], sync[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0)
+		return -errno;
+	long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
+		     CLONE_NEWNET | SIGCHLD;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(sv[0]);
+		close(sync[1]);
+		app_init(sync[0], sv[1], spec);
+	}
+	close(sv[1]);
+	close(sync[0]);
+	/* The application's uid 0 is the sentry's own uid: it gains nothing. */
+	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
+	if (rc == 0)
+		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+	if (rc == 0 && write(sync[1], "g", 1) != 1)
+		rc = -EIO;
+	close(sync[1]);
+	if (rc == 0) {
+		*listener = recv_fd(sv[0]);
+		if (*listener < 0)
+			rc = *listener;
+	}
+	close(sv[0]);
+	if (rc < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return rc;
+	}
+	return pid;
+}
+
+/* ---- confinement ------------------------------------------------------------------ */
+
+static int confine_sentry(struct sentry *s)
+{
+	/* Reading the application's memory and fds needs CAP_SYS_PTRACE over
+	 * its user namespace; nothing else is kept. */
+	cap_t caps = cap_init();
+	cap_value_t keep[] = { CAP_SYS_PTRACE };
+	cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET);
+	cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET);
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (c != CAP_SYS_PTRACE)
+			cap_drop_bound(c);
+	int rc = cap_set_proc(caps);
+	cap_free(caps);
+	if (rc < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	struct policy_binding bind[] = {
+		{ "procfd", (uint64_t)s->procfd },
+		{ "stagingfd", (uint64_t)s->stagingfd },
+	};
+	const char *bad;
+	rc = policy_install(&policy_sentry, bind, 2, NULL, &bad);
+	if (rc < 0)
+		warnx_rl("sentry: seccomp policy: %s", bad ? bad : "load");
+	return rc;
+}
+
+/* ---- serve ---------------------------------------------------------------------------- */
+
+#define EV_LISTENER UINT64_MAX
+#define EV_SIGNAL   (UINT64_MAX - 1)
+
+static int serve(struct sentry *s, pid_t init_pid)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&sigs, forwarded[i]);
+	sigaddset(&sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_LISTENER };
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, platform_poll_fd(s->plat), &ev);
+	ev.data.u64 = EV_SIGNAL;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, sfd, &ev);
+
+	int status = -1;
+	while (status < 0) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(s->epfd, evs, 16, -1);
+		if (n < 0 && errno != EINTR)
+			return fail("epoll_wait", errno);
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+			if (tag == EV_LISTENER) {
+				struct platform_syscall sc;
+				int rc = platform_wait(s->plat, &sc);
+				if (rc == 0)
+					syscalls_dispatch(s, &sc);
+			} else if (tag == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof si) == sizeof si) {
+					if (si.ssi_signo != SIGCHLD) {
+						kill(init_pid, (int)si.ssi_signo);
+						continue;
+					}
+					int ws;
+					pid_t p;
+					while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+						if (p == init_pid)
+							status = WIFEXITED(ws) ? WEXITSTATUS(ws)
+									       : 128 + WTERMSIG(ws);
+				}
+			} else {
+				struct task *t = task_find(s, (pid_t)tag);
+				if (t)
+					task_exited(s, t);
+			}
+		}
+	}
+	debugf("application exited: status %d; %llu syscalls trapped, %llu unimplemented",
+	       status, (unsigned long long)s->nr_trapped, (unsigned long long)s->nr_unimplemented);
+	return status;
+}
+
+static void trace_9p(void *arg, const char *line)
+{
+	debugf("9p %s", line);
+}
+
+int sentry_main(const struct sentry_args *a)
+{
+	RunscLite__SandboxSpec *spec =
+		runsc_lite__sandbox_spec__unpack(NULL, a->spec_len, a->spec);
+	if (!spec || spec->n_argv == 0 || !spec->cwd || spec->cwd[0] != '/')
+		return fail("invalid sandbox spec", EINVAL);
+	if (getpid() != 1)
+		return fail("must run as pid 1 of its own pid namespace", EINVAL);
+
+	struct sentry s = { .procfd = -1, .stagingfd = -1 };
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail("making mounts private", errno);
+	const char *staging = mount_staging();
+	if (!staging)
+		return fail("mounting the staging tmpfs", errno);
+	s.procfd = open_procfs();
+	if (s.procfd < 0)
+		return fail("mounting procfs", -s.procfd);
+	s.stagingfd = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s.stagingfd < 0)
+		return fail("opening the staging tmpfs", errno);
+	int rc = exec_stage_init(&s, a->loader, a->loader_len);
+	if (rc < 0)
+		return fail("installing the exec loader", -rc);
+
+	struct p9_client *client;
+	uint32_t root_fid;
+	struct p9_qid root_qid;
+	rc = p9_client_open(&client, a->gofer_sock, P9_MSIZE, "/", &root_fid, &root_qid);
+	if (rc < 0)
+		return fail("connecting to the gofer", -rc);
+	if (log_enabled())
+		p9_client_set_trace(client, trace_9p, NULL);
+	if (!p9_client_has_fd_donation(client))
+		return fail("the gofer does not donate host FDs", EPROTO);
+	rc = build_vfs(client, root_fid, spec);
+	if (rc < 0)
+		return fail("building the VFS", -rc);
+	struct vfs_path root = vfs_root();
+	s.init_fs = fs_context_new(root, root, 022);
+	s.epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	/* From here the sentry sees no host file: its root is the staging tmpfs. */
+	rc = pivot_into(staging);
+	if (rc < 0)
+		return fail("pivot_root into the staging tmpfs", -rc);
+	int listener = -1;
+	pid_t init_pid = spawn_app(s.procfd, spec, &listener);
+	if (init_pid < 0)
+		return fail("starting the application", -init_pid);
+	rc = platform_seccomp_open(&s.plat, listener);
+	if (rc < 0)
+		return fail("seccomp platform", -rc);
+	debugf("application started: pid %d, sync wake-up %s", (int)init_pid,
+	       platform_sync_wakeup(s.plat) ? "on" : "off");
+	rc = confine_sentry(&s);
+	if (rc < 0) {
+		kill(init_pid, SIGKILL);
+		return fail("confining the sentry", -rc);
+	}
+	return serve(&s, init_pid);
+}

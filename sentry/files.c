@@ -1,0 +1,143 @@
+/*
+ * FD identity: which sentry file is behind the application's fd N?
+ *
+ * close/dup/fork/SCM_RIGHTS run natively, so the sentry cannot keep a
+ * per-process fd table.  Instead every fd the sentry installs is
+ * recognisable by the identity of the file it refers to, read back with
+ * pidfd_getfd + fstat (st_dev, st_ino):
+ *  - a regular file is the donated host fd: its (dev, ino) maps to the VFS
+ *    path it was opened through;
+ *  - a directory (or an O_PATH fd) is a placeholder: a sealed, empty memfd
+ *    whose inode belongs to exactly one sentry file.  The sentry keeps its
+ *    own reference to the memfd so the inode number cannot be reused by an
+ *    application memfd while the entry exists.  The directory offset lives in
+ *    the memfd's file position, so it is shared exactly as Linux shares a
+ *    directory offset (dup, fork, SCM_RIGHTS) and lseek(fd, 0, SEEK_SET)
+ *    rewinds it.
+ * An fd whose identity is not in the table is not a VFS file (a pipe, a
+ * socket, stdio) and fd-based calls on it are answered from the fd itself.
+ *
+ * Known limit: entries are never dropped (close is not trapped), so the
+ * table and the placeholder memfds grow with every directory opened.
+ */
+#include "sentry/internal.h"
+
+#include "runsc-lite/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FILES_BUCKETS 1024
+
+struct file_entry {
+	dev_t dev;
+	ino_t ino;
+	struct vfs_file file;
+	int placeholder;          /* the sentry's reference to the memfd, or -1 */
+	struct file_entry *next;
+};
+
+static struct file_entry *files[FILES_BUCKETS];
+
+static size_t bucket(dev_t dev, ino_t ino)
+{
+	return (size_t)((dev * 31 + ino) * 0x9e3779b97f4a7c15ULL >> 20) % FILES_BUCKETS;
+}
+
+static struct file_entry *find(dev_t dev, ino_t ino)
+{
+	for (struct file_entry *e = files[bucket(dev, ino)]; e; e = e->next)
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	return NULL;
+}
+
+static struct file_entry *insert(dev_t dev, ino_t ino, struct vfs_path path, int flags)
+{
+	struct file_entry *e = find(dev, ino);
+	if (e) {
+		/* the same host file opened again: it now answers for this path */
+		vfs_path_put(e->file.path);
+	} else {
+		e = calloc(1, sizeof *e);
+		if (!e)
+			return NULL;
+		e->dev = dev;
+		e->ino = ino;
+		e->placeholder = -1;
+		size_t b = bucket(dev, ino);
+		e->next = files[b];
+		files[b] = e;
+	}
+	e->file.path = vfs_path_get(path);
+	e->file.flags = flags;
+	return e;
+}
+
+void files_note_host_fd(int host_fd, struct vfs_path path)
+{
+	struct stat st;
+	if (fstat(host_fd, &st) == 0)
+		insert(st.st_dev, st.st_ino, path, O_RDONLY);
+}
+
+static int new_placeholder(void)
+{
+	int fd = memfd_create("runsc-lite-dir", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	/* the application can neither write nor grow it */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+	return fd;
+}
+
+int files_install(struct sentry *s, const struct platform_syscall *sc,
+		  struct vfs_path path, int flags, int host_fd)
+{
+	int fd = host_fd;
+	if (fd < 0) {
+		fd = new_placeholder();
+		if (fd < 0)
+			return fd;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !insert(st.st_dev, st.st_ino, path, flags)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	int rc = platform_reply_fd(s->plat, sc, fd, flags & O_CLOEXEC);
+	if (host_fd >= 0) {
+		close(fd);   /* the application's copy is the only one kept */
+	} else {
+		struct file_entry *e = find(st.st_dev, st.st_ino);
+		e->placeholder = fd;
+	}
+	return rc;
+}
+
+struct vfs_file *files_lookup(struct sentry *s, const struct platform_syscall *sc,
+			      int app_fd, int *err, int *dup)
+{
+	if (dup)
+		*dup = -1;
+	int fd = platform_get_fd(s->plat, sc, app_fd);
+	if (fd < 0) {
+		*err = fd == -ENOENT ? -ENOENT : -EBADF;
+		return NULL;
+	}
+	struct stat st;
+	struct file_entry *e = NULL;
+	if (fstat(fd, &st) == 0)
+		e = find(st.st_dev, st.st_ino);
+	*err = 0;
+	if (dup)
+		*dup = fd;
+	else
+		close(fd);
+	return e ? &e->file : NULL;
+}

@@ -1,0 +1,319 @@
+/*
+ * The gofer inode backend: each inode is a 9P fid walked to that file on the
+ * gofer, with its attributes cached in the sentry (the `fscache` policy; the
+ * other policies of the seed arrive with the VFS issue).  Regular files are
+ * opened by asking the gofer for a fresh host FD (Tlopen/Tlcreate with FD
+ * donation): every application open gets its own open file description, so
+ * offsets and flags are never shared between unrelated opens.
+ */
+#include "sentry/vfs.h"
+
+#include "p9/p9.h"
+#include "runsc-lite/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define V9FS_MAGIC 0x01021997
+
+struct goferfs {
+	struct p9_client *client;
+};
+
+struct gofer_inode {
+	uint32_t fid;
+};
+
+struct gofer_dir {
+	uint32_t fid;          /* opened for Treaddir, P9_NOFID until first use */
+};
+
+static struct p9_client *client_of(struct vfs_inode *ino)
+{
+	return ((struct goferfs *)ino->fs->priv)->client;
+}
+
+static uint32_t fid_of(struct vfs_inode *ino)
+{
+	return ((struct gofer_inode *)ino->priv)->fid;
+}
+
+static void attr_to_stat(const struct p9_attr *a, dev_t dev, struct stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->st_dev = dev;
+	st->st_ino = a->qid.path;
+	st->st_mode = a->mode;
+	st->st_nlink = a->nlink;
+	st->st_uid = a->uid;
+	st->st_gid = a->gid;
+	st->st_rdev = a->rdev;
+	st->st_size = (off_t)a->size;
+	st->st_blksize = (blksize_t)a->blksize;
+	st->st_blocks = (blkcnt_t)a->blocks;
+	st->st_atim.tv_sec = (time_t)a->atime_sec;
+	st->st_atim.tv_nsec = (long)a->atime_nsec;
+	st->st_mtim.tv_sec = (time_t)a->mtime_sec;
+	st->st_mtim.tv_nsec = (long)a->mtime_nsec;
+	st->st_ctim.tv_sec = (time_t)a->ctime_sec;
+	st->st_ctim.tv_nsec = (long)a->ctime_nsec;
+}
+
+static int inode_for_fid(struct vfs_fs *fs, uint32_t fid, struct vfs_inode **out)
+{
+	struct goferfs *g = fs->priv;
+	struct p9_attr a;
+	int rc = p9_getattr(g->client, fid, P9_GETATTR_BASIC, &a);
+	if (rc < 0)
+		return rc;
+	struct gofer_inode *gi = malloc(sizeof *gi);
+	struct vfs_inode *ino = gi ? vfs_inode_new(fs, gi) : NULL;
+	if (!ino) {
+		free(gi);
+		return -ENOMEM;
+	}
+	gi->fid = fid;
+	attr_to_stat(&a, fs->dev, &ino->attr);
+	*out = ino;
+	return 0;
+}
+
+/* A new fid on the same file, for an open that must not disturb the inode's. */
+static int clone_fid(struct p9_client *c, uint32_t fid, uint32_t *out)
+{
+	uint32_t nf = p9_fid_alloc(c);
+	uint16_t nq = 0;
+	int rc = p9_walk(c, fid, nf, 0, NULL, NULL, &nq);
+	if (rc < 0)
+		return rc;
+	*out = nf;
+	return 0;
+}
+
+static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode **out)
+{
+	struct p9_client *c = client_of(dir);
+	uint32_t nf = p9_fid_alloc(c);
+	struct p9_qid qid;
+	uint16_t nq = 0;
+	const char *names[1] = { name };
+	int rc = p9_walk(c, fid_of(dir), nf, 1, names, &qid, &nq);
+	if (rc < 0)
+		return rc;
+	if (nq != 1)
+		return -ENOENT;
+	rc = inode_for_fid(dir->fs, nf, out);
+	if (rc < 0)
+		p9_clunk(c, nf);
+	return rc;
+}
+
+static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
+{
+	return p9_readlink(client_of(ino), fid_of(ino), buf, cap);
+}
+
+/* Flags the gofer must not see: creation is Tlcreate's, the rest is the
+ * sentry's or the application's business. */
+#define OPEN_FLAGS_LOCAL (O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)
+
+static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+{
+	struct p9_client *c = client_of(ino);
+	uint32_t fid;
+	int rc = clone_fid(c, fid_of(ino), &fid);
+	if (rc < 0)
+		return rc;
+	struct p9_qid qid;
+	uint32_t iounit;
+	int fd = -1;
+	rc = p9_lopen(c, fid, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, &iounit, &fd);
+	p9_clunk(c, fid);   /* the donated fd keeps the host file open */
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return -EOPNOTSUPP;   /* a gofer without FD donation cannot serve I/O */
+	if (flags & O_TRUNC)
+		ino->attr.st_size = 0;
+	res->host_fd = fd;
+	return 0;
+}
+
+static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode_t mode,
+			struct vfs_inode **out, struct vfs_open_result *res)
+{
+	struct p9_client *c = client_of(dir);
+	uint32_t fid;
+	int rc = clone_fid(c, fid_of(dir), &fid);
+	if (rc < 0)
+		return rc;
+	struct p9_qid qid;
+	uint32_t iounit;
+	int fd = -1;
+	rc = p9_lcreate(c, fid, name, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), mode,
+			(uint32_t)dir->attr.st_gid, &qid, &iounit, &fd);
+	p9_clunk(c, fid);
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return -EOPNOTSUPP;
+	rc = gofer_lookup(dir, name, out);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	res->host_fd = fd;
+	return 0;
+}
+
+static int dir_fid(struct vfs_file *f, uint32_t *out)
+{
+	struct vfs_inode *ino = f->path.dentry->inode;
+	struct gofer_dir *gd = f->priv;
+	if (!gd) {
+		gd = malloc(sizeof *gd);
+		if (!gd)
+			return -ENOMEM;
+		gd->fid = P9_NOFID;
+		f->priv = gd;
+	}
+	if (gd->fid == P9_NOFID) {
+		struct p9_client *c = client_of(ino);
+		uint32_t fid;
+		int rc = clone_fid(c, fid_of(ino), &fid);
+		if (rc < 0)
+			return rc;
+		struct p9_qid qid;
+		uint32_t iounit;
+		int fd = -1;
+		rc = p9_lopen(c, fid, O_RDONLY | O_DIRECTORY, &qid, &iounit, &fd);
+		if (fd >= 0)
+			close(fd);   /* never expected for a directory; never kept */
+		if (rc < 0) {
+			p9_clunk(c, fid);
+			return rc;
+		}
+		gd->fid = fid;
+	}
+	*out = gd->fid;
+	return 0;
+}
+
+static int gofer_readdir(struct vfs_file *f, uint64_t *pos,
+			 bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+				      const char *name, size_t namelen), void *arg)
+{
+	struct p9_client *c = client_of(f->path.dentry->inode);
+	uint32_t fid;
+	int rc = dir_fid(f, &fid);
+	if (rc < 0)
+		return rc;
+	static char buf[8192];
+	for (;;) {
+		int n = p9_readdir(c, fid, *pos, sizeof buf, buf);
+		if (n <= 0)
+			return n;
+		size_t at = 0;
+		struct p9_dirent e;
+		while ((rc = p9_dirent_next(buf, (size_t)n, &at, &e)) == 1) {
+			if (e.namelen == 0 || e.namelen > VFS_NAME_MAX)
+				return -EIO;   /* a gofer that sends this is broken or hostile */
+			char name[VFS_NAME_MAX + 1];
+			memcpy(name, e.name, e.namelen);
+			name[e.namelen] = 0;
+			if (memchr(name, '/', e.namelen))
+				return -EIO;
+			if (!emit(arg, e.qid.path, e.offset, e.type, name, e.namelen))
+				return 0;
+			*pos = e.offset;
+		}
+		if (rc < 0)
+			return -EIO;
+	}
+}
+
+static int gofer_statfs(struct vfs_inode *ino, struct statfs *out)
+{
+	struct p9_statfs s;
+	int rc = p9_statfs(client_of(ino), fid_of(ino), &s);
+	if (rc < 0)
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->f_type = V9FS_MAGIC;
+	out->f_bsize = s.bsize;
+	out->f_blocks = s.blocks;
+	out->f_bfree = s.bfree;
+	out->f_bavail = s.bavail;
+	out->f_files = s.files;
+	out->f_ffree = s.ffree;
+	out->f_namelen = s.namelen;
+	out->f_frsize = s.bsize;
+	memcpy(&out->f_fsid, &s.fsid, sizeof out->f_fsid);
+	return 0;
+}
+
+static int gofer_refresh(struct vfs_inode *ino)
+{
+	struct p9_attr a;
+	int rc = p9_getattr(client_of(ino), fid_of(ino), P9_GETATTR_BASIC, &a);
+	if (rc == 0)
+		attr_to_stat(&a, ino->fs->dev, &ino->attr);
+	return rc;
+}
+
+static void gofer_release_file(struct vfs_file *f)
+{
+	struct gofer_dir *gd = f->priv;
+	if (gd && gd->fid != P9_NOFID)
+		p9_clunk(client_of(f->path.dentry->inode), gd->fid);
+	free(gd);
+	f->priv = NULL;
+}
+
+static void gofer_release(struct vfs_inode *ino)
+{
+	p9_clunk(client_of(ino), fid_of(ino));
+	free(ino->priv);
+}
+
+static const struct vfs_fs_ops goferfs_ops = {
+	.lookup = gofer_lookup,
+	.readlink = gofer_readlink,
+	.open = gofer_open,
+	.create = gofer_create,
+	.readdir = gofer_readdir,
+	.statfs = gofer_statfs,
+	.refresh = gofer_refresh,
+	.release_file = gofer_release_file,
+	.release = gofer_release,
+};
+
+int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
+		bool readonly, struct vfs_inode **root)
+{
+	static unsigned next_minor = 1;
+	struct vfs_fs *fs = calloc(1, sizeof *fs);
+	struct goferfs *g = calloc(1, sizeof *g);
+	if (!fs || !g) {
+		free(fs);
+		free(g);
+		return -ENOMEM;
+	}
+	g->client = c;
+	fs->ops = &goferfs_ops;
+	fs->priv = g;
+	fs->readonly = readonly;
+	fs->dev = makedev(0, 0x40 + next_minor++);
+	int rc = inode_for_fid(fs, root_fid, root);
+	if (rc < 0) {
+		free(fs);
+		free(g);
+		return rc;
+	}
+	*out = fs;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* Shared by the sentry's own files; not part of its public contract. */
+#ifndef RUNSC_LITE_SENTRY_INTERNAL_H
+#define RUNSC_LITE_SENTRY_INTERNAL_H
+
+#include "platform/platform.h"
+#include "sentry/vfs.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Per-process file-system context: root, cwd and umask (CLONE_FS shares it). */
+struct fs_context {
+	struct vfs_path root, cwd;
+	mode_t umask;
+	int refs;
+};
+
+struct task {
+	pid_t tid, tgid;
+	struct fs_context *fs;
+	int pidfd;            /* readable when the task exits */
+	struct task *next;
+};
+
+struct sentry {
+	struct platform *plat;
+	int procfd;           /* the sandbox pid namespace's procfs (detached mount) */
+	int stagingfd;        /* the staging tmpfs: the application's kernel-level root */
+	int epfd;
+	struct task *tasks;
+	struct fs_context *init_fs;
+	uint64_t nr_trapped, nr_unimplemented;
+};
+
+/* Tasks (sentry/task.c). */
+struct task *task_find(struct sentry *s, pid_t tid);
+struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight */
+void task_exited(struct sentry *s, struct task *t);
+struct fs_context *fs_context_new(struct vfs_path root, struct vfs_path cwd, mode_t umask);
+void fs_context_put(struct fs_context *fs);
+void fs_set_cwd(struct fs_context *fs, struct vfs_path p);
+
+/* FD identity (sentry/files.c): which sentry file is behind an application
+ * fd.  files_install() answers the trapped syscall with the new fd. */
+int files_install(struct sentry *s, const struct platform_syscall *sc,
+		  struct vfs_path path, int flags, int host_fd);
+/* The file behind the task's fd, or NULL with *err: -EBADF (no such fd) or 0
+ * (an fd the VFS does not know: pipe, socket, stdio).  *dup receives a
+ * sentry duplicate of the fd (caller closes) when dup is not NULL. */
+struct vfs_file *files_lookup(struct sentry *s, const struct platform_syscall *sc,
+			      int app_fd, int *err, int *dup);
+void files_note_host_fd(int host_fd, struct vfs_path path);
+
+/* Syscall handling (sentry/syscalls.c). */
+#define SYSCALL_ANSWERED INT64_MIN     /* the handler already replied */
+void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc);
+
+/* exec through the VFS (sentry/exec.c). */
+int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task *t,
+		     int dirfd, uint64_t path_addr, int at_flags);
+int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struct task *t);
+int exec_stage_init(struct sentry *s, const void *loader, size_t len);
+void exec_task_gone(struct sentry *s, pid_t tgid);
+
+/* Helpers shared by handlers. */
+int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr, char *buf);
+/* Sets up a walk from dirfd (AT_FDCWD or an fd) for task t. */
+int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,
+	       int dirfd, const char *path, struct vfs_walk *w);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * sentry/ — the sandbox's kernel for files.
+ *
+ * sentry_main() runs as pid 1 of the sandbox's outer pid namespace (so that
+ * if the sentry dies, every sandboxed task dies with it).  It:
+ *  1. mounts the staging tmpfs (the application's future kernel-level root,
+ *     holding only the exec loader) and a procfs of its own pid namespace;
+ *  2. connects to the gofer over 9P2000.L and builds the VFS;
+ *  3. pivots into the staging tmpfs (from then on it can see no host file),
+ *     clones the application's first task into new user, pid, mount, ipc,
+ *     uts and net namespaces, which drops every capability, sets
+ *     no_new_privs, installs the application seccomp policy and hands the
+ *     notification fd back;
+ *  4. drops its own capabilities but CAP_SYS_PTRACE (to read the application's
+ *     memory), installs its own seccomp policy, and serves trapped syscalls
+ *     until the first task exits.
+ * Returns the exit status for runsc-lite: the application's, or 128+signal.
+ * Setup failures print one line and return 125.
+ */
+#ifndef RUNSC_LITE_SENTRY_H
+#define RUNSC_LITE_SENTRY_H
+
+#include <stddef.h>
+
+struct sentry_args {
+	int gofer_sock;              /* SOCK_SEQPACKET to the gofer */
+	const void *spec;            /* packed runsc_lite.SandboxSpec */
+	size_t spec_len;
+	const void *loader;          /* the exec loader image */
+	size_t loader_len;
+};
+
+int sentry_main(const struct sentry_args *args);
+
+#endif

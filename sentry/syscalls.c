@@ -1,0 +1,672 @@
+/*
+ * The application's file syscalls, served from the VFS.
+ *
+ * Each handler reads its arguments from the application once (copies), acts
+ * on the copies, and returns a result or a negative errno; handlers that
+ * answer themselves (installing an fd, letting an exec continue) return
+ * SYSCALL_ANSWERED.  The dispatch is a table indexed by syscall number.
+ *
+ * Credentials: the application runs as uid 0 of its user namespace and the
+ * sandbox emulates root's file access (no DAC checks yet beyond the x bit for
+ * exec); read-only filesystems give EROFS.  Permission checks against the
+ * sandbox's credentials arrive with the VFS issue.
+ */
+#include "sentry/internal.h"
+
+#include "platform/loader/loader_abi.h"
+#include "runsc-lite/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
+
+static char detail[VFS_PATH_MAX + 64];   /* what the debug log says about the call */
+
+int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr, char *buf)
+{
+	int rc = platform_read_string(s->plat, sc, buf, VFS_PATH_MAX, addr);
+	if (rc >= 0)
+		snprintf(detail, sizeof detail, "\"%s\"", buf);
+	return rc < 0 ? rc : 0;
+}
+
+int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,
+	       int dirfd, const char *path, struct vfs_walk *w)
+{
+	w->root = t->fs->root;
+	w->start = t->fs->cwd;
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return 0;
+	int err;
+	struct vfs_file *f = files_lookup(s, sc, dirfd, &err, NULL);
+	if (!f)
+		return err ? err : -ENOTDIR;
+	if (!vfs_is_dir(f->path.dentry->inode))
+		return -ENOTDIR;
+	w->start = f->path;
+	return 0;
+}
+
+/* Attributes, refreshed when the application may have changed the file
+ * natively through a writable donated fd. */
+static int get_attr(struct vfs_inode *ino, struct stat *st)
+{
+	if (S_ISREG(ino->attr.st_mode) && ino->fs->ops->refresh) {
+		int rc = ino->fs->ops->refresh(ino);
+		if (rc < 0)
+			return rc;
+	}
+	*st = ino->attr;
+	return 0;
+}
+
+/* ---- open --------------------------------------------------------------- */
+
+#define OPEN_VALID_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE |        \
+			  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |      \
+			  O_PATH | O_TMPFILE)
+
+static bool wants_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags)
+{
+	struct vfs_inode *ino = p.dentry->inode;
+	if (flags & O_PATH) {
+		int rc = files_install(s, sc, p, flags & (O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW), -1);
+		return rc < 0 ? rc : SYSCALL_ANSWERED;
+	}
+	if (vfs_is_link(ino))
+		return -ELOOP;
+	if ((flags & O_DIRECTORY) && !vfs_is_dir(ino))
+		return -ENOTDIR;
+	if (vfs_is_dir(ino)) {
+		if (wants_write(flags) || (flags & O_CREAT))
+			return -EISDIR;
+		int rc = files_install(s, sc, p, flags, -1);
+		return rc < 0 ? rc : SYSCALL_ANSWERED;
+	}
+	if (!S_ISREG(ino->attr.st_mode))
+		return -ENXIO;   /* devices, fifos and sockets arrive with their filesystems */
+	if (wants_write(flags) && ino->fs->readonly)
+		return -EROFS;
+	if (!ino->fs->ops->open)
+		return -EACCES;
+	struct vfs_open_result res = { -1 };
+	int rc = ino->fs->ops->open(ino, flags, &res);
+	if (rc < 0)
+		return rc;
+	rc = files_install(s, sc, p, flags, res.host_fd);
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
+static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			   struct vfs_walk *w, int flags, mode_t mode)
+{
+	struct vfs_path dir = w->result;
+	if (w->last[0] == 0 || strcmp(w->last, ".") == 0 || strcmp(w->last, "..") == 0)
+		return -EISDIR;
+	struct vfs_dentry *child;
+	int rc = vfs_lookup_child(&dir, w->last, &child);
+	if (rc == 0) {
+		if (flags & O_EXCL)
+			return -EEXIST;
+		struct vfs_path p = { dir.mnt, child };
+		if (vfs_is_link(child->inode)) {
+			if (flags & O_NOFOLLOW)
+				return -ELOOP;
+			/* follow it: walk again from the directory */
+			struct vfs_walk w2 = { .root = w->root, .start = dir, .flags = VFS_FOLLOW };
+			rc = vfs_walk(&w2, w->last);
+			if (rc < 0)
+				return rc == -ENOENT ? -ENOENT : rc;
+			int64_t r = open_file(s, sc, w2.result, flags);
+			vfs_path_put(w2.result);
+			return r;
+		}
+		if (vfs_is_dir(child->inode))
+			return -EISDIR;
+		return open_file(s, sc, p, flags & ~O_CREAT);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	if (w->trailing_slash)
+		return -EISDIR;
+	struct vfs_inode *di = dir.dentry->inode;
+	if (di->fs->readonly)
+		return -EROFS;
+	if (!di->fs->ops->create)
+		return -EACCES;
+	struct vfs_inode *ino = NULL;
+	struct vfs_open_result res = { -1 };
+	rc = di->fs->ops->create(di, w->last, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
+				 &ino, &res);
+	if (rc < 0)
+		return rc;
+	struct vfs_dentry *d = vfs_add_child(dir.dentry, w->last, ino);
+	if (!d) {
+		close(res.host_fd);
+		return -ENOMEM;
+	}
+	rc = files_install(s, sc, (struct vfs_path){ dir.mnt, d }, flags, res.host_fd);
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
+static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 int dirfd, uint64_t path_addr, int flags, mode_t mode)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, path_addr, path);
+	if (rc < 0)
+		return rc;
+	snprintf(detail + strlen(detail), 64, " flags=%#x", flags);
+	if (flags & ~OPEN_VALID_FLAGS)
+		return -EINVAL;
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP;   /* needs tmpfs (filesystems issue) */
+	struct vfs_walk w = { 0 };
+	rc = walk_start(s, sc, t, dirfd, path, &w);
+	if (rc < 0)
+		return rc;
+	if ((flags & O_CREAT) && !(flags & O_PATH)) {
+		w.flags = VFS_PARENT;
+		rc = vfs_walk(&w, path);
+		if (rc < 0)
+			return rc;
+		int64_t r = create_file(s, sc, t, &w, flags, mode);
+		vfs_path_put(w.result);
+		return r;
+	}
+	w.flags = (flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW;
+	if (flags & O_DIRECTORY)
+		w.flags |= VFS_DIRECTORY;
+	rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	int64_t r = open_file(s, sc, w.result, flags);
+	vfs_path_put(w.result);
+	return r;
+}
+
+static int64_t sys_open(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], (mode_t)sc->args[2]);
+}
+
+static int64_t sys_creat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], O_CREAT | O_WRONLY | O_TRUNC,
+			 (mode_t)sc->args[1]);
+}
+
+static int64_t sys_openat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int dirfd = (int)sc->args[0];
+	if (dirfd == RL_LOADER_DIRFD && (int)sc->args[2] == RL_LOADER_REQUEST)
+		return exec_loader_request(s, sc, t);
+	return do_openat(s, sc, t, dirfd, sc->args[1], (int)sc->args[2], (mode_t)sc->args[3]);
+}
+
+/* ---- stat family ---------------------------------------------------------- */
+
+/* Resolves (dirfd, path, at_flags) to a VFS path, or for AT_EMPTY_PATH on a
+ * non-VFS fd returns 1 with *dup set (the caller answers from the fd). */
+static int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+		      int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
+		      struct vfs_path *out, int *dup)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, path_addr, path);
+	if (rc < 0)
+		return rc;
+	if (path[0] == 0 && (at_flags & AT_EMPTY_PATH)) {
+		if (dirfd == AT_FDCWD) {
+			*out = vfs_path_get(t->fs->cwd);
+			return 0;
+		}
+		int err;
+		struct vfs_file *f = files_lookup(s, sc, dirfd, &err, dup);
+		if (f) {
+			if (*dup >= 0)
+				close(*dup), *dup = -1;
+			*out = vfs_path_get(f->path);
+			return 0;
+		}
+		return err ? err : 1;
+	}
+	struct vfs_walk w = { 0 };
+	rc = walk_start(s, sc, t, dirfd, path, &w);
+	if (rc < 0)
+		return rc;
+	bool follow = follow_default ? !(at_flags & AT_SYMLINK_NOFOLLOW) : (at_flags & AT_SYMLINK_FOLLOW);
+	w.flags = follow ? VFS_FOLLOW : 0;
+	rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	*out = w.result;
+	return 0;
+}
+
+static int64_t write_stat(struct sentry *s, struct platform_syscall *sc, uint64_t addr,
+			  const struct stat *st)
+{
+	return platform_write(s->plat, sc, addr, st, sizeof *st);
+}
+
+static int64_t stat_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+		       int dirfd, uint64_t path_addr, int at_flags, uint64_t buf)
+{
+	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	struct vfs_path p;
+	int dup = -1;
+	int rc = resolve_at(s, sc, t, dirfd, path_addr, at_flags, true, &p, &dup);
+	struct stat st;
+	if (rc == 1) {   /* not a VFS file: the fd answers for itself */
+		rc = fstat(dup, &st) < 0 ? -errno : 0;
+		close(dup);
+		return rc < 0 ? rc : write_stat(s, sc, buf, &st);
+	}
+	if (rc < 0)
+		return rc;
+	rc = get_attr(p.dentry->inode, &st);
+	vfs_path_put(p);
+	return rc < 0 ? rc : write_stat(s, sc, buf, &st);
+}
+
+static int64_t sys_stat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return stat_at(s, sc, t, AT_FDCWD, sc->args[0], 0, sc->args[1]);
+}
+
+static int64_t sys_lstat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return stat_at(s, sc, t, AT_FDCWD, sc->args[0], AT_SYMLINK_NOFOLLOW, sc->args[1]);
+}
+
+static int64_t sys_newfstatat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return stat_at(s, sc, t, (int)sc->args[0], sc->args[1], (int)sc->args[3], sc->args[2]);
+}
+
+/* fstat: the VFS's attributes for its files; a regular file's live size and
+ * times come from the host fd itself (the application writes it natively). */
+static int64_t sys_fstat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int err, dup;
+	struct vfs_file *f = files_lookup(s, sc, (int)sc->args[0], &err, &dup);
+	struct stat st;
+	if (!f && err)
+		return err;
+	if (f && !S_ISREG(f->path.dentry->inode->attr.st_mode)) {
+		st = f->path.dentry->inode->attr;
+	} else {
+		int rc = fstat(dup, &st) < 0 ? -errno : 0;
+		if (rc < 0) {
+			close(dup);
+			return rc;
+		}
+		if (f)
+			st.st_dev = f->path.dentry->inode->fs->dev;
+	}
+	close(dup);
+	return write_stat(s, sc, sc->args[1], &st);
+}
+
+static void stat_to_statx(const struct stat *st, struct statx *sx)
+{
+	memset(sx, 0, sizeof *sx);
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st->st_blksize;
+	sx->stx_nlink = (uint32_t)st->st_nlink;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_ino = st->st_ino;
+	sx->stx_size = (uint64_t)st->st_size;
+	sx->stx_blocks = (uint64_t)st->st_blocks;
+	sx->stx_atime.tv_sec = st->st_atim.tv_sec;
+	sx->stx_atime.tv_nsec = (uint32_t)st->st_atim.tv_nsec;
+	sx->stx_mtime.tv_sec = st->st_mtim.tv_sec;
+	sx->stx_mtime.tv_nsec = (uint32_t)st->st_mtim.tv_nsec;
+	sx->stx_ctime.tv_sec = st->st_ctim.tv_sec;
+	sx->stx_ctime.tv_nsec = (uint32_t)st->st_ctim.tv_nsec;
+	sx->stx_rdev_major = major(st->st_rdev);
+	sx->stx_rdev_minor = minor(st->st_rdev);
+	sx->stx_dev_major = major(st->st_dev);
+	sx->stx_dev_minor = minor(st->st_dev);
+}
+
+static int64_t sys_statx(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int at_flags = (int)sc->args[2];
+	if (at_flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if ((at_flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+		return -EINVAL;
+	if ((uint32_t)sc->args[3] & STATX__RESERVED)
+		return -EINVAL;
+	struct vfs_path p;
+	int dup = -1;
+	int rc = resolve_at(s, sc, t, (int)sc->args[0], sc->args[1], at_flags, true, &p, &dup);
+	struct stat st;
+	if (rc == 1) {
+		rc = fstat(dup, &st) < 0 ? -errno : 0;
+		close(dup);
+	} else if (rc == 0) {
+		rc = get_attr(p.dentry->inode, &st);
+		vfs_path_put(p);
+	}
+	if (rc < 0)
+		return rc;
+	struct statx sx;
+	stat_to_statx(&st, &sx);
+	return platform_write(s->plat, sc, sc->args[4], &sx, sizeof sx);
+}
+
+/* ---- access, readlink ---------------------------------------------------- */
+
+static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 int dirfd, uint64_t path_addr, int mode, int at_flags)
+{
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (at_flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct vfs_path p;
+	int dup = -1;
+	int rc = resolve_at(s, sc, t, dirfd, path_addr, at_flags, true, &p, &dup);
+	if (rc == 1) {
+		close(dup);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	struct vfs_inode *ino = p.dentry->inode;
+	if ((mode & W_OK) && ino->fs->readonly)
+		rc = -EROFS;
+	/* root may execute a file only when some x bit is set */
+	else if ((mode & X_OK) && !vfs_is_dir(ino) && !(ino->attr.st_mode & 0111))
+		rc = -EACCES;
+	vfs_path_put(p);
+	return rc;
+}
+
+static int64_t sys_access(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return access_at(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], 0);
+}
+
+static int64_t sys_faccessat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return access_at(s, sc, t, (int)sc->args[0], sc->args[1], (int)sc->args[2], 0);
+}
+
+static int64_t sys_faccessat2(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return access_at(s, sc, t, (int)sc->args[0], sc->args[1], (int)sc->args[2], (int)sc->args[3]);
+}
+
+static int64_t readlink_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			   int dirfd, uint64_t path_addr, uint64_t buf, int64_t size)
+{
+	if (size <= 0)
+		return -EINVAL;
+	struct vfs_path p;
+	int dup = -1;
+	int rc = resolve_at(s, sc, t, dirfd, path_addr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, true, &p, &dup);
+	if (rc == 1) {
+		close(dup);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	struct vfs_inode *ino = p.dentry->inode;
+	char target[VFS_PATH_MAX];
+	rc = vfs_is_link(ino) ? ino->fs->ops->readlink(ino, target, sizeof target) : -EINVAL;
+	vfs_path_put(p);
+	if (rc < 0)
+		return rc;
+	size_t n = (size_t)rc < (uint64_t)size ? (size_t)rc : (size_t)size;
+	rc = platform_write(s->plat, sc, buf, target, n);
+	return rc < 0 ? rc : (int64_t)n;
+}
+
+static int64_t sys_readlink(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return readlink_at(s, sc, t, AT_FDCWD, sc->args[0], sc->args[1], (int64_t)(int)sc->args[2]);
+}
+
+static int64_t sys_readlinkat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return readlink_at(s, sc, t, (int)sc->args[0], sc->args[1], sc->args[2], (int64_t)(int)sc->args[3]);
+}
+
+/* ---- getdents64 ----------------------------------------------------------- */
+
+struct dirent_buf {
+	char *buf;
+	size_t cap, len;
+	bool overflow;
+};
+
+static bool emit_dirent64(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+			  const char *name, size_t namelen)
+{
+	struct dirent_buf *b = arg;
+	size_t reclen = (offsetof(struct dirent64, d_name) + namelen + 1 + 7) & ~(size_t)7;
+	if (b->len + reclen > b->cap) {
+		b->overflow = true;
+		return false;
+	}
+	struct dirent64 *d = (struct dirent64 *)(b->buf + b->len);
+	memset(d, 0, reclen);
+	d->d_ino = ino;
+	d->d_off = (int64_t)next;
+	d->d_reclen = (unsigned short)reclen;
+	d->d_type = type;
+	memcpy(d->d_name, name, namelen);
+	b->len += reclen;
+	return true;
+}
+
+static int64_t sys_getdents64(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int err, dup;
+	struct vfs_file *f = files_lookup(s, sc, (int)sc->args[0], &err, &dup);
+	if (!f) {
+		if (dup >= 0)
+			close(dup);
+		return err ? err : -ENOTDIR;
+	}
+	int64_t rc;
+	struct vfs_inode *ino = f->path.dentry->inode;
+	size_t count = (size_t)(unsigned)sc->args[2];
+	if (count > 1 << 20)
+		count = 1 << 20;
+	struct dirent_buf b = { malloc(count ? count : 1), count, 0, false };
+	/* the directory offset is the placeholder's file position (files.c) */
+	off_t pos = lseek(dup, 0, SEEK_CUR);
+	if (!vfs_is_dir(ino) || (f->flags & O_PATH))
+		rc = (f->flags & O_PATH) ? -EBADF : -ENOTDIR;
+	else if (!b.buf)
+		rc = -ENOMEM;
+	else if (pos < 0)
+		rc = -errno;
+	else {
+		uint64_t p = (uint64_t)pos;
+		rc = ino->fs->ops->readdir(f, &p, emit_dirent64, &b);
+		if (rc == 0 && b.len == 0 && b.overflow)
+			rc = -EINVAL;   /* the buffer cannot hold even one entry */
+		if (rc == 0)
+			rc = platform_write(s->plat, sc, sc->args[1], b.buf, b.len);
+		if (rc == 0 && lseek(dup, (off_t)p, SEEK_SET) < 0)
+			rc = -errno;
+		if (rc == 0)
+			rc = (int64_t)b.len;
+	}
+	free(b.buf);
+	close(dup);
+	return rc;
+}
+
+/* ---- cwd ------------------------------------------------------------------ */
+
+static int64_t sys_chdir(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, sc->args[0], path);
+	if (rc < 0)
+		return rc;
+	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd,
+			      .flags = VFS_FOLLOW | VFS_DIRECTORY };
+	rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	fs_set_cwd(t->fs, w.result);
+	return 0;
+}
+
+static int64_t sys_fchdir(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int err;
+	struct vfs_file *f = files_lookup(s, sc, (int)sc->args[0], &err, NULL);
+	if (!f)
+		return err ? err : -ENOTDIR;
+	if (!vfs_is_dir(f->path.dentry->inode))
+		return -ENOTDIR;
+	fs_set_cwd(t->fs, vfs_path_get(f->path));
+	return 0;
+}
+
+static int64_t sys_getcwd(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	char buf[VFS_PATH_MAX];
+	int n = vfs_path_string(&t->fs->root, &t->fs->cwd, buf, sizeof buf);
+	if (n < 0)
+		return -ENAMETOOLONG;
+	if ((uint64_t)n + 1 > sc->args[1])
+		return -ERANGE;
+	int rc = platform_write(s->plat, sc, sc->args[0], buf, (size_t)n + 1);
+	return rc < 0 ? rc : n + 1;
+}
+
+/* ---- statfs ----------------------------------------------------------------- */
+
+static int64_t sys_statfs(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	struct vfs_path p;
+	int dup = -1;
+	int rc = resolve_at(s, sc, t, AT_FDCWD, sc->args[0], 0, true, &p, &dup);
+	if (rc < 0)
+		return rc;
+	struct statfs st;
+	struct vfs_inode *ino = p.dentry->inode;
+	rc = ino->fs->ops->statfs ? ino->fs->ops->statfs(ino, &st) : -ENOSYS;
+	vfs_path_put(p);
+	return rc < 0 ? rc : platform_write(s->plat, sc, sc->args[1], &st, sizeof st);
+}
+
+static int64_t sys_fstatfs(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int err, dup;
+	struct vfs_file *f = files_lookup(s, sc, (int)sc->args[0], &err, &dup);
+	if (!f && err)
+		return err;
+	struct statfs st;
+	int rc;
+	if (f) {
+		struct vfs_inode *ino = f->path.dentry->inode;
+		rc = ino->fs->ops->statfs ? ino->fs->ops->statfs(ino, &st) : -ENOSYS;
+	} else {
+		rc = fstatfs(dup, &st) < 0 ? -errno : 0;
+	}
+	close(dup);
+	return rc < 0 ? rc : platform_write(s->plat, sc, sc->args[1], &st, sizeof st);
+}
+
+/* ---- exec ----------------------------------------------------------------- */
+
+static int64_t sys_execve(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return exec_syscall(s, sc, t, AT_FDCWD, sc->args[0], 0);
+}
+
+static int64_t sys_execveat(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return exec_syscall(s, sc, t, (int)sc->args[0], sc->args[1], (int)sc->args[4]);
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+#define MAX_NR 512
+static const handler_fn handlers[MAX_NR] = {
+	[SYS_open] = sys_open,
+	[SYS_openat] = sys_openat,
+	[SYS_creat] = sys_creat,
+	[SYS_stat] = sys_stat,
+	[SYS_lstat] = sys_lstat,
+	[SYS_fstat] = sys_fstat,
+	[SYS_newfstatat] = sys_newfstatat,
+	[SYS_statx] = sys_statx,
+	[SYS_access] = sys_access,
+	[SYS_faccessat] = sys_faccessat,
+	[SYS_faccessat2] = sys_faccessat2,
+	[SYS_readlink] = sys_readlink,
+	[SYS_readlinkat] = sys_readlinkat,
+	[SYS_getdents64] = sys_getdents64,
+	[SYS_chdir] = sys_chdir,
+	[SYS_fchdir] = sys_fchdir,
+	[SYS_getcwd] = sys_getcwd,
+	[SYS_statfs] = sys_statfs,
+	[SYS_fstatfs] = sys_fstatfs,
+	[SYS_execve] = sys_execve,
+	[SYS_execveat] = sys_execveat,
+};
+
+void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
+{
+	s->nr_trapped++;
+	detail[0] = 0;
+	struct task *t = task_get(s, sc->tid);
+	int64_t rc;
+	if (!t) {
+		rc = -ESRCH;   /* vanished between the trap and now */
+	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
+		rc = handlers[sc->nr](s, sc, t);
+	} else {
+		/* trapped by the policy but not served yet: fail closed */
+		s->nr_unimplemented++;
+		rc = -ENOSYS;
+	}
+	if (log_enabled()) {
+		if (rc == SYSCALL_ANSWERED)
+			debugf("[%d] %s(%s) = answered", (int)sc->tid, platform_syscall_name(sc->nr), detail);
+		else
+			debugf("[%d] %s(%s) = %lld%s%s", (int)sc->tid, platform_syscall_name(sc->nr),
+			       detail, (long long)rc, rc < 0 ? " " : "", rc < 0 ? strerrorname_np((int)-rc) ?: "" : "");
+	}
+	if (rc != SYSCALL_ANSWERED) {
+		/* -ENOENT from a failed re-validation means the task is gone: the
+		 * reply fails harmlessly */
+		platform_reply(s->plat, sc, rc);
+	}
+}

@@ -1,0 +1,135 @@
+/*
+ * Tasks and their fs contexts.
+ *
+ * Under seccomp user notification the sentry does not see fork/clone; a task
+ * is met at its first trapped syscall.  Its thread group and parent come from
+ * the sandbox's own procfs: a thread shares its leader's context (CLONE_FS,
+ * as pthreads do), a new process starts with a copy of its parent's.  The
+ * copy is taken when first seen, not at fork time: a parent that changes
+ * directory between fork and the child's first trapped syscall leaks that
+ * change to the child.  Exact tracking (trapping clone) comes with the
+ * process-model issue.
+ */
+#include "sentry/internal.h"
+
+#include "runsc-lite/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+struct fs_context *fs_context_new(struct vfs_path root, struct vfs_path cwd, mode_t umask)
+{
+	struct fs_context *fs = calloc(1, sizeof *fs);
+	if (!fs)
+		return NULL;
+	fs->root = vfs_path_get(root);
+	fs->cwd = vfs_path_get(cwd);
+	fs->umask = umask;
+	fs->refs = 1;
+	return fs;
+}
+
+void fs_context_put(struct fs_context *fs)
+{
+	if (!fs || --fs->refs > 0)
+		return;
+	vfs_path_put(fs->root);
+	vfs_path_put(fs->cwd);
+	free(fs);
+}
+
+void fs_set_cwd(struct fs_context *fs, struct vfs_path p)
+{
+	vfs_path_put(fs->cwd);
+	fs->cwd = p;
+}
+
+struct task *task_find(struct sentry *s, pid_t tid)
+{
+	for (struct task *t = s->tasks; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+/* Tgid and PPid of tid from the sandbox procfs. */
+static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid)
+{
+	char path[32], buf[2048];
+	snprintf(path, sizeof path, "%d/status", (int)tid);
+	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	const char *tg = strstr(buf, "\nTgid:");
+	const char *pp = strstr(buf, "\nPPid:");
+	if (!tg || !pp)
+		return -EIO;
+	*tgid = (pid_t)strtol(tg + 6, NULL, 10);
+	*ppid = (pid_t)strtol(pp + 6, NULL, 10);
+	return 0;
+}
+
+struct task *task_get(struct sentry *s, pid_t tid)
+{
+	struct task *t = task_find(s, tid);
+	if (t)
+		return t;
+	pid_t tgid = tid, ppid = 0;
+	if (read_ids(s, tid, &tgid, &ppid) < 0)
+		return NULL;   /* gone already */
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->tgid = tgid;
+	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
+	struct task *parent = task_find(s, ppid);
+	if (leader) {
+		t->fs = leader->fs;
+		t->fs->refs++;
+	} else {
+		struct fs_context *from = parent ? parent->fs : s->init_fs;
+		t->fs = fs_context_new(from->root, from->cwd, from->umask);
+	}
+	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
+	if (t->pidfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, t->pidfd, &ev);
+	}
+	t->next = s->tasks;
+	s->tasks = t;
+	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
+	return t;
+}
+
+void task_exited(struct sentry *s, struct task *t)
+{
+	for (struct task **pp = &s->tasks; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	if (t->pidfd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
+		close(t->pidfd);
+	}
+	if (t->tid == t->tgid)
+		exec_task_gone(s, t->tgid);
+	fs_context_put(t->fs);
+	free(t);
+}

@@ -1,0 +1,369 @@
+/*
+ * VFS core: dentry cache and the path walk.
+ *
+ * The walk keeps the not-yet-resolved rest of the path in one heap buffer.
+ * When a symlink is met, its target is spliced in front of the rest and the
+ * walk goes on from the link's directory (or from the root for an absolute
+ * target): the same result as Linux's stack of link bodies, with the same
+ * 40-link budget.
+ */
+#include "sentry/vfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DCACHE_BUCKETS 4096
+
+static struct vfs_dentry *dcache[DCACHE_BUCKETS];
+static struct vfs_mount *root_mount;
+
+static size_t dhash(const struct vfs_dentry *parent, const char *name)
+{
+	size_t h = (size_t)(uintptr_t)parent * 0x9e3779b97f4a7c15ULL;
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		h = (h ^ *s) * 0x100000001b3ULL;
+	return (h >> 7) % DCACHE_BUCKETS;
+}
+
+void vfs_init(void)
+{
+	memset(dcache, 0, sizeof dcache);
+	root_mount = NULL;
+}
+
+struct vfs_inode *vfs_inode_new(struct vfs_fs *fs, void *priv)
+{
+	struct vfs_inode *i = calloc(1, sizeof *i);
+	if (!i)
+		return NULL;
+	i->fs = fs;
+	i->priv = priv;
+	i->refs = 1;
+	return i;
+}
+
+void vfs_inode_put(struct vfs_inode *ino)
+{
+	if (!ino || --ino->refs > 0)
+		return;
+	if (ino->fs->ops->release)
+		ino->fs->ops->release(ino);
+	free(ino);
+}
+
+void vfs_dentry_get(struct vfs_dentry *d) { d->refs++; }
+
+/* Dentries stay cached while their parent lives: the cache holds one
+ * reference per entry, so a put never frees a hashed dentry.  Eviction
+ * arrives with cache policies (a later issue). */
+void vfs_dentry_put(struct vfs_dentry *d)
+{
+	if (d)
+		d->refs--;
+}
+
+struct vfs_path vfs_path_get(struct vfs_path p)
+{
+	vfs_dentry_get(p.dentry);
+	return p;
+}
+
+void vfs_path_put(struct vfs_path p) { vfs_dentry_put(p.dentry); }
+
+static struct vfs_dentry *dentry_new(struct vfs_dentry *parent, const char *name,
+				     struct vfs_inode *ino)
+{
+	struct vfs_dentry *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->name = strdup(name);
+	if (!d->name) {
+		free(d);
+		return NULL;
+	}
+	d->parent = parent;
+	d->inode = ino;
+	d->refs = 1;   /* the cache's reference */
+	if (parent) {
+		size_t b = dhash(parent, name);
+		d->hash_next = dcache[b];
+		dcache[b] = d;
+	}
+	return d;
+}
+
+static struct vfs_dentry *dcache_find(struct vfs_dentry *parent, const char *name)
+{
+	for (struct vfs_dentry *d = dcache[dhash(parent, name)]; d; d = d->hash_next)
+		if (d->parent == parent && strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino)
+{
+	struct vfs_dentry *d = dcache_find(dir, name);
+	if (d) {
+		vfs_inode_put(d->inode);
+		d->inode = ino;
+		return d;
+	}
+	return dentry_new(dir, name, ino);
+}
+
+struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
+				struct vfs_path *at)
+{
+	struct vfs_mount *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->fs = fs;
+	m->root = dentry_new(NULL, "/", root_inode);
+	if (!m->root) {
+		free(m);
+		return NULL;
+	}
+	if (at) {
+		m->parent = at->mnt;
+		m->mountpoint = at->dentry;
+		at->dentry->mounted = m;
+	} else {
+		root_mount = m;
+	}
+	return m;
+}
+
+struct vfs_path vfs_root(void)
+{
+	return (struct vfs_path){ root_mount, root_mount->root };
+}
+
+int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
+{
+	struct vfs_dentry *d = dcache_find(dir->dentry, name);
+	if (!d) {
+		struct vfs_inode *ino = NULL;
+		struct vfs_inode *di = dir->dentry->inode;
+		int rc = di->fs->ops->lookup(di, name, &ino);
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+		d = dentry_new(dir->dentry, name, rc == 0 ? ino : NULL);
+		if (!d) {
+			vfs_inode_put(ino);
+			return -ENOMEM;
+		}
+	}
+	*out = d;
+	return d->inode ? 0 : -ENOENT;
+}
+
+static bool same_path(struct vfs_path a, struct vfs_path b)
+{
+	return a.mnt == b.mnt && a.dentry == b.dentry;
+}
+
+/* Steps `cur` to its parent, crossing mount points, never above `root`. */
+static void step_up(struct vfs_path *cur, const struct vfs_path *root)
+{
+	for (;;) {
+		if (same_path(*cur, *root))
+			return;
+		if (cur->dentry != cur->mnt->root) {
+			cur->dentry = cur->dentry->parent;
+			return;
+		}
+		if (!cur->mnt->parent)
+			return;   /* the root of the whole tree */
+		cur->dentry = cur->mnt->mountpoint;
+		cur->mnt = cur->mnt->parent;
+	}
+}
+
+/* Descends through every mount stacked on cur. */
+static void step_down_mounts(struct vfs_path *cur)
+{
+	while (cur->dentry->mounted) {
+		cur->mnt = cur->dentry->mounted;
+		cur->dentry = cur->mnt->root;
+	}
+}
+
+/* Replaces `rest` (the unresolved remainder) with target + "/" + rest. */
+static int splice_link(char **rest, size_t *rest_len, const char *target, size_t tlen)
+{
+	size_t n = tlen + 1 + *rest_len + 1;
+	char *buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, target, tlen);
+	size_t at = tlen;
+	if (*rest_len) {
+		buf[at++] = '/';
+		memcpy(buf + at, *rest, *rest_len);
+		at += *rest_len;
+	}
+	buf[at] = 0;
+	free(*rest);
+	*rest = buf;
+	*rest_len = at;
+	return 0;
+}
+
+int vfs_walk(struct vfs_walk *w, const char *path)
+{
+	size_t len = strlen(path);
+	if (len == 0 && !(w->flags & VFS_EMPTY_OK))
+		return -ENOENT;
+	if (len >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+
+	struct vfs_path cur = path[0] == '/' ? w->root : w->start;
+	w->trailing_slash = len > 0 && path[len - 1] == '/';
+	w->last[0] = 0;
+	char *rest = strdup(path);
+	if (!rest)
+		return -ENOMEM;
+	size_t pos = 0, rest_len = len;
+	int links = 0, rc = 0;
+	step_down_mounts(&cur);
+
+	for (;;) {
+		/* skip slashes; a leading slash of a spliced absolute link restarts at root */
+		if (rest[pos] == '/') {
+			if (pos == 0)
+				cur = w->root, step_down_mounts(&cur);
+			while (rest[pos] == '/')
+				pos++;
+		}
+		if (rest[pos] == 0)
+			break;
+		if (!vfs_is_dir(cur.dentry->inode)) {
+			rc = -ENOTDIR;
+			break;
+		}
+		const char *name = rest + pos;
+		size_t nlen = strcspn(name, "/");
+		if (nlen > VFS_NAME_MAX) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		char comp[VFS_NAME_MAX + 1];
+		memcpy(comp, name, nlen);
+		comp[nlen] = 0;
+		pos += nlen;
+		size_t after = pos;
+		while (rest[after] == '/')
+			after++;
+		bool is_last = rest[after] == 0;
+
+		if (is_last && (w->flags & VFS_PARENT)) {
+			memcpy(w->last, comp, nlen + 1);
+			break;
+		}
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			step_up(&cur, &w->root);
+			step_down_mounts(&cur);
+			continue;
+		}
+		struct vfs_dentry *child;
+		rc = vfs_lookup_child(&cur, comp, &child);
+		if (rc < 0)
+			break;
+		struct vfs_path next = { cur.mnt, child };
+		step_down_mounts(&next);
+		bool follow = !is_last || (w->flags & VFS_FOLLOW) || w->trailing_slash;
+		if (vfs_is_link(next.dentry->inode) && follow) {
+			if (++links > VFS_SYMLOOP_MAX) {
+				rc = -ELOOP;
+				break;
+			}
+			char target[VFS_PATH_MAX];
+			struct vfs_inode *li = next.dentry->inode;
+			rc = li->fs->ops->readlink(li, target, sizeof target);
+			if (rc < 0)
+				break;
+			if (rc == 0) {
+				rc = -ENOENT;
+				break;
+			}
+			/* the rest after this component follows the link body */
+			char *tail = rest + pos;
+			size_t tail_len = rest_len - pos;
+			char *saved = strndup(tail, tail_len);
+			if (!saved) {
+				rc = -ENOMEM;
+				break;
+			}
+			free(rest);
+			rest = saved;
+			rest_len = tail_len;
+			while (rest_len && rest[0] == '/')
+				memmove(rest, rest + 1, rest_len--);
+			rc = splice_link(&rest, &rest_len, target, (size_t)rc);
+			if (rc < 0)
+				break;
+			pos = 0;
+			if (target[0] != '/')
+				continue;   /* relative: from the link's directory (cur) */
+			cur = w->root;
+			step_down_mounts(&cur);
+			pos = 1;
+			continue;
+		}
+		cur = next;
+	}
+	free(rest);
+	if (rc < 0)
+		return rc;
+	if ((w->flags & VFS_PARENT) && w->last[0] == 0) {
+		/* the path named a directory itself ("/", ".", "a/..") */
+		if (!vfs_is_dir(cur.dentry->inode))
+			return -ENOTDIR;
+	}
+	if (!(w->flags & VFS_PARENT) && (w->trailing_slash || (w->flags & VFS_DIRECTORY)) &&
+	    !vfs_is_dir(cur.dentry->inode))
+		return -ENOTDIR;
+	if ((w->flags & VFS_PARENT) && !vfs_is_dir(cur.dentry->inode))
+		return -ENOTDIR;
+	w->result = vfs_path_get(cur);
+	return 0;
+}
+
+int vfs_path_string(const struct vfs_path *root, const struct vfs_path *p, char *buf, size_t cap)
+{
+	/* Collect names from p up to root, then write them in reverse. */
+	const char *names[VFS_PATH_MAX / 2];
+	size_t n = 0;
+	struct vfs_path cur = *p;
+	while (!same_path(cur, *root) && n < sizeof names / sizeof names[0]) {
+		if (cur.dentry == cur.mnt->root) {
+			if (!cur.mnt->parent)
+				break;   /* outside the task's root: Linux prints from the real root */
+			cur.dentry = cur.mnt->mountpoint;
+			cur.mnt = cur.mnt->parent;
+			continue;
+		}
+		names[n++] = cur.dentry->name;
+		cur.dentry = cur.dentry->parent;
+	}
+	size_t at = 0;
+	if (n == 0) {
+		if (cap < 2)
+			return -ERANGE;
+		memcpy(buf, "/", 2);
+		return 1;
+	}
+	while (n-- > 0) {
+		size_t l = strlen(names[n]);
+		if (at + 1 + l + 1 > cap)
+			return -ERANGE;
+		buf[at++] = '/';
+		memcpy(buf + at, names[n], l);
+		at += l;
+	}
+	buf[at] = 0;
+	return (int)at;
+}

@@ -1,0 +1,158 @@
+/*
+ * The sentry's virtual file system: mounts, a dentry cache (with negative
+ * entries), inodes of pluggable filesystems, and the path walk.
+ *
+ * Contract:
+ *  - Every path an application names is resolved here, component by
+ *    component, with Linux semantics: `.`/`..` (`..` never leaves the task's
+ *    root and crosses mount points), symlinks resolved inside the sandbox view
+ *    (40 links at most: ELOOP), trailing slashes (the last component must be a
+ *    directory), ENAMETOOLONG (255 per component, 4096 per path), ENOTDIR.
+ *  - Filesystems implement struct vfs_fs_ops; the walk never calls a backend
+ *    with `.`, `..`, `/` or an empty name.
+ *  - Functions return 0 or a negative errno; references (vfs_dentry_get/put)
+ *    keep dentries and their inodes alive.
+ *  - Not thread-safe yet: the sentry serves one syscall at a time.
+ */
+#ifndef RUNSC_LITE_VFS_H
+#define RUNSC_LITE_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+
+#define VFS_NAME_MAX   255
+#define VFS_PATH_MAX   4096
+#define VFS_SYMLOOP_MAX 40
+
+struct vfs_inode;
+struct vfs_dentry;
+struct vfs_mount;
+struct vfs_file;
+
+/* What open() of a file gives the application. */
+struct vfs_open_result {
+	int host_fd;          /* donated host fd to install, or -1: placeholder */
+};
+
+struct vfs_fs_ops {
+	/* Finds `name` in directory `dir`: 0 with *out (a new inode), -ENOENT, ... */
+	int (*lookup)(struct vfs_inode *dir, const char *name, struct vfs_inode **out);
+	int (*readlink)(struct vfs_inode *ino, char *buf, size_t cap);
+	/* Opens a regular file for I/O by the application (flags: Linux O_*). */
+	int (*open)(struct vfs_inode *ino, int flags, struct vfs_open_result *res);
+	/* Creates and opens a regular file `name` in `dir`. */
+	int (*create)(struct vfs_inode *dir, const char *name, int flags, mode_t mode,
+		      struct vfs_inode **out, struct vfs_open_result *res);
+	/* Reads directory entries starting at the backend's cookie `*pos`;
+	 * emit() returns false when the caller's buffer is full. */
+	int (*readdir)(struct vfs_file *f, uint64_t *pos,
+		       bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+				    const char *name, size_t namelen), void *arg);
+	int (*statfs)(struct vfs_inode *ino, struct statfs *out);
+	/* Re-reads the inode's attributes (for cache policies that revalidate). */
+	int (*refresh)(struct vfs_inode *ino);
+	void (*release_file)(struct vfs_file *f);
+	void (*release)(struct vfs_inode *ino);
+};
+
+struct vfs_fs {
+	const struct vfs_fs_ops *ops;
+	dev_t dev;            /* the st_dev the sandbox sees for this filesystem */
+	bool readonly;
+	void *priv;
+};
+
+struct vfs_inode {
+	struct vfs_fs *fs;
+	struct stat attr;     /* attributes as the sandbox sees them */
+	int refs;
+	void *priv;
+};
+
+struct vfs_dentry {
+	char *name;
+	struct vfs_dentry *parent;     /* NULL only for a filesystem root */
+	struct vfs_inode *inode;       /* NULL: negative entry */
+	struct vfs_mount *mounted;     /* a mount on top of this dentry */
+	struct vfs_dentry *hash_next;
+	int refs;
+};
+
+struct vfs_mount {
+	struct vfs_dentry *root;
+	struct vfs_mount *parent;      /* NULL for the sandbox root mount */
+	struct vfs_dentry *mountpoint; /* in parent */
+	struct vfs_fs *fs;
+};
+
+/* A position in the tree: which mount, which dentry. */
+struct vfs_path {
+	struct vfs_mount *mnt;
+	struct vfs_dentry *dentry;
+};
+
+/* An open file of the application, found again through the FD identity
+ * table (sentry/files.h). */
+struct vfs_file {
+	struct vfs_path path;
+	int flags;                     /* open flags as the application gave them */
+	void *priv;                    /* backend state, e.g. an opened 9P fid */
+};
+
+/* Walk flags. */
+#define VFS_FOLLOW      0x1   /* follow a symlink in the last component */
+#define VFS_DIRECTORY   0x2   /* the last component must be a directory */
+#define VFS_PARENT      0x4   /* stop at the parent; return the last name */
+#define VFS_EMPTY_OK    0x8   /* "" names the start directory (AT_EMPTY_PATH) */
+
+struct vfs_walk {
+	struct vfs_path root;          /* the task's root: `..` stops here */
+	struct vfs_path start;         /* cwd or dirfd */
+	int flags;
+	/* results */
+	struct vfs_path result;        /* with VFS_PARENT: the parent directory */
+	char last[VFS_NAME_MAX + 1];   /* with VFS_PARENT: the final name ("" if none) */
+	bool trailing_slash;
+};
+
+void vfs_init(void);
+struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
+				struct vfs_path *at);
+struct vfs_path vfs_root(void);
+
+/* Resolves `path` (relative paths from w->start).  On success w->result
+ * holds references the caller drops with vfs_path_put(). */
+int vfs_walk(struct vfs_walk *w, const char *path);
+
+/* The child of dir called name: cached positive or negative, else looked up. */
+int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
+/* Records `ino` as the child `name` of `dir` (after a create). */
+struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
+
+/* Absolute path of p as seen from root (for getcwd and logs). */
+int vfs_path_string(const struct vfs_path *root, const struct vfs_path *p, char *buf, size_t cap);
+
+struct vfs_path vfs_path_get(struct vfs_path p);
+void vfs_path_put(struct vfs_path p);
+void vfs_dentry_get(struct vfs_dentry *d);
+void vfs_dentry_put(struct vfs_dentry *d);
+struct vfs_inode *vfs_inode_new(struct vfs_fs *fs, void *priv);
+void vfs_inode_put(struct vfs_inode *ino);
+
+static inline bool vfs_is_dir(const struct vfs_inode *i) { return S_ISDIR(i->attr.st_mode); }
+static inline bool vfs_is_link(const struct vfs_inode *i) { return S_ISLNK(i->attr.st_mode); }
+
+/* Filesystems. */
+/* The gofer backend: every inode is a 9P fid on the given client. */
+struct p9_client;
+int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
+		bool readonly, struct vfs_inode **root);
+/* An empty read-only directory, mounted over host paths the sandbox must not
+ * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
+int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
+
+#endif

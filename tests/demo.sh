@@ -1,0 +1,31 @@
+#!/bin/sh
+# make demo: a shell script run by busybox inside the sandbox, with a fresh
+# busybox rootfs (Debian's busybox-static) as its root.
+set -eu
+bin=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+rootfs="$top/build/demo-rootfs"
+rm -rf "$rootfs"
+sh "$top/tests/rootfs/make-busybox-rootfs.sh" "$rootfs"
+secret=$(mktemp /tmp/runsc-lite-demo-secret.XXXXXX)
+echo "a host file outside the rootfs" > "$secret"
+cat > "$rootfs/demo.sh" <<SCRIPT
+echo "== ls / (the busybox rootfs, listed through the sentry's VFS)"
+ls /
+echo "== write and read back /tmp/greeting"
+echo "hello from inside runsc-lite" > /tmp/greeting
+cat /tmp/greeting
+echo "== who am I"
+echo "hostname=\$(hostname) pid=\$\$ uid=\$(id -u)"
+echo "== what the sandbox cannot reach"
+for p in $secret /etc/shadow /root/.bash_history /proc/1/environ /sys/kernel /dev/sda $top/README.md; do
+	if cat "\$p" >/dev/null 2>&1; then echo "  reached  \$p"; else echo "  cannot reach \$p"; fi
+done
+SCRIPT
+echo "\$ runsc-lite run --rootfs $rootfs -- /bin/sh /demo.sh"
+status=0
+"$bin" run --rootfs "$rootfs" -- /bin/sh /demo.sh || status=$?
+rm -f "$secret"
+echo "== on the host, the file written inside:"
+cat "$rootfs/tmp/greeting"
+exit $status

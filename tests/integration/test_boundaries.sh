@@ -1,0 +1,85 @@
+# The process boundaries of one sandbox, checked from the outside.
+. "$TOP/tests/lib.sh"
+
+# --- the request really crosses 9P to a separate gofer process ------------
+log="$SCRATCH/debug.log"
+out=$("$RL" --debug-log="$log" do -- /bin/cat /etc/hostname 2>&1)
+name="9P: cat's openat is served by the sentry over 9P by a separate gofer"
+sentry_pid=$(sed -n 's/.*runsc-lite\[[0-9]*\]: gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\2/p' "$log")
+gofer_pid=$(sed -n 's/.*runsc-lite\[[0-9]*\]: gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\1/p' "$log")
+if [ "$out" = "$(cat /etc/hostname)" ] &&
+   grep -q 'sentry\[1\]: \[[0-9]*\] openat("/etc/hostname" flags=0) = answered' "$log" &&
+   grep -q 'sentry\[1\]: 9p Twalk' "$log" && grep -q 'sentry\[1\]: 9p Tlopen' "$log" &&
+   grep -q 'sentry\[1\]: 9p Rlopen' "$log" &&
+   grep -q "gofer\[$gofer_pid\]: .*lopen" "$log" && [ -n "$gofer_pid" ] && [ "$gofer_pid" != "$sentry_pid" ]; then
+	pass "$name"
+else
+	fail "$name" "output: $out" "$(grep -E 'hostname|lopen' "$log" | head -10)"
+fi
+
+name="9P: the file came back as an FD donated over SCM_RIGHTS"
+if grep -q "gofer\[$gofer_pid\]: 9p Tlopen .* -> Rlopen .* +fd (donated)" "$log" &&
+   grep -q 'sentry\[1\]: 9p Rlopen .* fd=[0-9]* (donated)' "$log"; then
+	pass "$name"; else fail "$name" "$(grep -E 'lopen' "$log" | head -6)"; fi
+
+name="9P: read() of the opened file is not trapped (runs natively)"
+if ! grep -q 'sentry\[1\]: \[[0-9]*\] read(' "$log"; then pass "$name"; else fail "$name"; fi
+
+# --- a running sandbox, inspected from the host -----------------------------
+log2="$SCRATCH/running.log"
+"$RL" --debug-log="$log2" do -- /bin/busybox sleep 30 &
+cli=$!
+spid() { sed -n 's/.*gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\2/p' "$log2"; }
+gpid() { sed -n 's/.*gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\1/p' "$log2"; }
+apid() { cat /proc/"$(spid)"/task/"$(spid)"/children 2>/dev/null | awk '{print $1}'; }
+app_started() { [ -n "$(spid)" ] && grep -q 'exec plan' "$log2"; }
+if ! wait_until 10 app_started; then
+	fail "running sandbox starts" "$(tail -5 "$log2")"
+else
+	S=$(spid); G=$(gpid); A=$(apid)
+	field() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
+
+	name="sentry: seccomp on, no_new_privs, its root is the staging tmpfs (no host file)"
+	ls_root=$(ls -A /proc/"$S"/root/ 2>&1 | tr '\n' ' ')
+	if [ "$(field "$S" Seccomp)" = 2 ] && [ "$(field "$S" NoNewPrivs)" = 1 ] && [ "$ls_root" = ".rl " ]; then
+		pass "$name"; else fail "$name" "Seccomp=$(field "$S" Seccomp) root: $ls_root"; fi
+
+	name="gofer: seccomp on, no_new_privs, no host /proc in its view"
+	if [ "$(field "$G" Seccomp)" = 2 ] && [ "$(field "$G" NoNewPrivs)" = 1 ] &&
+	   [ -z "$(ls -A /proc/"$G"/root/proc 2>/dev/null)" ]; then
+		pass "$name"; else fail "$name" "Seccomp=$(field "$G" Seccomp)"; fi
+
+	name="application: own user/pid/mnt/ipc/uts/net namespaces"
+	bad=""
+	for ns in user pid mnt ipc uts net; do
+		[ "$(readlink /proc/"$A"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] || bad="$bad $ns"
+		[ "$(readlink /proc/"$A"/ns/$ns)" != "$(readlink /proc/"$S"/ns/$ns)" ] || bad="$bad sentry-$ns"
+	done
+	if [ -n "$A" ] && [ -z "$bad" ]; then pass "$name"; else fail "$name" "app=$A shared:$bad"; fi
+
+	name="application: no capabilities, no_new_privs, seccomp, empty read-only kernel root"
+	ls_root=$(ls -A /proc/"$A"/root/ 2>&1 | tr '\n' ' ')
+	if [ "$(field "$A" CapEff)" = 0000000000000000 ] && [ "$(field "$A" CapBnd)" = 0000000000000000 ] &&
+	   [ "$(field "$A" NoNewPrivs)" = 1 ] && [ "$(field "$A" Seccomp)" = 2 ] &&
+	   [ "$ls_root" = ".rl " ] && [ "$(awk '$5 == "/" { print substr($6, 1, 3) }' /proc/"$A"/mountinfo)" = "ro," ]; then
+		pass "$name"; else fail "$name" "CapEff=$(field "$A" CapEff) root: $ls_root" "$(cat /proc/"$A"/mountinfo)"; fi
+
+	name="supervision: SIGKILL to the sentry kills the application (checked from outside)"
+	kill -KILL "$S"
+	gone() { ! kill -0 "$A" 2>/dev/null; }
+	if wait_until 10 gone; then pass "$name"; else fail "$name" "app $A still alive"; kill -KILL "$A"; fi
+	wait "$cli"
+	rc=$?
+	name="supervision: runsc-lite exits 128+9 when its sentry is killed"
+	if [ "$rc" = 137 ]; then pass "$name"; else fail "$name" "exit $rc"; fi
+fi
+kill -KILL "$cli" 2>/dev/null; wait "$cli" 2>/dev/null
+
+# --- nothing leaks in ---------------------------------------------------------
+name="leaks: the application holds no fd beyond stdio"
+out=$("$RL" do -- "$BUILD/tests/helpers/fdcheck" 2>&1)
+if [ "$out" = none ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="leaks: hostname and pid are the sandbox's own"
+out=$("$RL" do -- /bin/busybox sh -c 'busybox hostname; echo $$' 2>&1)
+if [ "$out" = "$(printf 'runsc-lite\n1')" ]; then pass "$name"; else fail "$name" "$out"; fi

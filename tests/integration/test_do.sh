@@ -1,0 +1,37 @@
+# `runsc-lite do`: programs from the host root print what they print natively.
+. "$TOP/tests/lib.sh"
+
+same_output "do: cat /etc/hostname (dynamic, host root)" -- /bin/cat /etc/hostname
+same_output "do: busybox cat /etc/os-release (static)" -- /bin/busybox cat /etc/os-release
+same_output "do: cat through a symlinked directory (/bin -> usr/bin)" -- /bin/cat /usr/lib/os-release
+same_output "do: busybox ls -la /etc" -- /bin/busybox ls -la /etc
+same_output "do: GNU ls -la /usr/share/doc/busybox-static (statx, getdents64)" -- /bin/ls -la /usr/share/doc/busybox-static
+cd /etc && same_output "do: relative path from /etc" -- /bin/busybox cat ./hostname; cd - >/dev/null
+
+# The root listing: identical except the host's /proc, /sys and /dev, which
+# the sandbox covers with an empty directory (their link counts and dates
+# would tell host facts: the number of host processes, the boot time).
+name="do: busybox ls -la / (except proc, sys, dev)"
+native=$(/bin/busybox ls -la / 2>&1 | grep -Ev ' (proc|sys|dev)$')
+sandbox=$("$RL" do -- /bin/busybox ls -la / 2>&1 | grep -Ev ' (proc|sys|dev)$')
+if [ "$native" = "$sandbox" ] && [ -n "$native" ]; then pass "$name"; else
+	fail "$name" "$(diff <(echo "$native") <(echo "$sandbox") | head -20)"; fi
+
+name="do: /proc, /sys and /dev of the host are not visible"
+out=$("$RL" do -- /bin/busybox ls -A /proc /sys /dev 2>&1)
+if [ "$out" = "$(printf '/dev:\n\n/proc:\n\n/sys:')" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="do: the host root is read-only"
+out=$("$RL" do -- /bin/busybox sh -c 'echo x > /tmp/rl-should-not-exist' 2>&1)
+if [ ! -e /tmp/rl-should-not-exist ] && echo "$out" | grep -q 'Read-only file system'; then
+	pass "$name"; else fail "$name" "$out"; rm -f /tmp/rl-should-not-exist; fi
+
+name="do: a shell pipeline of forked children (busybox sh)"
+out=$("$RL" do -- /bin/busybox sh -c 'cat /etc/hostname | busybox wc -c; cd /usr/share && pwd' 2>&1)
+want="$(wc -c < /etc/hostname)
+/usr/share"
+if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want: $want"; fi
+
+name="do: PATH search of the first program (execvp through the VFS)"
+out=$(PATH=/usr/bin:/bin "$RL" do -- cat /etc/hostname 2>&1)
+if [ "$out" = "$(cat /etc/hostname)" ]; then pass "$name"; else fail "$name" "$out"; fi

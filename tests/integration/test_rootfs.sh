@@ -1,0 +1,60 @@
+# `runsc-lite run --rootfs DIR`: the sandbox sees DIR as / and nothing else.
+. "$TOP/tests/lib.sh"
+
+R=$(fresh_busybox_rootfs) || { skip "run --rootfs" "no busybox-static rootfs"; exit 0; }
+
+name="rootfs: programs and files come from the rootfs"
+out=$("$RL" run --rootfs "$R" -- /bin/cat /etc/hostname 2>&1)
+if [ "$out" = busybox-rootfs ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: ls -la / lists the rootfs directory (as native ls -la of it)"
+native=$(cd "$R" && /bin/busybox ls -la . | grep -v ' \.\.$')
+sandbox=$("$RL" run --rootfs "$R" -- /bin/ls -la / 2>&1 | grep -v ' \.\.$')
+if [ "$native" = "$sandbox" ]; then pass "$name"; else fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
+
+echo "host secret" > "$SCRATCH/outside-secret"
+name="rootfs: a host path outside the rootfs is ENOENT inside"
+out=$("$RL" run --rootfs "$R" -- /bin/cat "$SCRATCH/outside-secret" 2>&1)
+rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q 'No such file or directory' && ! echo "$out" | grep -q 'host secret'; then
+	pass "$name"; else fail "$name" "exit $rc: $out"; fi
+
+name="rootfs: .. never climbs above the root"
+out=$("$RL" run --rootfs "$R" -- /bin/cat /../../../etc/../../etc/passwd 2>&1)
+if [ "$out" = "$(cat "$R/etc/passwd")" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+ln -s /etc/passwd "$R/tmp/abs-link"
+ln -s ../../../../../../etc/passwd "$R/tmp/rel-link"
+ln -s "$SCRATCH/outside-secret" "$R/tmp/out-link"
+name="rootfs: symlinks resolve inside the sandbox view, never on the host"
+out=$("$RL" run --rootfs "$R" -- /bin/sh -c 'cat /tmp/abs-link /tmp/rel-link; cat /tmp/out-link' 2>&1)
+want="$(cat "$R/etc/passwd" "$R/etc/passwd")"
+if [ "$(echo "$out" | head -4)" = "$want" ] && echo "$out" | tail -1 | grep -q 'No such file'; then
+	pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: a write is in the host file when the program exits (nothing lost)"
+out=$("$RL" run --rootfs "$R" -- /bin/sh -c 'echo hello > /tmp/f && echo more >> /tmp/f && cat /tmp/f' 2>&1)
+if [ "$out" = "$(printf 'hello\nmore')" ] && [ "$(cat "$R/tmp/f")" = "$(printf 'hello\nmore')" ]; then
+	pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: --readonly refuses every write and leaves the tree unchanged"
+before=$(cd "$R" && find . -printf '%p %s %m %T@\n' | sort | md5sum)
+out=$("$RL" run --rootfs "$R" --readonly -- /bin/sh -c 'echo x > /tmp/g; echo x >> /etc/passwd; echo x > /etc/hostname' 2>&1)
+after=$(cd "$R" && find . -printf '%p %s %m %T@\n' | sort | md5sum)
+if [ "$before" = "$after" ] && [ "$(echo "$out" | grep -c 'Read-only file system')" = 3 ]; then
+	pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: cwd, relative paths and getcwd follow the VFS"
+out=$("$RL" run --rootfs "$R" --cwd /etc -- /bin/sh -c 'pwd; cat hostname; cd ../tmp; pwd; cd /; ls -d ./etc' 2>&1)
+if [ "$out" = "$(printf '/etc\nbusybox-rootfs\n/tmp\n./etc')" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: exit status passes through"
+"$RL" run --rootfs "$R" -- /bin/sh -c 'exit 7' >/dev/null 2>&1
+rc=$?
+if [ $rc = 7 ]; then pass "$name"; else fail "$name" "exit $rc"; fi
+
+name="rootfs: a #! script runs through the VFS (interpreter resolved inside)"
+printf '#!/bin/sh -e\necho "script $0 $1"\n' > "$R/tmp/script.sh"
+chmod +x "$R/tmp/script.sh"
+out=$("$RL" run --rootfs "$R" -- /tmp/script.sh arg1 2>&1)
+if [ "$out" = "script /tmp/script.sh arg1" ]; then pass "$name"; else fail "$name" "$out"; fi

@@ -1,0 +1,67 @@
+# Shared by the integration tests.  Each test script prints one line per
+# case: "ok - NAME", "not ok - NAME" (followed by details on "#  " lines) or
+# "ok - NAME # SKIP reason"; tests/run.sh counts them.
+#
+# Environment from tests/run.sh: RL (the runsc-lite binary under test),
+# BUILD (its build directory), TOP (the source tree), SCRATCH (a private
+# temporary directory, removed afterwards).
+
+set -u
+
+pass() { echo "ok - $1"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+fail() {
+	echo "not ok - $1"
+	shift
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#  /'; done
+}
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "command: $*" "$out"; fi
+}
+
+# same_output NAME -- ARGS: runs ARGS natively and in `runsc-lite do`, and
+# compares stdout byte for byte, and exit status.
+same_output() {
+	name=$1; shift; [ "$1" = "--" ] && shift
+	native=$("$@" 2>"$SCRATCH/native.err"; echo "exit=$?")
+	sandbox=$("$RL" do -- "$@" 2>"$SCRATCH/sandbox.err"; echo "exit=$?")
+	if [ "$native" = "$sandbox" ]; then
+		pass "$name"
+	else
+		fail "$name" "native and sandbox differ:" \
+			"$(diff <(printf '%s\n' "$native") <(printf '%s\n' "$sandbox") | head -20)" \
+			"sandbox stderr: $(head -5 "$SCRATCH/sandbox.err")"
+	fi
+}
+
+# A busybox rootfs (Debian's busybox-static), built once per build dir and
+# copied for tests that write into it.
+busybox_rootfs() {
+	dir="$BUILD/rootfs/busybox"
+	if [ ! -f "$dir/.complete" ]; then
+		sh "$TOP/tests/rootfs/make-busybox-rootfs.sh" "$dir" >/dev/null || return 1
+	fi
+	echo "$dir"
+}
+
+fresh_busybox_rootfs() {
+	src=$(busybox_rootfs) || return 1
+	dst=$(mktemp -d "$SCRATCH/rootfs.XXXXXX")
+	cp -a "$src/." "$dst/"
+	echo "$dst"
+}
+
+# wait_until SECONDS CMD...: polls CMD every 50 ms; bounded, never sleeps blindly.
+wait_until() {
+	limit=$(( $1 * 20 )); shift
+	i=0
+	while [ $i -lt $limit ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}

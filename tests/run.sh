@@ -1,0 +1,70 @@
+#!/bin/sh
+# Runs every test of every build variant and prints one summary line:
+#   N passed, N failed, N skipped
+# Unit tests are cmocka binaries (TAP output); integration tests are
+# tests/integration/test_*.sh run with the variant's runsc-lite.
+# TESTS_ONLY=unit|integration narrows the run; VARIANTS overrides the builds.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export TOP
+variants=${VARIANTS:-"build build/san"}
+only=${TESTS_ONLY:-all}
+passed=0 failed=0 skipped=0
+failures=""
+log=$(mktemp)
+
+count() {   # reads TAP lines on stdin, echoes them, updates counters via a file
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"ok "*"# SKIP"*|"ok "*"# skip"*) echo S >>"$log" ;;
+		"ok "*) echo P >>"$log" ;;
+		"not ok "*) echo "F $variant: ${line#not ok }" >>"$log" ;;
+		esac
+	done
+}
+
+# A test program that dies (crash, sanitizer report, timeout) without
+# reporting a failure of its own still counts as one.
+finish() {
+	count <"$out"
+	if [ "$1" -ne 0 ] && ! grep -q '^not ok' "$out"; then
+		echo "not ok - $(basename "$2") exited with status $1" | count
+	fi
+}
+
+out=$(mktemp)
+for variant in $variants; do
+	BUILD="$TOP/$variant"
+	export BUILD
+	[ -x "$BUILD/runsc-lite" ] || { echo "not ok - $variant: not built" | count; continue; }
+	echo "== $variant"
+	if [ "$only" = all ] || [ "$only" = unit ]; then
+		for t in $(find "$BUILD/tests" -path "$BUILD/tests/helpers" -prune -o -type f -name 'test_*' ! -name '*.d' -print 2>/dev/null | sort); do
+			echo "# unit: ${t#$BUILD/tests/}"
+			RL_LOADER="$BUILD/rl-loader" CMOCKA_MESSAGE_OUTPUT=TAP \
+				timeout 300 "$t" >"$out" 2>&1
+			finish $? "$t"
+		done
+	fi
+	if [ "$only" = all ] || [ "$only" = integration ]; then
+		for t in "$TOP"/tests/integration/test_*.sh; do
+			echo "# integration: $(basename "$t")"
+			SCRATCH=$(mktemp -d /tmp/rl-test.XXXXXX)
+			RL="$BUILD/runsc-lite" SCRATCH="$SCRATCH" timeout 600 bash "$t" >"$out" 2>&1
+			finish $? "$t"
+			rm -rf "$SCRATCH"
+		done
+	fi
+done
+
+passed=$(grep -c '^P' "$log")
+failed=$(grep -c '^F' "$log")
+skipped=$(grep -c '^S' "$log")
+if [ "$failed" -gt 0 ]; then
+	echo "failed:"
+	grep '^F' "$log" | sed 's/^F /  /'
+fi
+rm -f "$log" "$out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
