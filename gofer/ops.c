@@ -28,6 +28,36 @@ static int stat_fd(int fd, struct stat *st)
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
+/*
+ * Host kernel filesystems are never served beneath their root: procfs would
+ * show host pids and, through /proc/PID/root and /proc/PID/fd, every file of
+ * every host process; sysfs, cgroupfs, debugfs and the like expose and
+ * control the host.  Their mount point itself may be walked to (so the
+ * sandbox can list and cover it), but not through, opened or read.  This
+ * holds even when the gofer runs unprivileged and cannot unmount them.
+ */
+static bool on_host_pseudo_fs(int fd)
+{
+	static const unsigned long denied[] = {
+		0x9fa0,      /* proc */        0x62656572, /* sysfs */
+		0x64626720,  /* debugfs */     0x74726163, /* tracefs */
+		0x73636673,  /* securityfs */  0x27e0eb,   /* cgroup */
+		0x63677270,  /* cgroup2 */     0xcafe4a11, /* bpf */
+		0x1cd1,      /* devpts */      0x62656570, /* configfs */
+		0x6165676c,  /* pstore */      0xde5e81e4, /* efivarfs */
+		0x42494e4d,  /* binfmt_misc */ 0x65735543, /* fusectl */
+		0x6e736673,  /* nsfs */
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return true;   /* fail closed */
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		if ((unsigned long)sf.f_type == denied[i])
+			return true;
+	return false;
+}
+
 static void op_reset(void *arg, uint32_t msize, bool fd_donation)
 {
 	struct gofer_conn *c = arg;
@@ -124,8 +154,13 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 	for (i = 0; i < n; i++) {
 		struct gofer_handle *h;
 		struct stat st;
-		int fd = openat(node->fd, names[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int fd;
 
+		if (on_host_pseudo_fs(node->fd)) {
+			rc = -ENOENT;
+			break;
+		}
+		fd = openat(node->fd, names[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			rc = -errno;
 			break;
@@ -301,6 +336,8 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 	rc = stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
+	if (on_host_pseudo_fs(f->node->fd))
+		return -EACCES;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR:
 		rc = lopen_dir(f, lflags, &st);

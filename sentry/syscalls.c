@@ -62,11 +62,12 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 	return 0;
 }
 
-/* Attributes, refreshed when the application may have changed the file
- * natively through a writable donated fd. */
+/* Attributes from the cache (the sandbox has the files exclusively: fscache),
+ * refreshed only when the application may have changed the file natively
+ * through a writable donated fd. */
 static int get_attr(struct vfs_inode *ino, struct stat *st)
 {
-	if (S_ISREG(ino->attr.st_mode) && ino->fs->ops->refresh) {
+	if (ino->host_writable && ino->fs->ops->refresh) {
 		int rc = ino->fs->ops->refresh(ino);
 		if (rc < 0)
 			return rc;
@@ -114,6 +115,8 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 	int rc = ino->fs->ops->open(ino, flags, &res);
 	if (rc < 0)
 		return rc;
+	if (wants_write(flags))
+		ino->host_writable = true;
 	rc = files_install(s, sc, p, flags, res.host_fd);
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
@@ -161,6 +164,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 				 &ino, &res);
 	if (rc < 0)
 		return rc;
+	ino->host_writable = true;
 	struct vfs_dentry *d = vfs_add_child(dir.dentry, w->last, ino);
 	if (!d) {
 		close(res.host_fd);

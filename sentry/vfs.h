@@ -69,6 +69,9 @@ struct vfs_fs {
 struct vfs_inode {
 	struct vfs_fs *fs;
 	struct stat attr;     /* attributes as the sandbox sees them */
+	/* The sandbox holds (or held) a writable host fd of this file: its
+	 * size and times change natively, so cached attributes are stale. */
+	bool host_writable;
 	int refs;
 	void *priv;
 };

@@ -1026,6 +1026,43 @@ static void test_debug_log(void **state)
 	close(g.debug_fd);
 }
 
+/* A gofer serving the host root never serves what lies beneath /proc or
+ * /sys, even unprivileged: the mount points may be walked to, no further. */
+static void test_host_pseudo_fs_not_served(void **state)
+{
+	static const char *const proc[] = { "proc" };
+	static const char *const one[] = { "1" };
+	static const char *const deep[] = { "proc", "self", "status" };
+	static const char *const sys[] = { "sys", "kernel" };
+	struct p9_qid qids[3];
+	uint32_t rootfid, pfid, iounit;
+	uint16_t nq = 0;
+	int saved = root_fd, fd = -1;
+	struct p9_qid q;
+
+	struct statfs sf;
+	if (statfs("/proc/self", &sf) < 0 || sf.f_type != 0x9fa0)
+		skip();   /* no procfs on this machine */
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root_fd >= 0);
+	struct gofer_proc g = start_gofer(false);
+	close(root_fd);
+	root_fd = saved;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+
+	pfid = walk_ok(c, rootfid, 1, proc);
+	assert_int_equal(p9_walk(c, pfid, p9_fid_alloc(c), 1, one, qids, &nq), -ENOENT);
+	nq = 0;
+	assert_int_equal(p9_walk(c, rootfid, p9_fid_alloc(c), 3, deep, qids, &nq), 0);
+	assert_int_equal(nq, 1);   /* stopped at /proc */
+	nq = 0;
+	assert_int_equal(p9_walk(c, rootfid, p9_fid_alloc(c), 2, sys, qids, &nq), 0);
+	assert_int_equal(nq, 1);
+	assert_int_equal(p9_lopen(c, pfid, O_RDONLY | O_DIRECTORY, &q, &iounit, &fd), -EACCES);
+	assert_int_equal(fd, -1);
+	stop(&g, c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1046,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_packets),
 		cmocka_unit_test(test_plain_9p2000L_no_donation),
 		cmocka_unit_test(test_debug_log),
+		cmocka_unit_test(test_host_pseudo_fs_not_served),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
