@@ -3,6 +3,7 @@
 #   make            build/runsc-lite (the only installed binary)
 #   make test       deps + build + unit and integration tests, plain and ASan+UBSan
 #   make demo       run the built-in example in the sandbox
+#   make bench      per-syscall cost, native vs sandbox (bench/run.sh)
 #   make deps       install the Debian packages the build needs (root)
 #   make install PREFIX=/usr/local
 #
@@ -54,7 +55,7 @@ LOADER_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecsta
 
 BIN := $(BUILD)/runsc-lite
 
-.PHONY: all deps check-deps test unit integration demo install clean fuzz
+.PHONY: all deps check-deps test unit integration demo install clean bench
 all: check-deps $(BIN)
 
 # ---- dependencies ---------------------------------------------------------
@@ -147,8 +148,8 @@ unit integration: check-deps tests-build
 demo: all
 	@sh tests/demo.sh $(BIN)
 
-fuzz:
-	@echo "fuzz targets arrive with the p9 issue"
+bench: all
+	@sh bench/run.sh $(CURDIR)/$(BUILD) 3
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

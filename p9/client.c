@@ -338,23 +338,26 @@ int p9_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr 
 	return rc;
 }
 
-int p9_lopen(struct p9_client *c, uint32_t fid, uint32_t linux_flags, struct p9_qid *qid,
-	     uint32_t *iounit, int *host_fd)
+/* Tlopen and Tlcreate: the replies share one layout, qid[13] iounit[4],
+ * and may carry a donated FD. */
+static int open_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid,
+		    uint32_t *iounit, int *host_fd)
 {
-	struct p9_fcall tx = { .type = P9_TLOPEN }, rx;
+	struct p9_fcall rx;
 	int rc, fd;
 
 	if (host_fd)
 		*host_fd = -1;
-	tx.u.tlopen.fid = fid;
-	tx.u.tlopen.flags = p9_lopen_flags_to_p9(linux_flags);
 	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, &fd);
+	rc = rpc(c, tx, &rx, &fd);
 	if (rc == 0) {
+		struct p9_qid q = tx->type == P9_TLOPEN ? rx.u.rlopen.qid : rx.u.rlcreate.qid;
+		uint32_t io = tx->type == P9_TLOPEN ? rx.u.rlopen.iounit : rx.u.rlcreate.iounit;
+
 		if (qid)
-			*qid = rx.u.rlopen.qid;
+			*qid = q;
 		if (iounit)
-			*iounit = rx.u.rlopen.iounit;
+			*iounit = io;
 		if (host_fd)
 			*host_fd = fd;
 		else if (fd >= 0)
@@ -364,11 +367,20 @@ int p9_lopen(struct p9_client *c, uint32_t fid, uint32_t linux_flags, struct p9_
 	return rc;
 }
 
+int p9_lopen(struct p9_client *c, uint32_t fid, uint32_t linux_flags, struct p9_qid *qid,
+	     uint32_t *iounit, int *host_fd)
+{
+	struct p9_fcall tx = { .type = P9_TLOPEN };
+
+	tx.u.tlopen.fid = fid;
+	tx.u.tlopen.flags = p9_lopen_flags_to_p9(linux_flags);
+	return open_rpc(c, &tx, qid, iounit, host_fd);
+}
+
 int p9_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t linux_flags,
 	       uint32_t mode, uint32_t gid, struct p9_qid *qid, uint32_t *iounit, int *host_fd)
 {
-	struct p9_fcall tx = { .type = P9_TLCREATE }, rx;
-	int rc, fd;
+	struct p9_fcall tx = { .type = P9_TLCREATE };
 
 	if (host_fd)
 		*host_fd = -1;
@@ -379,20 +391,7 @@ int p9_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t lin
 	tx.u.tlcreate.flags = p9_lopen_flags_to_p9(linux_flags);
 	tx.u.tlcreate.mode = mode;
 	tx.u.tlcreate.gid = gid;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, &fd);
-	if (rc == 0) {
-		if (qid)
-			*qid = rx.u.rlcreate.qid;
-		if (iounit)
-			*iounit = rx.u.rlcreate.iounit;
-		if (host_fd)
-			*host_fd = fd;
-		else if (fd >= 0)
-			close(fd);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	return open_rpc(c, &tx, qid, iounit, host_fd);
 }
 
 int p9_readdir(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf)

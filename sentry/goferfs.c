@@ -121,46 +121,45 @@ static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
  * sentry's or the application's business. */
 #define OPEN_FLAGS_LOCAL (O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)
 
-static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+/* Opens (name NULL) or creates `name` in, a fresh clone of fid, which is
+ * clunked afterwards: the donated host fd keeps the file open on its own. */
+static int open_on_clone(struct p9_client *c, uint32_t fid, const char *name, int flags,
+			 mode_t mode, uint32_t gid, int *host_fd)
 {
-	struct p9_client *c = client_of(ino);
-	uint32_t fid;
-	int rc = clone_fid(c, fid_of(ino), &fid);
+	uint32_t clone;
+	int rc = clone_fid(c, fid, &clone);
 	if (rc < 0)
 		return rc;
 	struct p9_qid qid;
-	uint32_t iounit;
+	uint32_t iounit, p9flags = (uint32_t)(flags & ~OPEN_FLAGS_LOCAL);
 	int fd = -1;
-	rc = p9_lopen(c, fid, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, &iounit, &fd);
-	p9_clunk(c, fid);   /* the donated fd keeps the host file open */
+	rc = name ? p9_lcreate(c, clone, name, p9flags, mode, gid, &qid, &iounit, &fd)
+		  : p9_lopen(c, clone, p9flags, &qid, &iounit, &fd);
+	p9_clunk(c, clone);
 	if (rc < 0)
 		return rc;
 	if (fd < 0)
 		return -EOPNOTSUPP;   /* a gofer without FD donation cannot serve I/O */
-	if (flags & O_TRUNC)
-		ino->attr.st_size = 0;
-	res->host_fd = fd;
+	*host_fd = fd;
 	return 0;
+}
+
+static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+{
+	int rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, &res->host_fd);
+	if (rc == 0 && (flags & O_TRUNC))
+		ino->attr.st_size = 0;
+	return rc;
 }
 
 static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode_t mode,
 			struct vfs_inode **out, struct vfs_open_result *res)
 {
-	struct p9_client *c = client_of(dir);
-	uint32_t fid;
-	int rc = clone_fid(c, fid_of(dir), &fid);
+	int fd;
+	int rc = open_on_clone(client_of(dir), fid_of(dir), name, flags, mode,
+			       (uint32_t)dir->attr.st_gid, &fd);
 	if (rc < 0)
 		return rc;
-	struct p9_qid qid;
-	uint32_t iounit;
-	int fd = -1;
-	rc = p9_lcreate(c, fid, name, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), mode,
-			(uint32_t)dir->attr.st_gid, &qid, &iounit, &fd);
-	p9_clunk(c, fid);
-	if (rc < 0)
-		return rc;
-	if (fd < 0)
-		return -EOPNOTSUPP;
 	rc = gofer_lookup(dir, name, out);
 	if (rc < 0) {
 		close(fd);

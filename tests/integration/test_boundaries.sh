@@ -83,3 +83,38 @@ if [ "$out" = none ]; then pass "$name"; else fail "$name" "$out"; fi
 name="leaks: hostname and pid are the sandbox's own"
 out=$("$RL" do -- /bin/busybox sh -c 'busybox hostname; echo $$' 2>&1)
 if [ "$out" = "$(printf 'runsc-lite\n1')" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+# --- exit status of a killed application; a dead gofer ----------------------
+log3="$SCRATCH/killed.log"
+"$RL" --debug-log="$log3" do -- /bin/busybox sleep 30 &
+cli=$!
+started() { grep -q 'exec plan' "$log3"; }
+name="status: the application killed by SIGKILL gives 128+9"
+if wait_until 10 started; then
+	S=$(sed -n 's/.*sentry pid \([0-9]*\).*/\1/p' "$log3")
+	A=$(awk '{print $1}' /proc/"$S"/task/"$S"/children)
+	kill -KILL "$A"
+	wait "$cli"; rc=$?
+	if [ "$rc" = 137 ]; then pass "$name"; else fail "$name" "exit $rc"; fi
+else
+	fail "$name" "did not start"; kill -KILL "$cli"
+fi
+
+log4="$SCRATCH/gofer.log"
+rm -f "$SCRATCH/fifo"; mkfifo "$SCRATCH/fifo"
+"$RL" --debug-log="$log4" do -- /bin/busybox sh -c 'read x; cat /etc/hostname; echo "cat: $?"' \
+	<"$SCRATCH/fifo" >"$SCRATCH/gofer.out" 2>&1 &
+cli=$!
+name="supervision: the gofer dies -> file syscalls fail with EIO, the sandbox exits cleanly"
+exec 7>"$SCRATCH/fifo"
+if wait_until 10 grep -q 'exec plan' "$log4"; then
+	G=$(sed -n 's/.*gofer pid \([0-9]*\).*/\1/p' "$log4")
+	kill -KILL "$G"
+	echo go >&7; exec 7>&-
+	wait "$cli"; rc=$?
+	out=$(cat "$SCRATCH/gofer.out")
+	if echo "$out" | grep -q 'cat: Input/output error' && echo "$out" | grep -q 'cat: 126' && [ "$rc" = 0 ]; then
+		pass "$name"; else fail "$name" "exit $rc" "$out"; fi
+else
+	exec 7>&-; fail "$name" "did not start"; kill -KILL "$cli"
+fi
