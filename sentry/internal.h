@@ -62,7 +62,30 @@ int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struc
 int exec_stage_init(struct sentry *s, const void *loader, size_t len);
 void exec_task_gone(struct sentry *s, pid_t tgid);
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* Handlers of the syscalls that change the tree (sentry/mutate.c). */
+typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
+#define MUTATE_HANDLERS(X) \
+	X(mkdir) X(mkdirat) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(renameat2) \
+	X(link) X(linkat) X(symlink) X(symlinkat) X(mknod) X(mknodat) X(chmod) X(fchmod) \
+	X(fchmodat) X(fchmodat2) X(chown) X(fchown) X(lchown) X(fchownat) X(truncate) \
+	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask)
+#define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
+MUTATE_HANDLERS(DECLARE_HANDLER)
+
 /* Helpers shared by handlers. */
+int get_attr(struct vfs_inode *ino, struct stat *st);
+/* Resolves (dirfd, path, at_flags) to a VFS path (a reference the caller
+ * drops).  With AT_EMPTY_PATH on an fd the VFS does not know, returns 1 and
+ * *dup (the caller answers from that fd and closes it).  follow_default:
+ * whether symlinks are followed unless AT_SYMLINK_NOFOLLOW (else only with
+ * AT_SYMLINK_FOLLOW). */
+int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+	       int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
+	       struct vfs_path *out, int *dup);
 int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr, char *buf);
 /* Sets up a walk from dirfd (AT_FDCWD or an fd) for task t. */
 int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,6 @@
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
 #endif
-
-typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
 
 static char detail[VFS_PATH_MAX + 64];   /* what the debug log says about the call */
 
@@ -65,12 +64,13 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 /* Attributes from the cache (the sandbox has the files exclusively: fscache),
  * refreshed only when the application may have changed the file natively
  * through a writable donated fd. */
-static int get_attr(struct vfs_inode *ino, struct stat *st)
+int get_attr(struct vfs_inode *ino, struct stat *st)
 {
-	if (ino->host_writable && ino->fs->ops->refresh) {
+	if ((ino->host_writable || ino->attr_stale) && ino->fs->ops->refresh) {
 		int rc = ino->fs->ops->refresh(ino);
 		if (rc < 0)
 			return rc;
+		ino->attr_stale = false;
 	}
 	*st = ino->attr;
 	return 0;
@@ -165,6 +165,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	if (rc < 0)
 		return rc;
 	ino->host_writable = true;
+	di->attr_stale = true;
 	struct vfs_dentry *d = vfs_add_child(dir.dentry, w->last, ino);
 	if (!d) {
 		close(res.host_fd);
@@ -174,8 +175,27 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
+/* openat2's RESOLVE_* as walk flags; RESOLVE_IN_ROOT makes the start the root.
+ * RESOLVE_NO_MAGICLINKS has nothing to refuse yet: no filesystem of the
+ * sandbox has magic links (procfs will). */
+static int resolve_to_walk(uint64_t resolve, struct vfs_walk *w)
+{
+	int f = 0;
+	if (resolve & RESOLVE_NO_SYMLINKS)
+		f |= VFS_NO_SYMLINKS;
+	if (resolve & RESOLVE_NO_XDEV)
+		f |= VFS_NO_XDEV;
+	if (resolve & RESOLVE_BENEATH)
+		f |= VFS_BENEATH;
+	if (resolve & RESOLVE_CACHED)
+		f |= VFS_CACHED;
+	if (resolve & RESOLVE_IN_ROOT)
+		w->root = w->start;
+	return f;
+}
+
 static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			 int dirfd, uint64_t path_addr, int flags, mode_t mode)
+			 int dirfd, uint64_t path_addr, int flags, mode_t mode, uint64_t resolve)
 {
 	char path[VFS_PATH_MAX];
 	int rc = read_path(s, sc, path_addr, path);
@@ -187,11 +207,15 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EOPNOTSUPP;   /* needs tmpfs (filesystems issue) */
 	struct vfs_walk w = { 0 };
-	rc = walk_start(s, sc, t, dirfd, path, &w);
+	/* RESOLVE_BENEATH/IN_ROOT anchor even an absolute path at dirfd: pass
+	 * "" so that walk_start always resolves dirfd */
+	bool anchored = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+	rc = walk_start(s, sc, t, dirfd, anchored ? "" : path, &w);
 	if (rc < 0)
 		return rc;
+	int rflags = resolve_to_walk(resolve, &w);
 	if ((flags & O_CREAT) && !(flags & O_PATH)) {
-		w.flags = VFS_PARENT;
+		w.flags = VFS_PARENT | rflags;
 		rc = vfs_walk(&w, path);
 		if (rc < 0)
 			return rc;
@@ -199,7 +223,7 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 		vfs_path_put(w.result);
 		return r;
 	}
-	w.flags = (flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW;
+	w.flags = ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | rflags;
 	if (flags & O_DIRECTORY)
 		w.flags |= VFS_DIRECTORY;
 	rc = vfs_walk(&w, path);
@@ -212,13 +236,54 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 
 static int64_t sys_open(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
-	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], (mode_t)sc->args[2]);
+	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], (mode_t)sc->args[2], 0);
 }
 
 static int64_t sys_creat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], O_CREAT | O_WRONLY | O_TRUNC,
-			 (mode_t)sc->args[1]);
+			 (mode_t)sc->args[1], 0);
+}
+
+/* openat2: the strict variant.  Unknown flags, modes without O_CREAT and
+ * unknown RESOLVE_* bits are errors instead of being ignored. */
+static int64_t sys_openat2(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	uint64_t size = sc->args[3];
+	struct open_how how = { 0 };
+	if (size < 24)   /* OPEN_HOW_SIZE_VER0 */
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	int rc = platform_read(s->plat, sc, &how, sc->args[2], sizeof how < size ? sizeof how : size);
+	if (rc < 0)
+		return rc;
+	/* a larger struct from a newer libc: its extra fields must be zero */
+	for (uint64_t off = sizeof how; off < size; off += 8) {
+		uint64_t chunk = 0;
+		size_t n = size - off < 8 ? size - off : 8;
+		if ((rc = platform_read(s->plat, sc, &chunk, sc->args[2] + off, n)) < 0)
+			return rc;
+		if (chunk)
+			return -E2BIG;
+	}
+	if (how.flags >> 32 || (how.flags & ~(uint64_t)OPEN_VALID_FLAGS))
+		return -EINVAL;
+	int flags = (int)how.flags;
+	if (how.mode & ~(uint64_t)07777)
+		return -EINVAL;
+	if (how.mode && !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+		return -EINVAL;
+	if ((flags & O_PATH) && (flags & ~(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
+		return -EINVAL;
+	if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+				      RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED))
+		return -EINVAL;
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	if ((how.resolve & RESOLVE_CACHED) && (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))
+		return -EAGAIN;
+	return do_openat(s, sc, t, (int)sc->args[0], sc->args[1], flags, (mode_t)how.mode, how.resolve);
 }
 
 static int64_t sys_openat(struct sentry *s, struct platform_syscall *sc, struct task *t)
@@ -226,19 +291,21 @@ static int64_t sys_openat(struct sentry *s, struct platform_syscall *sc, struct 
 	int dirfd = (int)sc->args[0];
 	if (dirfd == RL_LOADER_DIRFD && (int)sc->args[2] == RL_LOADER_REQUEST)
 		return exec_loader_request(s, sc, t);
-	return do_openat(s, sc, t, dirfd, sc->args[1], (int)sc->args[2], (mode_t)sc->args[3]);
+	return do_openat(s, sc, t, dirfd, sc->args[1], (int)sc->args[2], (mode_t)sc->args[3], 0);
 }
 
 /* ---- stat family ---------------------------------------------------------- */
 
 /* Resolves (dirfd, path, at_flags) to a VFS path, or for AT_EMPTY_PATH on a
  * non-VFS fd returns 1 with *dup set (the caller answers from the fd). */
-static int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
 		      int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
 		      struct vfs_path *out, int *dup)
 {
-	char path[VFS_PATH_MAX];
-	int rc = read_path(s, sc, path_addr, path);
+	char path[VFS_PATH_MAX] = "";
+	/* A NULL path with AT_EMPTY_PATH names the fd itself (Linux 6.11+, and
+	 * how the sentry passes fchmod/fchown/futimens). */
+	int rc = path_addr == 0 && (at_flags & AT_EMPTY_PATH) ? 0 : read_path(s, sc, path_addr, path);
 	if (rc < 0)
 		return rc;
 	if (path[0] == 0 && (at_flags & AT_EMPTY_PATH)) {
@@ -625,6 +692,7 @@ static int64_t sys_execveat(struct sentry *s, struct platform_syscall *sc, struc
 static const handler_fn handlers[MAX_NR] = {
 	[SYS_open] = sys_open,
 	[SYS_openat] = sys_openat,
+	[SYS_openat2] = sys_openat2,
 	[SYS_creat] = sys_creat,
 	[SYS_stat] = sys_stat,
 	[SYS_lstat] = sys_lstat,
@@ -644,6 +712,8 @@ static const handler_fn handlers[MAX_NR] = {
 	[SYS_fstatfs] = sys_fstatfs,
 	[SYS_execve] = sys_execve,
 	[SYS_execveat] = sys_execveat,
+#define TABLE_ENTRY(name) [SYS_##name] = sys_##name,
+	MUTATE_HANDLERS(TABLE_ENTRY)
 };
 
 void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)

@@ -62,8 +62,8 @@ struct task *task_find(struct sentry *s, pid_t tid)
 	return NULL;
 }
 
-/* Tgid and PPid of tid from the sandbox procfs. */
-static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid)
+/* Tgid, PPid and Umask of tid from the sandbox procfs. */
+static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_t *umask)
 {
 	char path[32], buf[2048];
 	snprintf(path, sizeof path, "%d/status", (int)tid);
@@ -77,8 +77,11 @@ static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid)
 	buf[n] = 0;
 	const char *tg = strstr(buf, "\nTgid:");
 	const char *pp = strstr(buf, "\nPPid:");
+	const char *um = strstr(buf, "Umask:");
 	if (!tg || !pp)
 		return -EIO;
+	if (um)
+		*umask = (mode_t)strtol(um + 6, NULL, 8) & 0777;
 	*tgid = (pid_t)strtol(tg + 6, NULL, 10);
 	*ppid = (pid_t)strtol(pp + 6, NULL, 10);
 	return 0;
@@ -90,7 +93,8 @@ struct task *task_get(struct sentry *s, pid_t tid)
 	if (t)
 		return t;
 	pid_t tgid = tid, ppid = 0;
-	if (read_ids(s, tid, &tgid, &ppid) < 0)
+	mode_t umask = s->init_fs->umask;
+	if (read_ids(s, tid, &tgid, &ppid, &umask) < 0)
 		return NULL;   /* gone already */
 	t = calloc(1, sizeof *t);
 	if (!t)
@@ -102,9 +106,11 @@ struct task *task_get(struct sentry *s, pid_t tid)
 	if (leader) {
 		t->fs = leader->fs;
 		t->fs->refs++;
+	} else if (parent) {
+		t->fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
 	} else {
-		struct fs_context *from = parent ? parent->fs : s->init_fs;
-		t->fs = fs_context_new(from->root, from->cwd, from->umask);
+		/* the first task: its umask is the one runsc-lite was started with */
+		t->fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
 	}
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0) {

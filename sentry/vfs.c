@@ -112,6 +112,41 @@ struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struc
 	return dentry_new(dir, name, ino);
 }
 
+static void dcache_unhash(struct vfs_dentry *d)
+{
+	if (!d->parent)
+		return;
+	for (struct vfs_dentry **pp = &dcache[dhash(d->parent, d->name)]; *pp; pp = &(*pp)->hash_next)
+		if (*pp == d) {
+			*pp = d->hash_next;
+			d->hash_next = NULL;
+			return;
+		}
+}
+
+void vfs_d_drop(struct vfs_dentry *d)
+{
+	dcache_unhash(d);
+}
+
+int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name)
+{
+	char *name = strdup(new_name);
+	if (!name)
+		return -ENOMEM;
+	struct vfs_dentry *old = dcache_find(new_parent, new_name);
+	if (old && old != d)
+		dcache_unhash(old);   /* replaced: positive or negative, it is gone */
+	dcache_unhash(d);
+	free(d->name);
+	d->name = name;
+	d->parent = new_parent;
+	size_t b = dhash(new_parent, name);
+	d->hash_next = dcache[b];
+	dcache[b] = d;
+	return 0;
+}
+
 struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
 				struct vfs_path *at)
 {
@@ -139,9 +174,12 @@ struct vfs_path vfs_root(void)
 	return (struct vfs_path){ root_mount, root_mount->root };
 }
 
-int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
+static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out,
+			bool cached_only)
 {
 	struct vfs_dentry *d = dcache_find(dir->dentry, name);
+	if (!d && cached_only)
+		return -EAGAIN;
 	if (!d) {
 		struct vfs_inode *ino = NULL;
 		struct vfs_inode *di = dir->dentry->inode;
@@ -158,35 +196,46 @@ int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry *
 	return d->inode ? 0 : -ENOENT;
 }
 
+int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
+{
+	return lookup_child(dir, name, out, false);
+}
+
 static bool same_path(struct vfs_path a, struct vfs_path b)
 {
 	return a.mnt == b.mnt && a.dentry == b.dentry;
 }
 
-/* Steps `cur` to its parent, crossing mount points, never above `root`. */
-static void step_up(struct vfs_path *cur, const struct vfs_path *root)
+/* Steps `cur` to its parent, crossing mount points, never above `root`;
+ * true if it crossed a mount. */
+static bool step_up(struct vfs_path *cur, const struct vfs_path *root)
 {
+	bool crossed = false;
 	for (;;) {
 		if (same_path(*cur, *root))
-			return;
+			return crossed;
 		if (cur->dentry != cur->mnt->root) {
 			cur->dentry = cur->dentry->parent;
-			return;
+			return crossed;
 		}
 		if (!cur->mnt->parent)
-			return;   /* the root of the whole tree */
+			return crossed;   /* the root of the whole tree */
 		cur->dentry = cur->mnt->mountpoint;
 		cur->mnt = cur->mnt->parent;
+		crossed = true;
 	}
 }
 
-/* Descends through every mount stacked on cur. */
-static void step_down_mounts(struct vfs_path *cur)
+/* Descends through every mount stacked on cur; true if it crossed one. */
+static bool step_down_mounts(struct vfs_path *cur)
 {
+	bool crossed = false;
 	while (cur->dentry->mounted) {
 		cur->mnt = cur->dentry->mounted;
 		cur->dentry = cur->mnt->root;
+		crossed = true;
 	}
+	return crossed;
 }
 
 /* Replaces `rest` (the unresolved remainder) with target + "/" + rest. */
@@ -229,10 +278,21 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 	step_down_mounts(&cur);
 
 	for (;;) {
-		/* skip slashes; a leading slash of a spliced absolute link restarts at root */
+		/* skip slashes; a leading slash (of the path, or of an absolute
+		 * link body spliced in) restarts at the root */
 		if (rest[pos] == '/') {
-			if (pos == 0)
-				cur = w->root, step_down_mounts(&cur);
+			if (pos == 0) {
+				if (w->flags & VFS_BENEATH) {
+					rc = -EXDEV;
+					break;
+				}
+				bool other_mount = cur.mnt != w->root.mnt;
+				cur = w->root;
+				if ((step_down_mounts(&cur) || other_mount) && (w->flags & VFS_NO_XDEV)) {
+					rc = -EXDEV;
+					break;
+				}
+			}
 			while (rest[pos] == '/')
 				pos++;
 		}
@@ -264,18 +324,34 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
-			step_up(&cur, &w->root);
-			step_down_mounts(&cur);
+			if ((w->flags & VFS_BENEATH) && same_path(cur, w->start)) {
+				rc = -EXDEV;
+				break;
+			}
+			bool crossed = step_up(&cur, &w->root);
+			crossed |= step_down_mounts(&cur);
+			if (crossed && (w->flags & VFS_NO_XDEV)) {
+				rc = -EXDEV;
+				break;
+			}
 			continue;
 		}
 		struct vfs_dentry *child;
-		rc = vfs_lookup_child(&cur, comp, &child);
+		rc = lookup_child(&cur, comp, &child, w->flags & VFS_CACHED);
 		if (rc < 0)
 			break;
 		struct vfs_path next = { cur.mnt, child };
-		step_down_mounts(&next);
+		if (step_down_mounts(&next) && (w->flags & VFS_NO_XDEV)) {
+			rc = -EXDEV;
+			break;
+		}
 		bool follow = !is_last || (w->flags & VFS_FOLLOW) || w->trailing_slash;
 		if (vfs_is_link(next.dentry->inode) && follow) {
+			if (w->flags & (VFS_NO_SYMLINKS | VFS_CACHED)) {
+				/* link bodies are not cached: RESOLVE_CACHED retries uncached */
+				rc = (w->flags & VFS_NO_SYMLINKS) ? -ELOOP : -EAGAIN;
+				break;
+			}
 			if (++links > VFS_SYMLOOP_MAX) {
 				rc = -ELOOP;
 				break;
@@ -290,27 +366,20 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 				break;
 			}
 			/* the rest after this component follows the link body */
-			char *tail = rest + pos;
-			size_t tail_len = rest_len - pos;
-			char *saved = strndup(tail, tail_len);
+			char *saved = strndup(rest + pos, rest_len - pos);
 			if (!saved) {
 				rc = -ENOMEM;
 				break;
 			}
 			free(rest);
 			rest = saved;
-			rest_len = tail_len;
+			rest_len = strlen(rest);
 			while (rest_len && rest[0] == '/')
 				memmove(rest, rest + 1, rest_len--);
 			rc = splice_link(&rest, &rest_len, target, (size_t)rc);
 			if (rc < 0)
 				break;
-			pos = 0;
-			if (target[0] != '/')
-				continue;   /* relative: from the link's directory (cur) */
-			cur = w->root;
-			step_down_mounts(&cur);
-			pos = 1;
+			pos = 0;   /* relative: on from the link's directory; absolute: from the root */
 			continue;
 		}
 		cur = next;

@@ -38,6 +38,24 @@ struct vfs_open_result {
 	int host_fd;          /* donated host fd to install, or -1: placeholder */
 };
 
+/* What a chmod/chown/truncate/utimes changes (the VFS_SET_* bits in valid). */
+#define VFS_SET_MODE      0x01
+#define VFS_SET_UID       0x02
+#define VFS_SET_GID       0x04
+#define VFS_SET_SIZE      0x08
+#define VFS_SET_ATIME     0x10   /* to atime, or now without VFS_SET_ATIME_SET */
+#define VFS_SET_MTIME     0x20
+#define VFS_SET_ATIME_SET 0x80
+#define VFS_SET_MTIME_SET 0x100
+struct vfs_setattr {
+	unsigned valid;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	struct timespec atime, mtime;
+};
+
 struct vfs_fs_ops {
 	/* Finds `name` in directory `dir`: 0 with *out (a new inode), -ENOENT, ... */
 	int (*lookup)(struct vfs_inode *dir, const char *name, struct vfs_inode **out);
@@ -55,6 +73,21 @@ struct vfs_fs_ops {
 	int (*statfs)(struct vfs_inode *ino, struct statfs *out);
 	/* Re-reads the inode's attributes (for cache policies that revalidate). */
 	int (*refresh)(struct vfs_inode *ino);
+
+	/* Changes.  Names are single valid components; the VFS has checked
+	 * the filesystem is writable and updates the dentry cache itself. */
+	int (*mkdir)(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out);
+	/* S_IFREG, S_IFIFO or S_IFSOCK nodes (devices are refused by the VFS). */
+	int (*mknod)(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out);
+	int (*symlink)(struct vfs_inode *dir, const char *name, const char *target,
+		       struct vfs_inode **out);
+	int (*link)(struct vfs_inode *dir, const char *name, struct vfs_inode *target);
+	int (*unlink)(struct vfs_inode *dir, const char *name, bool is_dir);
+	/* Moves old_dir/old_name to new_dir/new_name (replacing what is there);
+	 * `moved` is the inode being moved, so the backend can re-point it. */
+	int (*rename)(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
+		      const char *new_name, struct vfs_inode *moved);
+	int (*setattr)(struct vfs_inode *ino, const struct vfs_setattr *attr);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 };
@@ -72,6 +105,10 @@ struct vfs_inode {
 	/* The sandbox holds (or held) a writable host fd of this file: its
 	 * size and times change natively, so cached attributes are stale. */
 	bool host_writable;
+	/* Changed by an operation whose effect on the attributes (a
+	 * directory's nlink and times, a chmod's ctime) is the host's to say:
+	 * re-read once on the next stat. */
+	bool attr_stale;
 	int refs;
 	void *priv;
 };
@@ -111,6 +148,11 @@ struct vfs_file {
 #define VFS_DIRECTORY   0x2   /* the last component must be a directory */
 #define VFS_PARENT      0x4   /* stop at the parent; return the last name */
 #define VFS_EMPTY_OK    0x8   /* "" names the start directory (AT_EMPTY_PATH) */
+/* openat2(2) RESOLVE_* semantics (RESOLVE_IN_ROOT is root = start). */
+#define VFS_NO_SYMLINKS 0x10  /* any symlink to follow: ELOOP */
+#define VFS_NO_XDEV     0x20  /* crossing a mount point: EXDEV */
+#define VFS_BENEATH     0x40  /* absolute paths and ".." above start: EXDEV */
+#define VFS_CACHED      0x80  /* anything the dentry cache cannot answer: EAGAIN */
 
 struct vfs_walk {
 	struct vfs_path root;          /* the task's root: `..` stops here */
@@ -135,6 +177,11 @@ int vfs_walk(struct vfs_walk *w, const char *path);
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
+/* The name is gone (unlink, or replaced by a rename): later lookups miss,
+ * while open files that hold the dentry keep its inode. */
+void vfs_d_drop(struct vfs_dentry *d);
+/* d now lives as new_name in new_parent (after a rename). */
+int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name);
 
 /* Absolute path of p as seen from root (for getcwd and logs). */
 int vfs_path_string(const struct vfs_path *root, const struct vfs_path *p, char *buf, size_t cap);

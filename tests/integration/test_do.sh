@@ -35,3 +35,5 @@ if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want:
 name="do: PATH search of the first program (execvp through the VFS)"
 out=$(PATH=/usr/bin:/bin "$RL" do -- cat /etc/hostname 2>&1)
 if [ "$out" = "$(cat /etc/hostname)" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+same_output "do: openat2 RESOLVE_BENEATH/IN_ROOT/NO_SYMLINKS/NO_XDEV/CACHED and its strict checks" -- "$BUILD/tests/helpers/openat2_probe"
