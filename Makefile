@@ -130,7 +130,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(GEN_OBJS) $(LIBS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -o $@ $<
+	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE $(if $(filter static_%,$*),-static) -o $@ $<
 
 tests-build: all $(UNIT_BINS) $(TEST_HELPERS)
 .PHONY: tests-build
@@ -158,4 +158,5 @@ install: all
 clean:
 	rm -rf build
 
+-include tests/fuzz/fuzz.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -4,10 +4,11 @@
 #include "gofer/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-struct gofer_handle *gofer_handle_new(int fd)
+struct gofer_handle *gofer_handle_new(int fd, const struct stat *st)
 {
 	struct gofer_handle *h = malloc(sizeof(*h));
 
@@ -17,6 +18,8 @@ struct gofer_handle *gofer_handle_new(int fd)
 	}
 	h->refs = 1;
 	h->fd = fd;
+	h->dev = st->st_dev;
+	h->ino = st->st_ino;
 	return h;
 }
 
@@ -33,6 +36,11 @@ void gofer_handle_put(struct gofer_handle *h)
 		close(h->fd);
 		free(h);
 	}
+}
+
+bool gofer_handle_is(const struct gofer_handle *h, const struct stat *st)
+{
+	return h && h->dev == st->st_dev && h->ino == st->st_ino;
 }
 
 static size_t bucket(uint32_t num)
@@ -64,6 +72,8 @@ int gofer_fid_create(struct gofer_conn *c, uint32_t num, struct gofer_fid **out)
 		return -ENOMEM;
 	f->num = num;
 	f->open_fd = -1;
+	f->lock_fd = -1;
+	f->open_acc = O_RDONLY;
 	f->next = c->fids[b];
 	c->fids[b] = f;
 	c->nfids++;
@@ -71,11 +81,19 @@ int gofer_fid_create(struct gofer_conn *c, uint32_t num, struct gofer_fid **out)
 	return 0;
 }
 
-void gofer_fid_release(struct gofer_fid *f)
+void gofer_fid_release(struct gofer_conn *c, struct gofer_fid *f)
 {
 	if (f->open_fd >= 0)
 		close(f->open_fd);
-	f->open_fd = -1;
+	if (f->lock_fd >= 0)
+		close(f->lock_fd); /* also drops the fid's OFD locks */
+	if (f->xattr) {
+		gofer_xattr_free(f->xattr);
+		c->nxattrs--;
+	}
+	f->xattr = NULL;
+	f->open_fd = f->lock_fd = -1;
+	f->open_acc = O_RDONLY;
 	f->opened = false;
 	gofer_handle_put(f->node);
 	gofer_handle_put(f->parent);
@@ -89,7 +107,7 @@ int gofer_fid_destroy(struct gofer_conn *c, uint32_t num)
 
 		if (f->num == num) {
 			*pp = f->next;
-			gofer_fid_release(f);
+			gofer_fid_release(c, f);
 			free(f);
 			c->nfids--;
 			return 0;
@@ -105,9 +123,16 @@ void gofer_fids_clear(struct gofer_conn *c)
 			struct gofer_fid *f = c->fids[b];
 
 			c->fids[b] = f->next;
-			gofer_fid_release(f);
+			gofer_fid_release(c, f);
 			free(f);
 		}
 	}
 	c->nfids = 0;
+}
+
+void gofer_fids_foreach(struct gofer_conn *c, void (*fn)(struct gofer_fid *f, void *arg), void *arg)
+{
+	for (size_t b = 0; b < GOFER_FID_BUCKETS; b++)
+		for (struct gofer_fid *f = c->fids[b]; f; f = f->next)
+			fn(f, arg);
 }

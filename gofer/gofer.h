@@ -24,16 +24,20 @@
  *   - Read-only mounts refuse write access, O_TRUNC and O_CREAT with EROFS.
  *   - At most GOFER_MAX_FIDS fids per connection (ENFILE beyond).
  *
- * Operations served: Tversion, Tattach, Twalk, Tgetattr, Tlopen, Treaddir,
- * Treadlink, Tstatfs, Tclunk (and Tflush, by the p9 library). Everything
- * else is answered with Rlerror(EOPNOTSUPP).
+ * Operations served: every 9P2000.L request but Tauth (EOPNOTSUPP), with
+ * the rules of p9/PROTOCOL.md section 6: names checked by gofer_name_check,
+ * host symlinks never followed, every change refused with EROFS on a
+ * read-only mount and EXDEV across mounts, only user.* xattrs writable,
+ * Tlock never blocking the gofer, nothing beneath a host pseudo-filesystem.
  *
  * Errors on the wire (Rlerror ecode) besides the host's own errno:
  *   EBADF unknown fid or fid not opened; EEXIST newfid/attach fid in use;
  *   ENFILE too many fids; ENOENT unknown aname; EINVAL bad name, fid
  *   already opened, afid != P9_NOFID, lopen access mode 3; EROFS write on a
  *   read-only mount; ESTALE the file changed under the fid; EPERM lopen of
- *   a special file.
+ *   a special file; EXDEV link/rename across mounts; EBUSY rename of a mount
+ *   root; ENFILE too many xattr fids; EOPNOTSUPP xattr namespace other than
+ *   user.*.
  */
 #ifndef RUNSC_LITE_GOFER_GOFER_H
 #define RUNSC_LITE_GOFER_GOFER_H

@@ -1,21 +1,29 @@
 /*
- * gofer internal: per-connection state and the fid table. Not public.
+ * gofer internal: per-connection state, the fid table and the helpers the
+ * operation files (ops*.c) share. Not public.
  */
 #ifndef RUNSC_LITE_GOFER_INTERNAL_H
 #define RUNSC_LITE_GOFER_INTERNAL_H
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "gofer/gofer.h"
 
 /* A host O_PATH FD shared by several fids (a clone, or a parent directory
- * referenced by its children). Closed when the last reference goes. */
+ * referenced by its children). Closed when the last reference goes. dev/ino
+ * identify the file it was opened on (used to follow renames). */
 struct gofer_handle {
 	int refs;
 	int fd;
+	dev_t dev;
+	ino_t ino;
 };
+
+/* An xattr fid (Txattrwalk / Txattrcreate); defined in ops_xattr.c. */
+struct gofer_xattr;
 
 struct gofer_fid {
 	uint32_t num;
@@ -25,33 +33,113 @@ struct gofer_fid {
 	struct gofer_handle *parent;       /* O_PATH FD of its directory; NULL at a mount root */
 	char name[GOFER_NAME_MAX + 1];     /* entry in parent; "" at a mount root */
 	mode_t type;                       /* S_IFMT when walked */
-	bool opened;                       /* Tlopen done */
+	bool opened;                       /* Tlopen/Tlcreate done, or an xattr fid */
+	int open_acc;                      /* O_ACCMODE of that open (O_RDONLY otherwise) */
 	int open_fd;                       /* kept open FD (directory, or file not donated); -1 */
+	int lock_fd;                       /* FD owning this fid's OFD record locks; -1 */
+	struct gofer_xattr *xattr;         /* non-NULL: an xattr fid */
 };
 
 #define GOFER_FID_BUCKETS 4096
+/* Live xattr fids per connection: each buffers up to 64 KiB, so a hostile
+ * client may pin at most 16 MiB of gofer memory this way. */
+#define GOFER_MAX_XATTR_FIDS 256
 
 struct gofer_conn {
 	const struct gofer_config *cfg;
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
 	size_t nfids;
+	size_t nxattrs;                    /* live xattr fids */
 	bool fd_donation;                  /* of the current session */
 	char linkbuf[PATH_MAX];            /* Rreadlink target until it is sent */
 };
 
-struct gofer_handle *gofer_handle_new(int fd);       /* takes fd; NULL (fd closed) on ENOMEM */
+/* takes fd; st describes it; NULL (fd closed) on ENOMEM */
+struct gofer_handle *gofer_handle_new(int fd, const struct stat *st);
 struct gofer_handle *gofer_handle_get(struct gofer_handle *h);
 void gofer_handle_put(struct gofer_handle *h);
+bool gofer_handle_is(const struct gofer_handle *h, const struct stat *st);
 
 struct gofer_fid *gofer_fid_lookup(struct gofer_conn *c, uint32_t num);
-/* A new, empty fid (open_fd -1). -EEXIST if num is in use, -ENFILE past
- * GOFER_MAX_FIDS, -ENOMEM. */
+/* A new, empty fid (open_fd and lock_fd -1). -EEXIST if num is in use,
+ * -ENFILE past GOFER_MAX_FIDS, -ENOMEM. */
 int gofer_fid_create(struct gofer_conn *c, uint32_t num, struct gofer_fid **out);
-/* Drops the fid's handles and open FD; keeps it in the table. */
-void gofer_fid_release(struct gofer_fid *f);
+/* Drops the fid's handles, open FDs and xattr state; keeps it in the table. */
+void gofer_fid_release(struct gofer_conn *c, struct gofer_fid *f);
 /* Removes num from the table and releases it; -EBADF if unknown. */
 int gofer_fid_destroy(struct gofer_conn *c, uint32_t num);
 void gofer_fids_clear(struct gofer_conn *c);
+/* Calls fn on every fid of the connection. */
+void gofer_fids_foreach(struct gofer_conn *c, void (*fn)(struct gofer_fid *f, void *arg), void *arg);
+
+/* ---- shared helpers (ops.c) ---------------------------------------------- */
+
+struct p9_qid gofer_qid_of(const struct stat *st);
+/* lstat of what an O_PATH FD refers to; 0 or -errno */
+int gofer_stat_fd(int fd, struct stat *st);
+bool gofer_same_inode(const struct stat *a, const struct stat *b);
+/* procfs, sysfs and other host kernel filesystems are never served. */
+bool gofer_on_host_pseudo_fs(int fd);
+
+/* The fid `num` for an operation on the file it names: -EBADF if unknown,
+ * -EINVAL for an xattr fid, -EACCES beneath a host pseudo-filesystem. */
+int gofer_node_fid(struct gofer_conn *c, uint32_t num, struct gofer_fid **out);
+/* The directory fid `num` and a checked entry name in it, for an operation
+ * that creates, removes or renames: gofer_node_fid's errors, -ENOTDIR,
+ * gofer_name_check's errors, -EROFS on a read-only mount. */
+int gofer_dir_entry(struct gofer_conn *c, uint32_t num, struct p9_str name,
+		    char out[GOFER_NAME_MAX + 1], struct gofer_fid **dir);
+/* Checks that the fid's name in its parent still is the fid's inode (no
+ * symlink followed); fills *st. -ESTALE if another file took the name. */
+int gofer_check_name(struct gofer_fid *f, struct stat *st);
+/*
+ * A real (not O_PATH) FD on the fid's file, for the calls that need one:
+ *   regular file: re-opened by name relative to its parent with flags (an
+ *     access mode, maybe O_APPEND...) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+ *     then checked to be the fid's inode (-ESTALE otherwise);
+ *   directory: "." of its own O_PATH FD, read-only (-EISDIR for another
+ *     access mode).
+ * Other types: -EINVAL (nothing else is ever opened: devices have side
+ * effects on open, FIFOs block). O_NONBLOCK stays set on the result.
+ */
+int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out);
+
+/* ---- operations (ops_*.c), called through gofer_ops ---------------------- */
+
+int gofer_op_mkdir(void *arg, const struct p9_tmkdir *t, struct p9_rmkdir *r);
+int gofer_op_symlink(void *arg, const struct p9_tsymlink *t, struct p9_rsymlink *r);
+int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r);
+int gofer_op_link(void *arg, const struct p9_tlink *t);
+int gofer_op_renameat(void *arg, const struct p9_trenameat *t);
+int gofer_op_rename(void *arg, const struct p9_trename *t);
+int gofer_op_unlinkat(void *arg, const struct p9_tunlinkat *t);
+int gofer_op_remove(void *arg, const struct p9_tremove *t);
+/* Applies the creation gid rule to the new entry `name` of dfd, whose O_PATH
+ * FD is pfd and lstat st (updated); undoes the creation on failure. */
+int gofer_apply_create_gid(int dfd, const char *name, int pfd, struct stat *st, uint32_t gid);
+
+/* chmod of the file the O_PATH FD pfd refers to, never following a symlink
+ * (a symlink: EOPNOTSUPP, as Linux). dfd/name: its parent and entry name, or
+ * -1/"" at a mount root (see ops_attr.c for why they may be needed). */
+int gofer_chmod_node(int pfd, int dfd, const char *name, mode_t mode);
+int gofer_op_setattr(void *arg, const struct p9_tsetattr *t);
+int gofer_op_fsync(void *arg, const struct p9_tfsync *t);
+
+int gofer_op_read(void *arg, const struct p9_tread *t, struct p9_rread *r, void *buf);
+int gofer_op_write(void *arg, const struct p9_twrite *t, struct p9_rwrite *r);
+int gofer_op_lock(void *arg, const struct p9_tlock *t, struct p9_rlock *r);
+int gofer_op_getlock(void *arg, const struct p9_tgetlock *t, struct p9_rgetlock *r);
+
+int gofer_op_xattrwalk(void *arg, const struct p9_txattrwalk *t, struct p9_rxattrwalk *r);
+int gofer_op_xattrcreate(void *arg, const struct p9_txattrcreate *t);
+/* Tread / Twrite on an xattr fid */
+int gofer_xattr_read(struct gofer_fid *f, const struct p9_tread *t, struct p9_rread *r);
+int gofer_xattr_write(struct gofer_fid *f, const struct p9_twrite *t, struct p9_rwrite *r);
+/* At Tclunk of a Txattrcreate fid: sets (or, for size 0, removes) the
+ * attribute. 0 or -errno (the fid goes anyway). */
+int gofer_xattr_commit(struct gofer_fid *f);
+/* Frees the xattr state of a fid (from gofer_fid_release). */
+void gofer_xattr_free(struct gofer_xattr *x);
 
 extern const struct p9_server_ops gofer_ops;
 

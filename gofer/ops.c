@@ -1,5 +1,8 @@
 /*
- * gofer operations: the p9 server callbacks that touch host files.
+ * gofer operations: session, walk, open/create, readdir, readlink, statfs,
+ * clunk, the helpers every operation file shares, and the callback table.
+ * The other operations live in ops_tree.c (entries), ops_attr.c (setattr,
+ * fsync), ops_io.c (read, write, locks) and ops_xattr.c.
  * Confinement rules are stated in gofer/gofer.h.
  */
 #include "gofer/internal.h"
@@ -12,7 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-static struct p9_qid qid_of(const struct stat *st)
+struct p9_qid gofer_qid_of(const struct stat *st)
 {
 	struct p9_qid q = { P9_QTFILE, 0, (uint64_t)st->st_ino };
 
@@ -23,7 +26,7 @@ static struct p9_qid qid_of(const struct stat *st)
 	return q;
 }
 
-static int stat_fd(int fd, struct stat *st)
+int gofer_stat_fd(int fd, struct stat *st)
 {
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
@@ -36,7 +39,7 @@ static int stat_fd(int fd, struct stat *st)
  * sandbox can list and cover it), but not through, opened or read.  This
  * holds even when the gofer runs unprivileged and cannot unmount them.
  */
-static bool on_host_pseudo_fs(int fd)
+bool gofer_on_host_pseudo_fs(int fd)
 {
 	static const unsigned long denied[] = {
 		0x9fa0,      /* proc */        0x62656572, /* sysfs */
@@ -64,6 +67,9 @@ static void op_reset(void *arg, uint32_t msize, bool fd_donation)
 
 	gofer_fids_clear(c);
 	c->fd_donation = fd_donation;
+	/* Creation modes arrive with the application's umask already applied
+	 * by the sentry: the host file must get exactly that mode. */
+	umask(0);
 }
 
 static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r)
@@ -90,14 +96,14 @@ static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r
 	fd = fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	rc = stat_fd(fd, &st);
+	rc = gofer_stat_fd(fd, &st);
 	if (rc == 0 && !S_ISDIR(st.st_mode))
 		rc = -ENOTDIR;
 	if (rc < 0) {
 		close(fd);
 		return rc;
 	}
-	h = gofer_handle_new(fd);
+	h = gofer_handle_new(fd, &st);
 	if (!h)
 		return -ENOMEM;
 	rc = gofer_fid_create(c, t->fid, &f);
@@ -110,7 +116,7 @@ static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r
 	f->parent = NULL;
 	f->name[0] = '\0';
 	f->type = S_IFDIR;
-	r->qid = qid_of(&st);
+	r->qid = gofer_qid_of(&st);
 	return 0;
 }
 
@@ -156,7 +162,7 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 		struct stat st;
 		int fd;
 
-		if (on_host_pseudo_fs(node->fd)) {
+		if (gofer_on_host_pseudo_fs(node->fd)) {
 			rc = -ENOENT;
 			break;
 		}
@@ -165,12 +171,12 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 			rc = -errno;
 			break;
 		}
-		rc = stat_fd(fd, &st);
+		rc = gofer_stat_fd(fd, &st);
 		if (rc < 0) {
 			close(fd);
 			break;
 		}
-		h = gofer_handle_new(fd);
+		h = gofer_handle_new(fd, &st);
 		if (!h) {
 			rc = -ENOMEM;
 			break;
@@ -180,7 +186,7 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 		node = h;
 		name = names[i];
 		type = st.st_mode & S_IFMT;
-		r->wqid.qid[i] = qid_of(&st);
+		r->wqid.qid[i] = gofer_qid_of(&st);
 	}
 	r->wqid.n = (uint16_t)i;
 	if (i < n) {
@@ -193,7 +199,7 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 
 	if (t->newfid == t->fid) {
 		dst = src;
-		gofer_fid_release(dst);
+		gofer_fid_release(c, dst);
 	} else {
 		rc = gofer_fid_create(c, t->newfid, &dst);
 		if (rc < 0) {
@@ -219,11 +225,11 @@ static int op_getattr(void *arg, const struct p9_tgetattr *t, struct p9_attr *r)
 
 	if (!f)
 		return -EBADF;
-	rc = stat_fd(f->node->fd, &st);
+	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
 	r->valid = P9_GETATTR_BASIC;
-	r->qid = qid_of(&st);
+	r->qid = gofer_qid_of(&st);
 	r->mode = st.st_mode;
 	r->uid = st.st_uid;
 	r->gid = st.st_gid;
@@ -241,9 +247,53 @@ static int op_getattr(void *arg, const struct p9_tgetattr *t, struct p9_attr *r)
 	return 0;
 }
 
-static bool same_inode(const struct stat *a, const struct stat *b)
+bool gofer_same_inode(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int gofer_node_fid(struct gofer_conn *c, uint32_t num, struct gofer_fid **out)
+{
+	struct gofer_fid *f = gofer_fid_lookup(c, num);
+
+	if (!f)
+		return -EBADF;
+	if (f->xattr)
+		return -EINVAL; /* an xattr fid only reads, writes and clunks */
+	if (gofer_on_host_pseudo_fs(f->node->fd))
+		return -EACCES;
+	*out = f;
+	return 0;
+}
+
+int gofer_dir_entry(struct gofer_conn *c, uint32_t num, struct p9_str name,
+		    char out[GOFER_NAME_MAX + 1], struct gofer_fid **dir)
+{
+	int rc = gofer_node_fid(c, num, dir);
+
+	if (rc < 0)
+		return rc;
+	if (!S_ISDIR((*dir)->type))
+		return -ENOTDIR;
+	rc = gofer_name_check(name, out);
+	if (rc < 0)
+		return rc;
+	return (*dir)->mount->readonly ? -EROFS : 0;
+}
+
+int gofer_check_name(struct gofer_fid *f, struct stat *st)
+{
+	struct stat cur;
+	int rc;
+
+	if (!f->parent)
+		return -EBUSY; /* a mount root has no name to act on */
+	rc = gofer_stat_fd(f->node->fd, st);
+	if (rc < 0)
+		return rc;
+	if (fstatat(f->parent->fd, f->name, &cur, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return gofer_same_inode(st, &cur) ? 0 : -ESTALE;
 }
 
 /* Flags a client may ask for on an existing regular file. O_CREAT/O_EXCL
@@ -253,23 +303,49 @@ static bool same_inode(const struct stat *a, const struct stat *b)
 #define LOPEN_FILE_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | \
 			  O_DIRECT | O_NOATIME)
 
-static int lopen_dir(struct gofer_fid *f, uint32_t lflags, const struct stat *st)
+int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out)
 {
-	struct stat st2;
-	int fd, rc;
+	struct stat st, st2;
+	int fd, rc = gofer_stat_fd(f->node->fd, &st);
 
-	if ((lflags & O_ACCMODE) != O_RDONLY || (lflags & O_TRUNC))
-		return -EISDIR;
-	fd = openat(f->node->fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(st.st_mode)) {
+		if ((flags & O_ACCMODE) != O_RDONLY)
+			return -EISDIR;
+		/* "." of the directory's own O_PATH FD: no name, no race */
+		fd = openat(f->node->fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	} else if (S_ISREG(st.st_mode) && f->parent) {
+		/* By name relative to the parent (no /proc needed). O_NONBLOCK so
+		 * that a FIFO swapped in since the walk cannot block the gofer
+		 * (nor a lease break); the identity check then rejects it. */
+		fd = openat(f->parent->fd, f->name,
+			    (flags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	} else {
+		return -EINVAL;
+	}
 	if (fd < 0)
 		return -errno;
-	rc = stat_fd(fd, &st2);
-	if (rc == 0 && !same_inode(st, &st2))
+	rc = gofer_stat_fd(fd, &st2);
+	if (rc == 0 && (!gofer_same_inode(&st, &st2) || ((st.st_mode ^ st2.st_mode) & S_IFMT)))
 		rc = -ESTALE;
 	if (rc < 0) {
 		close(fd);
 		return rc;
 	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int lopen_dir(struct gofer_fid *f, uint32_t lflags)
+{
+	int fd, rc;
+
+	if ((lflags & O_ACCMODE) != O_RDONLY || (lflags & O_TRUNC))
+		return -EISDIR;
+	rc = gofer_open_real(f, O_RDONLY, &fd);
+	if (rc < 0)
+		return rc;
 	/* Kept for Treaddir, NEVER donated: a directory FD would let its
 	 * holder openat() its way around the host tree. */
 	f->open_fd = fd;
@@ -277,27 +353,16 @@ static int lopen_dir(struct gofer_fid *f, uint32_t lflags, const struct stat *st
 	return 0;
 }
 
-static int lopen_file(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
-		      const struct stat *st, int *fd_out)
+static int lopen_file(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags, int *fd_out)
 {
-	struct stat st2;
 	int fd, rc, fl;
 
 	if (lflags & O_DIRECTORY)
 		return -ENOTDIR;
-	if (!f->parent)
-		return -EINVAL; /* cannot happen: a mount root is a directory */
-	/* Re-open by name relative to the parent (no /proc needed). O_NONBLOCK
-	 * so that a FIFO swapped in since the walk cannot block the gofer; the
-	 * identity check below then rejects it. */
-	fd = openat(f->parent->fd, f->name,
-		    (int)(lflags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = stat_fd(fd, &st2);
-	if (rc == 0 && (!same_inode(st, &st2) || !S_ISREG(st2.st_mode)))
-		rc = -ESTALE;
-	if (rc == 0 && !(lflags & O_NONBLOCK)) {
+	rc = gofer_open_real(f, (int)lflags, &fd);
+	if (rc < 0)
+		return rc;
+	if (!(lflags & O_NONBLOCK)) {
 		fl = fcntl(fd, F_GETFL);
 		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
 			rc = -errno;
@@ -333,17 +398,17 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 	if (f->mount->readonly &&
 	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
 		return -EROFS;
-	rc = stat_fd(f->node->fd, &st);
+	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
-	if (on_host_pseudo_fs(f->node->fd))
+	if (gofer_on_host_pseudo_fs(f->node->fd))
 		return -EACCES;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR:
-		rc = lopen_dir(f, lflags, &st);
+		rc = lopen_dir(f, lflags);
 		break;
 	case S_IFREG:
-		rc = lopen_file(c, f, lflags, &st, fd_out);
+		rc = lopen_file(c, f, lflags, fd_out);
 		break;
 	case S_IFLNK:
 		rc = -ELOOP;
@@ -353,53 +418,70 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 	}
 	if (rc < 0)
 		return rc;
-	r->qid = qid_of(&st);
+	f->open_acc = (int)(lflags & O_ACCMODE); /* what Tlock may do with it */
+	r->qid = gofer_qid_of(&st);
 	r->iounit = 0;
 	return 0;
+}
+
+/* The new file of Tlcreate: its O_PATH handle, checked to be the file the
+ * creating open returned (fd), with the client's gid applied. */
+static int lcreate_node(int dfd, const char *name, int fd, uint32_t gid,
+			struct stat *st, struct gofer_handle **out)
+{
+	struct stat fst;
+	int pfd, rc;
+
+	pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	rc = gofer_stat_fd(fd, &fst);
+	if (rc == 0)
+		rc = gofer_stat_fd(pfd, st);
+	if (rc == 0 && !gofer_same_inode(&fst, st))
+		rc = -ESTALE; /* the name was replaced meanwhile: not ours */
+	if (rc == 0)
+		rc = gofer_apply_create_gid(dfd, name, pfd, st, gid);
+	if (rc < 0) {
+		close(pfd);
+		return rc;
+	}
+	*out = gofer_handle_new(pfd, st);
+	return *out ? 0 : -ENOMEM;
 }
 
 /* Tlcreate: creates `name` in the directory fid and opens it; the fid then
  * stands for the new file (9P semantics).  O_EXCL always: the client creates
  * only a name it found absent, and must never be steered onto an existing
- * host file (or a symlink planted meanwhile) by a race. */
+ * host file (or a symlink planted meanwhile) by a race.  The mode is the
+ * client's & 07777, exactly (the gofer's umask is 0: the sentry applies the
+ * application's); the gid rule is gofer_apply_create_gid's. */
 static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate *r, int *fd_out)
 {
 	struct gofer_conn *c = arg;
 	struct gofer_fid *f = gofer_fid_lookup(c, t->fid);
 	uint32_t lflags = p9_lopen_flags_to_linux(t->flags);
 	char name[GOFER_NAME_MAX + 1];
-	struct gofer_handle *node;
+	struct gofer_handle *node = NULL;
 	struct stat st;
-	int fd, pfd, rc;
+	int fd, rc;
 
-	if (!f)
-		return -EBADF;
-	if (f->opened || !S_ISDIR(f->type))
-		return f->opened ? -EINVAL : -ENOTDIR;
+	if (f && f->opened)
+		return -EINVAL; /* it would stop being the directory */
 	if ((lflags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	rc = gofer_name_check(t->name, name);
+	rc = gofer_dir_entry(c, t->fid, t->name, name, &f);
 	if (rc < 0)
 		return rc;
-	if (f->mount->readonly)
-		return -EROFS;
 	fd = openat(f->node->fd, name,
 		    (int)(lflags & LOPEN_FILE_FLAGS) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 		    (mode_t)(t->mode & 07777));
 	if (fd < 0)
 		return -errno;
-	pfd = openat(f->node->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	rc = pfd < 0 ? -errno : stat_fd(fd, &st);
+	rc = lcreate_node(f->node->fd, name, fd, t->gid, &st, &node);
 	if (rc < 0) {
-		if (pfd >= 0)
-			close(pfd);
 		close(fd);
 		return rc;
-	}
-	node = gofer_handle_new(pfd);
-	if (!node) {
-		close(fd);
-		return -ENOMEM;
 	}
 	/* the directory becomes the parent, the new file the node */
 	if (f->parent)
@@ -409,11 +491,12 @@ static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate
 	memcpy(f->name, name, strlen(name) + 1);
 	f->type = S_IFREG;
 	f->opened = true;
+	f->open_acc = (int)(lflags & O_ACCMODE);
 	if (c->fd_donation)
 		*fd_out = fd;
 	else
 		f->open_fd = fd;
-	r->qid = qid_of(&st);
+	r->qid = gofer_qid_of(&st);
 	r->iounit = 0;
 	return 0;
 }
@@ -526,9 +609,20 @@ static int op_statfs(void *arg, const struct p9_tstatfs *t, struct p9_statfs *r)
 	return 0;
 }
 
+/* Tclunk: the fid goes in every case; an xattr fid from Txattrcreate sets
+ * its attribute now, and the reply tells whether that worked (Linux v9fs
+ * semantics). */
 static int op_clunk(void *arg, const struct p9_tclunk *t)
 {
-	return gofer_fid_destroy(arg, t->fid);
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f = gofer_fid_lookup(c, t->fid);
+	int rc;
+
+	if (!f)
+		return -EBADF;
+	rc = f->xattr ? gofer_xattr_commit(f) : 0;
+	gofer_fid_destroy(c, t->fid);
+	return rc;
 }
 
 const struct p9_server_ops gofer_ops = {
@@ -542,4 +636,20 @@ const struct p9_server_ops gofer_ops = {
 	.readlink = op_readlink,
 	.statfs = op_statfs,
 	.clunk = op_clunk,
+	.remove = gofer_op_remove,
+	.read = gofer_op_read,
+	.write = gofer_op_write,
+	.mkdir = gofer_op_mkdir,
+	.symlink = gofer_op_symlink,
+	.mknod = gofer_op_mknod,
+	.link = gofer_op_link,
+	.rename = gofer_op_rename,
+	.renameat = gofer_op_renameat,
+	.unlinkat = gofer_op_unlinkat,
+	.setattr = gofer_op_setattr,
+	.fsync = gofer_op_fsync,
+	.xattrwalk = gofer_op_xattrwalk,
+	.xattrcreate = gofer_op_xattrcreate,
+	.lock = gofer_op_lock,
+	.getlock = gofer_op_getlock,
 };

@@ -507,3 +507,402 @@ int p9_clunk(struct p9_client *c, uint32_t fid)
 	p9_fid_free(c, fid); /* gone on the server even after Rlerror */
 	return rc;
 }
+
+/* ---- creating, linking, renaming, removing ------------------------------- */
+
+/* A request whose reply has an empty body. */
+static int rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
+{
+	struct p9_fcall rx;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, tx, &rx, NULL);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* Tmkdir, Tsymlink, Tmknod: replies of one qid. */
+static int rpc_qid(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid)
+{
+	struct p9_fcall rx;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, tx, &rx, NULL);
+	if (rc == 0 && qid) {
+		if (tx->type == P9_TMKDIR)
+			*qid = rx.u.rmkdir.qid;
+		else if (tx->type == P9_TSYMLINK)
+			*qid = rx.u.rsymlink.qid;
+		else
+			*qid = rx.u.rmknod.qid;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int p9_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t gid,
+	     struct p9_qid *qid)
+{
+	struct p9_fcall tx = { .type = P9_TMKDIR };
+
+	if (!name)
+		return -EINVAL;
+	tx.u.tmkdir.dfid = dfid;
+	tx.u.tmkdir.name = p9_str_make(name);
+	tx.u.tmkdir.mode = mode;
+	tx.u.tmkdir.gid = gid;
+	return rpc_qid(c, &tx, qid);
+}
+
+int p9_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target,
+	       uint32_t gid, struct p9_qid *qid)
+{
+	struct p9_fcall tx = { .type = P9_TSYMLINK };
+
+	if (!name || !target)
+		return -EINVAL;
+	tx.u.tsymlink.fid = dfid;
+	tx.u.tsymlink.name = p9_str_make(name);
+	tx.u.tsymlink.symtgt = p9_str_make(target);
+	tx.u.tsymlink.gid = gid;
+	return rpc_qid(c, &tx, qid);
+}
+
+int p9_mknod(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	     uint32_t major, uint32_t minor, uint32_t gid, struct p9_qid *qid)
+{
+	struct p9_fcall tx = { .type = P9_TMKNOD };
+
+	if (!name)
+		return -EINVAL;
+	tx.u.tmknod.dfid = dfid;
+	tx.u.tmknod.name = p9_str_make(name);
+	tx.u.tmknod.mode = mode;
+	tx.u.tmknod.major = major;
+	tx.u.tmknod.minor = minor;
+	tx.u.tmknod.gid = gid;
+	return rpc_qid(c, &tx, qid);
+}
+
+int p9_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name)
+{
+	struct p9_fcall tx = { .type = P9_TLINK };
+
+	if (!name)
+		return -EINVAL;
+	tx.u.tlink.dfid = dfid;
+	tx.u.tlink.fid = fid;
+	tx.u.tlink.name = p9_str_make(name);
+	return rpc_noreply(c, &tx);
+}
+
+int p9_renameat(struct p9_client *c, uint32_t olddirfid, const char *oldname,
+		uint32_t newdirfid, const char *newname)
+{
+	struct p9_fcall tx = { .type = P9_TRENAMEAT };
+
+	if (!oldname || !newname)
+		return -EINVAL;
+	tx.u.trenameat.olddirfid = olddirfid;
+	tx.u.trenameat.oldname = p9_str_make(oldname);
+	tx.u.trenameat.newdirfid = newdirfid;
+	tx.u.trenameat.newname = p9_str_make(newname);
+	return rpc_noreply(c, &tx);
+}
+
+int p9_rename(struct p9_client *c, uint32_t fid, uint32_t dfid, const char *name)
+{
+	struct p9_fcall tx = { .type = P9_TRENAME };
+
+	if (!name)
+		return -EINVAL;
+	tx.u.trename.fid = fid;
+	tx.u.trename.dfid = dfid;
+	tx.u.trename.name = p9_str_make(name);
+	return rpc_noreply(c, &tx);
+}
+
+int p9_unlinkat(struct p9_client *c, uint32_t dirfid, const char *name, uint32_t flags)
+{
+	struct p9_fcall tx = { .type = P9_TUNLINKAT };
+
+	if (!name)
+		return -EINVAL;
+	tx.u.tunlinkat.dirfid = dirfid;
+	tx.u.tunlinkat.name = p9_str_make(name);
+	tx.u.tunlinkat.flags = flags;
+	return rpc_noreply(c, &tx);
+}
+
+int p9_remove(struct p9_client *c, uint32_t fid)
+{
+	struct p9_fcall tx = { .type = P9_TREMOVE };
+	int rc;
+
+	tx.u.tremove.fid = fid;
+	rc = rpc_noreply(c, &tx);
+	p9_fid_free(c, fid); /* 9P: gone on the server even after Rlerror */
+	return rc;
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+int p9_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *attr)
+{
+	struct p9_fcall tx = { .type = P9_TSETATTR };
+
+	if (!attr)
+		return -EINVAL;
+	tx.u.tsetattr.fid = fid;
+	tx.u.tsetattr.valid = attr->valid;
+	tx.u.tsetattr.mode = attr->mode;
+	tx.u.tsetattr.uid = attr->uid;
+	tx.u.tsetattr.gid = attr->gid;
+	tx.u.tsetattr.size = attr->size;
+	tx.u.tsetattr.atime_sec = attr->atime_sec;
+	tx.u.tsetattr.atime_nsec = attr->atime_nsec;
+	tx.u.tsetattr.mtime_sec = attr->mtime_sec;
+	tx.u.tsetattr.mtime_nsec = attr->mtime_nsec;
+	return rpc_noreply(c, &tx);
+}
+
+int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync)
+{
+	struct p9_fcall tx = { .type = P9_TFSYNC };
+
+	tx.u.tfsync.fid = fid;
+	tx.u.tfsync.datasync = datasync ? 1 : 0;
+	return rpc_noreply(c, &tx);
+}
+
+/* ---- I/O through the gofer ------------------------------------------------- */
+
+/* Twrite header + fid[4] offset[8] count[4] */
+#define TWRITE_OVERHEAD (P9_HDRSZ + 4u + 8u + 4u)
+
+int p9_read(struct p9_client *c, uint32_t fid, uint64_t offset, void *buf, uint32_t count)
+{
+	struct p9_fcall tx = { .type = P9_TREAD }, rx;
+	int rc;
+
+	if (count > c->msize - P9_IOHDRSZ)
+		count = c->msize - P9_IOHDRSZ;
+	if (count && !buf)
+		return -EINVAL;
+	tx.u.tread.fid = fid;
+	tx.u.tread.offset = offset;
+	tx.u.tread.count = count;
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0) {
+		const struct p9_data *d = &rx.u.rread.data;
+
+		if (d->count > count) {
+			rc = client_fail(c);
+		} else {
+			if (d->count)
+				memcpy(buf, d->data, d->count);
+			rc = (int)d->count;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int p9_write(struct p9_client *c, uint32_t fid, uint64_t offset, const void *buf, uint32_t count)
+{
+	struct p9_fcall tx = { .type = P9_TWRITE }, rx;
+	int rc;
+
+	if (count > c->msize - TWRITE_OVERHEAD)
+		count = c->msize - TWRITE_OVERHEAD;
+	if (count && !buf)
+		return -EINVAL;
+	tx.u.twrite.fid = fid;
+	tx.u.twrite.offset = offset;
+	tx.u.twrite.data.data = buf;
+	tx.u.twrite.data.count = count;
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0)
+		rc = rx.u.rwrite.count > count ? client_fail(c) : (int)rx.u.rwrite.count;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* ---- extended attributes ---------------------------------------------------- */
+
+#define XATTR_MAX 65536u /* Linux XATTR_SIZE_MAX == XATTR_LIST_MAX */
+
+/* Reads exactly size bytes of an xattr fid into buf. */
+static int read_full(struct p9_client *c, uint32_t xfid, void *buf, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		int n = p9_read(c, xfid, done, (char *)buf + done, (uint32_t)(size - done));
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO; /* shorter than the server announced */
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Txattrwalk from fid into a private new fid, then Treads: the value of
+ * name, or (name "") the list of names. */
+static ssize_t xattr_fetch(struct p9_client *c, uint32_t fid, const char *name, void *buf, size_t cap)
+{
+	struct p9_fcall tx = { .type = P9_TXATTRWALK }, rx;
+	uint32_t xfid = p9_fid_alloc(c);
+	uint64_t size = 0;
+	ssize_t rc;
+
+	tx.u.txattrwalk.fid = fid;
+	tx.u.txattrwalk.newfid = xfid;
+	tx.u.txattrwalk.name = p9_str_make(name);
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0)
+		size = rx.u.rxattrwalk.size;
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0) {
+		p9_fid_free(c, xfid); /* not created */
+		return rc;
+	}
+	if (size > XATTR_MAX)
+		rc = -E2BIG; /* more than Linux can hold */
+	else if (cap == 0)
+		rc = (ssize_t)size;
+	else if (size > cap)
+		rc = -ERANGE;
+	else if ((rc = read_full(c, xfid, buf, (size_t)size)) == 0)
+		rc = (ssize_t)size;
+	p9_clunk(c, xfid);
+	return rc;
+}
+
+ssize_t p9_getxattr(struct p9_client *c, uint32_t fid, const char *name, void *buf, size_t cap)
+{
+	if (!name || !*name)
+		return -ERANGE; /* as getxattr(2); "" would ask for the list */
+	if (cap && !buf)
+		return -EINVAL;
+	return xattr_fetch(c, fid, name, buf, cap);
+}
+
+ssize_t p9_listxattr(struct p9_client *c, uint32_t fid, char *buf, size_t cap)
+{
+	if (cap && !buf)
+		return -EINVAL;
+	return xattr_fetch(c, fid, "", buf, cap);
+}
+
+/* Writes size bytes from value to an xattr fid. */
+static int write_full(struct p9_client *c, uint32_t xfid, const void *value, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		int n = p9_write(c, xfid, done, (const char *)value + done, (uint32_t)(size - done));
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -ENOSPC; /* the server took less than it announced */
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int p9_setxattr(struct p9_client *c, uint32_t fid, const char *name, const void *value,
+		size_t size, int flags)
+{
+	struct p9_fcall tx = { .type = P9_TXATTRCREATE };
+	uint32_t xfid;
+	int rc;
+
+	if (!name || !*name)
+		return -ERANGE;
+	if (size > XATTR_MAX)
+		return -E2BIG;
+	if (size && !value)
+		return -EINVAL;
+	xfid = p9_fid_alloc(c);
+	rc = p9_walk(c, fid, xfid, 0, NULL, NULL, NULL); /* the private clone */
+	if (rc < 0) {
+		p9_fid_free(c, xfid);
+		return rc;
+	}
+	tx.u.txattrcreate.fid = xfid;
+	tx.u.txattrcreate.name = p9_str_make(name);
+	tx.u.txattrcreate.attr_size = size;
+	tx.u.txattrcreate.flags = (uint32_t)flags;
+	rc = rpc_noreply(c, &tx);
+	if (rc == 0)
+		rc = write_full(c, xfid, value, size);
+	if (rc < 0) {
+		p9_clunk(c, xfid); /* nothing is set: the value is incomplete */
+		return rc;
+	}
+	return p9_clunk(c, xfid); /* the server sets the attribute now */
+}
+
+int p9_removexattr(struct p9_client *c, uint32_t fid, const char *name)
+{
+	/* with the extension, an empty value and removal are different things */
+	return p9_setxattr(c, fid, name, NULL, 0, c->fd_donation ? (int)P9_XATTR_REMOVE : 0);
+}
+
+/* ---- record locks ------------------------------------------------------------ */
+
+int p9_lock(struct p9_client *c, uint32_t fid, uint8_t type, uint32_t flags, uint64_t start,
+	    uint64_t length, uint32_t proc_id, const char *client_id, uint8_t *status)
+{
+	struct p9_fcall tx = { .type = P9_TLOCK }, rx;
+	int rc;
+
+	tx.u.tlock.fid = fid;
+	tx.u.tlock.type = type;
+	tx.u.tlock.flags = flags;
+	tx.u.tlock.start = start;
+	tx.u.tlock.length = length;
+	tx.u.tlock.proc_id = proc_id;
+	tx.u.tlock.client_id = p9_str_make(client_id);
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0 && status)
+		*status = rx.u.rlock.status;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start, uint64_t *length,
+	       uint32_t *proc_id)
+{
+	struct p9_fcall tx = { .type = P9_TGETLOCK }, rx;
+	int rc;
+
+	if (!type || !start || !length || !proc_id)
+		return -EINVAL;
+	tx.u.tgetlock.fid = fid;
+	tx.u.tgetlock.type = *type;
+	tx.u.tgetlock.start = *start;
+	tx.u.tgetlock.length = *length;
+	tx.u.tgetlock.proc_id = *proc_id;
+	tx.u.tgetlock.client_id = p9_str_make("");
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0) {
+		*type = rx.u.rgetlock.type;
+		*start = rx.u.rgetlock.start;
+		*length = rx.u.rgetlock.length;
+		*proc_id = rx.u.rgetlock.proc_id;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h> /* ssize_t */
 
 /* ---- protocol constants ------------------------------------------------- */
 
@@ -147,6 +148,10 @@ enum p9_msg_type {
 #define P9_GETATTR_ALL   0x00003fffULL
 
 /* Tsetattr valid bits */
+/* Txattrcreate flag (runsc-lite extension, see PROTOCOL.md): remove the
+ * attribute.  Without the extension, size 0 means removal (v9fs). */
+#define P9_XATTR_REMOVE      0x80000000u
+
 #define P9_SETATTR_MODE      0x00000001u
 #define P9_SETATTR_UID       0x00000002u
 #define P9_SETATTR_GID       0x00000004u
@@ -426,6 +431,58 @@ int  p9_statfs(struct p9_client *c, uint32_t fid, struct p9_statfs *out);
 /* Releases fid on the server and returns the number to the allocator (9P:
  * the fid is gone even when Rlerror is returned). */
 int  p9_clunk(struct p9_client *c, uint32_t fid);
+
+/* Creating, linking, renaming, removing. Names are sent as given (the
+ * server validates them); NULL is -EINVAL. qid may be NULL. Modes carry
+ * the permission bits (& 07777) and, for p9_mknod, the file type. */
+/* Tmkdir: directory `name` in dfid with mode (umask already applied) and gid. */
+int p9_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t gid, struct p9_qid *qid);
+/* Tsymlink: symlink `name` in dfid whose body is target, stored as given. */
+int p9_symlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target, uint32_t gid, struct p9_qid *qid);
+/* Tmknod: S_IFIFO, S_IFSOCK or S_IFREG node `name` in dfid (devices: -EPERM from the gofer). */
+int p9_mknod(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t major, uint32_t minor, uint32_t gid, struct p9_qid *qid);
+/* Tlink: dfid/name becomes a new name of fid's (non-directory) file. */
+int p9_link(struct p9_client *c, uint32_t dfid, uint32_t fid, const char *name);
+/* Trenameat: olddirfid/oldname -> newdirfid/newname. */
+int p9_renameat(struct p9_client *c, uint32_t olddirfid, const char *oldname, uint32_t newdirfid, const char *newname);
+/* Trename: fid's file becomes dfid/name; fid keeps naming it. */
+int p9_rename(struct p9_client *c, uint32_t fid, uint32_t dfid, const char *name);
+/* Tunlinkat: flags 0 (unlink) or AT_REMOVEDIR 0x200 (rmdir). */
+int p9_unlinkat(struct p9_client *c, uint32_t dirfid, const char *name, uint32_t flags);
+/* Tremove: removes what fid names; the fid is gone afterwards, as with clunk. */
+int p9_remove(struct p9_client *c, uint32_t fid);
+
+/* Tsetattr body. valid: P9_SETATTR_* bits as in 9P2000.L (MODE 0x1 UID 0x2
+ * GID 0x4 SIZE 0x8 ATIME 0x10 MTIME 0x20 CTIME 0x40 ATIME_SET 0x80 MTIME_SET
+ * 0x100); ATIME/MTIME without their *_SET bit mean "now". */
+struct p9_setattr { uint32_t valid; uint32_t mode, uid, gid; uint64_t size, atime_sec, atime_nsec, mtime_sec, mtime_nsec; };
+/* Tsetattr: changes the fields of attr->valid of fid's file (never a symlink's target). */
+int p9_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *attr);
+/* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
+int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
+
+/* Extended attributes, Linux semantics: cap 0 asks for the size; -ENODATA,
+ * -ERANGE (buffer too small, name empty or too long), -E2BIG as Linux. Each
+ * uses a private clone of fid internally. A size-0 p9_setxattr removes the
+ * attribute (9P2000.L cannot carry an empty value). */
+/* Txattrwalk + Tread: the value of name into buf; returns its size. */
+ssize_t p9_getxattr(struct p9_client *c, uint32_t fid, const char *name, void *buf, size_t cap);
+/* Txattrwalk "" + Tread: the NUL-separated name list into buf; returns its size. */
+ssize_t p9_listxattr(struct p9_client *c, uint32_t fid, char *buf, size_t cap);
+/* Txattrcreate + Twrite + Tclunk: flags XATTR_CREATE 1 / XATTR_REPLACE 2; the clunk's reply is the result. */
+int p9_setxattr(struct p9_client *c, uint32_t fid, const char *name, const void *value, size_t size, int flags);
+/* p9_setxattr of size 0: removes name (-ENODATA if absent). */
+int p9_removexattr(struct p9_client *c, uint32_t fid, const char *name);
+
+/* Tread on an opened fid (no FD donation) or an xattr fid; returns bytes
+ * (0 at the end). count is clamped to msize - P9_IOHDRSZ. */
+int p9_read(struct p9_client *c, uint32_t fid, uint64_t offset, void *buf, uint32_t count);
+/* Twrite on an opened fid; returns the bytes written. count is clamped to what fits in msize. */
+int p9_write(struct p9_client *c, uint32_t fid, uint64_t offset, const void *buf, uint32_t count);
+/* Tlock: P9_LOCK_TYPE_*, P9_LOCK_FLAGS_*; length 0 = to the end. *status: P9_LOCK_SUCCESS, or P9_LOCK_BLOCKED when it would have to wait (the gofer never waits). client_id may be NULL. */
+int p9_lock(struct p9_client *c, uint32_t fid, uint8_t type, uint32_t flags, uint64_t start, uint64_t length, uint32_t proc_id, const char *client_id, uint8_t *status);
+/* Tgetlock: in: the lock one would take; out: P9_LOCK_TYPE_UNLCK if it could be taken, else the conflicting lock (proc_id 0 when unknown). */
+int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start, uint64_t *length, uint32_t *proc_id);
 
 /* ---- server ------------------------------------------------------------- */
 

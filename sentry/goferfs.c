@@ -117,6 +117,10 @@ static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 	return p9_readlink(client_of(ino), fid_of(ino), buf, cap);
 }
 
+/* New files get the gofer's own gid, or the directory's when it is set-gid:
+ * the host applies that rule itself, which is Linux's. */
+#define CREATE_GID ((uint32_t)-1)
+
 /* Flags the gofer must not see: creation is Tlcreate's, the rest is the
  * sentry's or the application's business. */
 #define OPEN_FLAGS_LOCAL (O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)
@@ -157,7 +161,7 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 {
 	int fd;
 	int rc = open_on_clone(client_of(dir), fid_of(dir), name, flags, mode,
-			       (uint32_t)dir->attr.st_gid, &fd);
+			       CREATE_GID, &fd);
 	if (rc < 0)
 		return rc;
 	rc = gofer_lookup(dir, name, out);
@@ -264,6 +268,115 @@ static int gofer_refresh(struct vfs_inode *ino)
 	return rc;
 }
 
+/* ---- changes ------------------------------------------------------------------ */
+
+static int gofer_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
+{
+	struct p9_qid qid;
+	int rc = p9_mkdir(client_of(dir), fid_of(dir), name, mode & 07777,
+			  CREATE_GID, &qid);
+	return rc < 0 ? rc : gofer_lookup(dir, name, out);
+}
+
+static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
+{
+	struct p9_qid qid;
+	int rc = p9_mknod(client_of(dir), fid_of(dir), name, mode, 0, 0,
+			  CREATE_GID, &qid);
+	return rc < 0 ? rc : gofer_lookup(dir, name, out);
+}
+
+static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *target,
+			 struct vfs_inode **out)
+{
+	struct p9_qid qid;
+	int rc = p9_symlink(client_of(dir), fid_of(dir), name, target,
+			    CREATE_GID, &qid);
+	return rc < 0 ? rc : gofer_lookup(dir, name, out);
+}
+
+/* The new name gets an inode (and fid) of its own: the gofer opens files by
+ * parent and name, so a fid must name a path that exists. */
+static int gofer_link(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
+		      struct vfs_inode **out)
+{
+	int rc = p9_link(client_of(dir), fid_of(dir), fid_of(target), name);
+	return rc < 0 ? rc : gofer_lookup(dir, name, out);
+}
+
+static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
+{
+	return p9_unlinkat(client_of(dir), fid_of(dir), name, is_dir ? AT_REMOVEDIR : 0);
+}
+
+/* After a rename the moved inode's fid still names the old place on the
+ * gofer (which reopens files by parent and name): walk a fresh fid to the
+ * new name and swap it in. */
+static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
+			const char *new_name, struct vfs_inode *moved)
+{
+	struct p9_client *c = client_of(old_dir);
+	int rc = p9_renameat(c, fid_of(old_dir), old_name, fid_of(new_dir), new_name);
+	if (rc < 0)
+		return rc;
+	uint32_t nf = p9_fid_alloc(c);
+	struct p9_qid qid;
+	uint16_t nq = 0;
+	const char *names[1] = { new_name };
+	if (p9_walk(c, fid_of(new_dir), nf, 1, names, &qid, &nq) == 0 && nq == 1) {
+		struct gofer_inode *gi = moved->priv;
+		p9_clunk(c, gi->fid);
+		gi->fid = nf;
+	} else {
+		p9_fid_free(c, nf);
+	}
+	return 0;
+}
+
+static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
+{
+	/* VFS_SET_* bits are the 9P2000.L setattr bits */
+	struct p9_setattr p = {
+		.valid = a->valid,
+		.mode = a->mode,
+		.uid = a->uid,
+		.gid = a->gid,
+		.size = (uint64_t)a->size,
+		.atime_sec = (uint64_t)a->atime.tv_sec,
+		.atime_nsec = (uint64_t)a->atime.tv_nsec,
+		.mtime_sec = (uint64_t)a->mtime.tv_sec,
+		.mtime_nsec = (uint64_t)a->mtime.tv_nsec,
+	};
+	return p9_setattr(client_of(ino), fid_of(ino), &p);
+}
+
+static ssize_t gofer_getxattr(struct vfs_inode *ino, const char *name, void *buf, size_t cap)
+{
+	return p9_getxattr(client_of(ino), fid_of(ino), name, buf, cap);
+}
+
+static ssize_t gofer_listxattr(struct vfs_inode *ino, char *buf, size_t cap)
+{
+	return p9_listxattr(client_of(ino), fid_of(ino), buf, cap);
+}
+
+static int gofer_setxattr(struct vfs_inode *ino, const char *name, const void *value, size_t size,
+			  int flags)
+{
+	return p9_setxattr(client_of(ino), fid_of(ino), name, value, size, flags);
+}
+
+static int gofer_removexattr(struct vfs_inode *ino, const char *name)
+{
+	return p9_removexattr(client_of(ino), fid_of(ino), name);
+}
+
+_Static_assert(VFS_SET_MODE == P9_SETATTR_MODE && VFS_SET_UID == P9_SETATTR_UID &&
+	       VFS_SET_GID == P9_SETATTR_GID && VFS_SET_SIZE == P9_SETATTR_SIZE &&
+	       VFS_SET_ATIME == P9_SETATTR_ATIME && VFS_SET_MTIME == P9_SETATTR_MTIME &&
+	       VFS_SET_ATIME_SET == P9_SETATTR_ATIME_SET && VFS_SET_MTIME_SET == P9_SETATTR_MTIME_SET,
+	       "VFS setattr bits are the 9P2000.L ones");
+
 static void gofer_release_file(struct vfs_file *f)
 {
 	struct gofer_dir *gd = f->priv;
@@ -287,6 +400,17 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.readdir = gofer_readdir,
 	.statfs = gofer_statfs,
 	.refresh = gofer_refresh,
+	.mkdir = gofer_mkdir,
+	.mknod = gofer_mknod,
+	.symlink = gofer_symlink,
+	.link = gofer_link,
+	.unlink = gofer_unlink,
+	.rename = gofer_rename,
+	.setattr = gofer_setattr,
+	.getxattr = gofer_getxattr,
+	.listxattr = gofer_listxattr,
+	.setxattr = gofer_setxattr,
+	.removexattr = gofer_removexattr,
 	.release_file = gofer_release_file,
 	.release = gofer_release,
 };

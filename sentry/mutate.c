@@ -376,12 +376,12 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 		rc = -EEXIST;
 	else if (rc == -ENOENT)
 		rc = np.w.trailing_slash ? -ENOENT : writable_dir(dir);
+	struct vfs_inode *ino = NULL;
 	if (rc == 0)
-		rc = dir->fs->ops->link ? dir->fs->ops->link(dir, np.w.last, target) : -EPERM;
+		rc = dir->fs->ops->link ? dir->fs->ops->link(dir, np.w.last, target, &ino) : -EPERM;
 	if (rc == 0) {
 		dir->attr_stale = target->attr_stale = true;
-		target->refs++;   /* the new name holds the same inode */
-		if (!vfs_add_child(np.w.result.dentry, np.w.last, target))
+		if (!vfs_add_child(np.w.result.dentry, np.w.last, ino))
 			rc = -ENOMEM;
 	}
 	vfs_path_put(old);

@@ -81,13 +81,21 @@ struct vfs_fs_ops {
 	int (*mknod)(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out);
 	int (*symlink)(struct vfs_inode *dir, const char *name, const char *target,
 		       struct vfs_inode **out);
-	int (*link)(struct vfs_inode *dir, const char *name, struct vfs_inode *target);
+	int (*link)(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
+		    struct vfs_inode **out);
 	int (*unlink)(struct vfs_inode *dir, const char *name, bool is_dir);
 	/* Moves old_dir/old_name to new_dir/new_name (replacing what is there);
 	 * `moved` is the inode being moved, so the backend can re-point it. */
 	int (*rename)(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
 		      const char *new_name, struct vfs_inode *moved);
 	int (*setattr)(struct vfs_inode *ino, const struct vfs_setattr *attr);
+
+	/* Extended attributes, Linux semantics (cap 0 asks for the size). */
+	ssize_t (*getxattr)(struct vfs_inode *ino, const char *name, void *buf, size_t cap);
+	ssize_t (*listxattr)(struct vfs_inode *ino, char *buf, size_t cap);
+	int (*setxattr)(struct vfs_inode *ino, const char *name, const void *value, size_t size,
+			int flags);
+	int (*removexattr)(struct vfs_inode *ino, const char *name);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 };

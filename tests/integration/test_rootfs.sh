@@ -58,3 +58,11 @@ printf '#!/bin/sh -e\necho "script $0 $1"\n' > "$R/tmp/script.sh"
 chmod +x "$R/tmp/script.sh"
 out=$("$RL" run --rootfs "$R" -- /tmp/script.sh arg1 2>&1)
 if [ "$out" = "script /tmp/script.sh arg1" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="rootfs: xattrs (get/set/list/remove, l* and f* forms, errors) as native"
+cp "$BUILD/tests/helpers/static_xattr_probe" "$R/bin/"
+mkdir -p "$SCRATCH/xattr-native"
+native=$(cd "$SCRATCH/xattr-native" && "$BUILD/tests/helpers/static_xattr_probe" 2>&1)
+sandbox=$("$RL" run --rootfs "$R" --cwd /tmp -- /bin/static_xattr_probe 2>&1)
+if [ "$native" = "$sandbox" ]; then pass "$name"; else
+	fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi

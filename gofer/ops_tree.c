@@ -1,0 +1,330 @@
+/*
+ * gofer: operations on directory entries — Tmkdir, Tsymlink, Tmknod, Tlink,
+ * Trenameat, Trename, Tunlinkat, Tremove.
+ *
+ * Every received name goes through gofer_name_check (gofer_dir_entry), and
+ * every host call takes a directory FD the gofer holds plus one checked name,
+ * so it can only reach a child of that directory.  None follows a symlink:
+ * mkdirat, symlinkat, mknodat, renameat and unlinkat never follow the last
+ * component, linkat runs without AT_SYMLINK_FOLLOW.  All of them are refused
+ * on read-only mounts (EROFS); link and rename stay within one mount (EXDEV).
+ */
+#include "gofer/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h> /* renameat */
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * The creation gid rule (Tmkdir, Tsymlink, Tmknod, Tlcreate).  9P2000.L
+ * creation carries a gid but no uid: the new entry belongs to the gofer's
+ * uid (Tsetattr may change it later).  The client's gid is applied only when
+ * it differs from the gofer's own effective gid and from the gid the entry
+ * already got (a set-gid directory may have chosen it), with
+ * fchownat(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) on the entry's own O_PATH FD:
+ * the very inode just made, never a name that could have been replaced.
+ * chown clears S_ISUID/S_ISGID of a non-directory; they are put back, so the
+ * result is what creating with that gid directly gives.  A failure (EPERM
+ * for an unprivileged gofer outside that group) is returned, not ignored, and
+ * the entry is removed again: creation is all or nothing.
+ */
+int gofer_apply_create_gid(int dfd, const char *name, int pfd, struct stat *st, uint32_t gid)
+{
+	mode_t before = st->st_mode;
+	struct stat cur;
+	int rc;
+
+	if (gid == (uint32_t)-1 || gid == (uint32_t)getegid() || gid == st->st_gid)
+		return 0;
+	rc = fchownat(pfd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = gofer_stat_fd(pfd, st);
+	if (rc == 0 && !S_ISLNK(before) && ((before ^ st->st_mode) & (S_ISUID | S_ISGID))) {
+		rc = gofer_chmod_node(pfd, dfd, name, before & 07777);
+		if (rc == 0)
+			rc = gofer_stat_fd(pfd, st);
+	}
+	if (rc < 0 && fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 && gofer_same_inode(&cur, st))
+		unlinkat(dfd, name, S_ISDIR(cur.st_mode) ? AT_REMOVEDIR : 0);
+	return rc;
+}
+
+/* After mkdirat/symlinkat/mknodat: the qid of the new entry `name`, which
+ * must still be of the created type, with the gid rule applied. */
+static int created(int dfd, const char *name, mode_t type, uint32_t gid, struct p9_qid *qid)
+{
+	struct stat st;
+	int rc, pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (pfd < 0)
+		return -errno;
+	rc = gofer_stat_fd(pfd, &st);
+	if (rc == 0 && (st.st_mode & S_IFMT) != type)
+		rc = -ESTALE; /* replaced meanwhile: not ours to chown */
+	if (rc == 0)
+		rc = gofer_apply_create_gid(dfd, name, pfd, &st, gid);
+	close(pfd);
+	if (rc == 0)
+		*qid = gofer_qid_of(&st);
+	return rc;
+}
+
+/* Tmkdir: mode & 07777, exactly (the gofer's umask is 0); gid rule above. */
+int gofer_op_mkdir(void *arg, const struct p9_tmkdir *t, struct p9_rmkdir *r)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_fid *d;
+	int rc = gofer_dir_entry(arg, t->dfid, t->name, name, &d);
+
+	if (rc < 0)
+		return rc;
+	if (mkdirat(d->node->fd, name, (mode_t)(t->mode & 07777)) < 0)
+		return -errno;
+	return created(d->node->fd, name, S_IFDIR, t->gid, &r->qid);
+}
+
+/* A symlink body as a C string. It is stored as given and never resolved
+ * by the gofer (the sentry resolves links), so any bytes but NUL are fine. */
+static int link_body(struct p9_str s, char out[PATH_MAX])
+{
+	if (s.len == 0)
+		return -ENOENT; /* as symlink(2) */
+	if (s.len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (memchr(s.str, '\0', s.len))
+		return -EINVAL; /* the host would store a shorter body */
+	memcpy(out, s.str, s.len);
+	out[s.len] = '\0';
+	return 0;
+}
+
+/* Tsymlink: gid rule above; a symlink's mode is always 0777. */
+int gofer_op_symlink(void *arg, const struct p9_tsymlink *t, struct p9_rsymlink *r)
+{
+	char name[GOFER_NAME_MAX + 1], body[PATH_MAX];
+	struct gofer_fid *d;
+	int rc = gofer_dir_entry(arg, t->fid, t->name, name, &d);
+
+	if (rc == 0)
+		rc = link_body(t->symtgt, body);
+	if (rc < 0)
+		return rc;
+	if (symlinkat(body, d->node->fd, name) < 0)
+		return -errno;
+	return created(d->node->fd, name, S_IFLNK, t->gid, &r->qid);
+}
+
+/* The file types Tmknod makes: FIFOs, sockets and (type 0 or S_IFREG, as
+ * mknod(2)) empty regular files.  Devices are never made (EPERM): a device
+ * node in the host tree would reach host hardware.  A directory is EPERM and
+ * anything else EINVAL, as mknod(2). */
+static int mknod_type(uint32_t mode, mode_t *type)
+{
+	switch (mode & S_IFMT) {
+	case 0:
+	case S_IFREG:
+		*type = S_IFREG;
+		return 0;
+	case S_IFIFO:
+	case S_IFSOCK:
+		*type = (mode_t)(mode & S_IFMT);
+		return 0;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Tmknod: type above, mode & 07777 exactly, major/minor ignored (no
+ * devices); gid rule above. */
+int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_fid *d;
+	mode_t type = 0;
+	int rc = gofer_dir_entry(arg, t->dfid, t->name, name, &d);
+
+	if (rc == 0)
+		rc = mknod_type(t->mode, &type);
+	if (rc < 0)
+		return rc;
+	if (mknodat(d->node->fd, name, type | (mode_t)(t->mode & 07777), 0) < 0)
+		return -errno;
+	return created(d->node->fd, name, type, t->gid, &r->qid);
+}
+
+/*
+ * A new name `name` in dfd for the fid's inode.  linkat(AT_EMPTY_PATH) on the
+ * fid's own O_PATH FD links exactly that inode (a symlink itself, never its
+ * target).  Without CAP_DAC_READ_SEARCH the kernel refuses that form with
+ * ENOENT; then the fid's name is linked instead (flags 0: not followed), after
+ * checking it still is the fid's inode and, since a host process could swap
+ * it in between, checking the new name afterwards (undone if wrong).
+ */
+static int link_node(struct gofer_fid *f, int dfd, const char *name)
+{
+	struct stat st, cur;
+	int rc;
+
+	if (linkat(f->node->fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	rc = gofer_check_name(f, &st);
+	if (rc < 0)
+		return rc;
+	if (linkat(f->parent->fd, f->name, dfd, name, 0) < 0)
+		return -errno;
+	if (fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 && gofer_same_inode(&cur, &st))
+		return 0;
+	unlinkat(dfd, name, 0);
+	return -ESTALE;
+}
+
+/* Tlink: dfid/name becomes a new name of fid's file, which must not be a
+ * directory (EPERM, as link(2)) and must be of the same mount (EXDEV). */
+int gofer_op_link(void *arg, const struct p9_tlink *t)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_fid *d, *f;
+	int rc = gofer_dir_entry(arg, t->dfid, t->name, name, &d);
+
+	if (rc == 0)
+		rc = gofer_node_fid(arg, t->fid, &f);
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(f->type))
+		return -EPERM;
+	if (f->mount != d->mount)
+		return -EXDEV;
+	return link_node(f, d->node->fd, name);
+}
+
+/* What moved in a rename, to keep the fids that named it pointing at it. */
+struct moved {
+	dev_t olddev;            /* the old directory, by identity: its handle */
+	ino_t oldino;            /* may go while the fids are updated */
+	struct gofer_handle *newdir;
+	const char *oldname, *newname;
+	struct stat st;          /* the file that moved */
+};
+
+static void follow_one(struct gofer_fid *f, void *arg)
+{
+	struct moved *m = arg;
+	struct gofer_handle *old = f->parent;
+
+	if (!old || old->dev != m->olddev || old->ino != m->oldino ||
+	    strcmp(f->name, m->oldname) != 0 || !gofer_handle_is(f->node, &m->st))
+		return;
+	f->parent = gofer_handle_get(m->newdir);
+	gofer_handle_put(old);
+	memcpy(f->name, m->newname, strlen(m->newname) + 1);
+}
+
+/*
+ * renameat(olddir/oldname -> newdir/newname), then every fid that named the
+ * moved file by that entry names it by the new one: a fid follows its file,
+ * as a Linux dentry does (children of a moved directory need nothing: their
+ * parent FD moved with it).  oldname must not point into a fid.
+ */
+static int rename_entry(struct gofer_conn *c, struct gofer_handle *olddir, const char *oldname,
+			struct gofer_handle *newdir, const char *newname)
+{
+	struct moved m = { olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
+
+	if (fstatat(olddir->fd, oldname, &m.st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (renameat(olddir->fd, oldname, newdir->fd, newname) < 0)
+		return -errno;
+	gofer_fids_foreach(c, follow_one, &m);
+	return 0;
+}
+
+/* Trenameat: olddirfid/oldname -> newdirfid/newname within one mount. */
+int gofer_op_renameat(void *arg, const struct p9_trenameat *t)
+{
+	char oldname[GOFER_NAME_MAX + 1], newname[GOFER_NAME_MAX + 1];
+	struct gofer_fid *od, *nd;
+	int rc = gofer_dir_entry(arg, t->olddirfid, t->oldname, oldname, &od);
+
+	if (rc == 0)
+		rc = gofer_dir_entry(arg, t->newdirfid, t->newname, newname, &nd);
+	if (rc < 0)
+		return rc;
+	if (od->mount != nd->mount)
+		return -EXDEV;
+	return rename_entry(arg, od->node, oldname, nd->node, newname);
+}
+
+/* Trename: fid's file becomes dfid/name (same mount); the fid follows.  A
+ * mount root has no name to rename (EBUSY); a name that no longer is the
+ * fid's file is not renamed (ESTALE). */
+int gofer_op_rename(void *arg, const struct p9_trename *t)
+{
+	char name[GOFER_NAME_MAX + 1], oldname[GOFER_NAME_MAX + 1];
+	struct gofer_fid *f, *d;
+	struct stat st;
+	int rc = gofer_node_fid(arg, t->fid, &f);
+
+	if (rc == 0)
+		rc = gofer_dir_entry(arg, t->dfid, t->name, name, &d);
+	if (rc < 0)
+		return rc;
+	if (f->mount != d->mount)
+		return -EXDEV;
+	rc = gofer_check_name(f, &st);
+	if (rc < 0)
+		return rc;
+	memcpy(oldname, f->name, sizeof(oldname));
+	return rename_entry(arg, f->parent, oldname, d->node, name);
+}
+
+/* Tunlinkat: flags 0 (unlink) or AT_REMOVEDIR (rmdir); errors as Linux
+ * (EISDIR, ENOTDIR, ENOTEMPTY, ENOENT, EBUSY for a mount point). */
+int gofer_op_unlinkat(void *arg, const struct p9_tunlinkat *t)
+{
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_fid *d;
+	int rc = gofer_dir_entry(arg, t->dirfid, t->name, name, &d);
+
+	if (rc < 0)
+		return rc;
+	if (t->flags & ~(uint32_t)AT_REMOVEDIR)
+		return -EINVAL;
+	return unlinkat(d->node->fd, name, (int)t->flags) < 0 ? -errno : 0;
+}
+
+/* Unlinks (or, for a directory, removes) the entry naming the fid's file,
+ * if it still names it. */
+static int remove_node(struct gofer_fid *f)
+{
+	struct stat st;
+	int rc;
+
+	if (f->mount->readonly)
+		return -EROFS;
+	rc = gofer_check_name(f, &st);
+	if (rc < 0)
+		return rc;
+	return unlinkat(f->parent->fd, f->name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+}
+
+/* Tremove: removes what the fid names, then the fid goes, whatever the
+ * outcome (9P: Tremove clunks, even when it fails). */
+int gofer_op_remove(void *arg, const struct p9_tremove *t)
+{
+	struct gofer_fid *f;
+	int rc = gofer_node_fid(arg, t->fid, &f);
+
+	if (rc == 0)
+		rc = remove_node(f);
+	gofer_fid_destroy(arg, t->fid);
+	return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * The xattr syscalls: get/list/set/remove, by path (following symlinks),
+ * by path without following (l*), and by fd (f*).  Names and sizes are
+ * checked as Linux checks them before the filesystem is asked; an fd the
+ * VFS does not know (a pipe, a socket) is answered by the fd itself.
+ */
+#include "sentry/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#define XATTR_NAME_MAX_LEN 255
+#define XATTR_VALUE_MAX    65536
+#define XATTR_LIST_MAX_LEN 65536
+
+enum xattr_op { XGET, XLIST, XSET, XREMOVE };
+
+struct xattr_call {
+	enum xattr_op op;
+	int at_flags;           /* 0 (follow), AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (fd) */
+	int dirfd;
+	uint64_t path, name, value, size, flags;
+};
+
+static int read_name(struct sentry *s, struct platform_syscall *sc, uint64_t addr, char *name)
+{
+	int rc = platform_read_string(s->plat, sc, name, XATTR_NAME_MAX_LEN + 1, addr);
+	if (rc == -ENAMETOOLONG || rc == 0)
+		return -ERANGE;   /* Linux: an empty or over-long name */
+	return rc < 0 ? rc : 0;
+}
+
+/* The same call on a non-VFS fd. */
+static ssize_t native(int fd, const struct xattr_call *x, const char *name, void *buf)
+{
+	ssize_t n;
+	switch (x->op) {
+	case XGET:    n = fgetxattr(fd, name, buf, x->size); break;
+	case XLIST:   n = flistxattr(fd, buf, x->size); break;
+	case XSET:    n = fsetxattr(fd, name, buf, x->size, (int)x->flags); break;
+	default:      n = fremovexattr(fd, name); break;
+	}
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t on_inode(struct vfs_inode *ino, const struct xattr_call *x, const char *name, void *buf)
+{
+	const struct vfs_fs_ops *ops = ino->fs->ops;
+	if ((x->op == XSET || x->op == XREMOVE) && ino->fs->readonly)
+		return -EROFS;
+	switch (x->op) {
+	case XGET:  return ops->getxattr ? ops->getxattr(ino, name, buf, x->size) : -EOPNOTSUPP;
+	case XLIST: return ops->listxattr ? ops->listxattr(ino, buf, x->size) : 0;
+	case XSET:  return ops->setxattr ? ops->setxattr(ino, name, buf, x->size, (int)x->flags) : -EOPNOTSUPP;
+	default:    return ops->removexattr ? ops->removexattr(ino, name) : -EOPNOTSUPP;
+	}
+}
+
+static int64_t xattr_call(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			  struct xattr_call *x)
+{
+	char name[XATTR_NAME_MAX_LEN + 1] = "";
+	int rc;
+	if (x->op != XLIST && (rc = read_name(s, sc, x->name, name)) < 0)
+		return rc;
+	if (x->op == XSET && (x->flags & ~(uint64_t)(XATTR_CREATE | XATTR_REPLACE)))
+		return -EINVAL;
+	if (x->op == XSET && x->size > XATTR_VALUE_MAX)
+		return -E2BIG;
+	/* get/list with a larger buffer than any value: clamp, as Linux does */
+	uint64_t limit = x->op == XLIST ? XATTR_LIST_MAX_LEN : XATTR_VALUE_MAX;
+	if ((x->op == XGET || x->op == XLIST) && x->size > limit)
+		x->size = limit;
+	void *buf = x->size ? malloc(x->size) : NULL;
+	if (x->size && !buf)
+		return -ENOMEM;
+	if (x->op == XSET && (rc = platform_read(s->plat, sc, buf, x->value, x->size)) < 0) {
+		free(buf);
+		return rc;
+	}
+	struct vfs_path p;
+	int dup = -1;
+	ssize_t n = resolve_at(s, sc, t, x->dirfd, x->path, x->at_flags, true, &p, &dup);
+	if (n == 1) {
+		n = native(dup, x, name, buf);
+		close(dup);
+	} else if (n == 0) {
+		n = on_inode(p.dentry->inode, x, name, buf);
+		if (n >= 0 && (x->op == XSET || x->op == XREMOVE))
+			p.dentry->inode->attr_stale = true;   /* ctime */
+		vfs_path_put(p);
+	}
+	if (n > 0 && (x->op == XGET || x->op == XLIST) && x->size) {
+		rc = platform_write(s->plat, sc, x->value, buf, (size_t)n);
+		if (rc < 0)
+			n = rc;
+	}
+	free(buf);
+	return n;
+}
+
+#define PATH_CALL(fn, OP, FLAGS, ...)                                                      \
+	int64_t sys_##fn(struct sentry *s, struct platform_syscall *sc, struct task *t)    \
+	{                                                                                  \
+		struct xattr_call x = { .op = OP, .at_flags = FLAGS, .dirfd = AT_FDCWD,     \
+					.path = sc->args[0], __VA_ARGS__ };                 \
+		return xattr_call(s, sc, t, &x);                                           \
+	}
+#define FD_CALL(fn, OP, ...)                                                               \
+	int64_t sys_##fn(struct sentry *s, struct platform_syscall *sc, struct task *t)    \
+	{                                                                                  \
+		struct xattr_call x = { .op = OP, .at_flags = AT_EMPTY_PATH,                \
+					.dirfd = (int)sc->args[0], .path = 0, __VA_ARGS__ }; \
+		return xattr_call(s, sc, t, &x);                                           \
+	}
+
+PATH_CALL(getxattr, XGET, 0, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3])
+PATH_CALL(lgetxattr, XGET, AT_SYMLINK_NOFOLLOW, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3])
+FD_CALL(fgetxattr, XGET, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3])
+PATH_CALL(listxattr, XLIST, 0, .value = sc->args[1], .size = sc->args[2])
+PATH_CALL(llistxattr, XLIST, AT_SYMLINK_NOFOLLOW, .value = sc->args[1], .size = sc->args[2])
+FD_CALL(flistxattr, XLIST, .value = sc->args[1], .size = sc->args[2])
+PATH_CALL(setxattr, XSET, 0, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3], .flags = sc->args[4])
+PATH_CALL(lsetxattr, XSET, AT_SYMLINK_NOFOLLOW, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3], .flags = sc->args[4])
+FD_CALL(fsetxattr, XSET, .name = sc->args[1], .value = sc->args[2], .size = sc->args[3], .flags = sc->args[4])
+PATH_CALL(removexattr, XREMOVE, 0, .name = sc->args[1])
+PATH_CALL(lremovexattr, XREMOVE, AT_SYMLINK_NOFOLLOW, .name = sc->args[1])
+FD_CALL(fremovexattr, XREMOVE, .name = sc->args[1])

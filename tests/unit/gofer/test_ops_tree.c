@@ -1,0 +1,936 @@
+/*
+ * gofer entry operations: Tmkdir, Tsymlink, Tmknod, Tlink, Trenameat,
+ * Trename, Tunlinkat, Tremove (and the gid rule of Tlcreate).  A REAL gofer
+ * process (fork + gofer_serve) over temporary trees, this test as the 9P
+ * client; every result is compared with what the host shows (lstat,
+ * readlink, readdir).
+ *
+ * Mounts: "root" (read-write) and "ro" (read-only) over the same tree,
+ * "other" (read-write) over a second tree, for EXDEV.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gofer/gofer.h"
+#include "p9/p9.h"
+
+/* ---- harness (as in test_gofer.c) ----------------------------------------- */
+
+static char root[64], other[64];
+static int root_fd = -1, other_fd = -1;
+
+struct gofer_proc {
+	pid_t pid;
+	pid_t relay;     /* version-downgrading relay, or -1 */
+	int sock;        /* our end */
+};
+
+enum { OPT_PLAIN = 1, OPT_RESTRICTED = 2 };
+
+static void path_in(char *out, size_t cap, const char *base, const char *rel)
+{
+	snprintf(out, cap, "%s/%s", base, rel);
+}
+
+static void write_file(const char *rel, const char *content)
+{
+	char p[256];
+	int fd;
+
+	path_in(p, sizeof(p), root, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+static void make_dir(const char *rel)
+{
+	char p[256];
+
+	path_in(p, sizeof(p), root, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+/* -errno of lstat of root/rel; fills st. */
+static int host_lstat(const char *rel, struct stat *st)
+{
+	char p[256];
+
+	path_in(p, sizeof(p), root, rel);
+	return lstat(p, st) < 0 ? -errno : 0;
+}
+
+static int setup_tree(void **state)
+{
+	char p[256];
+	int fd;
+
+	umask(022); /* the gofer must not apply it: modes are exact */
+	strcpy(root, "/tmp/p9tree.XXXXXX");
+	strcpy(other, "/tmp/p9other.XXXXXX");
+	if (!mkdtemp(root) || !mkdtemp(other))
+		return -1;
+	write_file("file.txt", "hello gofer\n");
+	path_in(p, sizeof(p), root, "subdir");
+	if (mkdir(p, 0755) < 0)
+		return -1;
+	write_file("subdir/inner.txt", "inner\n");
+	path_in(p, sizeof(p), other, "o.txt");
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	other_fd = open(other, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return root_fd < 0 || other_fd < 0 ? -1 : 0;
+}
+
+static int teardown_tree(void **state)
+{
+	char cmd[200];
+
+	close(root_fd);
+	close(other_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", root, other);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* In the gofer child: make the host look like an older kernel, to exercise
+ * the gofer's fallbacks: no fchmodat2 (452), no *xattrat (463..466), and
+ * linkat(AT_EMPTY_PATH) refused with ENOENT (as without
+ * CAP_DAC_READ_SEARCH before Linux 6.10). */
+static void restrict_host_calls(void)
+{
+	struct sock_filter f[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 9),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 452, 5, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 463, 0, 1),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 466, 0, 3),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 265 /* linkat */, 0, 4),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AT_EMPTY_PATH, 1, 2),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		/* 10 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOENT),
+		/* 11 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		_exit(3);
+}
+
+/* Forwards packets both ways; the first one from the client (Tversion) is
+ * re-packed asking for plain "9P2000.L", so the session has no FD donation
+ * and the gofer keeps the FDs it opens (Tread/Twrite are served). */
+static void relay_loop(int client, int gofer)
+{
+	static uint8_t buf[P9_MAX_MSIZE];
+	struct pollfd p[2] = { { client, POLLIN, 0 }, { gofer, POLLIN, 0 } };
+	bool first = true;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0)
+			_exit(2);
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!p[i].revents)
+				continue;
+			n = recv(p[i].fd, buf, sizeof(buf), 0);
+			if (n <= 0)
+				_exit(0);
+			if (i == 0 && first) {
+				struct p9_fcall fc;
+
+				first = false;
+				if (p9_unpack(buf, (size_t)n, &fc) < 0 || fc.type != P9_TVERSION)
+					_exit(2);
+				fc.u.tversion.version = p9_str_make(P9_VERSION_L);
+				n = p9_pack(buf, sizeof(buf), &fc);
+			}
+			if (send(p[1 - i].fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+				_exit(0);
+		}
+	}
+}
+
+static struct gofer_proc start_gofer(int opts)
+{
+	struct gofer_proc g = { -1, -1, -1 };
+	int sv[2], rv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	g.pid = fork();
+	assert_true(g.pid >= 0);
+	if (g.pid == 0) {
+		struct gofer_mount mounts[] = {
+			{ "root", root_fd, false },
+			{ "ro", root_fd, true },
+			{ "other", other_fd, false },
+		};
+		struct gofer_config cfg = { mounts, 3, -1 };
+
+		close(sv[0]);
+		if (opts & OPT_RESTRICTED)
+			restrict_host_calls();
+		_exit(gofer_serve(sv[1], &cfg) == 0 ? 0 : 1);
+	}
+	close(sv[1]);
+	g.sock = sv[0];
+	if (opts & OPT_PLAIN) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rv), 0);
+		g.relay = fork();
+		assert_true(g.relay >= 0);
+		if (g.relay == 0) {
+			close(rv[0]);
+			relay_loop(rv[1], sv[0]);
+		}
+		close(rv[1]);
+		close(sv[0]);
+		g.sock = rv[0];
+	}
+	return g;
+}
+
+static int wait_pid(pid_t pid)
+{
+	int st = 0;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+static struct p9_client *open_client(struct gofer_proc *g, const char *aname, uint32_t *rootfid)
+{
+	struct p9_client *c = NULL;
+	struct p9_qid q;
+
+	assert_int_equal(p9_client_open(&c, g->sock, 64 * 1024, aname, rootfid, &q), 0);
+	assert_int_equal(q.type, P9_QTDIR);
+	g->sock = -1; /* owned by the client now */
+	return c;
+}
+
+static void stop(struct gofer_proc *g, struct p9_client *c)
+{
+	p9_client_close(c);
+	if (g->sock >= 0)
+		close(g->sock);
+	if (g->relay > 0)
+		assert_int_equal(wait_pid(g->relay), 0);
+	assert_int_equal(wait_pid(g->pid), 0); /* clean exit when the peer closes */
+}
+
+static uint32_t walk_ok(struct p9_client *c, uint32_t from, uint16_t n, const char *const *names)
+{
+	uint32_t fid = p9_fid_alloc(c);
+	uint16_t nq = 0xffff;
+
+	assert_int_equal(p9_walk(c, from, fid, n, names, NULL, &nq), 0);
+	assert_int_equal(nq, n);
+	return fid;
+}
+
+static uint32_t walk1(struct p9_client *c, uint32_t from, const char *name)
+{
+	const char *names[] = { name };
+
+	return walk_ok(c, from, 1, names);
+}
+
+/* ---- raw packets ------------------------------------------------------------ */
+
+/* One request, one reply: 0 (reply in *r, strings in buf) or -ecode. */
+static int raw_call(int sock, struct p9_fcall *t, struct p9_fcall *r, uint8_t *buf, size_t cap)
+{
+	int n = p9_pack(buf, cap, t);
+
+	assert_true(n > 0);
+	assert_int_equal(send(sock, buf, (size_t)n, MSG_NOSIGNAL), n);
+	n = (int)recv(sock, buf, cap, 0);
+	assert_true(n > 0);
+	assert_int_equal(p9_unpack(buf, (size_t)n, r), 0);
+	assert_int_equal(r->tag, t->tag);
+	if (r->type == P9_RLERROR)
+		return -(int)r->u.rlerror.ecode;
+	assert_int_equal(r->type, t->type + 1);
+	return 0;
+}
+
+static void raw_session(int sock)
+{
+	struct p9_fcall t = { .type = P9_TVERSION, .tag = P9_NOTAG }, r;
+	uint8_t buf[8192];
+
+	t.u.tversion.msize = 8192;
+	t.u.tversion.version = p9_str_make(P9_VERSION_RUNSC);
+	assert_int_equal(raw_call(sock, &t, &r, buf, sizeof(buf)), 0);
+}
+
+static int raw_attach(int sock, uint32_t fid, const char *aname)
+{
+	struct p9_fcall t = { .type = P9_TATTACH, .tag = 1 }, r;
+	uint8_t buf[8192];
+
+	t.u.tattach.fid = fid;
+	t.u.tattach.afid = P9_NOFID;
+	t.u.tattach.aname = p9_str_make(aname);
+	return raw_call(sock, &t, &r, buf, sizeof(buf));
+}
+
+static int raw_walk(int sock, uint32_t fid, uint32_t newfid, const char *name)
+{
+	struct p9_fcall t = { .type = P9_TWALK, .tag = 2 }, r;
+	uint8_t buf[8192];
+
+	t.u.twalk.fid = fid;
+	t.u.twalk.newfid = newfid;
+	t.u.twalk.wname.n = name ? 1 : 0;
+	t.u.twalk.wname.name[0] = p9_str_make(name);
+	return raw_call(sock, &t, &r, buf, sizeof(buf));
+}
+
+/* Sorted names of a host directory, joined: to see that nothing changed. */
+static void host_listing(const char *dir, char *out, size_t cap)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	size_t len = 0;
+
+	assert_true(n >= 0);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		len += (size_t)snprintf(out + len, cap - len, "%s/", ents[i]->d_name);
+		assert_true(len < cap);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_mkdir(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid, sub;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct p9_qid q;
+	struct stat st;
+
+	assert_int_equal(p9_mkdir(c, rootfid, "d1", 0750, getegid(), &q), 0);
+	assert_int_equal(host_lstat("d1", &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0750); /* exact: the test's umask 022 is not applied */
+	assert_int_equal(q.type, P9_QTDIR);
+	assert_true(q.path == st.st_ino);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(st.st_uid, geteuid());
+
+	/* sticky bit, other bits masked to 07777, another gid applied */
+	assert_int_equal(p9_mkdir(c, rootfid, "d2", S_IFDIR | 01777, 4242, &q), 0);
+	assert_int_equal(host_lstat("d2", &st), 0);
+	assert_int_equal(st.st_mode & 07777, 01777);
+	assert_int_equal(st.st_gid, 4242);
+
+	/* in a subdirectory, then walk into it */
+	sub = walk1(c, rootfid, "subdir");
+	assert_int_equal(p9_mkdir(c, sub, "deep", 0700, getegid(), NULL), 0);
+	assert_int_equal(host_lstat("subdir/deep", &st), 0);
+	fid = walk1(c, sub, "deep");
+	assert_int_equal(p9_clunk(c, fid), 0);
+
+	/* errors as Linux */
+	assert_int_equal(p9_mkdir(c, rootfid, "d1", 0755, getegid(), NULL), -EEXIST);
+	assert_int_equal(p9_mkdir(c, rootfid, "file.txt", 0755, getegid(), NULL), -EEXIST);
+	fid = walk1(c, rootfid, "file.txt");
+	assert_int_equal(p9_mkdir(c, fid, "x", 0755, getegid(), NULL), -ENOTDIR);
+	assert_int_equal(p9_mkdir(c, 9999, "x", 0755, getegid(), NULL), -EBADF);
+	assert_int_equal(p9_mkdir(c, rootfid, NULL, 0755, getegid(), NULL), -EINVAL);
+	assert_int_equal(host_lstat("x", &st), -ENOENT);
+	stop(&g, c);
+}
+
+static void test_symlink(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	char big[PATH_MAX + 8], buf[PATH_MAX], p[256];
+	struct p9_qid q;
+	struct stat st, etc;
+
+	/* stored exactly as given, never resolved (it points nowhere here) */
+	assert_int_equal(lstat("/etc/passwd", &etc), 0);
+	assert_int_equal(p9_symlink(c, rootfid, "s1", "../../../etc/passwd", getegid(), &q), 0);
+	path_in(p, sizeof(p), root, "s1");
+	assert_int_equal(readlink(p, buf, sizeof(buf)), 19);
+	assert_memory_equal(buf, "../../../etc/passwd", 19);
+	assert_int_equal(host_lstat("s1", &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(q.type, P9_QTSYMLINK);
+	assert_true(q.path == st.st_ino);
+	/* the gid goes to the link itself */
+	assert_int_equal(p9_symlink(c, rootfid, "s2", "/etc", 4243, NULL), 0);
+	assert_int_equal(host_lstat("s2", &st), 0);
+	assert_int_equal(st.st_gid, 4243);
+	assert_int_equal(lstat("/etc", &st), 0);
+	assert_int_not_equal(st.st_gid, 4243);
+	/* readable back through the gofer */
+	fid = walk1(c, rootfid, "s1");
+	assert_int_equal(p9_readlink(c, fid, buf, sizeof(buf)), 19);
+	assert_int_equal(p9_clunk(c, fid), 0);
+
+	/* errors as symlink(2) */
+	assert_int_equal(p9_symlink(c, rootfid, "s1", "x", getegid(), NULL), -EEXIST);
+	assert_int_equal(p9_symlink(c, rootfid, "s3", "", getegid(), NULL), -ENOENT);
+	memset(big, 'a', PATH_MAX);
+	big[PATH_MAX] = '\0';
+	assert_int_equal(p9_symlink(c, rootfid, "s3", big, getegid(), NULL), -ENAMETOOLONG);
+	big[PATH_MAX - 1] = '\0'; /* PATH_MAX - 1 bytes: the longest body */
+	assert_int_equal(p9_symlink(c, rootfid, "s3", big, getegid(), NULL), 0);
+	path_in(p, sizeof(p), root, "s3");
+	assert_int_equal(readlink(p, buf, sizeof(buf)), PATH_MAX - 1);
+	fid = walk1(c, rootfid, "file.txt");
+	assert_int_equal(p9_symlink(c, fid, "s4", "x", getegid(), NULL), -ENOTDIR);
+	assert_int_equal(lstat("/etc/passwd", &st), 0);
+	assert_true(st.st_mtim.tv_sec == etc.st_mtim.tv_sec && st.st_ctim.tv_nsec == etc.st_ctim.tv_nsec);
+	stop(&g, c);
+}
+
+static void test_mknod(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	static const struct { const char *name; uint32_t mode; int rc; mode_t type; } cases[] = {
+		{ "fifo", S_IFIFO | 0640, 0, S_IFIFO },
+		{ "sock", S_IFSOCK | 0600, 0, S_IFSOCK },
+		{ "reg", S_IFREG | 0604, 0, S_IFREG },
+		{ "reg0", 0644, 0, S_IFREG },            /* type 0: regular, as mknod(2) */
+		{ "chr", S_IFCHR | 0666, -EPERM, 0 },    /* devices: never */
+		{ "blk", S_IFBLK | 0666, -EPERM, 0 },
+		{ "dir", S_IFDIR | 0755, -EPERM, 0 },    /* as mknod(2) */
+		{ "lnk", S_IFLNK | 0777, -EINVAL, 0 },
+		{ "bad", 0170000, -EINVAL, 0 },
+	};
+	struct p9_qid q;
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = p9_mknod(c, rootfid, cases[i].name, cases[i].mode, 1, 3, getegid(), &q);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (rc < 0) {
+			assert_int_equal(host_lstat(cases[i].name, &st), -ENOENT);
+			continue;
+		}
+		assert_int_equal(host_lstat(cases[i].name, &st), 0);
+		assert_int_equal(st.st_mode & S_IFMT, cases[i].type);
+		assert_int_equal(st.st_mode & 07777, cases[i].mode & 07777);
+		assert_int_equal(st.st_rdev, 0); /* major/minor ignored */
+		assert_int_equal(st.st_size, 0);
+		assert_true(q.path == st.st_ino);
+	}
+	assert_int_equal(p9_mknod(c, rootfid, "fifo", S_IFIFO | 0600, 0, 0, getegid(), NULL), -EEXIST);
+	/* gid applied; a set-uid/set-gid file keeps its bits across that chown */
+	assert_int_equal(p9_mknod(c, rootfid, "suid", S_IFREG | 06755, 0, 0, 4244, NULL), 0);
+	assert_int_equal(host_lstat("suid", &st), 0);
+	assert_int_equal(st.st_gid, 4244);
+	assert_int_equal(st.st_mode & 07777, 06755);
+	assert_int_equal(p9_mknod(c, rootfid, "fifo2", S_IFIFO | 0600, 0, 0, 4245, NULL), 0);
+	assert_int_equal(host_lstat("fifo2", &st), 0);
+	assert_int_equal(st.st_gid, 4245);
+	stop(&g, c);
+}
+
+/* Tlcreate follows the same creation rules: exact mode, gid applied. */
+static void test_lcreate_mode_gid(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat st;
+	int fd;
+
+	fid = walk_ok(c, rootfid, 0, NULL);
+	assert_int_equal(p9_lcreate(c, fid, "created", O_RDWR, 0666, 4246, NULL, NULL, &fd), 0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(host_lstat("created", &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);
+	assert_int_equal(st.st_gid, 4246);
+	assert_int_equal(p9_clunk(c, fid), 0);
+	fid = walk_ok(c, rootfid, 0, NULL);
+	assert_int_equal(p9_lcreate(c, fid, "created", O_RDWR, 0666, 0, NULL, NULL, &fd), -EEXIST);
+	assert_int_equal(p9_lcreate(c, fid, "c2", O_WRONLY, 02755, getegid(), NULL, NULL, &fd), 0);
+	close(fd);
+	assert_int_equal(host_lstat("c2", &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02755);
+	stop(&g, c);
+}
+
+static void test_link(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid, sub, dfid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat st, st2;
+	char p[256];
+
+	write_file("l.txt", "linked\n");
+	fid = walk1(c, rootfid, "l.txt");
+	sub = walk1(c, rootfid, "subdir");
+	assert_int_equal(p9_link(c, rootfid, fid, "l2.txt"), 0);
+	assert_int_equal(p9_link(c, sub, fid, "l3.txt"), 0);
+	assert_int_equal(host_lstat("l.txt", &st), 0);
+	assert_int_equal(host_lstat("l2.txt", &st2), 0);
+	assert_true(st.st_ino == st2.st_ino);
+	assert_int_equal(host_lstat("subdir/l3.txt", &st2), 0);
+	assert_true(st.st_ino == st2.st_ino);
+	assert_int_equal(st.st_nlink, 3);
+
+	/* a symlink is linked itself, not its target */
+	path_in(p, sizeof(p), root, "sl");
+	assert_int_equal(symlink("l.txt", p), 0);
+	dfid = walk1(c, rootfid, "sl");
+	assert_int_equal(p9_link(c, rootfid, dfid, "sl2"), 0);
+	assert_int_equal(host_lstat("sl2", &st2), 0);
+	assert_true(S_ISLNK(st2.st_mode));
+	assert_int_equal(host_lstat("l.txt", &st), 0);
+	assert_int_equal(st.st_nlink, 3);
+	assert_int_equal(p9_clunk(c, dfid), 0);
+
+	/* errors as link(2) */
+	assert_int_equal(p9_link(c, rootfid, fid, "file.txt"), -EEXIST);
+	assert_int_equal(p9_link(c, rootfid, sub, "dirlink"), -EPERM);
+	assert_int_equal(p9_link(c, fid, fid, "x"), -ENOTDIR);
+	assert_int_equal(p9_link(c, rootfid, 9999, "x"), -EBADF);
+	/* the file was unlinked: nothing to link (ENOENT as Linux) */
+	path_in(p, sizeof(p), root, "l.txt");
+	assert_int_equal(unlink(p), 0);
+	path_in(p, sizeof(p), root, "l2.txt");
+	assert_int_equal(unlink(p), 0);
+	path_in(p, sizeof(p), root, "subdir/l3.txt");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(p9_link(c, rootfid, fid, "l4.txt"), -ENOENT);
+	assert_int_equal(host_lstat("l4.txt", &st), -ENOENT);
+	stop(&g, c);
+}
+
+/* Without linkat(AT_EMPTY_PATH) the gofer links the fid's name, checked. */
+static void test_link_fallback(void **state)
+{
+	struct gofer_proc g = start_gofer(OPT_RESTRICTED);
+	uint32_t rootfid, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat st, st2;
+	char p[256], p2[256];
+
+	write_file("fb.txt", "fallback\n");
+	fid = walk1(c, rootfid, "fb.txt");
+	assert_int_equal(p9_link(c, rootfid, fid, "fb2.txt"), 0);
+	assert_int_equal(host_lstat("fb.txt", &st), 0);
+	assert_int_equal(host_lstat("fb2.txt", &st2), 0);
+	assert_true(st.st_ino == st2.st_ino);
+	/* the name now holds another file: not linked (ESTALE) */
+	write_file("fbnew.txt", "other\n");
+	path_in(p, sizeof(p), root, "fbnew.txt");
+	path_in(p2, sizeof(p2), root, "fb.txt");
+	assert_int_equal(rename(p, p2), 0);
+	assert_int_equal(p9_link(c, rootfid, fid, "fb3.txt"), -ESTALE);
+	assert_int_equal(host_lstat("fb3.txt", &st2), -ENOENT);
+	/* ... and a symlink taking the name is never followed */
+	assert_int_equal(unlink(p2), 0);
+	assert_int_equal(symlink("/etc/passwd", p2), 0);
+	assert_int_equal(p9_link(c, rootfid, fid, "fb3.txt"), -ESTALE);
+	assert_int_equal(host_lstat("fb3.txt", &st2), -ENOENT);
+	stop(&g, c);
+}
+
+static void test_renameat(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, sub, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat before, st;
+	char buf[32];
+	int fd;
+
+	write_file("a.txt", "moving\n");
+	assert_int_equal(host_lstat("a.txt", &before), 0);
+	sub = walk1(c, rootfid, "subdir");
+	fid = walk1(c, rootfid, "a.txt"); /* a fid naming the file that moves */
+	assert_int_equal(p9_renameat(c, rootfid, "a.txt", sub, "b.txt"), 0);
+	assert_int_equal(host_lstat("a.txt", &st), -ENOENT);
+	assert_int_equal(host_lstat("subdir/b.txt", &st), 0);
+	assert_true(st.st_ino == before.st_ino);
+	/* the fid followed its file: it opens it under the new name */
+	assert_int_equal(p9_lopen(c, fid, O_RDONLY, NULL, NULL, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 7);
+	assert_memory_equal(buf, "moving\n", 7);
+	close(fd);
+	assert_int_equal(p9_clunk(c, fid), 0);
+
+	/* a whole directory, then walk through it */
+	make_dir("mv");
+	write_file("mv/in.txt", "x");
+	assert_int_equal(p9_renameat(c, rootfid, "mv", sub, "mv2"), 0);
+	assert_int_equal(host_lstat("subdir/mv2/in.txt", &st), 0);
+
+	/* errors as rename(2) */
+	make_dir("full");
+	write_file("full/x", "x");
+	make_dir("empty");
+	assert_int_equal(p9_renameat(c, rootfid, "nope", rootfid, "x"), -ENOENT);
+	assert_int_equal(p9_renameat(c, rootfid, "file.txt", rootfid, "empty"), -EISDIR);
+	assert_int_equal(p9_renameat(c, rootfid, "empty", rootfid, "file.txt"), -ENOTDIR);
+	assert_int_equal(p9_renameat(c, rootfid, "empty", rootfid, "full"), -ENOTEMPTY);
+	assert_int_equal(p9_renameat(c, rootfid, "subdir", sub, "inside"), -EINVAL);
+	fid = walk1(c, rootfid, "file.txt");
+	assert_int_equal(p9_renameat(c, fid, "x", rootfid, "y"), -ENOTDIR);
+	/* replacing an existing file is allowed, as rename(2) */
+	write_file("r1", "one");
+	write_file("r2", "two");
+	assert_int_equal(host_lstat("r1", &before), 0);
+	assert_int_equal(p9_renameat(c, rootfid, "r1", rootfid, "r2"), 0);
+	assert_int_equal(host_lstat("r2", &st), 0);
+	assert_true(st.st_ino == before.st_ino);
+	stop(&g, c);
+}
+
+static void test_rename(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, sub, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat before, st;
+	struct p9_attr a;
+	char p[256], p2[256], buf[16];
+	int fd;
+
+	write_file("r.txt", "rename\n");
+	assert_int_equal(host_lstat("r.txt", &before), 0);
+	sub = walk1(c, rootfid, "subdir");
+	fid = walk1(c, rootfid, "r.txt");
+	assert_int_equal(p9_rename(c, fid, sub, "r2.txt"), 0);
+	assert_int_equal(host_lstat("r.txt", &st), -ENOENT);
+	assert_int_equal(host_lstat("subdir/r2.txt", &st), 0);
+	assert_true(st.st_ino == before.st_ino);
+	/* the fid names the file at its new place */
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &a), 0);
+	assert_true(a.qid.path == before.st_ino);
+	assert_int_equal(p9_rename(c, fid, rootfid, "r3.txt"), 0); /* and again */
+	assert_int_equal(host_lstat("r3.txt", &st), 0);
+	assert_int_equal(p9_lopen(c, fid, O_RDONLY, NULL, NULL, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 7);
+	close(fd);
+	assert_int_equal(p9_clunk(c, fid), 0);
+
+	/* a mount root has no name */
+	assert_int_equal(p9_rename(c, rootfid, sub, "root"), -EBUSY);
+	/* the fid's name now holds another file: not renamed */
+	write_file("s.txt", "one");
+	fid = walk1(c, rootfid, "s.txt");
+	write_file("s2.txt", "two");
+	path_in(p, sizeof(p), root, "s2.txt");
+	path_in(p2, sizeof(p2), root, "s.txt");
+	assert_int_equal(rename(p, p2), 0);
+	assert_int_equal(host_lstat("s.txt", &before), 0);
+	assert_int_equal(p9_rename(c, fid, sub, "moved"), -ESTALE);
+	assert_int_equal(host_lstat("subdir/moved", &st), -ENOENT);
+	assert_int_equal(host_lstat("s.txt", &st), 0);
+	assert_true(st.st_ino == before.st_ino);
+	/* into a file */
+	assert_int_equal(p9_clunk(c, fid), 0);
+	fid = walk1(c, rootfid, "file.txt");
+	assert_int_equal(p9_rename(c, sub, fid, "x"), -ENOTDIR);
+	stop(&g, c);
+}
+
+static void test_unlinkat(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat st, target;
+	char p[256];
+
+	write_file("u.txt", "x");
+	make_dir("ud");
+	make_dir("ufull");
+	write_file("ufull/x", "x");
+	path_in(p, sizeof(p), root, "ulink");
+	assert_int_equal(symlink("file.txt", p), 0);
+	assert_int_equal(host_lstat("file.txt", &target), 0);
+
+	assert_int_equal(p9_unlinkat(c, rootfid, "u.txt", 0), 0);
+	assert_int_equal(host_lstat("u.txt", &st), -ENOENT);
+	assert_int_equal(p9_unlinkat(c, rootfid, "ud", 0), -EISDIR);
+	assert_int_equal(p9_unlinkat(c, rootfid, "file.txt", AT_REMOVEDIR), -ENOTDIR);
+	assert_int_equal(p9_unlinkat(c, rootfid, "ufull", AT_REMOVEDIR), -ENOTEMPTY);
+	assert_int_equal(p9_unlinkat(c, rootfid, "nope", 0), -ENOENT);
+	assert_int_equal(p9_unlinkat(c, rootfid, "ud", 0x1), -EINVAL);
+	assert_int_equal(p9_unlinkat(c, rootfid, "ud", AT_REMOVEDIR), 0);
+	assert_int_equal(host_lstat("ud", &st), -ENOENT);
+	/* a symlink goes, its target stays */
+	assert_int_equal(p9_unlinkat(c, rootfid, "ulink", 0), 0);
+	assert_int_equal(host_lstat("ulink", &st), -ENOENT);
+	assert_int_equal(host_lstat("file.txt", &st), 0);
+	assert_true(st.st_ino == target.st_ino && st.st_nlink == target.st_nlink);
+	assert_int_equal(host_lstat("ufull/x", &st), 0);
+	stop(&g, c);
+}
+
+static void test_remove(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct p9_attr a;
+	struct stat st, before;
+	char p[256], p2[256];
+
+	write_file("rm.txt", "x");
+	fid = walk1(c, rootfid, "rm.txt");
+	assert_int_equal(p9_remove(c, fid), 0);
+	assert_int_equal(host_lstat("rm.txt", &st), -ENOENT);
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &a), -EBADF); /* fid gone */
+
+	make_dir("rmd");
+	fid = walk1(c, rootfid, "rmd");
+	assert_int_equal(p9_remove(c, fid), 0);
+	assert_int_equal(host_lstat("rmd", &st), -ENOENT);
+
+	/* a failure clunks the fid too */
+	make_dir("rmfull");
+	write_file("rmfull/x", "x");
+	fid = walk1(c, rootfid, "rmfull");
+	assert_int_equal(p9_remove(c, fid), -ENOTEMPTY);
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &a), -EBADF);
+	assert_int_equal(host_lstat("rmfull/x", &st), 0);
+
+	/* the name holds another file now: it stays */
+	write_file("rs.txt", "one");
+	fid = walk1(c, rootfid, "rs.txt");
+	write_file("rs2.txt", "two");
+	path_in(p, sizeof(p), root, "rs2.txt");
+	path_in(p2, sizeof(p2), root, "rs.txt");
+	assert_int_equal(rename(p, p2), 0);
+	assert_int_equal(host_lstat("rs.txt", &before), 0);
+	assert_int_equal(p9_remove(c, fid), -ESTALE);
+	assert_int_equal(host_lstat("rs.txt", &st), 0);
+	assert_true(st.st_ino == before.st_ino);
+
+	/* a mount root: never */
+	fid = walk_ok(c, rootfid, 0, NULL);
+	assert_int_equal(p9_remove(c, fid), -EBUSY);
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &a), -EBADF);
+	assert_int_equal(lstat(root, &st), 0);
+	assert_int_equal(p9_remove(c, 9999), -EBADF);
+	stop(&g, c);
+}
+
+/* link and rename never cross mounts, even when both are writable. */
+static void test_exdev(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	struct p9_fcall t, r;
+	uint8_t buf[8192];
+	char before[1024], after[1024], obefore[1024], oafter[1024];
+
+	host_listing(root, before, sizeof(before));
+	host_listing(other, obefore, sizeof(obefore));
+	raw_session(g.sock);
+	assert_int_equal(raw_attach(g.sock, 0, "root"), 0);
+	assert_int_equal(raw_attach(g.sock, 1, "other"), 0);
+	assert_int_equal(raw_walk(g.sock, 0, 2, "file.txt"), 0);
+	assert_int_equal(raw_walk(g.sock, 1, 3, "o.txt"), 0);
+
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TRENAMEAT;
+	t.tag = 5;
+	t.u.trenameat.olddirfid = 0;
+	t.u.trenameat.oldname = p9_str_make("file.txt");
+	t.u.trenameat.newdirfid = 1;
+	t.u.trenameat.newname = p9_str_make("moved");
+	assert_int_equal(raw_call(g.sock, &t, &r, buf, sizeof(buf)), -EXDEV);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TLINK;
+	t.tag = 6;
+	t.u.tlink.dfid = 1;
+	t.u.tlink.fid = 2;
+	t.u.tlink.name = p9_str_make("linked");
+	assert_int_equal(raw_call(g.sock, &t, &r, buf, sizeof(buf)), -EXDEV);
+	t.u.tlink.dfid = 0;
+	t.u.tlink.fid = 3;
+	assert_int_equal(raw_call(g.sock, &t, &r, buf, sizeof(buf)), -EXDEV);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TRENAME;
+	t.tag = 7;
+	t.u.trename.fid = 2;
+	t.u.trename.dfid = 1;
+	t.u.trename.name = p9_str_make("moved");
+	assert_int_equal(raw_call(g.sock, &t, &r, buf, sizeof(buf)), -EXDEV);
+	host_listing(root, after, sizeof(after));
+	host_listing(other, oafter, sizeof(oafter));
+	assert_string_equal(before, after);
+	assert_string_equal(obefore, oafter);
+	close(g.sock);
+	assert_int_equal(wait_pid(g.pid), 0);
+}
+
+/* Every name-taking operation rejects "", ".", "..", "/" and NUL in names
+ * (EINVAL), names over 255 bytes (ENAMETOOLONG), and creates nothing. */
+static void test_bad_names_every_op(void **state)
+{
+	static char longname[257];
+	static const struct p9_str bad[] = {
+		{ "", 0 }, { ".", 1 }, { "..", 2 }, { "a/b", 3 }, { "/etc", 4 }, { "../x", 4 },
+		{ "x\0/../..", 8 }, { "\0", 1 }, { "sub/", 4 },
+	};
+	struct gofer_proc g = start_gofer(0);
+	struct p9_fcall t, r;
+	uint8_t buf[8192];
+	char before[1024], after[1024];
+
+	memset(longname, 'n', 256);
+	host_listing(root, before, sizeof(before));
+	raw_session(g.sock);
+	assert_int_equal(raw_attach(g.sock, 0, "root"), 0);
+	assert_int_equal(raw_walk(g.sock, 0, 1, "file.txt"), 0);
+	assert_int_equal(raw_walk(g.sock, 0, 2, "subdir"), 0);
+	assert_int_equal(raw_walk(g.sock, 0, 3, NULL), 0); /* for Tlcreate */
+	for (size_t i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		struct p9_str name = i < sizeof(bad) / sizeof(bad[0]) ? bad[i] : (struct p9_str){ longname, 256 };
+		int want = i < sizeof(bad) / sizeof(bad[0]) ? -EINVAL : -ENAMETOOLONG;
+		struct p9_fcall reqs[10];
+
+		memset(reqs, 0, sizeof(reqs));
+		reqs[0].type = P9_TMKDIR;
+		reqs[0].u.tmkdir = (struct p9_tmkdir){ 0, name, 0755, 0 };
+		reqs[1].type = P9_TSYMLINK;
+		reqs[1].u.tsymlink = (struct p9_tsymlink){ 0, name, p9_str_make("file.txt"), 0 };
+		reqs[2].type = P9_TMKNOD;
+		reqs[2].u.tmknod = (struct p9_tmknod){ 0, name, S_IFIFO | 0644, 0, 0, 0 };
+		reqs[3].type = P9_TLINK;
+		reqs[3].u.tlink = (struct p9_tlink){ 0, 1, name };
+		reqs[4].type = P9_TRENAMEAT;
+		reqs[4].u.trenameat = (struct p9_trenameat){ 0, name, 2, p9_str_make("x") };
+		reqs[5].type = P9_TRENAMEAT;
+		reqs[5].u.trenameat = (struct p9_trenameat){ 0, p9_str_make("file.txt"), 2, name };
+		reqs[6].type = P9_TRENAME;
+		reqs[6].u.trename = (struct p9_trename){ 1, 2, name };
+		reqs[7].type = P9_TUNLINKAT;
+		reqs[7].u.tunlinkat = (struct p9_tunlinkat){ 0, name, 0 };
+		reqs[8].type = P9_TUNLINKAT;
+		reqs[8].u.tunlinkat = (struct p9_tunlinkat){ 0, name, AT_REMOVEDIR };
+		reqs[9].type = P9_TLCREATE;
+		reqs[9].u.tlcreate = (struct p9_tlcreate){ 3, name, P9_DOTL_RDWR, 0644, 0 };
+		for (size_t k = 0; k < sizeof(reqs) / sizeof(reqs[0]); k++) {
+			reqs[k].tag = (uint16_t)(10 + k);
+			assert_int_equal(raw_call(g.sock, &reqs[k], &r, buf, sizeof(buf)), want);
+		}
+	}
+	/* a symlink body is stored as given, but a NUL would cut it short */
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TSYMLINK;
+	t.tag = 30;
+	t.u.tsymlink = (struct p9_tsymlink){ 0, p9_str_make("nul"), { "file.txt\0/etc", 13 }, 0 };
+	assert_int_equal(raw_call(g.sock, &t, &r, buf, sizeof(buf)), -EINVAL);
+	host_listing(root, after, sizeof(after));
+	assert_string_equal(before, after);
+	close(g.sock);
+	assert_int_equal(wait_pid(g.pid), 0);
+}
+
+static int count_fds(pid_t pid)
+{
+	char p[64];
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	d = opendir(p);
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Every FD an entry operation opens is closed again, failures included. */
+static void test_no_fd_leak(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fid, sub;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	int base;
+
+	make_dir("leak");
+	sub = walk1(c, rootfid, "leak");
+	base = count_fds(g.pid);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(p9_mkdir(c, sub, "d", 0755, 4250, NULL), 0);
+		assert_int_equal(p9_mkdir(c, sub, "d", 0755, 4250, NULL), -EEXIST);
+		assert_int_equal(p9_symlink(c, sub, "s", "d", 4250, NULL), 0);
+		assert_int_equal(p9_mknod(c, sub, "f", S_IFIFO | 0600, 0, 0, 4250, NULL), 0);
+		assert_int_equal(p9_mknod(c, sub, "r", S_IFREG | 0600, 0, 0, getegid(), NULL), 0);
+		fid = walk1(c, sub, "r");
+		assert_int_equal(p9_link(c, sub, fid, "r2"), 0);
+		assert_int_equal(p9_rename(c, fid, sub, "r3"), 0);
+		assert_int_equal(p9_renameat(c, sub, "r3", sub, "r4"), 0);
+		assert_int_equal(p9_remove(c, fid), 0);
+		assert_int_equal(p9_unlinkat(c, sub, "r2", 0), 0);
+		assert_int_equal(p9_unlinkat(c, sub, "f", 0), 0);
+		assert_int_equal(p9_unlinkat(c, sub, "s", 0), 0);
+		assert_int_equal(p9_unlinkat(c, sub, "d", AT_REMOVEDIR), 0);
+	}
+	assert_int_equal(count_fds(g.pid), base);
+	stop(&g, c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mkdir),
+		cmocka_unit_test(test_symlink),
+		cmocka_unit_test(test_mknod),
+		cmocka_unit_test(test_lcreate_mode_gid),
+		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_link_fallback),
+		cmocka_unit_test(test_renameat),
+		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_unlinkat),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_exdev),
+		cmocka_unit_test(test_bad_names_every_op),
+		cmocka_unit_test(test_no_fd_leak),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
+}
