@@ -120,39 +120,30 @@ static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r
 	return 0;
 }
 
-static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
+/*
+ * Walks the names from src one component at a time into tmp (a fid that is
+ * not in the table).  Never follows a symlink (O_NOFOLLOW gives the link
+ * itself, and a link is not a directory, so the next step from it fails
+ * with ENOTDIR), never walks beneath a host pseudo-filesystem.  Returns the
+ * number of names walked (qids filled), or a negative errno when the first
+ * step fails; tmp holds references only when every name was walked.
+ */
+static int walk_names(struct gofer_fid *src, const struct p9_wnames *w, struct p9_qid *qids,
+		      struct gofer_fid *tmp)
 {
-	struct gofer_conn *c = arg;
 	char names[P9_MAXWELEM][GOFER_NAME_MAX + 1];
-	struct gofer_fid *src = gofer_fid_lookup(c, t->fid), *dst;
 	struct gofer_handle *node, *parent;
 	const char *name;
 	mode_t type;
-	unsigned i, n = t->wname.n;
+	unsigned i, n = w->n;
 	int rc = 0;
 
-	if (!src)
-		return -EBADF;
-	if (src->opened)
-		return -EBUSY; /* 9P: an opened fid cannot be walked */
-	if (t->newfid != t->fid) {
-		if (gofer_fid_lookup(c, t->newfid))
-			return -EEXIST;
-		if (c->nfids >= GOFER_MAX_FIDS)
-			return -ENFILE;
-	} else if (n == 0) {
-		return 0; /* cloning a fid onto itself */
-	}
 	/* Every name is checked before anything is touched. */
 	for (i = 0; i < n; i++) {
-		rc = gofer_name_check(t->wname.name[i], names[i]);
+		rc = gofer_name_check(w->name[i], names[i]);
 		if (rc < 0)
 			return rc;
 	}
-
-	/* One component at a time; never follows a symlink (O_NOFOLLOW gives
-	 * the link itself, and a link is not a directory, so the next step
-	 * from it fails with ENOTDIR). */
 	node = gofer_handle_get(src->node);
 	parent = gofer_handle_get(src->parent);
 	name = src->name;
@@ -186,16 +177,45 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 		node = h;
 		name = names[i];
 		type = st.st_mode & S_IFMT;
-		r->wqid.qid[i] = gofer_qid_of(&st);
+		qids[i] = gofer_qid_of(&st);
 	}
-	r->wqid.n = (uint16_t)i;
 	if (i < n) {
-		/* Stopped early: newfid is not created. The first step failing
-		 * is an error; a later one is a partial Rwalk. */
 		gofer_handle_put(node);
 		gofer_handle_put(parent);
-		return i == 0 ? rc : 0;
+		return i == 0 ? rc : (int)i;
 	}
+	tmp->mount = src->mount;
+	tmp->node = node;
+	tmp->parent = parent;
+	memcpy(tmp->name, name, strlen(name) + 1);
+	tmp->type = type;
+	return (int)n;
+}
+
+static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *src = gofer_fid_lookup(c, t->fid), *dst, tmp;
+	int rc;
+
+	if (!src)
+		return -EBADF;
+	if (src->opened)
+		return -EBUSY; /* 9P: an opened fid cannot be walked */
+	if (t->newfid != t->fid) {
+		if (gofer_fid_lookup(c, t->newfid))
+			return -EEXIST;
+		if (c->nfids >= GOFER_MAX_FIDS)
+			return -ENFILE;
+	} else if (t->wname.n == 0) {
+		return 0; /* cloning a fid onto itself */
+	}
+	rc = walk_names(src, &t->wname, r->wqid.qid, &tmp);
+	if (rc < 0)
+		return rc;
+	r->wqid.n = (uint16_t)rc;
+	if (rc < t->wname.n)
+		return 0; /* stopped early: a partial Rwalk, newfid not created */
 
 	if (t->newfid == t->fid) {
 		dst = src;
@@ -203,17 +223,16 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 	} else {
 		rc = gofer_fid_create(c, t->newfid, &dst);
 		if (rc < 0) {
-			gofer_handle_put(node);
-			gofer_handle_put(parent);
+			gofer_handle_put(tmp.node);
+			gofer_handle_put(tmp.parent);
 			return rc;
 		}
 	}
-	dst->mount = src->mount;
-	dst->node = node;
-	dst->parent = parent;
-	if (dst->name != name)
-		memcpy(dst->name, name, strlen(name) + 1);
-	dst->type = type;
+	dst->mount = tmp.mount;
+	dst->node = tmp.node;
+	dst->parent = tmp.parent;
+	memcpy(dst->name, tmp.name, strlen(tmp.name) + 1);
+	dst->type = tmp.type;
 	return 0;
 }
 
@@ -625,12 +644,91 @@ static int op_clunk(void *arg, const struct p9_tclunk *t)
 	return rc;
 }
 
+/* ---- runsc-lite extensions (PROTOCOL.md 5c) ------------------------------ */
+
+/* Twalkgetattr: Twalk, then Tgetattr of newfid, in one round trip. */
+static int op_walkgetattr(void *arg, const struct p9_twalk *t, struct p9_rwalkgetattr *r)
+{
+	struct p9_rwalk rw;
+	int rc = op_walk(arg, t, &rw);
+
+	if (rc < 0)
+		return rc;
+	r->wqid = rw.wqid;
+	if (rw.wqid.n < t->wname.n)
+		return 0; /* partial: attr.valid stays 0 */
+	struct p9_tgetattr g = { t->newfid, P9_GETATTR_BASIC };
+	return op_getattr(arg, &g, &r->attr);
+}
+
+/* Twalkopen: walk names from fid and open the regular file reached, with
+ * FD donation, creating no fid: Twalk + Tlopen + Tclunk in one round trip.
+ * The same checks as Tlopen; only regular files (a directory is opened for
+ * Treaddir on a fid, and its FD is never donated). */
+static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen *r, int *fd_out)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *src = gofer_fid_lookup(c, t->fid), tmp;
+	struct p9_qid qids[P9_MAXWELEM];
+	uint32_t lflags = p9_lopen_flags_to_linux(t->flags);
+	struct stat st;
+	int rc;
+
+	if (!src)
+		return -EBADF;
+	if (src->opened)
+		return -EBUSY;
+	if ((lflags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (src->mount->readonly &&
+	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
+		return -EROFS;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.open_fd = tmp.lock_fd = -1;
+	rc = walk_names(src, &t->wname, qids, &tmp);
+	if (rc >= 0 && rc < t->wname.n)
+		return -ENOENT;
+	if (rc < 0)
+		return rc;
+	rc = gofer_stat_fd(tmp.node->fd, &st);
+	if (rc == 0 && gofer_on_host_pseudo_fs(tmp.node->fd))
+		rc = -EACCES;
+	if (rc == 0) {
+		switch (st.st_mode & S_IFMT) {
+		case S_IFREG:
+			rc = lopen_file(c, &tmp, lflags, fd_out);
+			if (rc == 0 && tmp.open_fd >= 0) {
+				close(tmp.open_fd);   /* no fid to keep it: no donation, no open */
+				rc = -EOPNOTSUPP;
+			}
+			break;
+		case S_IFDIR:
+			rc = -EISDIR;
+			break;
+		case S_IFLNK:
+			rc = -ELOOP;
+			break;
+		default:
+			rc = -EPERM;
+		}
+	}
+	gofer_handle_put(tmp.node);
+	gofer_handle_put(tmp.parent);
+	if (rc < 0)
+		return rc;
+	r->qid = gofer_qid_of(&st);
+	r->iounit = 0;
+	return 0;
+}
+
 const struct p9_server_ops gofer_ops = {
 	.reset = op_reset,
 	.attach = op_attach,
 	.walk = op_walk,
 	.getattr = op_getattr,
 	.lopen = op_lopen,
+	.walkgetattr = op_walkgetattr,
+	.walkopen = op_walkopen,
 	.lcreate = op_lcreate,
 	.readdir = op_readdir,
 	.readlink = op_readlink,

@@ -104,7 +104,8 @@ static int rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, in
 	if (rx->type != tx->type + 1)
 		goto bad;
 	if (nfds) {
-		if (!fd_out || (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE) ||
+		if (!fd_out ||
+		    (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE && rx->type != P9_RWALKOPEN) ||
 		    !c->fd_donation || nfds != 1)
 			goto bad;
 		*fd_out = fds[0];
@@ -287,6 +288,34 @@ void p9_client_set_trace(struct p9_client *c, void (*trace)(void *arg, const cha
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* Fills a Twalk body (also the body of Twalkgetattr). */
+static int walk_names(struct p9_wnames *w, uint16_t nwname, const char *const *names)
+{
+	if (nwname > P9_MAXWELEM || (nwname && !names))
+		return -EINVAL;
+	w->n = nwname;
+	for (unsigned i = 0; i < nwname; i++) {
+		if (!names[i])
+			return -EINVAL;
+		w->name[i] = p9_str_make(names[i]);
+	}
+	return 0;
+}
+
+/* Copies out an Rwalk-style qid array (a server that returns more qids than
+ * names asked for is broken). */
+static int walk_qids(struct p9_client *c, const struct p9_qids *q, uint16_t nwname,
+		     struct p9_qid *qids, uint16_t *nqid)
+{
+	if (q->n > nwname)
+		return client_fail(c);
+	if (qids)
+		memcpy(qids, q->qid, q->n * sizeof(q->qid[0]));
+	if (nqid)
+		*nqid = q->n;
+	return 0;
+}
+
 int p9_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
 	    const char *const *names, struct p9_qid *qids, uint16_t *nqid)
 {
@@ -295,30 +324,50 @@ int p9_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
 
 	if (nqid)
 		*nqid = 0;
-	if (nwname > P9_MAXWELEM || (nwname && !names))
-		return -EINVAL;
 	tx.u.twalk.fid = fid;
 	tx.u.twalk.newfid = newfid;
-	tx.u.twalk.wname.n = nwname;
-	for (unsigned i = 0; i < nwname; i++) {
-		if (!names[i])
-			return -EINVAL;
-		tx.u.twalk.wname.name[i] = p9_str_make(names[i]);
-	}
+	rc = walk_names(&tx.u.twalk.wname, nwname, names);
+	if (rc < 0)
+		return rc;
 	pthread_mutex_lock(&c->lock);
 	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0) {
-		const struct p9_qids *q = &rx.u.rwalk.wqid;
+	if (rc == 0)
+		rc = walk_qids(c, &rx.u.rwalk.wqid, nwname, qids, nqid);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
 
-		if (q->n > nwname) {
-			rc = client_fail(c);
-		} else {
-			if (qids)
-				memcpy(qids, q->qid, q->n * sizeof(q->qid[0]));
-			if (nqid)
-				*nqid = q->n;
+int p9_walk_getattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
+		    const char *const *names, struct p9_qid *qids, uint16_t *nqid,
+		    struct p9_attr *attr)
+{
+	if (!c->fd_donation) {
+		uint16_t n = 0;
+		int rc = p9_walk(c, fid, newfid, nwname, names, qids, &n);
+		if (nqid)
+			*nqid = n;
+		if (rc < 0 || n < nwname) {
+			memset(attr, 0, sizeof(*attr));
+			return rc;
 		}
+		return p9_getattr(c, newfid, P9_GETATTR_BASIC, attr);
 	}
+	struct p9_fcall tx = { .type = P9_TWALKGETATTR }, rx;
+	int rc;
+
+	if (nqid)
+		*nqid = 0;
+	tx.u.twalkgetattr.fid = fid;
+	tx.u.twalkgetattr.newfid = newfid;
+	rc = walk_names(&tx.u.twalkgetattr.wname, nwname, names);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	rc = rpc(c, &tx, &rx, NULL);
+	if (rc == 0)
+		rc = walk_qids(c, &rx.u.rwalkgetattr.wqid, nwname, qids, nqid);
+	if (rc == 0)
+		*attr = rx.u.rwalkgetattr.attr;
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
@@ -338,8 +387,8 @@ int p9_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr 
 	return rc;
 }
 
-/* Tlopen and Tlcreate: the replies share one layout, qid[13] iounit[4],
- * and may carry a donated FD. */
+/* Tlopen, Tlcreate and Twalkopen: the replies share one layout, qid[13]
+ * iounit[4], and may carry a donated FD. */
 static int open_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid,
 		    uint32_t *iounit, int *host_fd)
 {
@@ -351,8 +400,13 @@ static int open_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid
 	pthread_mutex_lock(&c->lock);
 	rc = rpc(c, tx, &rx, &fd);
 	if (rc == 0) {
-		struct p9_qid q = tx->type == P9_TLOPEN ? rx.u.rlopen.qid : rx.u.rlcreate.qid;
-		uint32_t io = tx->type == P9_TLOPEN ? rx.u.rlopen.iounit : rx.u.rlcreate.iounit;
+		struct p9_qid q = rx.u.rlcreate.qid;
+		uint32_t io = rx.u.rlcreate.iounit;
+
+		if (tx->type == P9_TLOPEN)
+			q = rx.u.rlopen.qid, io = rx.u.rlopen.iounit;
+		else if (tx->type == P9_TWALKOPEN)
+			q = rx.u.rwalkopen.qid, io = rx.u.rwalkopen.iounit;
 
 		if (qid)
 			*qid = q;
@@ -365,6 +419,23 @@ static int open_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int p9_walk_open(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
+		 uint32_t linux_flags, struct p9_qid *qid, int *host_fd)
+{
+	struct p9_fcall tx = { .type = P9_TWALKOPEN };
+	int rc;
+
+	*host_fd = -1;
+	if (!c->fd_donation)
+		return -EOPNOTSUPP;
+	tx.u.twalkopen.fid = fid;
+	tx.u.twalkopen.flags = p9_lopen_flags_to_p9(linux_flags);
+	rc = walk_names(&tx.u.twalkopen.wname, nwname, names);
+	if (rc < 0)
+		return rc;
+	return open_rpc(c, &tx, qid, NULL, host_fd);
 }
 
 int p9_lopen(struct p9_client *c, uint32_t fid, uint32_t linux_flags, struct p9_qid *qid,

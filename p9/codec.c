@@ -119,6 +119,22 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	MSG(P9_RCLUNK, "Rclunk", ""),
 	MSG(P9_TREMOVE, "Tremove", "d", F(tremove, fid)),
 	MSG(P9_RREMOVE, "Rremove", ""),
+	/* runsc-lite extensions */
+	MSG(P9_TWALKGETATTR, "Twalkgetattr", "ddW",
+	    F(twalkgetattr, fid), F(twalkgetattr, newfid), F(twalkgetattr, wname)),
+	MSG(P9_RWALKGETATTR, "Rwalkgetattr", "RqQdddqqqqqqqqqqqqqqq",
+	    F(rwalkgetattr, wqid), F(rwalkgetattr, attr.valid), F(rwalkgetattr, attr.qid),
+	    F(rwalkgetattr, attr.mode), F(rwalkgetattr, attr.uid), F(rwalkgetattr, attr.gid),
+	    F(rwalkgetattr, attr.nlink), F(rwalkgetattr, attr.rdev), F(rwalkgetattr, attr.size),
+	    F(rwalkgetattr, attr.blksize), F(rwalkgetattr, attr.blocks),
+	    F(rwalkgetattr, attr.atime_sec), F(rwalkgetattr, attr.atime_nsec),
+	    F(rwalkgetattr, attr.mtime_sec), F(rwalkgetattr, attr.mtime_nsec),
+	    F(rwalkgetattr, attr.ctime_sec), F(rwalkgetattr, attr.ctime_nsec),
+	    F(rwalkgetattr, attr.btime_sec), F(rwalkgetattr, attr.btime_nsec),
+	    F(rwalkgetattr, attr.gen), F(rwalkgetattr, attr.data_version)),
+	MSG(P9_TWALKOPEN, "Twalkopen", "dWd",
+	    F(twalkopen, fid), F(twalkopen, wname), F(twalkopen, flags)),
+	MSG(P9_RWALKOPEN, "Rwalkopen", "Qd", F(rwalkopen, qid), F(rwalkopen, iounit)),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

@@ -92,6 +92,10 @@ enum p9_msg_type {
 	P9_TWRITE = 118,      P9_RWRITE,
 	P9_TCLUNK = 120,      P9_RCLUNK,
 	P9_TREMOVE = 122,     P9_RREMOVE,
+	/* runsc-lite extensions (PROTOCOL.md section 5c), only with
+	 * "9P2000.L.runsc-lite.1": one round trip instead of two or three */
+	P9_TWALKGETATTR = 128, P9_RWALKGETATTR,
+	P9_TWALKOPEN = 130,   P9_RWALKOPEN,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -251,6 +255,12 @@ struct p9_twrite      { uint32_t fid; uint64_t offset; struct p9_data data; };
 struct p9_rwrite      { uint32_t count; };
 struct p9_tclunk      { uint32_t fid; };
 struct p9_tremove     { uint32_t fid; };
+/* Twalkgetattr: a Twalk whose reply also carries the Rgetattr body of the
+ * last element (valid 0 when the walk stopped early). */
+struct p9_rwalkgetattr { struct p9_qids wqid; struct p9_attr attr; };
+/* Twalkopen: walk names from fid (creating no fid) and open the regular
+ * file reached; the reply is an Rlopen body with the donated FD. */
+struct p9_twalkopen   { uint32_t fid; struct p9_wnames wname; uint32_t flags; };
 
 /* A decoded (or to-be-encoded) message: header + the body of `type`. Only the
  * union member named after `type` (lower case, e.g. u.twalk for P9_TWALK)
@@ -288,6 +298,8 @@ struct p9_fcall {
 		struct p9_twrite twrite;         struct p9_rwrite rwrite;
 		struct p9_tclunk tclunk;
 		struct p9_tremove tremove;
+		struct p9_twalk twalkgetattr;    struct p9_rwalkgetattr rwalkgetattr;
+		struct p9_twalkopen twalkopen;   struct p9_rlopen rwalkopen;
 	} u;
 };
 
@@ -304,7 +316,7 @@ struct p9_fcall {
  * field[i] binds format code i to a member of struct p9_fcall (offset, size,
  * name for tracing).
  */
-#define P9_MAXFIELDS 20
+#define P9_MAXFIELDS 21
 struct p9_field { const char *name; uint16_t off, size; };
 struct p9_msgdesc {
 	const char *name;              /* "Twalk"; NULL: type not in 9P2000.L */
@@ -407,6 +419,15 @@ void p9_fid_free(struct p9_client *c, uint32_t fid);
  * for nwname entries. Names are sent as given; the server validates them. */
 int  p9_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname, const char *const *names, struct p9_qid *qids, uint16_t *nqid);
 int  p9_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr *out);
+/* Twalk + Tgetattr of newfid in one round trip (Twalkgetattr extension; two
+ * round trips without it).  attr->valid is 0 when the walk stopped early. */
+int  p9_walk_getattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
+		     const char *const *names, struct p9_qid *qids, uint16_t *nqid,
+		     struct p9_attr *attr);
+/* Walks names from fid and opens the regular file reached, creating no fid:
+ * one round trip, FD donated (Twalkopen extension; -EOPNOTSUPP without it). */
+int  p9_walk_open(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
+		  uint32_t linux_flags, struct p9_qid *qid, int *host_fd);
 /* Tlopen with Linux open flags (translated to 9P lopen flags in ONE table);
  * *host_fd receives the donated FD (O_CLOEXEC in the receiver) or -1 when
  * the server donated none. The caller owns the FD. qid, iounit may be NULL. */
@@ -542,6 +563,10 @@ struct p9_server_ops {
 	int (*mkdir)(void *arg, const struct p9_tmkdir *t, struct p9_rmkdir *r);
 	int (*renameat)(void *arg, const struct p9_trenameat *t);
 	int (*unlinkat)(void *arg, const struct p9_tunlinkat *t);
+	/* runsc-lite extensions: refused (EOPNOTSUPP) by the library unless
+	 * the session negotiated them */
+	int (*walkgetattr)(void *arg, const struct p9_twalk *t, struct p9_rwalkgetattr *r);
+	int (*walkopen)(void *arg, const struct p9_twalkopen *t, struct p9_rlopen *r, int *fd);
 };
 
 struct p9_server;

@@ -235,6 +235,8 @@ static int dispatch(struct p9_server *s, struct p9_fcall *t, struct p9_fcall *r,
 	CALL(P9_TMKDIR, mkdir);
 	CALL0(P9_TRENAMEAT, renameat);
 	CALL0(P9_TUNLINKAT, unlinkat);
+	CALL(P9_TWALKGETATTR, walkgetattr);
+	CALLFD(P9_TWALKOPEN, walkopen);
 	}
 #undef CALL
 #undef CALL0
@@ -275,6 +277,8 @@ int p9_server_handle_one(struct p9_server *s)
 		return send_reply(s, &t, type, tag, &r, -1);
 	}
 
+	if (t.type >= P9_TWALKGETATTR && !s->fd_donation)
+		return send_error(s, &t, type, tag, EOPNOTSUPP); /* extensions not negotiated */
 	memset(&r, 0, sizeof(r));
 	rc = dispatch(s, &t, &r, &fd);
 	if (fd >= 0 && (rc < 0 || !s->fd_donation)) {

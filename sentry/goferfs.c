@@ -63,6 +63,8 @@ static void attr_to_stat(const struct p9_attr *a, dev_t dev, struct stat *st)
 	st->st_ctim.tv_nsec = (long)a->ctime_nsec;
 }
 
+static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct p9_attr *a);
+
 static int inode_for_fid(struct vfs_fs *fs, uint32_t fid, struct vfs_inode **out)
 {
 	struct goferfs *g = fs->priv;
@@ -70,16 +72,8 @@ static int inode_for_fid(struct vfs_fs *fs, uint32_t fid, struct vfs_inode **out
 	int rc = p9_getattr(g->client, fid, P9_GETATTR_BASIC, &a);
 	if (rc < 0)
 		return rc;
-	struct gofer_inode *gi = malloc(sizeof *gi);
-	struct vfs_inode *ino = gi ? vfs_inode_new(fs, gi) : NULL;
-	if (!ino) {
-		free(gi);
-		return -ENOMEM;
-	}
-	gi->fid = fid;
-	attr_to_stat(&a, fs->dev, &ino->attr);
-	*out = ino;
-	return 0;
+	*out = inode_new(fs, fid, &a);
+	return *out ? 0 : -ENOMEM;
 }
 
 /* A new fid on the same file, for an open that must not disturb the inode's. */
@@ -94,22 +88,39 @@ static int clone_fid(struct p9_client *c, uint32_t fid, uint32_t *out)
 	return 0;
 }
 
+static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct p9_attr *a)
+{
+	struct gofer_inode *gi = malloc(sizeof *gi);
+	struct vfs_inode *ino = gi ? vfs_inode_new(fs, gi) : NULL;
+	if (!ino) {
+		free(gi);
+		return NULL;
+	}
+	gi->fid = fid;
+	attr_to_stat(a, fs->dev, &ino->attr);
+	return ino;
+}
+
+/* One round trip: Twalkgetattr. */
 static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode **out)
 {
 	struct p9_client *c = client_of(dir);
 	uint32_t nf = p9_fid_alloc(c);
 	struct p9_qid qid;
+	struct p9_attr a;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	int rc = p9_walk(c, fid_of(dir), nf, 1, names, &qid, &nq);
-	if (rc < 0)
-		return rc;
-	if (nq != 1)
-		return -ENOENT;
-	rc = inode_for_fid(dir->fs, nf, out);
-	if (rc < 0)
+	int rc = p9_walk_getattr(c, fid_of(dir), nf, 1, names, &qid, &nq, &a);
+	if (rc < 0 || nq != 1) {
+		p9_fid_free(c, nf);
+		return rc < 0 ? rc : -ENOENT;
+	}
+	*out = inode_new(dir->fs, nf, &a);
+	if (!*out) {
 		p9_clunk(c, nf);
-	return rc;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
@@ -148,9 +159,15 @@ static int open_on_clone(struct p9_client *c, uint32_t fid, const char *name, in
 	return 0;
 }
 
+/* One round trip: Twalkopen of the inode's own fid (no names), which
+ * creates no fid on the gofer. */
 static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
 {
-	int rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, &res->host_fd);
+	struct p9_qid qid;
+	int rc = p9_walk_open(client_of(ino), fid_of(ino), 0, NULL,
+			      (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, &res->host_fd);
+	if (rc == -EOPNOTSUPP)   /* a gofer without the extension */
+		rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, &res->host_fd);
 	if (rc == 0 && (flags & O_TRUNC))
 		ino->attr.st_size = 0;
 	return rc;

@@ -9,18 +9,18 @@ sentry_pid=$(sed -n 's/.*runsc-lite\[[0-9]*\]: gofer pid \([0-9]*\), sentry pid 
 gofer_pid=$(sed -n 's/.*runsc-lite\[[0-9]*\]: gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\1/p' "$log")
 if [ "$out" = "$(cat /etc/hostname)" ] &&
    grep -q 'sentry\[1\]: \[[0-9]*\] openat("/etc/hostname" flags=0) = answered' "$log" &&
-   grep -q 'sentry\[1\]: 9p Twalk' "$log" && grep -q 'sentry\[1\]: 9p Tlopen' "$log" &&
-   grep -q 'sentry\[1\]: 9p Rlopen' "$log" &&
-   grep -q "gofer\[$gofer_pid\]: .*lopen" "$log" && [ -n "$gofer_pid" ] && [ "$gofer_pid" != "$sentry_pid" ]; then
+   grep -q 'sentry\[1\]: 9p Twalk' "$log" && grep -q "sentry\[1\]: 9p Twalkopen" "$log" &&
+   grep -q "sentry\[1\]: 9p Rwalkopen" "$log" &&
+   grep -q "gofer\[$gofer_pid\]: .*walkopen" "$log" && [ -n "$gofer_pid" ] && [ "$gofer_pid" != "$sentry_pid" ]; then
 	pass "$name"
 else
-	fail "$name" "output: $out" "$(grep -E 'hostname|lopen' "$log" | head -10)"
+	fail "$name" "output: $out" "$(grep -E 'hostname|walkopen' "$log" | head -10)"
 fi
 
 name="9P: the file came back as an FD donated over SCM_RIGHTS"
-if grep -q "gofer\[$gofer_pid\]: 9p Tlopen .* -> Rlopen .* +fd (donated)" "$log" &&
-   grep -q 'sentry\[1\]: 9p Rlopen .* fd=[0-9]* (donated)' "$log"; then
-	pass "$name"; else fail "$name" "$(grep -E 'lopen' "$log" | head -6)"; fi
+if grep -q "gofer\[$gofer_pid\]: 9p Twalkopen .* -> Rwalkopen .* +fd (donated)" "$log" &&
+   grep -q 'sentry\[1\]: 9p Rwalkopen .* fd=[0-9]* (donated)' "$log"; then
+	pass "$name"; else fail "$name" "$(grep -E 'walkopen' "$log" | head -6)"; fi
 
 name="9P: read() of the opened file is not trapped (runs natively)"
 if ! grep -q 'sentry\[1\]: \[[0-9]*\] read(' "$log"; then pass "$name"; else fail "$name"; fi

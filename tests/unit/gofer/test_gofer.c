@@ -1063,6 +1063,98 @@ static void test_host_pseudo_fs_not_served(void **state)
 	stop(&g, c);
 }
 
+/* Twalkgetattr: one round trip gives the qids and the last file's attrs. */
+static void test_ext_walkgetattr(void **state)
+{
+	static const char *const inner[] = { "subdir", "inner.txt" };
+	static const char *const missing[] = { "subdir", "nope" };
+	struct gofer_proc g = start_gofer(false);
+	uint32_t rootfid, fid;
+	struct p9_qid qids[2];
+	struct p9_attr a, b;
+	uint16_t nq = 0;
+	struct stat st;
+
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	fid = p9_fid_alloc(c);
+	assert_int_equal(p9_walk_getattr(c, rootfid, fid, 2, inner, qids, &nq, &a), 0);
+	assert_int_equal(nq, 2);
+	host_lstat("subdir/inner.txt", &st);
+	assert_attr_matches(&a, &st);
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &b), 0);   /* newfid exists */
+	assert_int_equal(b.qid.path, a.qid.path);
+	/* a walk that stops early: no newfid, attr.valid 0 */
+	nq = 0;
+	assert_int_equal(p9_walk_getattr(c, rootfid, p9_fid_alloc(c), 2, missing, qids, &nq, &a), 0);
+	assert_int_equal(nq, 1);
+	assert_int_equal(a.valid, 0);
+	stop(&g, c);
+}
+
+/* Twalkopen: one round trip, no fid, a donated FD; only regular files, with
+ * Tlopen's rules. */
+static void test_ext_walkopen(void **state)
+{
+	static const char *const file[] = { "file.txt" };
+	static const char *const dir[] = { "subdir" };
+	static const char *const link[] = { "link_to_etc" };
+	static const char *const through[] = { "link_to_etc", "passwd" };
+	struct gofer_proc g = start_gofer(false);
+	uint32_t rootfid;
+	struct p9_qid q;
+	char buf[64];
+	int fd = -1;
+
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	assert_int_equal(p9_walk_open(c, rootfid, 1, file, O_RDONLY, &q, &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 12);
+	assert_memory_equal(buf, "hello gofer\n", 12);
+	close(fd);
+	assert_int_equal(p9_walk_open(c, rootfid, 1, dir, O_RDONLY, &q, &fd), -EISDIR);
+	assert_int_equal(fd, -1);
+	assert_int_equal(p9_walk_open(c, rootfid, 1, link, O_RDONLY, &q, &fd), -ELOOP);
+	assert_int_equal(p9_walk_open(c, rootfid, 2, through, O_RDONLY, &q, &fd), -ENOENT);
+	assert_int_equal(fd, -1);
+	/* the walked-from fid is untouched and can still be walked */
+	uint32_t f2 = walk_ok(c, rootfid, 1, file);
+	assert_int_equal(p9_walk_open(c, f2, 0, NULL, O_RDONLY, &q, &fd), 0);
+	close(fd);
+	stop(&g, c);
+
+	/* read-only mount: no write, no truncate */
+	g = start_gofer(false);
+	c = open_client(&g, "ro", &rootfid);
+	assert_int_equal(p9_walk_open(c, rootfid, 1, file, O_WRONLY, &q, &fd), -EROFS);
+	assert_int_equal(p9_walk_open(c, rootfid, 1, file, O_RDONLY | O_TRUNC, &q, &fd), -EROFS);
+	stop(&g, c);
+}
+
+/* Without the negotiated extension the gofer refuses the new messages. */
+static void test_ext_refused_without_negotiation(void **state)
+{
+	struct gofer_proc g = start_gofer(false);
+	struct p9_fcall t;
+
+	raw_version(g.sock, P9_VERSION_L, P9_VERSION_L);
+	raw_attach(g.sock, 0);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TWALKOPEN;
+	t.tag = 2;
+	t.u.twalkopen.wname.n = 1;
+	t.u.twalkopen.wname.name[0] = p9_str_make("file.txt");
+	raw_send_fc(g.sock, &t);
+	raw_expect_error(g.sock, 2, EOPNOTSUPP);
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TWALKGETATTR;
+	t.tag = 3;
+	t.u.twalkgetattr.newfid = 1;
+	raw_send_fc(g.sock, &t);
+	raw_expect_error(g.sock, 3, EOPNOTSUPP);
+	close(g.sock);
+	assert_int_equal(wait_gofer(&g), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1084,6 +1176,9 @@ int main(void)
 		cmocka_unit_test(test_plain_9p2000L_no_donation),
 		cmocka_unit_test(test_debug_log),
 		cmocka_unit_test(test_host_pseudo_fs_not_served),
+		cmocka_unit_test(test_ext_walkgetattr),
+		cmocka_unit_test(test_ext_walkopen),
+		cmocka_unit_test(test_ext_refused_without_negotiation),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
