@@ -6,6 +6,7 @@
  * the client for good (-EIO), so a dead or misbehaving gofer can never make
  * the sentry hang or act on garbage.
  */
+#include "p9/client_internal.h"
 #include "p9/p9.h"
 #include "p9/transport.h"
 
@@ -582,15 +583,46 @@ int p9_clunk(struct p9_client *c, uint32_t fid)
 /* ---- creating, linking, renaming, removing ------------------------------- */
 
 /* A request whose reply has an empty body. */
-static int rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
+/* ---- the internal round-trip API (client_internal.h) ------------------------- */
+
+int p9_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
+{
+	pthread_mutex_lock(&c->lock);
+	int rc = rpc(c, tx, rx, fd_out);
+	if (rc < 0)
+		pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void p9_rpc_done(struct p9_client *c, struct p9_fcall *rx)
+{
+	(void)rx;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int p9_rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
 {
 	struct p9_fcall rx;
-	int rc;
+	int rc = p9_rpc(c, tx, &rx, NULL);
 
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, tx, &rx, NULL);
-	pthread_mutex_unlock(&c->lock);
+	if (rc == 0)
+		p9_rpc_done(c, &rx);
 	return rc;
+}
+
+int p9_client_fail(struct p9_client *c)
+{
+	return client_fail(c);
+}
+
+bool p9_client_ext(const struct p9_client *c)
+{
+	return c->fd_donation;
+}
+
+static int rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
+{
+	return p9_rpc_noreply(c, tx);
 }
 
 /* Tmkdir, Tsymlink, Tmknod: replies of one qid. */
