@@ -5,7 +5,8 @@
 #   VERDICT  trap | allow | kill | errno:NAME (e.g. errno:EPERM)
 #   SYSCALL  a syscall name as libseccomp knows it, or `default`
 #   argN=SYMBOL  the rule applies only when argument N equals the value the
-#            process binds to SYMBOL at install time (e.g. a fixed fd number);
+#            process binds to SYMBOL at install time (e.g. a fixed fd number),
+#            or a decimal number;
 #            argN!=SYMBOL when it differs
 # Blank lines and `#` comments are ignored.  The table name is the file's
 # base name: configs/app.policy -> policy_app.
@@ -28,10 +29,13 @@ for f in "$@"; do
 		if (sys !~ /^[a-z_0-9]+$/) fail("bad syscall name " sys)
 		conds = ""
 		for (i = 3; i <= NF; i++) {
-			if ($i !~ /^arg[0-5]!?=[a-z_]+$/) fail("bad condition " $i)
+			if ($i !~ /^arg[0-5]!?=([a-z_]+|[0-9]+)$/) fail("bad condition " $i)
 			ne = ($i ~ /!=/)
 			sym = $i; sub(/^arg[0-5]!?=/, "", sym)
-			conds = conds sprintf("{ %d, %d, \"%s\" }, ", substr($i, 4, 1), ne, sym)
+			if (sym ~ /^[0-9]+$/)
+				conds = conds sprintf("{ %d, %d, NULL, %s }, ", substr($i, 4, 1), ne, sym)
+			else
+				conds = conds sprintf("{ %d, %d, \"%s\", 0 }, ", substr($i, 4, 1), ne, sym)
 		}
 		if (NF - 2 > 2) fail("at most two conditions")
 		rules[n++] = sprintf("\t{ \"%s\", %s, %s, %d, { %s} },", sys, act, err, NF - 2, conds)

@@ -103,6 +103,10 @@ int gofer_check_name(struct gofer_fid *f, struct stat *st);
  * effects on open, FIFOs block). O_NONBLOCK stays set on the result.
  */
 int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out);
+/* Tlopen of a FIFO (ops_ext.c): never blocks the gofer; FD donation only. */
+int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags, int *fd_out);
+int gofer_op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd);
+int gofer_op_allocate(void *arg, const struct p9_tallocate *t);
 
 /* ---- operations (ops_*.c), called through gofer_ops ---------------------- */
 

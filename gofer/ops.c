@@ -414,12 +414,13 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 		return -EINVAL;
 	if ((lflags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (f->mount->readonly &&
-	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
-		return -EROFS;
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
+	/* writing a FIFO changes nothing on the filesystem: allowed read-only */
+	if (f->mount->readonly && !S_ISFIFO(st.st_mode) &&
+	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
+		return -EROFS;
 	if (gofer_on_host_pseudo_fs(f->node->fd))
 		return -EACCES;
 	switch (st.st_mode & S_IFMT) {
@@ -432,8 +433,11 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 	case S_IFLNK:
 		rc = -ELOOP;
 		break;
+	case S_IFIFO:
+		rc = gofer_lopen_fifo(c, f, lflags, fd_out);
+		break;
 	default:
-		rc = -EPERM; /* FIFOs, sockets, devices: not served */
+		rc = -EPERM; /* sockets (Tlconnect) and devices: never opened */
 	}
 	if (rc < 0)
 		return rc;
@@ -729,6 +733,8 @@ const struct p9_server_ops gofer_ops = {
 	.lopen = op_lopen,
 	.walkgetattr = op_walkgetattr,
 	.walkopen = op_walkopen,
+	.lconnect = gofer_op_lconnect,
+	.allocate = gofer_op_allocate,
 	.lcreate = op_lcreate,
 	.readdir = op_readdir,
 	.readlink = op_readlink,

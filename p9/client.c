@@ -106,7 +106,8 @@ static int rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, in
 		goto bad;
 	if (nfds) {
 		if (!fd_out ||
-		    (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE && rx->type != P9_RWALKOPEN) ||
+		    (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE && rx->type != P9_RWALKOPEN &&
+		     rx->type != P9_RLCONNECT) ||
 		    !c->fd_donation || nfds != 1)
 			goto bad;
 		*fd_out = fds[0];

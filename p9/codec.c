@@ -135,6 +135,11 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	MSG(P9_TWALKOPEN, "Twalkopen", "dWd",
 	    F(twalkopen, fid), F(twalkopen, wname), F(twalkopen, flags)),
 	MSG(P9_RWALKOPEN, "Rwalkopen", "Qd", F(rwalkopen, qid), F(rwalkopen, iounit)),
+	MSG(P9_TLCONNECT, "Tlconnect", "dd", F(tlconnect, fid), F(tlconnect, type)),
+	MSG(P9_RLCONNECT, "Rlconnect", ""),
+	MSG(P9_TALLOCATE, "Tallocate", "ddqq",
+	    F(tallocate, fid), F(tallocate, mode), F(tallocate, offset), F(tallocate, length)),
+	MSG(P9_RALLOCATE, "Rallocate", ""),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

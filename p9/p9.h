@@ -96,6 +96,8 @@ enum p9_msg_type {
 	 * "9P2000.L.runsc-lite.1": one round trip instead of two or three */
 	P9_TWALKGETATTR = 128, P9_RWALKGETATTR,
 	P9_TWALKOPEN = 130,   P9_RWALKOPEN,
+	P9_TLCONNECT = 132,   P9_RLCONNECT,
+	P9_TALLOCATE = 134,   P9_RALLOCATE,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -261,6 +263,12 @@ struct p9_rwalkgetattr { struct p9_qids wqid; struct p9_attr attr; };
 /* Twalkopen: walk names from fid (creating no fid) and open the regular
  * file reached; the reply is an Rlopen body with the donated FD. */
 struct p9_twalkopen   { uint32_t fid; struct p9_wnames wname; uint32_t flags; };
+/* Tlconnect: connect to the host unix socket the fid names (type:
+ * SOCK_STREAM, SOCK_SEQPACKET or SOCK_DGRAM); Rlconnect carries the
+ * connected socket as a donated FD. */
+struct p9_tlconnect   { uint32_t fid, type; };
+/* Tallocate: fallocate(2) on the regular file the fid names. */
+struct p9_tallocate   { uint32_t fid, mode; uint64_t offset, length; };
 
 /* A decoded (or to-be-encoded) message: header + the body of `type`. Only the
  * union member named after `type` (lower case, e.g. u.twalk for P9_TWALK)
@@ -300,6 +308,8 @@ struct p9_fcall {
 		struct p9_tremove tremove;
 		struct p9_twalk twalkgetattr;    struct p9_rwalkgetattr rwalkgetattr;
 		struct p9_twalkopen twalkopen;   struct p9_rlopen rwalkopen;
+		struct p9_tlconnect tlconnect;
+		struct p9_tallocate tallocate;
 	} u;
 };
 
@@ -428,6 +438,11 @@ int  p9_walk_getattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_
  * one round trip, FD donated (Twalkopen extension; -EOPNOTSUPP without it). */
 int  p9_walk_open(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
 		  uint32_t linux_flags, struct p9_qid *qid, int *host_fd);
+/* A socket connected to the host unix socket fid names (Tlconnect
+ * extension); type is SOCK_STREAM, SOCK_SEQPACKET or SOCK_DGRAM. */
+int  p9_lconnect(struct p9_client *c, uint32_t fid, int type, int *sock_fd);
+/* fallocate(2) of the file fid names (Tallocate extension). */
+int  p9_allocate(struct p9_client *c, uint32_t fid, int mode, uint64_t offset, uint64_t length);
 /* Tlopen with Linux open flags (translated to 9P lopen flags in ONE table);
  * *host_fd receives the donated FD (O_CLOEXEC in the receiver) or -1 when
  * the server donated none. The caller owns the FD. qid, iounit may be NULL. */
@@ -567,6 +582,8 @@ struct p9_server_ops {
 	 * the session negotiated them */
 	int (*walkgetattr)(void *arg, const struct p9_twalk *t, struct p9_rwalkgetattr *r);
 	int (*walkopen)(void *arg, const struct p9_twalkopen *t, struct p9_rlopen *r, int *fd);
+	int (*lconnect)(void *arg, const struct p9_tlconnect *t, int *fd);
+	int (*allocate)(void *arg, const struct p9_tallocate *t);
 };
 
 struct p9_server;

@@ -237,6 +237,9 @@ static int dispatch(struct p9_server *s, struct p9_fcall *t, struct p9_fcall *r,
 	CALL0(P9_TUNLINKAT, unlinkat);
 	CALL(P9_TWALKGETATTR, walkgetattr);
 	CALLFD(P9_TWALKOPEN, walkopen);
+	case P9_TLCONNECT:
+		return ops->lconnect ? ops->lconnect(arg, &t->u.tlconnect, fd) : -EOPNOTSUPP;
+	CALL0(P9_TALLOCATE, allocate);
 	}
 #undef CALL
 #undef CALL0

@@ -79,8 +79,8 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 		}
 		struct scmp_arg_cmp cmp[2];
 		for (int c = 0; c < r->ncond; c++) {
-			uint64_t v;
-			if (bind_value(bind, nbind, r->cond[c].symbol, &v) < 0) {
+			uint64_t v = r->cond[c].value;
+			if (r->cond[c].symbol && bind_value(bind, nbind, r->cond[c].symbol, &v) < 0) {
 				*bad_rule = r->syscall;
 				rc = -EINVAL;
 				break;

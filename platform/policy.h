@@ -20,7 +20,8 @@ enum policy_action { POLICY_ALLOW, POLICY_TRAP, POLICY_ERRNO, POLICY_KILL };
 struct policy_cond {
 	int arg;                 /* argument index 0..5 */
 	int not_equal;           /* 1: applies when the argument differs */
-	const char *symbol;      /* bound to a value at install time */
+	const char *symbol;      /* bound to a value at install time, or NULL: */
+	uint64_t value;          /* a literal */
 };
 
 struct policy_rule {

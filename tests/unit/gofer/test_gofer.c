@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1155,6 +1156,105 @@ static void test_ext_refused_without_negotiation(void **state)
 	assert_int_equal(wait_gofer(&g), 0);
 }
 
+static uint32_t walk1_fid(struct p9_client *c, uint32_t from, const char *name)
+{
+	const char *const names[1] = { name };
+	return walk_ok(c, from, 1, names);
+}
+
+/* A named pipe: opened non-blocking on the host (the gofer never waits),
+ * donated, blocking again for the reader; a writer without a reader gets
+ * ENXIO; read-only mounts still allow writing a FIFO (nothing on disk
+ * changes). */
+static void test_ext_fifo(void **state)
+{
+	char p[256], buf[8];
+	struct p9_qid q;
+	uint32_t iounit, rootfid;
+	int rfd = -1, wfd = -1;
+
+	snprintf(p, sizeof(p), "%s/ff", root);
+	unlink(p);
+	assert_int_equal(mkfifo(p, 0666), 0);
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_WRONLY, &q, &iounit, &wfd), -ENXIO);
+	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_RDONLY, &q, &iounit, &rfd), 0);
+	assert_true(rfd >= 0);
+	assert_int_equal(fcntl(rfd, F_GETFL) & O_NONBLOCK, 0);   /* blocking, as asked */
+	int host_w = open(p, O_WRONLY | O_NONBLOCK);
+	assert_true(host_w >= 0);
+	assert_int_equal(write(host_w, "x", 1), 1);
+	assert_int_equal(read(rfd, buf, sizeof(buf)), 1);
+	stop(&g, c);
+
+	g = start_gofer(false);
+	c = open_client(&g, "ro", &rootfid);
+	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_WRONLY, &q, &iounit, &wfd), 0);
+	assert_int_equal(write(wfd, "y", 1), 1);
+	assert_int_equal(read(rfd, buf, sizeof(buf)), 1);
+	close(wfd);
+	close(host_w);
+	close(rfd);
+	stop(&g, c);
+	unlink(p);
+}
+
+/* Tlconnect: a socket connected to a host unix socket of the tree. */
+static void test_ext_lconnect(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint32_t rootfid;
+	char buf[8];
+	int s = -1;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", root);
+	unlink(sa.sun_path);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	assert_int_equal(p9_lconnect(c, walk1_fid(c, rootfid, "sock"), SOCK_STREAM, &s), 0);
+	int a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	assert_int_equal(write(s, "hi", 2), 2);
+	assert_int_equal(read(a, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "hi", 2);
+	close(a);
+	close(s);
+	assert_int_equal(p9_lconnect(c, walk1_fid(c, rootfid, "file.txt"), SOCK_STREAM, &s), -ECONNREFUSED);
+	assert_int_equal(p9_lconnect(c, walk1_fid(c, rootfid, "sock"), 12345, &s), -EINVAL);
+	assert_int_equal(s, -1);
+	stop(&g, c);
+	close(l);
+	unlink(sa.sun_path);
+}
+
+/* Tallocate: fallocate of a regular file; EROFS read-only, EISDIR. */
+static void test_ext_allocate(void **state)
+{
+	static const char *const sub[] = { "subdir" };
+	uint32_t rootfid;
+	struct stat st;
+	char p[256];
+
+	write_file("alloc.bin", "");
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	assert_int_equal(p9_allocate(c, walk1_fid(c, rootfid, "alloc.bin"), 0, 0, 8192), 0);
+	snprintf(p, sizeof(p), "%s/alloc.bin", root);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 8192);
+	assert_int_equal(p9_allocate(c, walk_ok(c, rootfid, 1, sub), 0, 0, 10), -EISDIR);
+	stop(&g, c);
+	g = start_gofer(false);
+	c = open_client(&g, "ro", &rootfid);
+	assert_int_equal(p9_allocate(c, walk1_fid(c, rootfid, "alloc.bin"), 0, 0, 16384), -EROFS);
+	stop(&g, c);
+	unlink(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1179,6 +1279,9 @@ int main(void)
 		cmocka_unit_test(test_ext_walkgetattr),
 		cmocka_unit_test(test_ext_walkopen),
 		cmocka_unit_test(test_ext_refused_without_negotiation),
+		cmocka_unit_test(test_ext_fifo),
+		cmocka_unit_test(test_ext_lconnect),
+		cmocka_unit_test(test_ext_allocate),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);

@@ -1,0 +1,152 @@
+/*
+ * gofer: the runsc-lite extensions that reach host objects other than
+ * plain files (PROTOCOL.md 5d): named pipes opened without ever blocking
+ * the gofer, host unix sockets connected on the sandbox's behalf, and
+ * fallocate.
+ */
+#include "gofer/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/*
+ * A FIFO is opened by name relative to its parent with O_NONBLOCK, so the
+ * gofer never waits for the other end: a reader opens at once; a writer
+ * without a reader gets ENXIO (the sentry decides whether to wait).  Then
+ * it must still be the fid's inode, and O_NONBLOCK is cleared unless asked
+ * for.  Only with FD donation: the gofer keeps no FIFO open for Tread.
+ */
+int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags, int *fd_out)
+{
+	struct stat st, st2;
+	int fd, rc, fl;
+
+	if (!c->fd_donation || !f->parent)
+		return -EOPNOTSUPP;
+	if ((lflags & O_ACCMODE) == O_RDWR)
+		return -EINVAL;   /* Linux allows it, but it would keep a FIFO open with no peer */
+	rc = gofer_stat_fd(f->node->fd, &st);
+	if (rc < 0)
+		return rc;
+	fd = openat(f->parent->fd, f->name,
+		    (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = gofer_stat_fd(fd, &st2);
+	if (rc == 0 && (!gofer_same_inode(&st, &st2) || !S_ISFIFO(st2.st_mode)))
+		rc = -ESTALE;
+	if (rc == 0 && !(lflags & O_NONBLOCK)) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	f->opened = true;
+	*fd_out = fd;
+	return 0;
+}
+
+/* connect(2) takes a path, and the gofer has no /proc to name an fd: it
+ * enters the socket's directory and connects by the bare name.  The cwd is
+ * the process's, so this is serialised; nothing else uses the cwd. */
+static pthread_mutex_t cwd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int connect_by_name(int dirfd, const char *name, int type, int *out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s, rc;
+
+	if (strlen(name) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, name, strlen(name) + 1);
+	s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	pthread_mutex_lock(&cwd_lock);
+	rc = fchdir(dirfd) < 0 ? -errno : 0;
+	if (rc == 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		rc = -errno;
+	pthread_mutex_unlock(&cwd_lock);
+	if (rc < 0) {
+		close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * Tlconnect: the fid must name a socket; the name in its parent is checked
+ * to be that socket before and after the connect (connect() would follow a
+ * symlink planted in between: the second check refuses the result).
+ */
+static int op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd_out)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f;
+	struct stat st;
+	int rc = gofer_node_fid(c, t->fid, &f), s = -1;
+
+	if (rc < 0)
+		return rc;
+	if (!c->fd_donation)
+		return -EOPNOTSUPP;
+	if (t->type != SOCK_STREAM && t->type != SOCK_SEQPACKET && t->type != SOCK_DGRAM)
+		return -EINVAL;
+	if (!S_ISSOCK(f->type) || !f->parent)
+		return -ECONNREFUSED;   /* what connect(2) says for a non-socket */
+	rc = gofer_check_name(f, &st);
+	if (rc == 0)
+		rc = connect_by_name(f->parent->fd, f->name, (int)t->type, &s);
+	if (rc == 0)
+		rc = gofer_check_name(f, &st);
+	if (rc < 0) {
+		if (s >= 0)
+			close(s);
+		return rc;
+	}
+	*fd_out = s;
+	return 0;
+}
+
+static int op_allocate(void *arg, const struct p9_tallocate *t)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f;
+	int fd, rc = gofer_node_fid(c, t->fid, &f);
+
+	if (rc < 0)
+		return rc;
+	if (f->mount->readonly)
+		return -EROFS;
+	if (!S_ISREG(f->type))
+		return S_ISDIR(f->type) ? -EISDIR : -ENODEV;
+	if ((int64_t)t->offset < 0 || (int64_t)t->length <= 0)
+		return -EINVAL;
+	rc = gofer_open_real(f, O_WRONLY, &fd);
+	if (rc < 0)
+		return rc;
+	if (fallocate(fd, (int)t->mode, (off_t)t->offset, (off_t)t->length) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int gofer_op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd)
+{
+	return op_lconnect(arg, t, fd);
+}
+
+int gofer_op_allocate(void *arg, const struct p9_tallocate *t)
+{
+	return op_allocate(arg, t);
+}
