@@ -106,6 +106,11 @@ int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out);
 /* Tlopen of a FIFO (ops_ext.c): never blocks the gofer; FD donation only. */
 int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags, int *fd_out);
 int gofer_op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd);
+/* Rgetattr body of a host stat (P9_GETATTR_BASIC). */
+void gofer_attr_of(const struct stat *st, struct p9_attr *r);
+/* The owner uid the next creation on this thread must get ((uint32_t)-1:
+ * the gofer's own), set by the Tu* extension requests around the call. */
+extern __thread uint32_t gofer_create_uid;
 int gofer_op_allocate(void *arg, const struct p9_tallocate *t);
 
 /* ---- operations (ops_*.c), called through gofer_ops ---------------------- */

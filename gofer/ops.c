@@ -247,6 +247,14 @@ static int op_getattr(void *arg, const struct p9_tgetattr *t, struct p9_attr *r)
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
+	gofer_attr_of(&st, r);
+	return 0;
+}
+
+void gofer_attr_of(const struct stat *st_in, struct p9_attr *r)
+{
+	const struct stat st = *st_in;
+
 	r->valid = P9_GETATTR_BASIC;
 	r->qid = gofer_qid_of(&st);
 	r->mode = st.st_mode;
@@ -263,7 +271,6 @@ static int op_getattr(void *arg, const struct p9_tgetattr *t, struct p9_attr *r)
 	r->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
 	r->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
 	r->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
-	return 0;
 }
 
 bool gofer_same_inode(const struct stat *a, const struct stat *b)
@@ -648,7 +655,104 @@ static int op_clunk(void *arg, const struct p9_tclunk *t)
 	return rc;
 }
 
-/* ---- runsc-lite extensions (PROTOCOL.md 5c) ------------------------------ */
+/* ---- runsc-lite extensions (PROTOCOL.md 5c-5e) ----------------------------- */
+
+/* Tucreate: Tlcreate with the owner uid of the new file (gofer_create_uid
+ * is read by the creation owner rule in ops_tree.c; per thread). */
+static int op_ucreate(void *arg, const struct p9_tucreate *t, struct p9_rlcreate *r, int *fd_out)
+{
+	gofer_create_uid = t->uid;
+	int rc = op_lcreate(arg, &t->base, r, fd_out);
+	gofer_create_uid = (uint32_t)-1;
+	return rc;
+}
+
+/* Tsetattrclunk: the fid is gone afterwards whatever Tsetattr said. */
+static int op_setattrclunk(void *arg, const struct p9_tsetattr *t)
+{
+	int rc = gofer_op_setattr(arg, t);
+	struct p9_tclunk ct = { t->fid };
+	int crc = op_clunk(arg, &ct);
+	return rc < 0 ? rc : crc;
+}
+
+/* Tmultigetattr: each element's attributes, walking like Twalk (checked
+ * names, O_NOFOLLOW, never beneath a host pseudo-filesystem), no fid. */
+static int op_multigetattr(void *arg, const struct p9_tmultigetattr *t, struct p9_rmultigetattr *r,
+			   void *buf)
+{
+	struct gofer_fid *src = gofer_fid_lookup(arg, t->fid);
+	uint8_t *out = buf;
+	int rc = 0, dir;
+	unsigned i;
+
+	if (!src)
+		return -EBADF;
+	dir = fcntl(src->node->fd, F_DUPFD_CLOEXEC, 0);
+	if (dir < 0)
+		return -errno;
+	for (i = 0; i < t->wname.n; i++) {
+		char name[GOFER_NAME_MAX + 1];
+		struct p9_fcall fc = { .type = P9_RGETATTR };
+		uint8_t body[P9_ATTR_SIZE + 7];
+		struct stat st;
+		int fd;
+
+		rc = gofer_name_check(t->wname.name[i], name);
+		if (rc == 0 && gofer_on_host_pseudo_fs(dir))
+			rc = -ENOENT;
+		if (rc < 0)
+			break;
+		fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || gofer_stat_fd(fd, &st) < 0) {
+			rc = -errno;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		close(dir);
+		dir = fd;
+		gofer_attr_of(&st, &fc.u.rgetattr);
+		/* the body of an Rgetattr, without its 7-byte header */
+		if (p9_pack(body, sizeof(body), &fc) != (int)sizeof(body)) {
+			rc = -EIO;
+			break;
+		}
+		memcpy(out + (size_t)i * P9_ATTR_SIZE, body + 7, P9_ATTR_SIZE);
+	}
+	close(dir);
+	if (i == 0 && rc < 0)
+		return rc;
+	r->count = (uint16_t)i;
+	r->data.data = buf;
+	r->data.count = i * P9_ATTR_SIZE;
+	return 0;
+}
+
+/* Tumkdir, Tumknod, Tusymlink: the 9P2000.L call with an owner uid. */
+static int op_umkdir(void *arg, const struct p9_tumkdir *t, struct p9_rmkdir *r)
+{
+	gofer_create_uid = t->uid;
+	int rc = gofer_op_mkdir(arg, &t->base, r);
+	gofer_create_uid = (uint32_t)-1;
+	return rc;
+}
+
+static int op_umknod(void *arg, const struct p9_tumknod *t, struct p9_rmknod *r)
+{
+	gofer_create_uid = t->uid;
+	int rc = gofer_op_mknod(arg, &t->base, r);
+	gofer_create_uid = (uint32_t)-1;
+	return rc;
+}
+
+static int op_usymlink(void *arg, const struct p9_tusymlink *t, struct p9_rsymlink *r)
+{
+	gofer_create_uid = t->uid;
+	int rc = gofer_op_symlink(arg, &t->base, r);
+	gofer_create_uid = (uint32_t)-1;
+	return rc;
+}
 
 /* Twalkgetattr: Twalk, then Tgetattr of newfid, in one round trip. */
 static int op_walkgetattr(void *arg, const struct p9_twalk *t, struct p9_rwalkgetattr *r)
@@ -735,6 +839,12 @@ const struct p9_server_ops gofer_ops = {
 	.walkopen = op_walkopen,
 	.lconnect = gofer_op_lconnect,
 	.allocate = gofer_op_allocate,
+	.ucreate = op_ucreate,
+	.umkdir = op_umkdir,
+	.umknod = op_umknod,
+	.usymlink = op_usymlink,
+	.setattrclunk = op_setattrclunk,
+	.multigetattr = op_multigetattr,
 	.lcreate = op_lcreate,
 	.readdir = op_readdir,
 	.readlink = op_readlink,

@@ -31,15 +31,23 @@
  * for an unprivileged gofer outside that group) is returned, not ignored, and
  * the entry is removed again: creation is all or nothing.
  */
+__thread uint32_t gofer_create_uid = (uint32_t)-1;
+
 int gofer_apply_create_gid(int dfd, const char *name, int pfd, struct stat *st, uint32_t gid)
 {
 	mode_t before = st->st_mode;
+	uint32_t uid = gofer_create_uid;
 	struct stat cur;
 	int rc;
 
+	/* the Tu* extensions also give the owner uid, with the same rule */
+	if (uid == (uint32_t)geteuid() || uid == st->st_uid)
+		uid = (uint32_t)-1;
 	if (gid == (uint32_t)-1 || gid == (uint32_t)getegid() || gid == st->st_gid)
+		gid = (uint32_t)-1;
+	if (uid == (uint32_t)-1 && gid == (uint32_t)-1)
 		return 0;
-	rc = fchownat(pfd, "", (uid_t)-1, (gid_t)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	rc = fchownat(pfd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = gofer_stat_fd(pfd, st);
 	if (rc == 0 && !S_ISLNK(before) && ((before ^ st->st_mode) & (S_ISUID | S_ISGID))) {

@@ -107,7 +107,7 @@ static int rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, in
 	if (nfds) {
 		if (!fd_out ||
 		    (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE && rx->type != P9_RWALKOPEN &&
-		     rx->type != P9_RLCONNECT) ||
+		     rx->type != P9_RLCONNECT && rx->type != P9_RUCREATE) ||
 		    !c->fd_donation || nfds != 1)
 			goto bad;
 		*fd_out = fds[0];

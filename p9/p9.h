@@ -98,6 +98,12 @@ enum p9_msg_type {
 	P9_TWALKOPEN = 130,   P9_RWALKOPEN,
 	P9_TLCONNECT = 132,   P9_RLCONNECT,
 	P9_TALLOCATE = 134,   P9_RALLOCATE,
+	P9_TUCREATE = 136,    P9_RUCREATE,
+	P9_TUMKDIR = 138,     P9_RUMKDIR,
+	P9_TUMKNOD = 140,     P9_RUMKNOD,
+	P9_TUSYMLINK = 142,   P9_RUSYMLINK,
+	P9_TSETATTRCLUNK = 144, P9_RSETATTRCLUNK,
+	P9_TMULTIGETATTR = 146, P9_RMULTIGETATTR,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -269,6 +275,19 @@ struct p9_twalkopen   { uint32_t fid; struct p9_wnames wname; uint32_t flags; };
 struct p9_tlconnect   { uint32_t fid, type; };
 /* Tallocate: fallocate(2) on the regular file the fid names. */
 struct p9_tallocate   { uint32_t fid, mode; uint64_t offset, length; };
+/* Tucreate/Tumkdir/Tumknod/Tusymlink: the 9P2000.L request plus the owner
+ * uid[4] of the new entry (replies: Rlcreate, Rmkdir, Rmknod, Rsymlink). */
+struct p9_tucreate    { struct p9_tlcreate base; uint32_t uid; };
+struct p9_tumkdir     { struct p9_tmkdir base; uint32_t uid; };
+struct p9_tumknod     { struct p9_tmknod base; uint32_t uid; };
+struct p9_tusymlink   { struct p9_tsymlink base; uint32_t uid; };
+/* Tsetattrclunk: Tsetattr then Tclunk of the fid (gone even on error). */
+/* Tmultigetattr: walks names from fid one by one (creating no fid) and
+ * returns the Rgetattr body of each element reached, P9_ATTR_SIZE bytes
+ * each, back to back in data; fewer than asked when the walk stopped. */
+struct p9_tmultigetattr { uint32_t fid; struct p9_wnames wname; };
+struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
+#define P9_ATTR_SIZE 153   /* an Rgetattr body on the wire */
 
 /* A decoded (or to-be-encoded) message: header + the body of `type`. Only the
  * union member named after `type` (lower case, e.g. u.twalk for P9_TWALK)
@@ -310,6 +329,12 @@ struct p9_fcall {
 		struct p9_twalkopen twalkopen;   struct p9_rlopen rwalkopen;
 		struct p9_tlconnect tlconnect;
 		struct p9_tallocate tallocate;
+		struct p9_tucreate tucreate;     struct p9_rlcreate rucreate;
+		struct p9_tumkdir tumkdir;       struct p9_rmkdir rumkdir;
+		struct p9_tumknod tumknod;       struct p9_rmknod rumknod;
+		struct p9_tusymlink tusymlink;   struct p9_rsymlink rusymlink;
+		struct p9_tsetattr tsetattrclunk;
+		struct p9_tmultigetattr tmultigetattr; struct p9_rmultigetattr rmultigetattr;
 	} u;
 };
 
@@ -494,6 +519,24 @@ int p9_remove(struct p9_client *c, uint32_t fid);
 struct p9_setattr { uint32_t valid; uint32_t mode, uid, gid; uint64_t size, atime_sec, atime_nsec, mtime_sec, mtime_nsec; };
 /* Tsetattr: changes the fields of attr->valid of fid's file (never a symlink's target). */
 int p9_setattr(struct p9_client *c, uint32_t fid, const struct p9_setattr *attr);
+/* Creation with an explicit owner (Tucreate/Tumkdir/Tumknod/Tusymlink):
+ * uid (uint32_t)-1 leaves the gofer's own; -EOPNOTSUPP without the
+ * extension.  p9_ucreate is p9_lcreate plus uid. */
+int  p9_ucreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t linux_flags,
+		uint32_t mode, uint32_t uid, uint32_t gid, struct p9_qid *qid, int *host_fd);
+int  p9_umkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	       uint32_t uid, uint32_t gid, struct p9_qid *qid);
+int  p9_umknod(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode,
+	       uint32_t uid, uint32_t gid, struct p9_qid *qid);
+int  p9_usymlink(struct p9_client *c, uint32_t dfid, const char *name, const char *target,
+		 uint32_t uid, uint32_t gid, struct p9_qid *qid);
+/* Tsetattrclunk: setattr, then the fid is gone (even on error). */
+int  p9_setattr_clunk(struct p9_client *c, uint32_t fid, const struct p9_setattr *attr);
+/* Tmultigetattr: the attributes of each of the nwname elements walked from
+ * fid, in one round trip; returns how many were reached (< nwname: the
+ * walk stopped there). */
+int  p9_multigetattr(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
+		     struct p9_attr *attrs);
 /* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
 int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
 
@@ -584,6 +627,14 @@ struct p9_server_ops {
 	int (*walkopen)(void *arg, const struct p9_twalkopen *t, struct p9_rlopen *r, int *fd);
 	int (*lconnect)(void *arg, const struct p9_tlconnect *t, int *fd);
 	int (*allocate)(void *arg, const struct p9_tallocate *t);
+	int (*ucreate)(void *arg, const struct p9_tucreate *t, struct p9_rlcreate *r, int *fd);
+	int (*umkdir)(void *arg, const struct p9_tumkdir *t, struct p9_rmkdir *r);
+	int (*umknod)(void *arg, const struct p9_tumknod *t, struct p9_rmknod *r);
+	int (*usymlink)(void *arg, const struct p9_tusymlink *t, struct p9_rsymlink *r);
+	int (*setattrclunk)(void *arg, const struct p9_tsetattr *t);
+	/* buf has room for t->wname.n attribute bodies */
+	int (*multigetattr)(void *arg, const struct p9_tmultigetattr *t, struct p9_rmultigetattr *r,
+			    void *buf);
 };
 
 struct p9_server;

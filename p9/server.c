@@ -240,6 +240,18 @@ static int dispatch(struct p9_server *s, struct p9_fcall *t, struct p9_fcall *r,
 	case P9_TLCONNECT:
 		return ops->lconnect ? ops->lconnect(arg, &t->u.tlconnect, fd) : -EOPNOTSUPP;
 	CALL0(P9_TALLOCATE, allocate);
+	case P9_TUCREATE:
+		return ops->ucreate ? ops->ucreate(arg, &t->u.tucreate, &r->u.rucreate, fd) : -EOPNOTSUPP;
+	CALL(P9_TUMKDIR, umkdir);
+	CALL(P9_TUMKNOD, umknod);
+	CALL(P9_TUSYMLINK, usymlink);
+	CALL0(P9_TSETATTRCLUNK, setattrclunk);
+	case P9_TMULTIGETATTR:
+		if ((uint32_t)t->u.tmultigetattr.wname.n * P9_ATTR_SIZE > iomax)
+			return -EMSGSIZE;
+		return ops->multigetattr ? ops->multigetattr(arg, &t->u.tmultigetattr,
+							     &r->u.rmultigetattr, s->iobuf)
+					 : -EOPNOTSUPP;
 	}
 #undef CALL
 #undef CALL0

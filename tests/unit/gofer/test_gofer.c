@@ -1255,6 +1255,95 @@ static void test_ext_allocate(void **state)
 	unlink(p);
 }
 
+/* Tu* requests: the new entry's owner is the uid asked for (as root), and
+ * an owner the gofer may not give leaves nothing behind. */
+static void test_ext_owner(void **state)
+{
+	const uint32_t uid = 4321;
+	struct p9_qid q;
+	uint32_t rootfid;
+	struct stat st;
+	char p[256];
+	int fd = -1;
+
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	int mk = p9_umkdir(c, rootfid, "o_dir", 0755, uid, (uint32_t)-1, &q);
+	if (geteuid() != 0) {
+		assert_int_equal(mk, -EPERM);
+		snprintf(p, sizeof(p), "%s/o_dir", root);
+		assert_int_equal(lstat(p, &st), -1);   /* all or nothing */
+		stop(&g, c);
+		return;
+	}
+	assert_int_equal(mk, 0);
+	assert_int_equal(p9_usymlink(c, rootfid, "o_link", "o_dir", uid, (uint32_t)-1, &q), 0);
+	assert_int_equal(p9_umknod(c, rootfid, "o_fifo", S_IFIFO | 0644, uid, (uint32_t)-1, &q), 0);
+	uint32_t dirfid = p9_fid_alloc(c);
+	assert_int_equal(p9_walk(c, rootfid, dirfid, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(p9_ucreate(c, dirfid, "o_file", O_WRONLY, 04755, uid, (uint32_t)-1, &q, &fd), 0);
+	assert_true(fd >= 0);
+	close(fd);
+	static const char *const names[] = { "o_dir", "o_link", "o_fifo", "o_file" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, names[i]);
+		assert_int_equal(lstat(p, &st), 0);
+		assert_int_equal(st.st_uid, uid);
+		if (i == 3)
+			assert_int_equal(st.st_mode & 07777, 04755);   /* set-uid kept after chown */
+	}
+	stop(&g, c);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, names[i]);
+		i == 0 ? rmdir(p) : unlink(p);
+	}
+}
+
+/* Tsetattrclunk: the change is made and the fid is gone. */
+static void test_ext_setattrclunk(void **state)
+{
+	uint32_t rootfid;
+	struct p9_attr a;
+	struct stat st;
+
+	write_file("sac.txt", "x");
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	uint32_t fid = walk1_fid(c, rootfid, "sac.txt");
+	struct p9_setattr sa = { .valid = P9_SETATTR_MODE, .mode = 0600 };
+	assert_int_equal(p9_setattr_clunk(c, fid, &sa), 0);
+	host_lstat("sac.txt", &st);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(p9_getattr(c, fid, P9_GETATTR_BASIC, &a), -EBADF);
+	stop(&g, c);
+}
+
+/* Tmultigetattr: every element's attributes in one round trip; stops where
+ * a walk would (a missing name, a symlink). */
+static void test_ext_multigetattr(void **state)
+{
+	static const char *const inner[] = { "subdir", "inner.txt" };
+	static const char *const missing[] = { "subdir", "nope", "x" };
+	static const char *const through[] = { "link_to_etc", "passwd" };
+	static const char *const bad[] = { "subdir", ".." };
+	struct p9_attr attrs[3];
+	uint32_t rootfid;
+	struct stat st;
+
+	struct gofer_proc g = start_gofer(false);
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	assert_int_equal(p9_multigetattr(c, rootfid, 2, inner, attrs), 2);
+	host_lstat("subdir", &st);
+	assert_attr_matches(&attrs[0], &st);
+	host_lstat("subdir/inner.txt", &st);
+	assert_attr_matches(&attrs[1], &st);
+	assert_int_equal(p9_multigetattr(c, rootfid, 3, missing, attrs), 1);
+	assert_int_equal(p9_multigetattr(c, rootfid, 2, through, attrs), 1);
+	assert_true(S_ISLNK(attrs[0].mode));
+	assert_int_equal(p9_multigetattr(c, rootfid, 2, bad, attrs), 1);   /* ".." refused */
+	stop(&g, c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1282,6 +1371,9 @@ int main(void)
 		cmocka_unit_test(test_ext_fifo),
 		cmocka_unit_test(test_ext_lconnect),
 		cmocka_unit_test(test_ext_allocate),
+		cmocka_unit_test(test_ext_owner),
+		cmocka_unit_test(test_ext_setattrclunk),
+		cmocka_unit_test(test_ext_multigetattr),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
