@@ -66,3 +66,11 @@ native=$(cd "$SCRATCH/xattr-native" && "$BUILD/tests/helpers/static_xattr_probe"
 sandbox=$("$RL" run --rootfs "$R" --cwd /tmp -- /bin/static_xattr_probe 2>&1)
 if [ "$native" = "$sandbox" ]; then pass "$name"; else
 	fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
+
+name="rootfs: FD identity survives dup, dup2, fork and SCM_RIGHTS; shared directory offsets"
+cp "$BUILD/tests/helpers/static_fdident_probe" "$R/bin/"
+mkdir -p "$SCRATCH/fdident-native" "$R/tmp/fdident"
+native=$(cd "$SCRATCH/fdident-native" && "$BUILD/tests/helpers/static_fdident_probe" 2>&1)
+sandbox=$("$RL" run --rootfs "$R" --cwd /tmp/fdident -- /bin/static_fdident_probe 2>&1)
+if [ "$native" = "$(echo "$sandbox" | sed 's/cwd fdident$/cwd fdident-native/')" ]; then pass "$name"; else
+	fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
