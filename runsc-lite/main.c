@@ -36,6 +36,8 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 struct globals {
 	const char *debug_log;
 	bool debug;
+	const char *cache_policy;    /* --cache-policy, else from --file-access */
+	bool file_access_shared;
 };
 
 static void usage(FILE *out)
@@ -58,6 +60,12 @@ static void usage(FILE *out)
 		"  --platform=seccomp   the interception platform (seccomp only, for now)\n"
 		"  --network=none       the sandbox's network (none only, for now)\n"
 		"  --overlay=false      writes go to the root directory (no overlay yet)\n"
+		"  --file-access=exclusive|shared\n"
+		"                       exclusive (default): the sandbox owns the files, lookups and\n"
+		"                       attributes are cached; shared: the host may change them too,\n"
+		"                       every lookup and stat asks the gofer again\n"
+		"  --cache-policy=fscache|fscache_writethrough|remote_revalidating|none\n"
+		"                       the gofer mount's cache policy, overriding --file-access\n"
 		"\n"
 		"command flags (do, run):\n"
 		"  --rootfs=DIR         (run) the host directory to use as /\n"
@@ -82,6 +90,8 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "network", required_argument, NULL, 'n' },
 		{ "overlay", required_argument, NULL, 'o' },
+		{ "file-access", required_argument, NULL, 'f' },
+		{ "cache-policy", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -95,6 +105,17 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		case 'p': check_choice("platform", optarg, "seccomp"); break;
 		case 'n': check_choice("network", optarg, "none"); break;
 		case 'o': check_choice("overlay", optarg, "false"); break;
+		case 'f':
+			if (strcmp(optarg, "exclusive") && strcmp(optarg, "shared"))
+				die("--file-access=%s: must be exclusive or shared", optarg);
+			g->file_access_shared = optarg[0] == 's';
+			break;
+		case 'c':
+			if (strcmp(optarg, "fscache") && strcmp(optarg, "fscache_writethrough") &&
+			    strcmp(optarg, "remote_revalidating") && strcmp(optarg, "none"))
+				die("--cache-policy=%s: must be fscache, fscache_writethrough, remote_revalidating or none", optarg);
+			g->cache_policy = optarg;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			die("unknown or incomplete flag %s (see runsc-lite help)", argv[optind - 1]);
@@ -171,6 +192,8 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.hide = do_mode ? hide : NULL,
 		.nhide = do_mode ? 3 : 0,
 		.debug_fd = logfd,
+		.cache_policy = g->cache_policy ? g->cache_policy
+				: g->file_access_shared ? "remote_revalidating" : "fscache",
 	};
 	return sandbox_run(&o);
 }

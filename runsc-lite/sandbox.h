@@ -20,6 +20,7 @@ struct sandbox_opts {
 	const char *const *hide;     /* sandbox paths covered by an empty dir */
 	size_t nhide;
 	int debug_fd;                /* -1 without --debug-log */
+	const char *cache_policy;    /* of the root mount (sentry/vfs.h) */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */

@@ -81,12 +81,33 @@ static int pivot_into(const char *dir)
 
 /* ---- the VFS ------------------------------------------------------------------ */
 
+static int cache_policy(const char *name, enum vfs_cache_policy *out)
+{
+	static const struct { const char *name; enum vfs_cache_policy policy; } policies[] = {
+		{ "", VFS_CACHE_FSCACHE },
+		{ "fscache", VFS_CACHE_FSCACHE },
+		{ "fscache_writethrough", VFS_CACHE_FSCACHE_WRITETHROUGH },
+		{ "remote_revalidating", VFS_CACHE_REMOTE_REVALIDATING },
+		{ "none", VFS_CACHE_NONE },
+	};
+	for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+		if (strcmp(name, policies[i].name) == 0) {
+			*out = policies[i].policy;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec)
 {
 	vfs_init();
 	struct vfs_fs *fs;
 	struct vfs_inode *root;
-	int rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, &root);
+	enum vfs_cache_policy policy;
+	int rc = cache_policy(spec->cache_policy ? spec->cache_policy : "", &policy);
+	if (rc < 0)
+		return rc;
+	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, policy, &root);
 	if (rc < 0)
 		return rc;
 	if (!vfs_mount_new(fs, root, NULL))

@@ -123,6 +123,28 @@ static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inod
 	return 0;
 }
 
+/*
+ * remote_revalidating / none: one Tmultigetattr of the name (no fid) tells
+ * whether the cached entry still is the same file.  A positive entry is
+ * valid while the name has the same inode number and type (its attributes
+ * are refreshed); a negative one while the name is still absent.
+ */
+static int gofer_revalidate(struct vfs_inode *dir, struct vfs_dentry *d)
+{
+	struct p9_attr a;
+	const char *names[1] = { d->name };
+	int n = p9_multigetattr(client_of(dir), fid_of(dir), 1, names, &a);
+	if (n == -ENOENT || n == 0)
+		return d->inode ? 1 : 0;
+	if (n < 0)
+		return n;
+	if (!d->inode || a.qid.path != (uint64_t)d->inode->attr.st_ino ||
+	    (a.mode & S_IFMT) != (d->inode->attr.st_mode & S_IFMT))
+		return 1;
+	attr_to_stat(&a, d->inode->fs->dev, &d->inode->attr);
+	return 0;
+}
+
 static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 {
 	return p9_readlink(client_of(ino), fid_of(ino), buf, cap);
@@ -417,6 +439,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.readdir = gofer_readdir,
 	.statfs = gofer_statfs,
 	.refresh = gofer_refresh,
+	.revalidate = gofer_revalidate,
 	.mkdir = gofer_mkdir,
 	.mknod = gofer_mknod,
 	.symlink = gofer_symlink,
@@ -432,8 +455,9 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.release = gofer_release,
 };
 
+
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
-		bool readonly, struct vfs_inode **root)
+		bool readonly, enum vfs_cache_policy policy, struct vfs_inode **root)
 {
 	static unsigned next_minor = 1;
 	struct vfs_fs *fs = calloc(1, sizeof *fs);
@@ -447,6 +471,7 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 	fs->ops = &goferfs_ops;
 	fs->priv = g;
 	fs->readonly = readonly;
+	fs->policy = policy;
 	fs->dev = makedev(0, 0x40 + next_minor++);
 	int rc = inode_for_fid(fs, root_fid, root);
 	if (rc < 0) {

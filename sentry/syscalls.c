@@ -66,7 +66,8 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
  * through a writable donated fd. */
 int get_attr(struct vfs_inode *ino, struct stat *st)
 {
-	if ((ino->host_writable || ino->attr_stale) && ino->fs->ops->refresh) {
+	bool revalidating = ino->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING;
+	if ((ino->host_writable || ino->attr_stale || revalidating) && ino->fs->ops->refresh) {
 		int rc = ino->fs->ops->refresh(ino);
 		if (rc < 0)
 			return rc;

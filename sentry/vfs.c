@@ -178,11 +178,22 @@ static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentr
 			bool cached_only)
 {
 	struct vfs_dentry *d = dcache_find(dir->dentry, name);
+	struct vfs_inode *di = dir->dentry->inode;
+	/* (a mount point is never dropped: its mount hangs on the dentry) */
+	if (d && di->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING && di->fs->ops->revalidate &&
+	    !cached_only && !d->mounted) {
+		int rc = di->fs->ops->revalidate(di, d);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			vfs_d_drop(d);   /* changed behind our back: look it up afresh */
+			d = NULL;
+		}
+	}
 	if (!d && cached_only)
 		return -EAGAIN;
 	if (!d) {
 		struct vfs_inode *ino = NULL;
-		struct vfs_inode *di = dir->dentry->inode;
 		int rc = di->fs->ops->lookup(di, name, &ino);
 		if (rc < 0 && rc != -ENOENT)
 			return rc;

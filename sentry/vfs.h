@@ -73,6 +73,11 @@ struct vfs_fs_ops {
 	int (*statfs)(struct vfs_inode *ino, struct statfs *out);
 	/* Re-reads the inode's attributes (for cache policies that revalidate). */
 	int (*refresh)(struct vfs_inode *ino);
+	/* Under the revalidating policies (files may change behind the
+	 * sandbox's back): is the cached child `d` of `dir` still what the
+	 * backend has?  0: yes (attributes refreshed), 1: no (the VFS drops it
+	 * and looks up again), or a negative errno. */
+	int (*revalidate)(struct vfs_inode *dir, struct vfs_dentry *d);
 
 	/* Changes.  Names are single valid components; the VFS has checked
 	 * the filesystem is writable and updates the dentry cache itself. */
@@ -100,10 +105,19 @@ struct vfs_fs_ops {
 	void (*release)(struct vfs_inode *ino);
 };
 
+/* Cache policies of the seed (gVisor's gofer mounts), per filesystem. */
+enum vfs_cache_policy {
+	VFS_CACHE_FSCACHE,               /* dentries, attributes cached: exclusive access */
+	VFS_CACHE_FSCACHE_WRITETHROUGH,  /* the same here: data I/O is native on host FDs */
+	VFS_CACHE_REMOTE_REVALIDATING,   /* every lookup and stat asks the backend again */
+	VFS_CACHE_NONE,                  /* likewise, and nothing kept beyond one syscall */
+};
+
 struct vfs_fs {
 	const struct vfs_fs_ops *ops;
 	dev_t dev;            /* the st_dev the sandbox sees for this filesystem */
 	bool readonly;
+	enum vfs_cache_policy policy;
 	void *priv;
 };
 
@@ -208,7 +222,7 @@ static inline bool vfs_is_link(const struct vfs_inode *i) { return S_ISLNK(i->at
 /* The gofer backend: every inode is a 9P fid on the given client. */
 struct p9_client;
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
-		bool readonly, struct vfs_inode **root);
+		bool readonly, enum vfs_cache_policy policy, struct vfs_inode **root);
 /* An empty read-only directory, mounted over host paths the sandbox must not
  * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
