@@ -7,7 +7,8 @@
 #   argN=SYMBOL  the rule applies only when argument N equals the value the
 #            process binds to SYMBOL at install time (e.g. a fixed fd number),
 #            or a decimal number;
-#            argN!=SYMBOL when it differs
+#            argN!=SYMBOL when it differs; argN&MASK=VALUE when the masked
+#            argument equals VALUE (decimal numbers)
 # Blank lines and `#` comments are ignored.  The table name is the file's
 # base name: configs/app.policy -> policy_app.
 set -eu
@@ -29,13 +30,19 @@ for f in "$@"; do
 		if (sys !~ /^[a-z_0-9]+$/) fail("bad syscall name " sys)
 		conds = ""
 		for (i = 3; i <= NF; i++) {
+			if ($i ~ /^arg[0-5]&[0-9]+=[0-9]+$/) {
+				# argN&MASK=VALUE: the masked argument equals VALUE
+				split(substr($i, 6), mv, "=")
+				conds = conds sprintf("{ %d, 0, NULL, %s, %s }, ", substr($i, 4, 1), mv[2], mv[1])
+				continue
+			}
 			if ($i !~ /^arg[0-5]!?=([a-z_]+|[0-9]+)$/) fail("bad condition " $i)
 			ne = ($i ~ /!=/)
 			sym = $i; sub(/^arg[0-5]!?=/, "", sym)
 			if (sym ~ /^[0-9]+$/)
-				conds = conds sprintf("{ %d, %d, NULL, %s }, ", substr($i, 4, 1), ne, sym)
+				conds = conds sprintf("{ %d, %d, NULL, %s, 0 }, ", substr($i, 4, 1), ne, sym)
 			else
-				conds = conds sprintf("{ %d, %d, \"%s\", 0 }, ", substr($i, 4, 1), ne, sym)
+				conds = conds sprintf("{ %d, %d, \"%s\", 0, 0 }, ", substr($i, 4, 1), ne, sym)
 		}
 		if (NF - 2 > 2) fail("at most two conditions")
 		rules[n++] = sprintf("\t{ \"%s\", %s, %s, %d, { %s} },", sys, act, err, NF - 2, conds)

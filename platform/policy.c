@@ -85,8 +85,12 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 				rc = -EINVAL;
 				break;
 			}
-			cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
-				r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
+			if (r->cond[c].mask)
+				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg, SCMP_CMP_MASKED_EQ,
+								r->cond[c].mask, v };
+			else
+				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
+					r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
 		}
 		if (rc == 0)
 			rc = seccomp_rule_add_array(ctx, to_scmp(r), nr, (unsigned)r->ncond, cmp);

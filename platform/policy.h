@@ -22,6 +22,7 @@ struct policy_cond {
 	int not_equal;           /* 1: applies when the argument differs */
 	const char *symbol;      /* bound to a value at install time, or NULL: */
 	uint64_t value;          /* a literal */
+	uint64_t mask;           /* nonzero: (arg & mask) == value */
 };
 
 struct policy_rule {

@@ -98,7 +98,8 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
 	return -EINVAL;
 }
 
-static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec)
+static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec,
+		     int procfd)
 {
 	vfs_init();
 	struct vfs_fs *fs;
@@ -107,7 +108,7 @@ static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__Sa
 	int rc = cache_policy(spec->cache_policy ? spec->cache_policy : "", &policy);
 	if (rc < 0)
 		return rc;
-	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, policy, &root);
+	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, policy, procfd, &root);
 	if (rc < 0)
 		return rc;
 	if (!vfs_mount_new(fs, root, NULL))
@@ -443,7 +444,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
-	rc = build_vfs(client, root_fid, spec);
+	rc = build_vfs(client, root_fid, spec, s.procfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();

@@ -12,6 +12,8 @@
 #include "runsc-lite/log.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <sys/statfs.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,31 @@
 
 struct goferfs {
 	struct p9_client *client;
+	int procfd;            /* the sentry's own procfs: re-opens read handles */
 };
+
+/*
+ * Shared read handles (the seed's readHandles).  The first read-only open
+ * of a file keeps the host FD the gofer donated as the inode's read handle;
+ * every later read-only open re-opens that handle through /proc/self/fd/N:
+ * a new open file description (its own offset) without asking the gofer.
+ * Only for reading: the sentry's seccomp policy forbids it any re-open for
+ * writing, so a handle can never be upgraded behind the gofer's back;
+ * writes, O_TRUNC and the `none` policy always go to the gofer.  At most
+ * READ_HANDLES_MAX handles are kept, least recently used dropped first.
+ */
+#define READ_HANDLES_MAX 512
 
 struct gofer_inode {
 	uint32_t fid;
+	int read_fd;                         /* the cached read handle, or -1 */
+	struct gofer_inode *lru_prev, *lru_next;
 };
+
+static struct {
+	struct gofer_inode *head, *tail;     /* most recently used first */
+	int count;
+} read_handles;
 
 struct gofer_dir {
 	uint32_t fid;          /* opened for Treaddir, P9_NOFID until first use */
@@ -97,6 +119,8 @@ static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct
 		return NULL;
 	}
 	gi->fid = fid;
+	gi->read_fd = -1;
+	gi->lru_prev = gi->lru_next = NULL;
 	attr_to_stat(a, fs->dev, &ino->attr);
 	return ino;
 }
@@ -183,16 +207,148 @@ static int open_on_clone(struct p9_client *c, uint32_t fid, const char *name, in
 
 /* One round trip: Twalkopen of the inode's own fid (no names), which
  * creates no fid on the gofer. */
-static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+/* ---- read handles ---------------------------------------------------------- */
+
+static void lru_unlink(struct gofer_inode *gi)
+{
+	if (gi->lru_prev)
+		gi->lru_prev->lru_next = gi->lru_next;
+	else if (read_handles.head == gi)
+		read_handles.head = gi->lru_next;
+	if (gi->lru_next)
+		gi->lru_next->lru_prev = gi->lru_prev;
+	else if (read_handles.tail == gi)
+		read_handles.tail = gi->lru_prev;
+	gi->lru_prev = gi->lru_next = NULL;
+}
+
+static void lru_push(struct gofer_inode *gi)
+{
+	gi->lru_next = read_handles.head;
+	if (read_handles.head)
+		read_handles.head->lru_prev = gi;
+	read_handles.head = gi;
+	if (!read_handles.tail)
+		read_handles.tail = gi;
+}
+
+static void drop_read_handle(struct gofer_inode *gi)
+{
+	if (gi->read_fd < 0)
+		return;
+	lru_unlink(gi);
+	close(gi->read_fd);
+	gi->read_fd = -1;
+	read_handles.count--;
+}
+
+static void keep_read_handle(struct gofer_inode *gi, int fd)
+{
+	if (read_handles.count >= READ_HANDLES_MAX && read_handles.tail)
+		drop_read_handle(read_handles.tail);
+	gi->read_fd = fd;
+	lru_push(gi);
+	read_handles.count++;
+}
+
+/* A new open file description of the cached handle: /proc/self/fd/N in
+ * the sentry's own procfs (read-only; the policy allows nothing else). */
+static int reopen_read_handle(struct vfs_inode *ino, int flags)
+{
+	struct goferfs *g = ino->fs->priv;
+	struct gofer_inode *gi = ino->priv;
+	char path[32];
+	snprintf(path, sizeof path, "self/fd/%d", gi->read_fd);
+	int fd = openat(g->procfd, path,
+			O_RDONLY | O_CLOEXEC | (flags & (O_NONBLOCK | O_NOATIME | O_DIRECT | O_SYNC | O_DSYNC)));
+	if (fd < 0)
+		return -errno;
+	lru_unlink(gi);
+	lru_push(gi);
+	return fd;
+}
+
+static bool shares_read_handle(struct vfs_inode *ino, int flags)
+{
+	struct goferfs *g = ino->fs->priv;
+	return g->procfd >= 0 && ino->fs->policy != VFS_CACHE_NONE && S_ISREG(ino->attr.st_mode) &&
+	       (flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC);
+}
+
+/* One round trip: Twalkopen of the inode's own fid (no names), which
+ * creates no fid on the gofer. */
+static int open_through_gofer(struct vfs_inode *ino, int flags, int *fd)
 {
 	struct p9_qid qid;
 	int rc = p9_walk_open(client_of(ino), fid_of(ino), 0, NULL,
-			      (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, &res->host_fd);
+			      (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
 	if (rc == -EOPNOTSUPP)   /* a gofer without the extension */
-		rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, &res->host_fd);
-	if (rc == 0 && (flags & O_TRUNC))
-		ino->attr.st_size = 0;
+		rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, fd);
 	return rc;
+}
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * overlayfs_stale_read (the seed's): on an overlayfs host, the first write
+ * open copies the file up to the upper layer, and a read handle taken
+ * before still reads the lower file.  Re-create the read handle and dup3 it
+ * onto the old number, so later read opens see the new data; if no new
+ * handle can be had, keep the old one and say so.  (Since Linux 4.19
+ * overlayfs re-targets old descriptions after a copy-up by itself, so on
+ * current kernels this only matters for the handle's own description.)
+ */
+static void refresh_read_handle_after_write(struct vfs_inode *ino)
+{
+	struct gofer_inode *gi = ino->priv;
+	struct statfs sf;
+	if (gi->read_fd < 0 || fstatfs(gi->read_fd, &sf) < 0 || sf.f_type != OVERLAYFS_SUPER_MAGIC)
+		return;
+	int fd = -1;
+	if (open_through_gofer(ino, O_RDONLY, &fd) < 0 || fd < 0) {
+		debugf("overlayfs: cannot refresh the read handle of inode %llu; keeping the old one",
+		       (unsigned long long)ino->attr.st_ino);
+		return;
+	}
+	dup3(fd, gi->read_fd, O_CLOEXEC);
+	close(fd);
+}
+
+static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+{
+	struct gofer_inode *gi = ino->priv;
+	bool shared = shares_read_handle(ino, flags);
+	if (shared && gi->read_fd >= 0) {
+		int fd = reopen_read_handle(ino, flags);
+		if (fd >= 0) {
+			res->host_fd = fd;
+			return 0;
+		}
+		drop_read_handle(gi);   /* stale or refused: ask the gofer again */
+	}
+	int fd = -1;
+	int rc = open_through_gofer(ino, flags, &fd);
+	if (rc < 0)
+		return rc;
+	if (shared) {
+		/* keep the donated FD as the handle; the application gets a
+		 * description of its own */
+		keep_read_handle(gi, fd);
+		int own = reopen_read_handle(ino, flags);
+		if (own < 0) {
+			gi->read_fd = -1;   /* hand the handle itself over instead */
+			lru_unlink(gi);
+			read_handles.count--;
+			own = fd;
+		}
+		fd = own;
+	} else if ((flags & O_ACCMODE) != O_RDONLY) {
+		refresh_read_handle_after_write(ino);
+	}
+	if (flags & O_TRUNC)
+		ino->attr.st_size = 0;
+	res->host_fd = fd;
+	return 0;
 }
 
 static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode_t mode,
@@ -427,6 +583,7 @@ static void gofer_release_file(struct vfs_file *f)
 
 static void gofer_release(struct vfs_inode *ino)
 {
+	drop_read_handle(ino->priv);
 	p9_clunk(client_of(ino), fid_of(ino));
 	free(ino->priv);
 }
@@ -457,7 +614,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 
 
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
-		bool readonly, enum vfs_cache_policy policy, struct vfs_inode **root)
+		bool readonly, enum vfs_cache_policy policy, int procfd, struct vfs_inode **root)
 {
 	static unsigned next_minor = 1;
 	struct vfs_fs *fs = calloc(1, sizeof *fs);
@@ -468,6 +625,7 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 		return -ENOMEM;
 	}
 	g->client = c;
+	g->procfd = procfd;
 	fs->ops = &goferfs_ops;
 	fs->priv = g;
 	fs->readonly = readonly;

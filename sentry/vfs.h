@@ -221,8 +221,9 @@ static inline bool vfs_is_link(const struct vfs_inode *i) { return S_ISLNK(i->at
 /* Filesystems. */
 /* The gofer backend: every inode is a 9P fid on the given client. */
 struct p9_client;
+/* procfd: the sentry's own procfs, to re-open shared read handles (-1: none). */
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
-		bool readonly, enum vfs_cache_policy policy, struct vfs_inode **root);
+		bool readonly, enum vfs_cache_policy policy, int procfd, struct vfs_inode **root);
 /* An empty read-only directory, mounted over host paths the sandbox must not
  * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);

@@ -2,25 +2,57 @@
 . "$TOP/tests/lib.sh"
 
 R=$(fresh_busybox_rootfs) || { skip "cache policies" "no busybox rootfs"; exit 0; }
-cp "$BUILD/tests/helpers/static_stat_twice" "$R/bin/"
+cp "$BUILD/tests/helpers/static_twice" "$R/bin/"
 echo hello > "$R/tmp/f"
 
-# 9P requests the second stat cost: the T lines between the getcwd marker
-# and the stat that follows it.
-second_stat_cost() {
+# 9P requests the second stat or open cost: the T lines between the getcwd
+# marker and the syscall that follows it.
+second_cost() {
 	awk '/\] getcwd\(/ { on = 1; n = 0; next } on && /sentry\[1\]: 9p T/ { n++ }
-	     on && /\] (newfstatat|stat|statx)\(/ { print n; exit }' "$1"
+	     on && /\] (newfstatat|stat|statx|openat)\(/ { print n; exit }' "$1"
 }
 
 name="fscache (--file-access=exclusive): a cached stat costs no 9P request"
-"$RL" --debug-log="$SCRATCH/ex.log" --file-access=exclusive run --rootfs "$R" -- /bin/static_stat_twice /tmp/f >/dev/null 2>&1
-cost=$(second_stat_cost "$SCRATCH/ex.log")
+"$RL" --debug-log="$SCRATCH/ex.log" --file-access=exclusive run --rootfs "$R" -- /bin/static_twice stat /tmp/f >/dev/null 2>&1
+cost=$(second_cost "$SCRATCH/ex.log")
 if [ "$cost" = 0 ]; then pass "$name"; else fail "$name" "9P requests: '$cost'"; fi
 
 name="remote_revalidating (--file-access=shared): every stat asks the gofer"
-"$RL" --debug-log="$SCRATCH/sh.log" --file-access=shared run --rootfs "$R" -- /bin/static_stat_twice /tmp/f >/dev/null 2>&1
-cost=$(second_stat_cost "$SCRATCH/sh.log")
+"$RL" --debug-log="$SCRATCH/sh.log" --file-access=shared run --rootfs "$R" -- /bin/static_twice stat /tmp/f >/dev/null 2>&1
+cost=$(second_cost "$SCRATCH/sh.log")
 if [ -n "$cost" ] && [ "$cost" -ge 1 ]; then pass "$name"; else fail "$name" "9P requests: '$cost'"; fi
+
+name="fscache: two read-only opens of one file cost one 9P open (shared read handle), with their own offsets"
+out=$("$RL" --debug-log="$SCRATCH/open.log" run --rootfs "$R" -- /bin/static_twice open /tmp/f 2>&1)
+cost=$(second_cost "$SCRATCH/open.log")
+if [ "$cost" = 0 ] && [ "$out" = "own offsets: yes" ]; then pass "$name"; else fail "$name" "9P requests: '$cost'" "$out"; fi
+
+name="none: no shared handles, every open asks the gofer"
+out=$("$RL" --debug-log="$SCRATCH/open-none.log" --cache-policy=none run --rootfs "$R" -- /bin/static_twice open /tmp/f 2>&1)
+cost=$(second_cost "$SCRATCH/open-none.log")
+if [ -n "$cost" ] && [ "$cost" -ge 1 ] && [ "$out" = "own offsets: yes" ]; then pass "$name"; else fail "$name" "9P requests: '$cost'" "$out"; fi
+
+name="fscache: a write open's new data is seen by later read opens"
+echo old > "$R/tmp/g"
+out=$("$RL" run --rootfs "$R" -- /bin/static_twice stale /tmp/g 2>&1)
+if [ "$out" = "$(printf 'before: old\nafter, new open: new')" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+# overlayfs_stale_read: on an overlayfs host, the write open copies the file
+# up; a read handle taken before would keep reading the lower file.
+name="overlayfs_stale_read: after a copy-up, read opens see the new data"
+if [ "$(id -u)" = 0 ] && mkdir -p "$SCRATCH/ovl/"{lower,upper,work,merged} &&
+   cp -a "$R/." "$SCRATCH/ovl/lower/" && echo old > "$SCRATCH/ovl/lower/tmp/g" &&
+   mount -t overlay overlay -o "lowerdir=$SCRATCH/ovl/lower,upperdir=$SCRATCH/ovl/upper,workdir=$SCRATCH/ovl/work" \
+	"$SCRATCH/ovl/merged" 2>/dev/null; then
+	native=$(cd "$SCRATCH/ovl/merged" && echo old > tmp/h && "$R/bin/static_twice" stale tmp/h 2>&1)
+	echo old > "$SCRATCH/ovl/lower/tmp/k"
+	out=$("$RL" --debug-log="$SCRATCH/ovl.log" run --rootfs "$SCRATCH/ovl/merged" -- /bin/static_twice stale /tmp/k 2>&1)
+	umount "$SCRATCH/ovl/merged"
+	if [ "$out" = "$(printf 'before: old\nafter, new open: new')" ] && [ "$out" = "$native" ]; then
+		pass "$name"; else fail "$name" "sandbox: $out" "native: $native"; fi
+else
+	skip "$name" "needs root and an overlay mount"
+fi
 
 # Host-side changes while the sandbox runs, synchronised through a FIFO.
 host_changes() {
