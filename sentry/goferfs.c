@@ -39,10 +39,33 @@ struct goferfs {
  */
 #define READ_HANDLES_MAX 512
 
+/*
+ * Readdir cache (fscache policies): the whole listing of a directory, read
+ * through the gofer once, then served from sentry memory with the host's
+ * own offsets (so positions stay valid across cached and uncached reads).
+ * Void as soon as the sandbox changes the directory (vfs_inode.dir_gen);
+ * directories of more than DIRCACHE_MAX entries are not cached.
+ */
+#define DIRCACHE_MAX 4096
+
+struct cached_dirent {
+	uint64_t ino, next;
+	uint8_t type;
+	char *name;
+};
+
+struct dircache {
+	uint64_t gen;
+	size_t n;
+	bool incomplete;       /* an entry could not be kept: not a whole listing */
+	struct cached_dirent *e;
+};
+
 struct gofer_inode {
 	uint32_t fid;
 	int read_fd;                         /* the cached read handle, or -1 */
 	struct gofer_inode *lru_prev, *lru_next;
+	struct dircache *dircache;           /* directories only, or NULL */
 };
 
 static struct {
@@ -121,6 +144,7 @@ static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct
 	gi->fid = fid;
 	gi->read_fd = -1;
 	gi->lru_prev = gi->lru_next = NULL;
+	gi->dircache = NULL;
 	attr_to_stat(a, fs->dev, &ino->attr);
 	return ino;
 }
@@ -401,9 +425,103 @@ static int dir_fid(struct vfs_file *f, uint32_t *out)
 	return 0;
 }
 
+static void dircache_free(struct dircache *dc)
+{
+	if (!dc)
+		return;
+	for (size_t i = 0; i < dc->n; i++)
+		free(dc->e[i].name);
+	free(dc->e);
+	free(dc);
+}
+
+/* An emit() that records entries into a dircache (false: too many). */
+static bool dircache_add(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+			 const char *name, size_t namelen)
+{
+	struct dircache *dc = arg;
+	if (dc->n >= DIRCACHE_MAX) {
+		dc->incomplete = true;
+		return false;
+	}
+	if (dc->n >= 16 && (dc->n & (dc->n - 1)) == 0) {   /* grow at powers of two */
+		struct cached_dirent *e = realloc(dc->e, dc->n * 2 * sizeof *e);
+		if (!e) {
+			dc->incomplete = true;
+			return false;
+		}
+		dc->e = e;
+	}
+	char *copy = strndup(name, namelen);
+	if (!copy) {
+		dc->incomplete = true;
+		return false;
+	}
+	dc->e[dc->n++] = (struct cached_dirent){ ino, next, type, copy };
+	return true;
+}
+
+static int readdir_through_gofer(struct vfs_file *f, uint64_t *pos,
+				 bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+					      const char *name, size_t namelen), void *arg);
+
+/* The cached listing of f's directory, filled on first use; NULL when the
+ * policy does not cache or the directory is too large. */
+static struct dircache *dircache_get(struct vfs_file *f)
+{
+	struct vfs_inode *ino = f->path.dentry->inode;
+	struct gofer_inode *gi = ino->priv;
+	if (ino->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING)
+		return NULL;
+	if (gi->dircache && gi->dircache->gen == ino->dir_gen)
+		return gi->dircache;
+	dircache_free(gi->dircache);
+	gi->dircache = NULL;
+	struct dircache *dc = calloc(1, sizeof *dc);
+	if (dc)
+		dc->e = malloc(16 * sizeof *dc->e);
+	if (!dc || !dc->e) {
+		free(dc);
+		return NULL;
+	}
+	dc->gen = ino->dir_gen;
+	uint64_t p = 0;
+	int rc = readdir_through_gofer(f, &p, dircache_add, dc);
+	if (rc < 0 || dc->incomplete) {
+		dircache_free(dc);
+		return NULL;
+	}
+	gi->dircache = dc;
+	return dc;
+}
+
 static int gofer_readdir(struct vfs_file *f, uint64_t *pos,
 			 bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
 				      const char *name, size_t namelen), void *arg)
+{
+	struct dircache *dc = dircache_get(f);
+	if (!dc)
+		return readdir_through_gofer(f, pos, emit, arg);
+	size_t i = 0;
+	if (*pos != 0) {
+		while (i < dc->n && dc->e[i].next != *pos)
+			i++;
+		if (i == dc->n)   /* a position the listing does not know: ask the gofer */
+			return readdir_through_gofer(f, pos, emit, arg);
+		i++;
+	}
+	for (; i < dc->n; i++) {
+		const struct cached_dirent *e = &dc->e[i];
+		if (!emit(arg, e->ino, e->next, e->type, e->name, strlen(e->name)))
+			return 0;
+		*pos = e->next;
+	}
+	return 0;
+}
+
+static int readdir_through_gofer(struct vfs_file *f, uint64_t *pos,
+				 bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+					      const char *name, size_t namelen), void *arg)
 {
 	struct p9_client *c = client_of(f->path.dentry->inode);
 	uint32_t fid;
@@ -583,6 +701,8 @@ static void gofer_release_file(struct vfs_file *f)
 
 static void gofer_release(struct vfs_inode *ino)
 {
+	struct gofer_inode *gi = ino->priv;
+	dircache_free(gi->dircache);
 	drop_read_handle(ino->priv);
 	p9_clunk(client_of(ino), fid_of(ino));
 	free(ino->priv);

@@ -109,7 +109,7 @@ static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct t
 		}
 	}
 	if (rc == 0) {
-		dir->attr_stale = true;
+		vfs_dir_changed(dir);
 		if (!vfs_add_child(p.w.result.dentry, p.w.last, ino))
 			rc = -ENOMEM;
 	}
@@ -211,7 +211,7 @@ static int64_t do_unlink(struct sentry *s, struct platform_syscall *sc, struct t
 			rc = dir->fs->ops->unlink ? dir->fs->ops->unlink(dir, p.w.last, rmdir) : -EPERM;
 	}
 	if (rc == 0) {
-		dir->attr_stale = true;
+		vfs_dir_changed(dir);
 		d->inode->attr_stale = true;   /* nlink, for open files */
 		vfs_d_drop(d);
 	}
@@ -314,7 +314,8 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		rc = odir->fs->ops->rename ? odir->fs->ops->rename(odir, op.w.last, ndir, np.w.last, from->inode)
 					   : -EPERM;
 		if (rc == 0) {
-			odir->attr_stale = ndir->attr_stale = true;
+			vfs_dir_changed(odir);
+			vfs_dir_changed(ndir);
 			from->inode->attr_stale = true;   /* ctime */
 			if (to)
 				vfs_d_drop(to);
@@ -380,7 +381,8 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 	if (rc == 0)
 		rc = dir->fs->ops->link ? dir->fs->ops->link(dir, np.w.last, target, &ino) : -EPERM;
 	if (rc == 0) {
-		dir->attr_stale = target->attr_stale = true;
+		vfs_dir_changed(dir);
+		target->attr_stale = true;
 		if (!vfs_add_child(np.w.result.dentry, np.w.last, ino))
 			rc = -ENOMEM;
 	}

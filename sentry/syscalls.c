@@ -166,7 +166,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	if (rc < 0)
 		return rc;
 	ino->host_writable = true;
-	di->attr_stale = true;
+	vfs_dir_changed(di);
 	struct vfs_dentry *d = vfs_add_child(dir.dentry, w->last, ino);
 	if (!d) {
 		close(res.host_fd);

@@ -131,6 +131,7 @@ struct vfs_inode {
 	 * directory's nlink and times, a chmod's ctime) is the host's to say:
 	 * re-read once on the next stat. */
 	bool attr_stale;
+	uint64_t dir_gen;     /* a directory's entries changed: bumped (readdir caches) */
 	int refs;
 	void *priv;
 };
@@ -216,6 +217,13 @@ struct vfs_inode *vfs_inode_new(struct vfs_fs *fs, void *priv);
 void vfs_inode_put(struct vfs_inode *ino);
 
 static inline bool vfs_is_dir(const struct vfs_inode *i) { return S_ISDIR(i->attr.st_mode); }
+/* A name in dir was added, removed or renamed: its attributes (nlink,
+ * times) must be re-read and any cached listing is void. */
+static inline void vfs_dir_changed(struct vfs_inode *dir)
+{
+	dir->attr_stale = true;
+	dir->dir_gen++;
+}
 static inline bool vfs_is_link(const struct vfs_inode *i) { return S_ISLNK(i->attr.st_mode); }
 
 /* Filesystems. */

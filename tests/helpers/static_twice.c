@@ -5,8 +5,12 @@
  * that two read-only opens have their own offsets.
  * static_twice stale PATH: read-only open, write open (truncating, then
  * "new"), read-only open again: what each read-only open reads.
+ * static_twice ls DIR: lists DIR twice (marker between), then creates a
+ * file in it and lists again: the entry counts.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +21,18 @@ static void show(const char *what, int fd)
 	char buf[64] = "";
 	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
 	printf("%s: %.*s\n", what, n > 0 ? (int)strcspn(buf, "\n") : 0, buf);
+}
+
+static int count_entries(int fd)
+{
+	char buf[1024];
+	long n;
+	int count = 0;
+	lseek(fd, 0, SEEK_SET);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n; off += ((struct dirent64 *)(buf + off))->d_reclen)
+			count++;
+	return n < 0 ? -1 : count;
 }
 
 int main(int argc, char **argv)
@@ -39,6 +55,19 @@ int main(int argc, char **argv)
 		if (f2 < 0 || read(f1, a, 2) != 2 || read(f2, b, 2) != 2)
 			return 1;
 		printf("own offsets: %s\n", memcmp(a, b, 2) == 0 ? "yes" : "no");
+		return 0;
+	}
+	if (strcmp(op, "ls") == 0) {
+		int d = open(path, O_RDONLY | O_DIRECTORY);
+		int first = count_entries(d);
+		if (!getcwd(cwd, sizeof cwd))
+			return 1;
+		int second = count_entries(d);
+		close(openat(d, "ls-new-file", O_CREAT | O_WRONLY, 0644));
+		int third = count_entries(d);
+		unlinkat(d, "ls-new-file", 0);
+		printf("entries: %d %d, after a create: %d, after the unlink: %d\n", first, second, third,
+		       count_entries(d));
 		return 0;
 	}
 	int r1 = open(path, O_RDONLY);

@@ -9,7 +9,7 @@ echo hello > "$R/tmp/f"
 # marker and the syscall that follows it.
 second_cost() {
 	awk '/\] getcwd\(/ { on = 1; n = 0; next } on && /sentry\[1\]: 9p T/ { n++ }
-	     on && /\] (newfstatat|stat|statx|openat)\(/ { print n; exit }' "$1"
+	     on && /\] (newfstatat|stat|statx|openat|getdents64)\(/ { print n; exit }' "$1"
 }
 
 name="fscache (--file-access=exclusive): a cached stat costs no 9P request"
@@ -31,6 +31,19 @@ name="none: no shared handles, every open asks the gofer"
 out=$("$RL" --debug-log="$SCRATCH/open-none.log" --cache-policy=none run --rootfs "$R" -- /bin/static_twice open /tmp/f 2>&1)
 cost=$(second_cost "$SCRATCH/open-none.log")
 if [ -n "$cost" ] && [ "$cost" -ge 1 ] && [ "$out" = "own offsets: yes" ]; then pass "$name"; else fail "$name" "9P requests: '$cost'" "$out"; fi
+
+name="fscache: readdir cache: a second listing costs no 9P request; a change in the directory voids it"
+mkdir -p "$R/tmp/lsdir" && touch "$R/tmp/lsdir/a" "$R/tmp/lsdir/b"
+out=$("$RL" --debug-log="$SCRATCH/ls.log" run --rootfs "$R" -- /bin/static_twice ls /tmp/lsdir 2>&1)
+cost=$(second_cost "$SCRATCH/ls.log")
+if [ "$cost" = 0 ] && [ "$out" = "entries: 4 4, after a create: 5, after the unlink: 4" ]; then
+	pass "$name"; else fail "$name" "9P requests: '$cost'" "$out"; fi
+
+name="remote_revalidating: no readdir cache"
+out=$("$RL" --debug-log="$SCRATCH/ls2.log" --file-access=shared run --rootfs "$R" -- /bin/static_twice ls /tmp/lsdir 2>&1)
+cost=$(second_cost "$SCRATCH/ls2.log")
+if [ -n "$cost" ] && [ "$cost" -ge 1 ] && [ "$out" = "entries: 4 4, after a create: 5, after the unlink: 4" ]; then
+	pass "$name"; else fail "$name" "9P requests: '$cost'" "$out"; fi
 
 name="fscache: a write open's new data is seen by later read opens"
 echo old > "$R/tmp/g"
