@@ -44,12 +44,13 @@ int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr
 	return rc < 0 ? rc : 0;
 }
 
-int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,
-	       int dirfd, const char *path, struct vfs_walk *w)
+/* The start directory dirfd names (AT_FDCWD: the cwd). */
+static int start_at_dirfd(struct sentry *s, const struct platform_syscall *sc, struct task *t,
+			  int dirfd, struct vfs_walk *w)
 {
 	w->root = t->fs->root;
 	w->start = t->fs->cwd;
-	if (path[0] == '/' || dirfd == AT_FDCWD)
+	if (dirfd == AT_FDCWD)
 		return 0;
 	int err;
 	struct vfs_file *f = files_lookup(s, sc, dirfd, &err, NULL);
@@ -59,6 +60,20 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 		return -ENOTDIR;
 	w->start = f->path;
 	return 0;
+}
+
+int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,
+	       int dirfd, const char *path, struct vfs_walk *w)
+{
+	/* Linux refuses an empty path before it looks at dirfd */
+	if (path[0] == 0)
+		return -ENOENT;
+	if (path[0] == '/') {
+		w->root = t->fs->root;
+		w->start = t->fs->cwd;
+		return 0;
+	}
+	return start_at_dirfd(s, sc, t, dirfd, w);
 }
 
 /* Attributes from the cache (the sandbox has the files exclusively: fscache),
@@ -112,6 +127,16 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		return -EROFS;
 	if (!ino->fs->ops->open)
 		return -EACCES;
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) == O_RDONLY) {
+		/* Linux truncates with O_RDONLY|O_TRUNC too; the read-only
+		 * handle itself cannot, so truncate first */
+		struct vfs_setattr a = { .valid = VFS_SET_SIZE, .size = 0 };
+		int rc = ino->fs->ops->setattr ? ino->fs->ops->setattr(ino, &a) : -EINVAL;
+		if (rc < 0)
+			return rc;
+		ino->attr_stale = true;
+		flags &= ~O_TRUNC;
+	}
 	struct vfs_open_result res = { -1 };
 	int rc = ino->fs->ops->open(ino, flags, &res);
 	if (rc < 0)
@@ -122,38 +147,59 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
+static bool names_a_dir(const char *last)
+{
+	return last[0] == 0 || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
+}
+
+/*
+ * open(O_CREAT) of dir/name: an existing file is opened (EEXIST with
+ * O_EXCL), a symlink is followed — and when it dangles, its target is
+ * created, as Linux does — and a missing name is created.  "name/" and
+ * names of directories are EISDIR.
+ */
 static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct task *t,
 			   struct vfs_walk *w, int flags, mode_t mode)
 {
+	if (w->trailing_slash || names_a_dir(w->last))
+		return -EISDIR;
 	struct vfs_path dir = w->result;
-	if (w->last[0] == 0 || strcmp(w->last, ".") == 0 || strcmp(w->last, "..") == 0)
-		return -EISDIR;
+	char name[VFS_NAME_MAX + 1];
+	snprintf(name, sizeof name, "%s", w->last);
 	struct vfs_dentry *child;
-	int rc = vfs_lookup_child(&dir, w->last, &child);
-	if (rc == 0) {
+	int rc, links = 0;
+	for (;;) {
+		rc = vfs_lookup_child(&dir, name, &child);
+		if (rc == -ENOENT)
+			break;   /* create it */
+		if (rc < 0)
+			return rc;
 		if (flags & O_EXCL)
-			return -EEXIST;
-		struct vfs_path p = { dir.mnt, child };
-		if (vfs_is_link(child->inode)) {
-			if (flags & O_NOFOLLOW)
-				return -ELOOP;
-			/* follow it: walk again from the directory */
-			struct vfs_walk w2 = { .root = w->root, .start = dir, .flags = VFS_FOLLOW };
-			rc = vfs_walk(&w2, w->last);
-			if (rc < 0)
-				return rc == -ENOENT ? -ENOENT : rc;
-			int64_t r = open_file(s, sc, w2.result, flags);
-			vfs_path_put(w2.result);
-			return r;
+			return -EEXIST;   /* never follows: a dangling symlink exists too */
+		if (!vfs_is_link(child->inode)) {
+			if (vfs_is_dir(child->inode))
+				return -EISDIR;
+			return open_file(s, sc, (struct vfs_path){ dir.mnt, child }, flags & ~O_CREAT);
 		}
-		if (vfs_is_dir(child->inode))
+		if (flags & O_NOFOLLOW)
+			return -ELOOP;
+		if (++links > VFS_SYMLOOP_MAX)
+			return -ELOOP;
+		char target[VFS_PATH_MAX];
+		struct vfs_inode *li = child->inode;
+		rc = li->fs->ops->readlink(li, target, sizeof target);
+		if (rc <= 0)
+			return rc < 0 ? rc : -ENOENT;
+		/* on to the link's target, from the link's directory */
+		struct vfs_walk w2 = { .root = w->root, .start = dir, .flags = VFS_PARENT };
+		rc = vfs_walk(&w2, target);
+		if (rc < 0)
+			return rc;
+		if (w2.trailing_slash || names_a_dir(w2.last))
 			return -EISDIR;
-		return open_file(s, sc, p, flags & ~O_CREAT);
+		dir = w2.result;
+		snprintf(name, sizeof name, "%s", w2.last);
 	}
-	if (rc != -ENOENT)
-		return rc;
-	if (w->trailing_slash)
-		return -EISDIR;
 	struct vfs_inode *di = dir.dentry->inode;
 	if (di->fs->readonly)
 		return -EROFS;
@@ -161,13 +207,13 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 		return -EACCES;
 	struct vfs_inode *ino = NULL;
 	struct vfs_open_result res = { -1 };
-	rc = di->fs->ops->create(di, w->last, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
+	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
 				 &ino, &res);
 	if (rc < 0)
 		return rc;
 	ino->host_writable = true;
 	vfs_dir_changed(di);
-	struct vfs_dentry *d = vfs_add_child(dir.dentry, w->last, ino);
+	struct vfs_dentry *d = vfs_add_child(dir.dentry, name, ino);
 	if (!d) {
 		close(res.host_fd);
 		return -ENOMEM;
@@ -205,16 +251,27 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	snprintf(detail + strlen(detail), 64, " flags=%#x", flags);
 	if (flags & ~OPEN_VALID_FLAGS)
 		return -EINVAL;
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;   /* needs tmpfs (filesystems issue) */
+	/* O_CREAT|O_DIRECTORY never meant anything (Linux 6.4+: EINVAL) */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY) && (flags & O_TMPFILE) != O_TMPFILE)
+		return -EINVAL;
 	struct vfs_walk w = { 0 };
-	/* RESOLVE_BENEATH/IN_ROOT anchor even an absolute path at dirfd: pass
-	 * "" so that walk_start always resolves dirfd */
+	/* RESOLVE_BENEATH/IN_ROOT anchor even an absolute path at dirfd */
 	bool anchored = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
-	rc = walk_start(s, sc, t, dirfd, anchored ? "" : path, &w);
+	rc = path[0] == 0 ? -ENOENT
+	   : anchored ? start_at_dirfd(s, sc, t, dirfd, &w) : walk_start(s, sc, t, dirfd, path, &w);
 	if (rc < 0)
 		return rc;
 	int rflags = resolve_to_walk(resolve, &w);
+	if ((flags & O_TMPFILE) == O_TMPFILE) {
+		/* the directory must exist and be one; unnamed files need the
+		 * gofer to create them (O_TMPFILE on the host): not yet */
+		w.flags = VFS_FOLLOW | VFS_DIRECTORY | rflags;
+		rc = vfs_walk(&w, path);
+		if (rc < 0)
+			return rc;
+		vfs_path_put(w.result);
+		return -EOPNOTSUPP;
+	}
 	if ((flags & O_CREAT) && !(flags & O_PATH)) {
 		w.flags = VFS_PARENT | rflags;
 		rc = vfs_walk(&w, path);
@@ -299,9 +356,22 @@ static int64_t sys_openat(struct sentry *s, struct platform_syscall *sc, struct 
 
 /* Resolves (dirfd, path, at_flags) to a VFS path, or for AT_EMPTY_PATH on a
  * non-VFS fd returns 1 with *dup set (the caller answers from the fd). */
+static int resolve_at_ex(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
+			 struct vfs_path *out, int *dup, bool *empty);
+
 int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
-		      int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
-		      struct vfs_path *out, int *dup)
+	       int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
+	       struct vfs_path *out, int *dup)
+{
+	bool empty;
+	return resolve_at_ex(s, sc, t, dirfd, path_addr, at_flags, follow_default, out, dup, &empty);
+}
+
+/* As resolve_at; *empty tells whether the path was "" (or NULL). */
+static int resolve_at_ex(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
+			 struct vfs_path *out, int *dup, bool *empty)
 {
 	char path[VFS_PATH_MAX] = "";
 	/* A NULL path with AT_EMPTY_PATH names the fd itself (Linux 6.11+, and
@@ -309,6 +379,7 @@ int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
 	int rc = path_addr == 0 && (at_flags & AT_EMPTY_PATH) ? 0 : read_path(s, sc, path_addr, path);
 	if (rc < 0)
 		return rc;
+	*empty = path[0] == 0;
 	if (path[0] == 0 && (at_flags & AT_EMPTY_PATH)) {
 		if (dirfd == AT_FDCWD) {
 			*out = vfs_path_get(t->fs->cwd);
@@ -406,7 +477,8 @@ static int64_t sys_fstat(struct sentry *s, struct platform_syscall *sc, struct t
 static void stat_to_statx(const struct stat *st, struct statx *sx)
 {
 	memset(sx, 0, sizeof *sx);
-	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_mask = STATX_BASIC_STATS | STATX_MNT_ID;
+	sx->stx_mnt_id = minor(st->st_dev);   /* one id per filesystem of the sandbox */
 	sx->stx_blksize = (uint32_t)st->st_blksize;
 	sx->stx_nlink = (uint32_t)st->st_nlink;
 	sx->stx_uid = st->st_uid;
@@ -504,16 +576,20 @@ static int64_t readlink_at(struct sentry *s, struct platform_syscall *sc, struct
 		return -EINVAL;
 	struct vfs_path p;
 	int dup = -1;
-	int rc = resolve_at(s, sc, t, dirfd, path_addr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, true, &p, &dup);
+	bool empty;
+	int rc = resolve_at_ex(s, sc, t, dirfd, path_addr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, true,
+			       &p, &dup, &empty);
 	if (rc == 1) {
 		close(dup);
-		return -EINVAL;
+		return -ENOENT;
 	}
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = p.dentry->inode;
 	char target[VFS_PATH_MAX];
-	rc = vfs_is_link(ino) ? ino->fs->ops->readlink(ino, target, sizeof target) : -EINVAL;
+	/* readlinkat(fd, "") reads the link fd names; on anything else ENOENT */
+	rc = vfs_is_link(ino) ? ino->fs->ops->readlink(ino, target, sizeof target)
+	     : empty ? -ENOENT : -EINVAL;
 	vfs_path_put(p);
 	if (rc < 0)
 		return rc;
@@ -631,6 +707,10 @@ static int64_t sys_fchdir(struct sentry *s, struct platform_syscall *sc, struct 
 
 static int64_t sys_getcwd(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
+	/* a removed working directory has no path any more (Linux: ENOENT) */
+	for (struct vfs_dentry *d = t->fs->cwd.dentry; d; d = d->parent)
+		if (d->deleted)
+			return -ENOENT;
 	char buf[VFS_PATH_MAX];
 	int n = vfs_path_string(&t->fs->root, &t->fs->cwd, buf, sizeof buf);
 	if (n < 0)

@@ -127,6 +127,7 @@ static void dcache_unhash(struct vfs_dentry *d)
 void vfs_d_drop(struct vfs_dentry *d)
 {
 	dcache_unhash(d);
+	d->deleted = true;
 }
 
 int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name)
@@ -135,8 +136,10 @@ int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *
 	if (!name)
 		return -ENOMEM;
 	struct vfs_dentry *old = dcache_find(new_parent, new_name);
-	if (old && old != d)
+	if (old && old != d) {
 		dcache_unhash(old);   /* replaced: positive or negative, it is gone */
+		old->deleted = true;
+	}
 	dcache_unhash(d);
 	free(d->name);
 	d->name = name;
@@ -376,6 +379,10 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 				rc = -ENOENT;
 				break;
 			}
+			/* a link that ends the path and whose body ends in "/" must
+			 * name a directory, as if the slash were in the path */
+			if (is_last && target[rc - 1] == '/')
+				w->trailing_slash = true;
 			/* the rest after this component follows the link body */
 			char *saved = strndup(rest + pos, rest_len - pos);
 			if (!saved) {

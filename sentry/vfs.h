@@ -142,6 +142,7 @@ struct vfs_dentry {
 	struct vfs_inode *inode;       /* NULL: negative entry */
 	struct vfs_mount *mounted;     /* a mount on top of this dentry */
 	struct vfs_dentry *hash_next;
+	bool deleted;                  /* its name is gone (unlinked, replaced) */
 	int refs;
 };
 
