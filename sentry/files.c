@@ -7,13 +7,17 @@
  * pidfd_getfd + fstat (st_dev, st_ino):
  *  - a regular file is the donated host fd: its (dev, ino) maps to the VFS
  *    path it was opened through;
- *  - a directory (or an O_PATH fd) is a placeholder: a sealed, empty memfd
- *    whose inode belongs to exactly one sentry file.  The sentry keeps its
- *    own reference to the memfd so the inode number cannot be reused by an
- *    application memfd while the entry exists.  The directory offset lives in
- *    the memfd's file position, so it is shared exactly as Linux shares a
- *    directory offset (dup, fork, SCM_RIGHTS) and lseek(fd, 0, SEEK_SET)
- *    rewinds it.
+ *  - a directory (or an O_PATH fd) is a placeholder: an empty directory of
+ *    the staging tmpfs, created, opened O_RDONLY|O_DIRECTORY and removed at
+ *    once, so its inode belongs to exactly one sentry file and fcntl(F_GETFL)
+ *    and read() (EISDIR) behave as on a real directory, natively.  (An O_PATH
+ *    description cannot be installed with SECCOMP_IOCTL_NOTIF_ADDFD, so
+ *    O_PATH fds get the same read-only placeholder.)  The sentry keeps its own
+ *    reference so the inode number cannot be reused while the entry exists.
+ *    The directory offset lives in the placeholder's file position (tmpfs
+ *    directories take any non-negative position), so it is shared exactly as
+ *    Linux shares a directory offset (dup, fork, SCM_RIGHTS) and
+ *    lseek(fd, 0, SEEK_SET) rewinds it.
  * An fd whose identity is not in the table is not a VFS file (a pipe, a
  * socket, stdio) and fd-based calls on it are answered from the fd itself.
  *
@@ -28,7 +32,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,14 +90,23 @@ void files_note_host_fd(int host_fd, struct vfs_path path)
 		insert(st.st_dev, st.st_ino, path, O_RDONLY);
 }
 
-static int new_placeholder(void)
+/* The sentry may open paths only beneath its procfs: it reaches the new
+ * directory through /proc/self/fd/<stagingfd>/... (read-only, as its
+ * policy requires). */
+static int new_placeholder(struct sentry *s)
 {
-	int fd = memfd_create("runsc-lite-dir", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
+	static uint64_t serial;
+	char rel[64], via[96];
+	snprintf(rel, sizeof rel, ".rl/ph-%llu", (unsigned long long)++serial);
+	if (mkdirat(s->stagingfd, rel, 0500) < 0)
 		return -errno;
-	/* the application can neither write nor grow it */
-	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-	return fd;
+	snprintf(via, sizeof via, "self/fd/%d/%s", s->stagingfd, rel);
+	/* O_PATH descriptions cannot be installed (SECCOMP_IOCTL_NOTIF_ADDFD
+	 * takes no O_PATH file): an O_PATH fd gets a read-only one too */
+	int fd = openat(s->procfd, via, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = errno;
+	unlinkat(s->stagingfd, rel, AT_REMOVEDIR);
+	return fd < 0 ? -err : fd;
 }
 
 int files_install(struct sentry *s, const struct platform_syscall *sc,
@@ -101,7 +114,7 @@ int files_install(struct sentry *s, const struct platform_syscall *sc,
 {
 	int fd = host_fd;
 	if (fd < 0) {
-		fd = new_placeholder();
+		fd = new_placeholder(s);
 		if (fd < 0)
 			return fd;
 	}
