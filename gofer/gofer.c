@@ -1,5 +1,5 @@
 /*
- * gofer_serve: one connection, one request at a time.
+ * gofer_serve: one connection, served by GOFER_WORKERS threads.
  */
 #include "gofer/internal.h"
 
@@ -32,28 +32,77 @@ static void debug_line(void *arg, const char *line)
 	(void)!write(c->cfg->debug_fd, buf, (size_t)n);
 }
 
-int gofer_serve(int sock, const struct gofer_config *cfg)
-{
-	struct gofer_conn *c;
+struct gofer {
+	struct gofer_conn *conn;
 	struct p9_server *srv;
+};
+
+static void conn_free(struct gofer_conn *c)
+{
+	gofer_fids_clear(c);
+	pthread_cond_destroy(&c->released);
+	pthread_mutex_destroy(&c->rename_lock);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void gofer_abort(struct gofer *g)
+{
+	if (!g)
+		return;
+	p9_server_free(g->srv); /* stops the parked workers first */
+	conn_free(g->conn);
+	free(g);
+}
+
+int gofer_start(struct gofer **out, int sock, const struct gofer_config *cfg)
+{
+	struct gofer *g;
+	struct gofer_conn *c;
 	int rc;
 
+	*out = NULL;
 	if (!cfg || (cfg->nmounts && !cfg->mounts))
 		return -EINVAL;
+	g = calloc(1, sizeof(*g));
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->cfg = cfg;
-	rc = p9_server_new(&srv, sock, P9_MAX_MSIZE, &gofer_ops, c);
-	if (rc < 0) {
+	if (!g || !c) {
+		free(g);
 		free(c);
+		return -ENOMEM;
+	}
+	c->cfg = cfg;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->released, NULL);
+	pthread_mutex_init(&c->rename_lock, NULL);
+	g->conn = c;
+	rc = p9_server_new(&g->srv, sock, P9_MAX_MSIZE, &gofer_ops, c);
+	if (rc == 0) {
+		p9_server_set_hooks(g->srv, gofer_request_begin, gofer_request_end);
+		if (cfg->debug_fd >= 0)
+			p9_server_set_trace(g->srv, debug_line, c);
+		rc = p9_server_start(g->srv, GOFER_WORKERS);
+	}
+	if (rc < 0) {
+		gofer_abort(g);
 		return rc;
 	}
-	if (cfg->debug_fd >= 0)
-		p9_server_set_trace(srv, debug_line, c);
-	rc = p9_server_run(srv);
-	p9_server_free(srv);
-	gofer_fids_clear(c);
-	free(c);
+	*out = g;
+	return 0;
+}
+
+int gofer_run(struct gofer *g)
+{
+	int rc = p9_server_run(g->srv);
+
+	gofer_abort(g);
 	return rc;
+}
+
+int gofer_serve(int sock, const struct gofer_config *cfg)
+{
+	struct gofer *g;
+	int rc = gofer_start(&g, sock, cfg);
+
+	return rc < 0 ? rc : gofer_run(g);
 }

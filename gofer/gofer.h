@@ -22,7 +22,9 @@
  *     host tree); the gofer keeps them for Treaddir. A regular file's FD is
  *     donated with Rlopen when the runsc-lite extension is negotiated.
  *   - Read-only mounts refuse write access, O_TRUNC and O_CREAT with EROFS.
- *   - At most GOFER_MAX_FIDS fids per connection (ENFILE beyond).
+ *   - At most GOFER_MAX_FIDS fids per connection (ENFILE beyond), and at
+ *     most P9_SERVER_MAX_INFLIGHT requests in flight (the socket is not read
+ *     beyond), GOFER_WORKERS of them served at a time.
  *
  * Operations served: every 9P2000.L request but Tauth (EOPNOTSUPP), with
  * the rules of p9/PROTOCOL.md section 6: names checked by gofer_name_check,
@@ -53,14 +55,30 @@
 struct gofer_mount { const char *aname; int root_fd; /* O_PATH|O_DIRECTORY fd, owned by the gofer */ bool readonly; };
 struct gofer_config { const struct gofer_mount *mounts; size_t nmounts; int debug_fd; /* -1 or fd for one log line per request */ };
 
+/* Worker threads serving one connection: a request that blocks on the host
+ * (a slow disk, a huge fsync) holds up only its own worker; requests that
+ * name a common fid wait for each other as gofer/internal.h says. */
+#define GOFER_WORKERS 4
+
 /* aname NULL is the same as "". The config and the root FDs must outlive
- * gofer_serve(). */
+ * gofer_serve() / gofer_run(). */
 
 /* Serves 9P on the SOCK_SEQPACKET socket until the peer closes it (returns
  * 0) or a fatal error (negative errno; -EPROTO when the peer sent a packet
- * whose 9P header is unreadable). Does not close sock nor the root FDs.
- * Serves one request at a time. */
+ * whose 9P header is unreadable, or a request whose tag is in flight).
+ * Does not close sock nor the root FDs.  gofer_start() + gofer_run(). */
 int gofer_serve(int sock, const struct gofer_config *cfg);
+
+/* gofer_serve() in two steps, so that the process can confine itself in
+ * between: gofer_start() creates the GOFER_WORKERS threads, parked (the
+ * seccomp policy installed next forbids creating threads, and must cover
+ * them: policy_install_flags(POLICY_ALL_THREADS)); gofer_run() releases
+ * them, serves until the end of the connection (gofer_serve's result) and
+ * frees g.  gofer_abort() frees g instead, without serving. */
+struct gofer;
+int gofer_start(struct gofer **out, int sock, const struct gofer_config *cfg);
+int gofer_run(struct gofer *g);
+void gofer_abort(struct gofer *g);
 
 /* The single validation of names received from the sentry (see gofer/name.c
  * for what it defends against). On success copies the name, NUL-terminated,

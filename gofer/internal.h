@@ -1,11 +1,49 @@
 /*
  * gofer internal: per-connection state, the fid table and the helpers the
  * operation files (ops*.c) share. Not public.
+ *
+ * Threads and ownership.  Several workers serve one connection at once
+ * (gofer_start); this is what keeps their requests apart:
+ *
+ *   1. A request uses only the fids it names (every u32 field of the
+ *      message whose name ends in "fid": fid, newfid, dfid, olddirfid...).
+ *      Before its callback runs it HOLDS each of those fid numbers — shared
+ *      when it only reads the fid (a walk's source, the directory of a
+ *      mkdir, the fid of a getattr... listed in fid.c), exclusively
+ *      otherwise (newfid, open, create, readdir, clunk, remove, write, lock
+ *      and any request not listed) — and it keeps them until its reply is
+ *      encoded (gofer_request_begin/end, called by the p9 server).  All the
+ *      numbers of a request are taken at once, or it waits holding none, so
+ *      holds never deadlock.  Hence: a fid is never changed under another
+ *      request's feet, a Tclunk waits for the requests using its fid, and a
+ *      reply may point into fid memory (an xattr value).
+ *   2. conn->lock guards the fid table (hash chains, nfids) and the holds,
+ *      and every fid's location: node, parent, name and type are written
+ *      only under it (gofer_fid_set_node) by the request holding the fid
+ *      exclusively, because a rename moves the location of fids it does
+ *      not hold (gofer_fid_move) and reads all of them under the lock.
+ *   3. A rename never changes a held fid: the move is kept pending until
+ *      the fid's last holder is done, and no new request takes the fid
+ *      before it is applied, so a request sees a fid's location stable
+ *      from its begin to its end.
+ *   4. Handles are immutable but for their atomic reference count: any
+ *      holder of a reference may use handle->fd.
+ *   5. Per-thread scratch (the Rreadlink target, gofer_create_uid) lives
+ *      in thread-local storage; reset() runs with no request in progress.
+ * Renames are serialised (conn->rename_lock) so that the fids follow them in
+ * the order the host saw them.  Known limit: a walk racing a rename of the
+ * very entry it walks may give a fid named by the old name, which then gets
+ * ESTALE, as after a rename by a host process (the sentry, like Linux,
+ * does not look up a name while renaming it).
+ * Lock order: rename_lock -> conn->lock, which is innermost (nothing is
+ * called with it held but memory and FD bookkeeping).
  */
 #ifndef RUNSC_LITE_GOFER_INTERNAL_H
 #define RUNSC_LITE_GOFER_INTERNAL_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -16,7 +54,7 @@
  * referenced by its children). Closed when the last reference goes. dev/ino
  * identify the file it was opened on (used to follow renames). */
 struct gofer_handle {
-	int refs;
+	atomic_int refs;
 	int fd;
 	dev_t dev;
 	ino_t ino;
@@ -24,15 +62,20 @@ struct gofer_handle {
 
 /* An xattr fid (Txattrwalk / Txattrcreate); defined in ops_xattr.c. */
 struct gofer_xattr;
+/* A rename's move of a held fid, applied when it is free (fid.c). */
+struct gofer_move;
 
 struct gofer_fid {
 	uint32_t num;
-	struct gofer_fid *next;            /* hash chain */
+	struct gofer_fid *next;            /* hash chain (conn->lock) */
 	const struct gofer_mount *mount;
+	/* location: written under conn->lock only (rule 2) */
 	struct gofer_handle *node;         /* O_PATH|O_NOFOLLOW FD of the file */
 	struct gofer_handle *parent;       /* O_PATH FD of its directory; NULL at a mount root */
 	char name[GOFER_NAME_MAX + 1];     /* entry in parent; "" at a mount root */
 	mode_t type;                       /* S_IFMT when walked */
+	struct gofer_move *move;           /* pending rename (rule 3), conn->lock */
+	/* open state: changed only by a request holding the fid exclusively */
 	bool opened;                       /* Tlopen/Tlcreate done, or an xattr fid */
 	int open_acc;                      /* O_ACCMODE of that open (O_RDONLY otherwise) */
 	int open_fd;                       /* kept open FD (directory, or file not donated); -1 */
@@ -42,16 +85,30 @@ struct gofer_fid {
 
 #define GOFER_FID_BUCKETS 4096
 /* Live xattr fids per connection: each buffers up to 64 KiB, so a hostile
- * client may pin at most 16 MiB of gofer memory this way. */
+ * client may pin at most 16 MiB of gofer memory this way (a little more
+ * while several workers create some at the same moment). */
 #define GOFER_MAX_XATTR_FIDS 256
+/* Fid numbers held at once: a request names at most 8 fids (fid.c; two in
+ * every message today), and GOFER_WORKERS requests are served at a time. */
+#define GOFER_MAX_HOLDS (8 * GOFER_WORKERS)
+
+/* A fid number in use by requests being served (rule 1). */
+struct gofer_hold {
+	uint32_t num;
+	unsigned shared;                   /* holders reading the fid */
+	bool excl;                         /* one holder changing it */
+};
 
 struct gofer_conn {
 	const struct gofer_config *cfg;
+	pthread_mutex_t lock;              /* rule 2 */
+	pthread_cond_t released;           /* a hold was given back */
+	pthread_mutex_t rename_lock;       /* one rename (host call + fid follow-up) at a time */
+	struct gofer_hold holds[GOFER_MAX_HOLDS];
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
-	size_t nfids;
-	size_t nxattrs;                    /* live xattr fids */
+	atomic_size_t nfids;
+	atomic_size_t nxattrs;             /* live xattr fids */
 	bool fd_donation;                  /* of the current session */
-	char linkbuf[PATH_MAX];            /* Rreadlink target until it is sent */
 };
 
 /* takes fd; st describes it; NULL (fd closed) on ENOMEM */
@@ -60,17 +117,37 @@ struct gofer_handle *gofer_handle_get(struct gofer_handle *h);
 void gofer_handle_put(struct gofer_handle *h);
 bool gofer_handle_is(const struct gofer_handle *h, const struct stat *st);
 
+/* The fid `num`, or NULL.  The caller holds num (rule 1). */
 struct gofer_fid *gofer_fid_lookup(struct gofer_conn *c, uint32_t num);
-/* A new, empty fid (open_fd and lock_fd -1). -EEXIST if num is in use,
- * -ENFILE past GOFER_MAX_FIDS, -ENOMEM. */
+/* A new, empty fid (open_fd and lock_fd -1, no location yet). -EEXIST if
+ * num is in use, -ENFILE past GOFER_MAX_FIDS, -ENOMEM. */
 int gofer_fid_create(struct gofer_conn *c, uint32_t num, struct gofer_fid **out);
+/* Gives f its location (taking over the references to node and parent),
+ * dropping the one it had and any pending move (rule 2). */
+void gofer_fid_set_node(struct gofer_conn *c, struct gofer_fid *f, const struct gofer_mount *m,
+			struct gofer_handle *node, struct gofer_handle *parent, const char *name,
+			mode_t type);
 /* Drops the fid's handles, open FDs and xattr state; keeps it in the table. */
 void gofer_fid_release(struct gofer_conn *c, struct gofer_fid *f);
 /* Removes num from the table and releases it; -EBADF if unknown. */
 int gofer_fid_destroy(struct gofer_conn *c, uint32_t num);
+/* Every fid goes (Tversion, end of the connection: no request in progress). */
 void gofer_fids_clear(struct gofer_conn *c);
-/* Calls fn on every fid of the connection. */
+/* Calls fn on every fid of the connection, with conn->lock held: fn may read
+ * any fid's location and call gofer_fid_move(), nothing else. */
 void gofer_fids_foreach(struct gofer_conn *c, void (*fn)(struct gofer_fid *f, void *arg), void *arg);
+/* Under conn->lock (from gofer_fids_foreach): where f is named, counting a
+ * move still pending: its parent (NULL at a mount root) and name. */
+void gofer_fid_where(const struct gofer_fid *f, struct gofer_handle **parent, const char **name);
+/* Under conn->lock: f is now named `name` in `newdir` (a rename moved it);
+ * at once if no request holds f, else when the last one is done (rule 3). */
+void gofer_fid_move(struct gofer_conn *c, struct gofer_fid *f, struct gofer_handle *newdir,
+		    const char *name);
+
+/* The p9 server's hooks around each request (rule 1): take and give back
+ * the fid numbers t names. */
+int gofer_request_begin(void *arg, const struct p9_fcall *t);
+void gofer_request_end(void *arg, const struct p9_fcall *t);
 
 /* ---- shared helpers (ops.c) ---------------------------------------------- */
 

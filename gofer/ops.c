@@ -111,11 +111,7 @@ static int op_attach(void *arg, const struct p9_tattach *t, struct p9_rattach *r
 		gofer_handle_put(h);
 		return rc;
 	}
-	f->mount = m;
-	f->node = h;
-	f->parent = NULL;
-	f->name[0] = '\0';
-	f->type = S_IFDIR;
+	gofer_fid_set_node(c, f, m, h, NULL, "", S_IFDIR);
 	r->qid = gofer_qid_of(&st);
 	return 0;
 }
@@ -228,11 +224,7 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 			return rc;
 		}
 	}
-	dst->mount = tmp.mount;
-	dst->node = tmp.node;
-	dst->parent = tmp.parent;
-	memcpy(dst->name, tmp.name, strlen(tmp.name) + 1);
-	dst->type = tmp.type;
+	gofer_fid_set_node(c, dst, tmp.mount, tmp.node, tmp.parent, tmp.name, tmp.type);
 	return 0;
 }
 
@@ -514,12 +506,7 @@ static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate
 		return rc;
 	}
 	/* the directory becomes the parent, the new file the node */
-	if (f->parent)
-		gofer_handle_put(f->parent);
-	f->parent = f->node;
-	f->node = node;
-	memcpy(f->name, name, strlen(name) + 1);
-	f->type = S_IFREG;
+	gofer_fid_set_node(c, f, f->mount, node, gofer_handle_get(f->node), name, S_IFREG);
 	f->opened = true;
 	f->open_acc = (int)(lflags & O_ACCMODE);
 	if (c->fd_donation)
@@ -597,6 +584,11 @@ static int op_readdir(void *arg, const struct p9_treaddir *t, struct p9_rreaddir
 	return 0;
 }
 
+/* The Rreadlink target until the reply is encoded: per thread, since
+ * several workers serve at once (the next callback on this thread comes
+ * after the encoding). */
+static __thread char linkbuf[PATH_MAX];
+
 static int op_readlink(void *arg, const struct p9_treadlink *t, struct p9_rreadlink *r)
 {
 	struct gofer_conn *c = arg;
@@ -607,12 +599,12 @@ static int op_readlink(void *arg, const struct p9_treadlink *t, struct p9_rreadl
 		return -EBADF;
 	if (!S_ISLNK(f->type))
 		return -EINVAL;
-	n = readlinkat(f->node->fd, "", c->linkbuf, sizeof(c->linkbuf));
+	n = readlinkat(f->node->fd, "", linkbuf, sizeof(linkbuf));
 	if (n < 0)
 		return -errno;
-	if ((size_t)n >= sizeof(c->linkbuf))
+	if ((size_t)n >= sizeof(linkbuf))
 		return -ENAMETOOLONG;
-	r->target.str = c->linkbuf;
+	r->target.str = linkbuf;
 	r->target.len = (size_t)n;
 	return 0;
 }

@@ -114,10 +114,11 @@ static int to_flock(uint8_t type, uint64_t start, uint64_t length, struct flock 
 }
 
 /*
- * Tlock: F_OFD_SETLK on the fid's lock FD.  The gofer serves one request at
- * a time, so it never waits for a lock (never F_OFD_SETLKW): a request that
- * would have to wait, blocking or not, gets status P9_LOCK_BLOCKED and the
- * client retries (Linux v9fs does).  Other failures are Rlerror.
+ * Tlock: F_OFD_SETLK on the fid's lock FD.  The gofer never waits for a
+ * lock (never F_OFD_SETLKW): a wait as long as the holder wants would keep
+ * one of the few workers, and the fid, for that long.  A request that would
+ * have to wait, blocking or not, gets status P9_LOCK_BLOCKED and the client
+ * retries (Linux v9fs does).  Other failures are Rlerror.
  */
 int gofer_op_lock(void *arg, const struct p9_tlock *t, struct p9_rlock *r)
 {

@@ -216,6 +216,7 @@ int gofer_op_link(void *arg, const struct p9_tlink *t)
 
 /* What moved in a rename, to keep the fids that named it pointing at it. */
 struct moved {
+	struct gofer_conn *conn;
 	dev_t olddev;            /* the old directory, by identity: its handle */
 	ino_t oldino;            /* may go while the fids are updated */
 	struct gofer_handle *newdir;
@@ -223,17 +224,19 @@ struct moved {
 	struct stat st;          /* the file that moved */
 };
 
+/* Under conn->lock (gofer_fids_foreach): a fid in use by other requests
+ * moves once they are done (internal.h, rule 3). */
 static void follow_one(struct gofer_fid *f, void *arg)
 {
 	struct moved *m = arg;
-	struct gofer_handle *old = f->parent;
+	struct gofer_handle *old;
+	const char *name;
 
+	gofer_fid_where(f, &old, &name);
 	if (!old || old->dev != m->olddev || old->ino != m->oldino ||
-	    strcmp(f->name, m->oldname) != 0 || !gofer_handle_is(f->node, &m->st))
+	    strcmp(name, m->oldname) != 0 || !gofer_handle_is(f->node, &m->st))
 		return;
-	f->parent = gofer_handle_get(m->newdir);
-	gofer_handle_put(old);
-	memcpy(f->name, m->newname, strlen(m->newname) + 1);
+	gofer_fid_move(m->conn, f, m->newdir, m->newname);
 }
 
 /*
@@ -245,14 +248,18 @@ static void follow_one(struct gofer_fid *f, void *arg)
 static int rename_entry(struct gofer_conn *c, struct gofer_handle *olddir, const char *oldname,
 			struct gofer_handle *newdir, const char *newname)
 {
-	struct moved m = { olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
+	struct moved m = { c, olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
+	int rc = 0;
 
-	if (fstatat(olddir->fd, oldname, &m.st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (renameat(olddir->fd, oldname, newdir->fd, newname) < 0)
-		return -errno;
-	gofer_fids_foreach(c, follow_one, &m);
-	return 0;
+	/* one rename at a time: the fids follow in the host's order */
+	pthread_mutex_lock(&c->rename_lock);
+	if (fstatat(olddir->fd, oldname, &m.st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    renameat(olddir->fd, oldname, newdir->fd, newname) < 0)
+		rc = -errno;
+	else
+		gofer_fids_foreach(c, follow_one, &m);
+	pthread_mutex_unlock(&c->rename_lock);
+	return rc;
 }
 
 /* Trenameat: olddirfid/oldname -> newdirfid/newname within one mount. */

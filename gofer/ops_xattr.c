@@ -217,11 +217,8 @@ int gofer_op_xattrwalk(void *arg, const struct p9_txattrwalk *t, struct p9_rxatt
 		gofer_xattr_free(x);
 		return rc;
 	}
-	nf->mount = f->mount;
-	nf->node = gofer_handle_get(f->node);
-	nf->parent = gofer_handle_get(f->parent);
-	memcpy(nf->name, f->name, sizeof(nf->name));
-	nf->type = f->type;
+	gofer_fid_set_node(c, nf, f->mount, gofer_handle_get(f->node), gofer_handle_get(f->parent),
+			   f->name, f->type);
 	nf->opened = true; /* neither walked from nor opened again */
 	nf->xattr = x;
 	c->nxattrs++;

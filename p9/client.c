@@ -1,10 +1,35 @@
 /*
- * p9 client: synchronous 9P2000.L round trips for the sentry.
+ * p9 client: 9P2000.L round trips for the sentry, several at once.
  *
- * One request is outstanding at a time (c->lock is held for the whole round
- * trip); tags are still real and checked. Any transport-level surprise kills
- * the client for good (-EIO), so a dead or misbehaving gofer can never make
- * the sentry hang or act on garbage.
+ * Multiplexing.  Each request in flight owns a slot: its tag is the slot's
+ * index (Tversion's is P9_NOTAG), and the slot holds its request buffer and
+ * its reply buffer, so a reply stays valid until p9_rpc_done() whatever the
+ * other threads do.  At most P9_CLIENT_MAX_REQUESTS requests are in flight;
+ * further callers wait for a slot.  A few more slots are kept for Tflush,
+ * so that abandoning a request never waits for the requests it is stuck
+ * behind.
+ *
+ * Receiving: leader/follower.  One waiting caller at a time (the leader)
+ * receives for everyone: a reply for another slot is handed over by
+ * swapping the two reply buffers (no copy) and waking that slot's owner;
+ * when the leader's own reply arrives it passes the role to a waiting
+ * owner.  A lone caller therefore receives its own reply with no thread
+ * switch (the round trip costs what it cost before multiplexing), and no
+ * thread is ever created: besides sendmsg/recvmsg the client needs futex
+ * (and shutdown, once, when it dies) under the sentry's seccomp policy.
+ *
+ * Death.  Any transport-level surprise (peer gone, send/recv error,
+ * truncated or malformed reply, unknown tag, wrong reply type, unexpected
+ * FD) kills the client for good: every caller in flight and every later
+ * call gets -EIO.  Killing shuts the socket down, which wakes the leader
+ * out of recvmsg(), and wakes every follower, so nobody hangs on a dead or
+ * misbehaving gofer.
+ *
+ * Abandoning (p9_rpc_cancel, p9_client_interrupt): the request's owner
+ * stops waiting (-EINTR) and a Tflush(oldtag) goes out; the slot keeps its
+ * tag until the Rflush arrives, and a reply to the original that arrives
+ * before it is dropped (its FD closed).  Those late packets are absorbed by
+ * whichever caller leads at the time.
  */
 #include "p9/client_internal.h"
 #include "p9/p9.h"
@@ -21,16 +46,38 @@
 
 #define TRACE_LINE_MAX 2048
 #define MAX_ERRNO 4095
+#define NSLOTS (P9_CLIENT_MAX_REQUESTS + 8) /* the 8 extra ones carry only Tflush */
+
+enum { SLOT_FREE, SLOT_SENT, SLOT_DONE };
+
+struct slot {
+	uint8_t state;
+	uint8_t type;            /* of the request */
+	bool counted;            /* takes one of P9_CLIENT_MAX_REQUESTS */
+	bool on_wire;            /* sent: a Tflush for it may follow */
+	bool waiting;            /* the owner sleeps on cond */
+	bool abandoned;          /* nobody wants the reply: dropped on arrival */
+	int flush_of;            /* a Tflush: the slot freed with it at Rflush (-1: none) */
+	pthread_t owner;
+	uint8_t *tbuf, *rbuf;    /* bufsize each; rbuf moves between slots */
+	uint32_t len;            /* of the reply in rbuf */
+	int fds[P9_RECV_MAXFDS], nfds;
+	pthread_cond_t cond;
+};
 
 struct p9_client {
 	int sock;
-	uint32_t msize;          /* negotiated; tbuf and rbuf hold at least this */
+	uint32_t msize;          /* negotiated; the slot buffers hold at least this */
+	uint32_t bufsize;
 	bool fd_donation;        /* runsc-lite extension negotiated */
 	atomic_bool dead;
 
-	pthread_mutex_t lock;    /* one round trip at a time: tag, tbuf, rbuf, trace */
-	uint16_t next_tag;
-	uint8_t *tbuf, *rbuf;
+	pthread_mutex_t lock;    /* the slots, leader, nrequests, trace */
+	pthread_cond_t room;     /* a slot was freed */
+	struct slot slots[NSLOTS];
+	unsigned nrequests;      /* counted slots taken */
+	unsigned next_slot;      /* where the search for a free slot starts */
+	int leader;              /* slot whose owner receives for everyone, or -1 */
 	void (*trace)(void *arg, const char *line);
 	void *trace_arg;
 
@@ -40,14 +87,8 @@ struct p9_client {
 	size_t nfree, free_cap;
 };
 
-static int client_fail(struct p9_client *c)
-{
-	atomic_store(&c->dead, true);
-	return -EIO;
-}
-
 /* fd: an FD that came with the message (shown so the debug log proves the
- * donation), or -1. */
+ * donation), or -1.  c->lock held. */
 static void trace_fcall(struct p9_client *c, const struct p9_fcall *fc, int fd)
 {
 	char line[TRACE_LINE_MAX + 32];
@@ -60,63 +101,453 @@ static void trace_fcall(struct p9_client *c, const struct p9_fcall *fc, int fd)
 	c->trace(c->trace_arg, line);
 }
 
-/*
- * One round trip; c->lock must be held. tx->tag is assigned here. On success
- * rx holds the reply (of type tx->type + 1; its strings and data point into
- * c->rbuf, valid until the lock is dropped). An Rlerror is returned as
- * -ecode. fd_out, when not NULL, receives the FD donated with an Rlopen or
- * Rlcreate, or -1; an FD on any other reply is a protocol violation.
- */
-static int rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
+static int slot_index(const struct p9_client *c, const struct slot *s)
 {
-	int fds[P9_RECV_MAXFDS], nfds, flags, n, rc;
+	return (int)(s - c->slots);
+}
 
-	if (fd_out)
-		*fd_out = -1;
-	if (atomic_load(&c->dead))
-		return -EIO;
-	if (tx->type == P9_TVERSION) {
-		tx->tag = P9_NOTAG;
-	} else {
-		tx->tag = c->next_tag++;
-		if (c->next_tag == P9_NOTAG)
-			c->next_tag = 0;
+static uint16_t slot_tag(const struct p9_client *c, const struct slot *s)
+{
+	return s->type == P9_TVERSION ? P9_NOTAG : (uint16_t)slot_index(c, s);
+}
+
+/* c->lock held: the slot of `tag` in `state`, or NULL. */
+static struct slot *slot_by_tag(struct p9_client *c, uint16_t tag, int state)
+{
+	struct slot *s = NULL;
+
+	if (tag == P9_NOTAG) {
+		for (int i = 0; i < NSLOTS && !s; i++)
+			if (c->slots[i].type == P9_TVERSION && c->slots[i].state == state)
+				s = &c->slots[i];
+	} else if (tag < NSLOTS) {
+		s = &c->slots[tag];
 	}
-	n = p9_pack(c->tbuf, c->msize, tx);
-	if (n < 0)
-		return n; /* the caller's arguments do not fit: not a transport error */
-	trace_fcall(c, tx, -1);
-	if (p9_send_packet(c->sock, c->tbuf, (size_t)n, -1) < 0)
-		return client_fail(c);
+	return s && s->state == state && slot_tag(c, s) == tag ? s : NULL;
+}
 
-	n = p9_recv_packet(c->sock, c->rbuf, c->msize, fds, &nfds, &flags);
-	if (n <= 0 || flags)
-		goto bad;
-	if (p9_unpack(c->rbuf, (size_t)n, rx) < 0 || rx->tag != tx->tag)
-		goto bad;
-	trace_fcall(c, rx, nfds > 0 ? fds[0] : -1);
+/* c->lock held: wakes the owner of s if it sleeps. */
+static void slot_wake(struct slot *s)
+{
+	if (s->waiting)
+		pthread_cond_signal(&s->cond);
+}
+
+/* c->lock held: marks the client dead and wakes everyone (the leader by
+ * shutting the socket down under its recvmsg). */
+static void kill_locked(struct p9_client *c)
+{
+	if (atomic_exchange(&c->dead, true))
+		return;
+	shutdown(c->sock, SHUT_RDWR);
+	for (int i = 0; i < NSLOTS; i++)
+		slot_wake(&c->slots[i]);
+	pthread_cond_broadcast(&c->room);
+}
+
+static int client_fail(struct p9_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	kill_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	return -EIO;
+}
+
+/* c->lock held: gives s back (closing FDs nobody took). */
+static void slot_release(struct p9_client *c, struct slot *s)
+{
+	p9_close_fds(s->fds, s->nfds);
+	s->nfds = 0;
+	s->state = SLOT_FREE;
+	if (s->counted)
+		c->nrequests--;
+	pthread_cond_broadcast(&c->room);
+}
+
+/* c->lock held: a free slot for a request of `type` (a Tflush may use the
+ * slots kept for it), waiting while there is none.  Slots, hence tags, are
+ * taken round robin: a tag is reused as late as possible, so a stray reply
+ * is more likely to hit no request than the wrong one (Tversion, whose tag
+ * is P9_NOTAG, uses no number up).  -EIO once dead, -ENOMEM when the slot's
+ * buffers cannot be had. */
+static int slot_take(struct p9_client *c, uint8_t type, struct slot **out)
+{
+	bool counted = type != P9_TFLUSH;
+
+	for (;;) {
+		if (atomic_load(&c->dead))
+			return -EIO;
+		for (int k = 0; k < NSLOTS && (!counted || c->nrequests < P9_CLIENT_MAX_REQUESTS); k++) {
+			int i = (int)((c->next_slot + (unsigned)k) % NSLOTS);
+			struct slot *s = &c->slots[i];
+
+			if (s->state != SLOT_FREE)
+				continue;
+			if (!s->tbuf)
+				s->tbuf = malloc(c->bufsize);
+			if (!s->rbuf)
+				s->rbuf = malloc(c->bufsize);
+			if (!s->tbuf || !s->rbuf)
+				return -ENOMEM;
+			s->state = SLOT_SENT;
+			s->type = type;
+			s->counted = counted;
+			s->on_wire = s->waiting = s->abandoned = false;
+			s->flush_of = -1;
+			s->owner = pthread_self();
+			s->nfds = 0;
+			c->nrequests += counted;
+			if (type != P9_TVERSION)
+				c->next_slot = (unsigned)i + 1;
+			*out = s;
+			return 0;
+		}
+		pthread_cond_wait(&c->room, &c->lock);
+	}
+}
+
+/* The FD-donating replies (PROTOCOL.md 5, 5d). */
+static bool carries_fd(uint8_t type)
+{
+	return type == P9_RLOPEN || type == P9_RLCREATE || type == P9_RWALKOPEN ||
+	       type == P9_RLCONNECT || type == P9_RUCREATE;
+}
+
+/* Decodes the reply in s and checks it answers s's request: the tag, type
+ * (request + 1 or Rlerror with an errno), FDs (one, on an FD-donating reply
+ * with the extension, only if want_fd).  0 or -EIO. */
+static int check_reply(const struct p9_client *c, const struct slot *s, bool want_fd,
+		       struct p9_fcall *rx)
+{
+	if (p9_unpack(s->rbuf, s->len, rx) < 0 || rx->tag != slot_tag(c, s))
+		return -EIO;
 	if (rx->type == P9_RLERROR) {
 		uint32_t e = rx->u.rlerror.ecode;
 
-		if (nfds || e == 0 || e > MAX_ERRNO)
-			goto bad;
-		return -(int)e;
+		return s->nfds || e == 0 || e > MAX_ERRNO ? -EIO : 0;
 	}
-	if (rx->type != tx->type + 1)
-		goto bad;
-	if (nfds) {
-		if (!fd_out ||
-		    (rx->type != P9_RLOPEN && rx->type != P9_RLCREATE && rx->type != P9_RWALKOPEN &&
-		     rx->type != P9_RLCONNECT && rx->type != P9_RUCREATE) ||
-		    !c->fd_donation || nfds != 1)
-			goto bad;
-		*fd_out = fds[0];
+	if (rx->type != s->type + 1)
+		return -EIO;
+	if (s->nfds && (!want_fd || !carries_fd(rx->type) || !c->fd_donation || s->nfds != 1))
+		return -EIO;
+	return 0;
+}
+
+/* c->lock held: the reply of an abandoned slot s arrived.  Its FDs are
+ * closed; an Rflush frees the Tflush's slot and the one it flushed, whose
+ * tag only now becomes reusable. */
+static void drop_reply(struct p9_client *c, struct slot *s)
+{
+	struct p9_fcall rx;
+
+	if (check_reply(c, s, true, &rx) < 0) {
+		kill_locked(c);
+		return;
+	}
+	p9_close_fds(s->fds, s->nfds);
+	s->nfds = 0;
+	if (s->type != P9_TFLUSH)
+		return; /* stays SLOT_DONE: its Rflush is still to come */
+	if (s->flush_of >= 0)
+		slot_release(c, &c->slots[s->flush_of]);
+	slot_release(c, s);
+}
+
+/* c->lock held: hands the packet the leader (slot l) received into its rbuf
+ * to the slot it answers. */
+static void route(struct p9_client *c, struct slot *l, int n, const int *fds, int nfds, int flags)
+{
+	struct slot *s = NULL;
+	uint32_t size;
+	uint8_t type;
+	uint16_t tag;
+
+	if (n > 0 && !flags && p9_peek_header(l->rbuf, (size_t)n, &size, &type, &tag) == 0)
+		s = slot_by_tag(c, tag, SLOT_SENT);
+	if (!s) {
+		/* EOF, an error, a truncated packet, a reply to nobody */
+		p9_close_fds(fds, nfds);
+		kill_locked(c);
+		return;
+	}
+	if (s != l) {
+		uint8_t *b = s->rbuf;
+
+		s->rbuf = l->rbuf;
+		l->rbuf = b;
+	}
+	s->len = (uint32_t)n;
+	s->nfds = nfds;
+	memcpy(s->fds, fds, (size_t)nfds * sizeof(int));
+	s->state = SLOT_DONE;
+	if (c->trace) {
+		struct p9_fcall rx;
+
+		if (p9_unpack(s->rbuf, s->len, &rx) == 0)
+			trace_fcall(c, &rx, nfds ? fds[0] : -1);
+	}
+	if (s->abandoned)
+		drop_reply(c, s);
+	else
+		slot_wake(s);
+}
+
+/* c->lock held, s is the leader: receives one packet (unlocked) and routes it. */
+static void lead_once(struct p9_client *c, struct slot *s)
+{
+	int fds[P9_RECV_MAXFDS], nfds, flags, n;
+	uint8_t *buf = s->rbuf;
+
+	pthread_mutex_unlock(&c->lock);
+	n = p9_recv_packet(c->sock, buf, c->msize, fds, &nfds, &flags);
+	pthread_mutex_lock(&c->lock);
+	route(c, s, n, fds, nfds, flags);
+}
+
+/* c->lock held: the leader leaves; a waiting owner takes over. */
+static void step_down(struct p9_client *c)
+{
+	c->leader = -1;
+	for (int i = 0; i < NSLOTS; i++) {
+		struct slot *s = &c->slots[i];
+
+		if (s->state == SLOT_SENT && s->waiting && !s->abandoned) {
+			pthread_cond_signal(&s->cond);
+			return;
+		}
+	}
+}
+
+/* c->lock held: waits for s's reply, receiving for everyone when nobody
+ * else does.  0 (SLOT_DONE), -EINTR (abandoned: the slot is no longer the
+ * caller's), -EIO (dead). */
+static int await(struct p9_client *c, struct slot *s)
+{
+	int me = slot_index(c, s), rc;
+
+	for (;;) {
+		if (s->abandoned) {
+			rc = -EINTR;
+			break;
+		}
+		if (s->state == SLOT_DONE) {
+			rc = 0;
+			break;
+		}
+		if (atomic_load(&c->dead)) {
+			rc = -EIO;
+			break;
+		}
+		if (c->leader < 0 || c->leader == me) {
+			c->leader = me;
+			lead_once(c, s);
+			continue;
+		}
+		s->waiting = true;
+		pthread_cond_wait(&s->cond, &c->lock);
+		s->waiting = false;
+	}
+	if (c->leader == me)
+		step_down(c);
+	return rc;
+}
+
+/* Sends a Tflush for slot `target` (NULL: for no request, P9_NOTAG, whose
+ * Rflush comes at once and so wakes the leader).  Nobody waits for it. */
+static void send_flush(struct p9_client *c, struct slot *target)
+{
+	struct p9_fcall tx = { .type = P9_TFLUSH };
+
+	pthread_mutex_lock(&c->lock);
+	tx.u.tflush.oldtag = target ? slot_tag(c, target) : P9_NOTAG;
+	pthread_mutex_unlock(&c->lock);
+	if (p9_rpc_send(c, &tx) < 0)
+		return; /* dead: nothing is waited for any more */
+	pthread_mutex_lock(&c->lock);
+	struct slot *f = &c->slots[tx.tag];
+	f->flush_of = target ? slot_index(c, target) : -1;
+	f->abandoned = true;
+	if (f->state == SLOT_DONE) /* its Rflush came already */
+		drop_reply(c, f);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* c->lock held: nobody will take s's reply any more.  Returns 1 when s was
+ * still waiting for it; then *flush says whether the caller must send the
+ * Tflush now (s is on the wire; otherwise its sender does it once it is)
+ * and *ping whether s's owner is the leader, blocked in recvmsg. */
+static int abandon_locked(struct p9_client *c, struct slot *s, bool *flush, bool *ping)
+{
+	*flush = *ping = false;
+	if (s->state != SLOT_SENT || s->abandoned || s->type == P9_TFLUSH)
+		return 0; /* answered already, or not a call */
+	s->abandoned = true;
+	slot_wake(s);
+	*flush = s->on_wire;
+	*ping = s->on_wire && c->leader == slot_index(c, s);
+	return 1;
+}
+
+static void abandon_send(struct p9_client *c, struct slot *s, bool flush, bool ping)
+{
+	if (flush)
+		send_flush(c, s);
+	if (ping)
+		send_flush(c, NULL);
+}
+
+/* ---- the internal round-trip API (client_internal.h) ------------------------- */
+
+int p9_rpc_send(struct p9_client *c, struct p9_fcall *tx)
+{
+	struct slot *s;
+	int n, rc;
+	bool late;
+
+	pthread_mutex_lock(&c->lock);
+	rc = slot_take(c, tx->type, &s);
+	if (rc == 0)
+		tx->tag = slot_tag(c, s);
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0)
+		return rc;
+	n = p9_pack(s->tbuf, c->msize, tx);
+	if (n < 0) { /* the caller's arguments do not fit: not a transport error */
+		pthread_mutex_lock(&c->lock);
+		slot_release(c, s);
+		pthread_mutex_unlock(&c->lock);
+		return n;
+	}
+	pthread_mutex_lock(&c->lock);
+	trace_fcall(c, tx, -1);
+	pthread_mutex_unlock(&c->lock);
+	rc = p9_send_packet(c->sock, s->tbuf, (size_t)n, -1);
+	pthread_mutex_lock(&c->lock);
+	if (rc < 0) {
+		kill_locked(c);
+		if (s->state == SLOT_SENT)
+			slot_release(c, s);
+		pthread_mutex_unlock(&c->lock);
+		return -EIO;
+	}
+	s->on_wire = true;
+	late = s->abandoned; /* abandoned while being sent: flushed now */
+	pthread_mutex_unlock(&c->lock);
+	if (late)
+		send_flush(c, s);
+	return 0;
+}
+
+int p9_rpc_wait(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
+{
+	struct slot *s;
+	int rc;
+
+	if (fd_out)
+		*fd_out = -1;
+	pthread_mutex_lock(&c->lock);
+	s = slot_by_tag(c, tx->tag, SLOT_SENT);
+	if (!s)
+		s = slot_by_tag(c, tx->tag, SLOT_DONE);
+	rc = s ? await(c, s) : -EINVAL;
+	if (rc == -EIO)
+		slot_release(c, s);
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0)
+		return rc;
+	if (check_reply(c, s, fd_out != NULL, rx) < 0) {
+		pthread_mutex_lock(&c->lock);
+		slot_release(c, s);
+		kill_locked(c);
+		pthread_mutex_unlock(&c->lock);
+		return -EIO;
+	}
+	if (rx->type == P9_RLERROR) {
+		rc = -(int)rx->u.rlerror.ecode;
+		p9_rpc_done(c, rx);
+		return rc;
+	}
+	if (s->nfds) {
+		*fd_out = s->fds[0];
+		s->nfds = 0;
 	}
 	return 0;
-bad:
-	p9_close_fds(fds, nfds);
-	rc = client_fail(c);
+}
+
+int p9_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
+{
+	int rc;
+
+	if (fd_out)
+		*fd_out = -1;
+	rc = p9_rpc_send(c, tx);
+	if (rc < 0)
+		return rc;
+	return p9_rpc_wait(c, tx, rx, fd_out);
+}
+
+void p9_rpc_done(struct p9_client *c, struct p9_fcall *rx)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = slot_by_tag(c, rx->tag, SLOT_DONE);
+	if (s)
+		slot_release(c, s);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int p9_rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
+{
+	struct p9_fcall rx;
+	int rc = p9_rpc(c, tx, &rx, NULL);
+
+	if (rc == 0)
+		p9_rpc_done(c, &rx);
 	return rc;
+}
+
+int p9_rpc_cancel(struct p9_client *c, const struct p9_fcall *tx)
+{
+	struct slot *s;
+	bool flush, ping;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	s = slot_by_tag(c, tx->tag, SLOT_SENT);
+	rc = s ? abandon_locked(c, s, &flush, &ping) : 0;
+	pthread_mutex_unlock(&c->lock);
+	if (rc > 0)
+		abandon_send(c, s, flush, ping);
+	return rc;
+}
+
+int p9_client_interrupt(struct p9_client *c, pthread_t thread)
+{
+	struct slot *s = NULL;
+	bool flush = false, ping = false;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < NSLOTS && rc == 0; i++) {
+		s = &c->slots[i];
+		if (s->state == SLOT_SENT && pthread_equal(s->owner, thread))
+			rc = abandon_locked(c, s, &flush, &ping);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (rc > 0)
+		abandon_send(c, s, flush, ping);
+	return rc;
+}
+
+int p9_client_fail(struct p9_client *c)
+{
+	return client_fail(c);
+}
+
+bool p9_client_ext(const struct p9_client *c)
+{
+	return c->fd_donation;
 }
 
 /* ---- fids --------------------------------------------------------------- */
@@ -163,10 +594,17 @@ static void client_free(struct p9_client *c)
 {
 	if (c->sock >= 0)
 		close(c->sock);
+	for (int i = 0; i < NSLOTS; i++) {
+		struct slot *s = &c->slots[i];
+
+		p9_close_fds(s->fds, s->nfds);
+		pthread_cond_destroy(&s->cond);
+		free(s->tbuf);
+		free(s->rbuf);
+	}
+	pthread_cond_destroy(&c->room);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->fid_lock);
-	free(c->tbuf);
-	free(c->rbuf);
 	free(c->free_fids);
 	free(c);
 }
@@ -184,7 +622,7 @@ static int negotiate(struct p9_client *c, uint32_t msize)
 
 	tx.u.tversion.msize = msize;
 	tx.u.tversion.version = p9_str_make(P9_VERSION_RUNSC);
-	rc = rpc(c, &tx, &rx, NULL);
+	rc = p9_rpc(c, &tx, &rx, NULL);
 	if (rc < 0)
 		return rc;
 	if (p9_str_eq(rx.u.rversion.version, P9_VERSION_RUNSC))
@@ -192,19 +630,41 @@ static int negotiate(struct p9_client *c, uint32_t msize)
 	else if (p9_str_eq(rx.u.rversion.version, P9_VERSION_L))
 		c->fd_donation = false;
 	else
-		return -EPROTONOSUPPORT;
-	if (rx.u.rversion.msize > msize || rx.u.rversion.msize < P9_MIN_MSIZE)
-		return client_fail(c);
-	c->msize = rx.u.rversion.msize;
+		rc = -EPROTONOSUPPORT;
+	if (rc == 0 && (rx.u.rversion.msize > msize || rx.u.rversion.msize < P9_MIN_MSIZE))
+		rc = client_fail(c);
+	if (rc == 0)
+		c->msize = rx.u.rversion.msize; /* no other request is in flight */
+	p9_rpc_done(c, &rx);
+	return rc;
+}
+
+static int attach(struct p9_client *c, const char *aname, uint32_t *root_fid, struct p9_qid *root_qid)
+{
+	struct p9_fcall tx = { .type = P9_TATTACH }, rx;
+	uint32_t fid = p9_fid_alloc(c);
+	int rc;
+
+	tx.u.tattach.fid = fid;
+	tx.u.tattach.afid = P9_NOFID;
+	tx.u.tattach.uname = p9_str_make("");
+	tx.u.tattach.aname = p9_str_make(aname);
+	tx.u.tattach.n_uname = 0;
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	if (root_fid)
+		*root_fid = fid;
+	if (root_qid)
+		*root_qid = rx.u.rattach.qid;
+	p9_rpc_done(c, &rx);
 	return 0;
 }
 
 int p9_client_open(struct p9_client **out, int sock, uint32_t msize, const char *aname,
 		   uint32_t *root_fid, struct p9_qid *root_qid)
 {
-	struct p9_fcall tx = { .type = P9_TATTACH }, rx;
 	struct p9_client *c;
-	uint32_t fid;
 	int rc, sndbuf;
 	socklen_t sl = sizeof(sndbuf);
 
@@ -219,19 +679,17 @@ int p9_client_open(struct p9_client **out, int sock, uint32_t msize, const char 
 	c->sock = sock;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->fid_lock, NULL);
+	pthread_cond_init(&c->room, NULL);
+	for (int i = 0; i < NSLOTS; i++)
+		pthread_cond_init(&c->slots[i].cond, NULL);
 	atomic_init(&c->dead, false);
+	c->leader = -1;
 	c->next_fid = 1;
 	if (msize < P9_MIN_MSIZE)
 		msize = P9_MIN_MSIZE;
 	if (msize > P9_MAX_MSIZE)
 		msize = P9_MAX_MSIZE;
-	c->msize = msize;
-	c->tbuf = malloc(msize);
-	c->rbuf = malloc(msize);
-	if (!c->tbuf || !c->rbuf) {
-		client_free(c);
-		return -ENOMEM;
-	}
+	c->msize = c->bufsize = msize;
 	/* A packet must fit the socket send buffer (best effort). */
 	if (getsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) == 0 &&
 	    sndbuf < (int)(2 * msize)) {
@@ -239,24 +697,9 @@ int p9_client_open(struct p9_client **out, int sock, uint32_t msize, const char 
 		(void)setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	}
 
-	pthread_mutex_lock(&c->lock);
 	rc = negotiate(c, msize);
-	if (rc == 0) {
-		fid = p9_fid_alloc(c);
-		tx.u.tattach.fid = fid;
-		tx.u.tattach.afid = P9_NOFID;
-		tx.u.tattach.uname = p9_str_make("");
-		tx.u.tattach.aname = p9_str_make(aname);
-		tx.u.tattach.n_uname = 0;
-		rc = rpc(c, &tx, &rx, NULL);
-		if (rc == 0) {
-			if (root_fid)
-				*root_fid = fid;
-			if (root_qid)
-				*root_qid = rx.u.rattach.qid;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
+	if (rc == 0)
+		rc = attach(c, aname, root_fid, root_qid);
 	if (rc < 0) {
 		client_free(c);
 		return rc;
@@ -331,11 +774,11 @@ int p9_walk(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t nwname,
 	rc = walk_names(&tx.u.twalk.wname, nwname, names);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
-		rc = walk_qids(c, &rx.u.rwalk.wqid, nwname, qids, nqid);
-	pthread_mutex_unlock(&c->lock);
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	rc = walk_qids(c, &rx.u.rwalk.wqid, nwname, qids, nqid);
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -364,13 +807,13 @@ int p9_walk_getattr(struct p9_client *c, uint32_t fid, uint32_t newfid, uint16_t
 	rc = walk_names(&tx.u.twalkgetattr.wname, nwname, names);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
-		rc = walk_qids(c, &rx.u.rwalkgetattr.wqid, nwname, qids, nqid);
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	rc = walk_qids(c, &rx.u.rwalkgetattr.wqid, nwname, qids, nqid);
 	if (rc == 0)
 		*attr = rx.u.rwalkgetattr.attr;
-	pthread_mutex_unlock(&c->lock);
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -381,12 +824,12 @@ int p9_getattr(struct p9_client *c, uint32_t fid, uint64_t mask, struct p9_attr 
 
 	tx.u.tgetattr.fid = fid;
 	tx.u.tgetattr.request_mask = mask;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
-		*out = rx.u.rgetattr;
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	*out = rx.u.rgetattr;
+	p9_rpc_done(c, &rx);
+	return 0;
 }
 
 /* Tlopen, Tlcreate and Twalkopen: the replies share one layout, qid[13]
@@ -399,28 +842,26 @@ static int open_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid
 
 	if (host_fd)
 		*host_fd = -1;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, tx, &rx, &fd);
-	if (rc == 0) {
-		struct p9_qid q = rx.u.rlcreate.qid;
-		uint32_t io = rx.u.rlcreate.iounit;
+	rc = p9_rpc(c, tx, &rx, &fd);
+	if (rc < 0)
+		return rc;
+	struct p9_qid q = rx.u.rlcreate.qid;
+	uint32_t io = rx.u.rlcreate.iounit;
 
-		if (tx->type == P9_TLOPEN)
-			q = rx.u.rlopen.qid, io = rx.u.rlopen.iounit;
-		else if (tx->type == P9_TWALKOPEN)
-			q = rx.u.rwalkopen.qid, io = rx.u.rwalkopen.iounit;
-
-		if (qid)
-			*qid = q;
-		if (iounit)
-			*iounit = io;
-		if (host_fd)
-			*host_fd = fd;
-		else if (fd >= 0)
-			close(fd);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	if (tx->type == P9_TLOPEN)
+		q = rx.u.rlopen.qid, io = rx.u.rlopen.iounit;
+	else if (tx->type == P9_TWALKOPEN)
+		q = rx.u.rwalkopen.qid, io = rx.u.rwalkopen.iounit;
+	p9_rpc_done(c, &rx);
+	if (qid)
+		*qid = q;
+	if (iounit)
+		*iounit = io;
+	if (host_fd)
+		*host_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	return 0;
 }
 
 int p9_walk_open(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
@@ -467,6 +908,17 @@ int p9_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t lin
 	return open_rpc(c, &tx, qid, iounit, host_fd);
 }
 
+/* Copies the data of an Rread/Rreaddir asked for `count` bytes into buf;
+ * returns its length (more than asked is a broken server: -EIO). */
+static int copy_data(struct p9_client *c, const struct p9_data *d, uint32_t count, void *buf)
+{
+	if (d->count > count)
+		return client_fail(c);
+	if (d->count)
+		memcpy(buf, d->data, d->count);
+	return (int)d->count;
+}
+
 int p9_readdir(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf)
 {
 	struct p9_fcall tx = { .type = P9_TREADDIR }, rx;
@@ -477,20 +929,11 @@ int p9_readdir(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t coun
 	tx.u.treaddir.fid = fid;
 	tx.u.treaddir.offset = offset;
 	tx.u.treaddir.count = count;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0) {
-		const struct p9_data *d = &rx.u.rreaddir.data;
-
-		if (d->count > count) {
-			rc = client_fail(c);
-		} else {
-			if (d->count)
-				memcpy(buf, d->data, d->count);
-			rc = (int)d->count;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	rc = copy_data(c, &rx.u.rreaddir.data, count, buf);
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -535,22 +978,21 @@ int p9_readlink(struct p9_client *c, uint32_t fid, char *buf, size_t cap)
 	int rc;
 
 	tx.u.treadlink.fid = fid;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0) {
-		const struct p9_str *t = &rx.u.rreadlink.target;
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	const struct p9_str *t = &rx.u.rreadlink.target;
 
-		if (memchr(t->str, '\0', t->len)) {
-			rc = client_fail(c);
-		} else if (t->len + 1 > cap) {
-			rc = -ENAMETOOLONG;
-		} else {
-			memcpy(buf, t->str, t->len);
-			buf[t->len] = '\0';
-			rc = (int)t->len;
-		}
+	if (memchr(t->str, '\0', t->len)) {
+		rc = client_fail(c);
+	} else if (t->len + 1 > cap) {
+		rc = -ENAMETOOLONG;
+	} else {
+		memcpy(buf, t->str, t->len);
+		buf[t->len] = '\0';
+		rc = (int)t->len;
 	}
-	pthread_mutex_unlock(&c->lock);
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -560,12 +1002,12 @@ int p9_statfs(struct p9_client *c, uint32_t fid, struct p9_statfs *out)
 	int rc;
 
 	tx.u.tstatfs.fid = fid;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
-		*out = rx.u.rstatfs;
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	*out = rx.u.rstatfs;
+	p9_rpc_done(c, &rx);
+	return 0;
 }
 
 int p9_clunk(struct p9_client *c, uint32_t fid)
@@ -574,53 +1016,19 @@ int p9_clunk(struct p9_client *c, uint32_t fid)
 	int rc;
 
 	tx.u.tclunk.fid = fid;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	pthread_mutex_unlock(&c->lock);
-	p9_fid_free(c, fid); /* gone on the server even after Rlerror */
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc == 0)
+		p9_rpc_done(c, &rx);
+	/* gone on the server even after Rlerror; after an abandoned Tclunk the
+	 * number is not reused: the server may clunk it later */
+	if (rc != -EINTR)
+		p9_fid_free(c, fid);
 	return rc;
 }
 
 /* ---- creating, linking, renaming, removing ------------------------------- */
 
 /* A request whose reply has an empty body. */
-/* ---- the internal round-trip API (client_internal.h) ------------------------- */
-
-int p9_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
-{
-	pthread_mutex_lock(&c->lock);
-	int rc = rpc(c, tx, rx, fd_out);
-	if (rc < 0)
-		pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-void p9_rpc_done(struct p9_client *c, struct p9_fcall *rx)
-{
-	(void)rx;
-	pthread_mutex_unlock(&c->lock);
-}
-
-int p9_rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
-{
-	struct p9_fcall rx;
-	int rc = p9_rpc(c, tx, &rx, NULL);
-
-	if (rc == 0)
-		p9_rpc_done(c, &rx);
-	return rc;
-}
-
-int p9_client_fail(struct p9_client *c)
-{
-	return client_fail(c);
-}
-
-bool p9_client_ext(const struct p9_client *c)
-{
-	return c->fd_donation;
-}
-
 static int rpc_noreply(struct p9_client *c, struct p9_fcall *tx)
 {
 	return p9_rpc_noreply(c, tx);
@@ -632,9 +1040,10 @@ static int rpc_qid(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid)
 	struct p9_fcall rx;
 	int rc;
 
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, tx, &rx, NULL);
-	if (rc == 0 && qid) {
+	rc = p9_rpc(c, tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	if (qid) {
 		if (tx->type == P9_TMKDIR)
 			*qid = rx.u.rmkdir.qid;
 		else if (tx->type == P9_TSYMLINK)
@@ -642,8 +1051,8 @@ static int rpc_qid(struct p9_client *c, struct p9_fcall *tx, struct p9_qid *qid)
 		else
 			*qid = rx.u.rmknod.qid;
 	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	p9_rpc_done(c, &rx);
+	return 0;
 }
 
 int p9_mkdir(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t gid,
@@ -747,7 +1156,8 @@ int p9_remove(struct p9_client *c, uint32_t fid)
 
 	tx.u.tremove.fid = fid;
 	rc = rpc_noreply(c, &tx);
-	p9_fid_free(c, fid); /* 9P: gone on the server even after Rlerror */
+	if (rc != -EINTR) /* as p9_clunk */
+		p9_fid_free(c, fid); /* 9P: gone on the server even after Rlerror */
 	return rc;
 }
 
@@ -798,20 +1208,11 @@ int p9_read(struct p9_client *c, uint32_t fid, uint64_t offset, void *buf, uint3
 	tx.u.tread.fid = fid;
 	tx.u.tread.offset = offset;
 	tx.u.tread.count = count;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0) {
-		const struct p9_data *d = &rx.u.rread.data;
-
-		if (d->count > count) {
-			rc = client_fail(c);
-		} else {
-			if (d->count)
-				memcpy(buf, d->data, d->count);
-			rc = (int)d->count;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	rc = copy_data(c, &rx.u.rread.data, count, buf);
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -828,11 +1229,11 @@ int p9_write(struct p9_client *c, uint32_t fid, uint64_t offset, const void *buf
 	tx.u.twrite.offset = offset;
 	tx.u.twrite.data.data = buf;
 	tx.u.twrite.data.count = count;
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
-		rc = rx.u.rwrite.count > count ? client_fail(c) : (int)rx.u.rwrite.count;
-	pthread_mutex_unlock(&c->lock);
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	rc = rx.u.rwrite.count > count ? client_fail(c) : (int)rx.u.rwrite.count;
+	p9_rpc_done(c, &rx);
 	return rc;
 }
 
@@ -869,11 +1270,11 @@ static ssize_t xattr_fetch(struct p9_client *c, uint32_t fid, const char *name, 
 	tx.u.txattrwalk.fid = fid;
 	tx.u.txattrwalk.newfid = xfid;
 	tx.u.txattrwalk.name = p9_str_make(name);
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0)
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc == 0) {
 		size = rx.u.rxattrwalk.size;
-	pthread_mutex_unlock(&c->lock);
+		p9_rpc_done(c, &rx);
+	}
 	if (rc < 0) {
 		p9_fid_free(c, xfid); /* not created */
 		return rc;
@@ -977,12 +1378,13 @@ int p9_lock(struct p9_client *c, uint32_t fid, uint8_t type, uint32_t flags, uin
 	tx.u.tlock.length = length;
 	tx.u.tlock.proc_id = proc_id;
 	tx.u.tlock.client_id = p9_str_make(client_id);
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0 && status)
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	if (status)
 		*status = rx.u.rlock.status;
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	p9_rpc_done(c, &rx);
+	return 0;
 }
 
 int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start, uint64_t *length,
@@ -999,14 +1401,13 @@ int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start
 	tx.u.tgetlock.length = *length;
 	tx.u.tgetlock.proc_id = *proc_id;
 	tx.u.tgetlock.client_id = p9_str_make("");
-	pthread_mutex_lock(&c->lock);
-	rc = rpc(c, &tx, &rx, NULL);
-	if (rc == 0) {
-		*type = rx.u.rgetlock.type;
-		*start = rx.u.rgetlock.start;
-		*length = rx.u.rgetlock.length;
-		*proc_id = rx.u.rgetlock.proc_id;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	rc = p9_rpc(c, &tx, &rx, NULL);
+	if (rc < 0)
+		return rc;
+	*type = rx.u.rgetlock.type;
+	*start = rx.u.rgetlock.start;
+	*length = rx.u.rgetlock.length;
+	*proc_id = rx.u.rgetlock.proc_id;
+	p9_rpc_done(c, &rx);
+	return 0;
 }

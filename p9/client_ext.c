@@ -135,7 +135,10 @@ int p9_setattr_clunk(struct p9_client *c, uint32_t fid, const struct p9_setattr 
 	tx.u.tsetattrclunk = (struct p9_tsetattr){ fid, a->valid, a->mode, a->uid, a->gid, a->size,
 		a->atime_sec, a->atime_nsec, a->mtime_sec, a->mtime_nsec };
 	rc = p9_rpc_noreply(c, &tx);
-	p9_fid_free(c, fid);   /* gone on the server even after Rlerror */
+	/* gone on the server even after Rlerror; after an interrupted call the
+	 * number stays out of use (the request may still be running) */
+	if (rc != -EINTR)
+		p9_fid_free(c, fid);
 	return rc;
 }
 

@@ -10,12 +10,14 @@
  *                 mapping each message type to the format string of its body
  *                 and to the struct p9_fcall fields the format codes bind to.
  *                 p9_pack() / p9_unpack() are the only (de)serialisers.
- *   2. Client     p9_client_*: one synchronous round trip at a time, used by
- *                 the sentry. Thread safe.
+ *   2. Client     p9_client_*: synchronous calls, used by the sentry. Several
+ *                 threads may have requests in flight at once on one client
+ *                 (tags multiplexed on the one socket).
  *   3. Server     p9_server_*: receive a packet, decode, hand the typed request
  *                 to a backend callback table (struct p9_server_ops, one
  *                 function per message type), encode the reply or Rlerror,
- *                 send it with an optional donated FD. Used by the gofer.
+ *                 send it with an optional donated FD; optionally on a pool
+ *                 of worker threads. Used by the gofer.
  *
  * Wire format, transport and the runsc-lite extensions: p9/PROTOCOL.md.
  *
@@ -38,6 +40,7 @@
 #ifndef RUNSC_LITE_P9_P9_H
 #define RUNSC_LITE_P9_P9_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -414,6 +417,11 @@ uint32_t p9_lopen_flags_to_linux(uint32_t p9_flags);
 
 struct p9_client;
 
+/* Requests one client keeps in flight at once (each with its own tag and
+ * reply buffer); more callers wait.  Every call below may be made by
+ * several threads at once. */
+#define P9_CLIENT_MAX_REQUESTS 56
+
 /* Tversion (msize, version "9P2000.L.runsc-lite.1"; accept a server reply of
  * plain "9P2000.L" with extensions off) + Tattach(fid, afid=P9_NOFID, uname
  * "", aname, n_uname 0). On success *root_fid is the attached fid. Takes
@@ -435,9 +443,19 @@ uint32_t p9_client_msize(const struct p9_client *c);
 bool p9_client_is_dead(const struct p9_client *c);
 /* One human-readable line per T and R message (p9_fcall_format), e.g.
  * "Twalk tag=1 fid=1 newfid=2 nwname=2 ..." / "Rwalk tag=1 nwqid=2 ...".
- * Called with the round-trip lock held; trace must not call into c. NULL
- * disables. */
+ * Called with the client's lock held (from whichever thread sends or
+ * receives; never two at once); trace must not call into c. NULL disables. */
 void p9_client_set_trace(struct p9_client *c, void (*trace)(void *arg, const char *line), void *arg);
+/*
+ * Abandons the call `thread` is making on c, if it is waiting for a reply
+ * (the sentry, when the application task that thread serves is
+ * interrupted): that call returns -EINTR at once, and a Tflush for its
+ * request goes out (see p9_rpc_cancel in client_internal.h: whether the
+ * request took effect on the server is unknown, and an FD it would have
+ * donated is closed).  Returns 1 when a call was abandoned, 0 when thread
+ * had none in flight or its reply had arrived already.
+ */
+int p9_client_interrupt(struct p9_client *c, pthread_t thread);
 
 /* Unique fid number; never returns P9_NOFID. Numbers released by p9_clunk()
  * (or p9_fid_free()) are reused. */
@@ -573,7 +591,9 @@ int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start
  * send Rlerror(-rc). A NULL entry answers Rlerror(EOPNOTSUPP).
  *
  * Pointers placed in a reply (strings, data) must stay valid until the
- * callback's caller has encoded the reply, i.e. until the next callback.
+ * callback's caller has encoded the reply, i.e. until the next callback on
+ * the same thread (per-thread storage is fine; per-connection storage is
+ * not once several workers serve: see p9_server_start()).
  *
  * lopen/lcreate may set *fd (initially -1) to an FD to send with the reply
  * (SCM_RIGHTS). The library always closes it: after sending it, or without
@@ -585,8 +605,15 @@ int p9_getlock(struct p9_client *c, uint32_t fid, uint8_t *type, uint64_t *start
  * any memory valid per the rule above).
  *
  * Tversion and Tflush are handled by the library: Tversion negotiates msize
- * and version then calls reset(); Tflush is answered with Rflush at once
- * (requests are served one at a time, so the flushed one is already done).
+ * and version then calls reset(), with no other request in progress;
+ * Tflush is answered with Rflush once the flushed request has been answered
+ * (at once when it has been already): the library never abandons a request
+ * the backend is serving (PROTOCOL.md section 3).
+ *
+ * Threads: with p9_server_start() several requests are in callbacks at
+ * once, on different threads; the backend serialises what must be (see
+ * p9_server_set_hooks()).  reset() never runs concurrently with another
+ * callback.
  */
 struct p9_server_ops {
 	/* A Tversion ended the previous session: drop every fid. msize and
@@ -638,14 +665,41 @@ struct p9_server_ops {
 };
 
 struct p9_server;
+/* Per connection: requests received and not answered yet (a waiting Tflush
+ * counts).  At the limit the server stops reading the socket until one is
+ * answered. */
+#define P9_SERVER_MAX_INFLIGHT 64
+
 /* Does NOT take ownership of sock. max_msize is clamped to
- * [P9_MIN_MSIZE, P9_MAX_MSIZE]. */
+ * [P9_MIN_MSIZE, P9_MAX_MSIZE]. Stops the workers of p9_server_start() if
+ * p9_server_run() never released them. */
 int  p9_server_new(struct p9_server **out, int sock, uint32_t max_msize, const struct p9_server_ops *ops, void *arg);
 void p9_server_free(struct p9_server *s);
-/* One line per request: "<T line> -> <R line>" (see p9_fcall_format). */
+/* One line per request: "<T line> -> <R line>" (see p9_fcall_format).
+ * Called from the worker threads, concurrently. */
 void p9_server_set_trace(struct p9_server *s, void (*trace)(void *arg, const char *line), void *arg);
 /*
- * Receive one packet and answer it. Returns 1 when a request was handled
+ * Creates nworkers threads that will serve the connection together, parked
+ * until p9_server_run() (so a process can confine itself in between, e.g.
+ * with a seccomp policy that forbids creating threads: when it returns,
+ * every worker has finished starting and waits on a futex).  The workers take
+ * turns receiving and each serves the request it received, so a request
+ * that blocks in a callback holds up only its own worker.  0 or -errno.
+ */
+int  p9_server_start(struct p9_server *s, unsigned nworkers);
+/*
+ * Optional hooks around each request that reaches a callback (not Tversion,
+ * Tflush, nor requests refused by the library), on the serving thread:
+ * begin(arg, t) before the callback — it may wait, e.g. until the fids t
+ * names are free — and a negative errno answers Rlerror instead, without
+ * end(); end(arg, t) once the reply is encoded, before it is sent.  Set
+ * before serving.
+ */
+void p9_server_set_hooks(struct p9_server *s, int (*begin)(void *arg, const struct p9_fcall *t),
+			 void (*end)(void *arg, const struct p9_fcall *t));
+/*
+ * Receive one packet and answer it (on the calling thread; not together with
+ * p9_server_start()). Returns 1 when a request was handled
  * (including ones answered with Rlerror), 0 when the peer closed the
  * connection, or a negative errno on a fatal error: -EPROTO when a packet's
  * header is unreadable (shorter than P9_HDRSZ, or size field != packet
@@ -658,7 +712,12 @@ void p9_server_set_trace(struct p9_server *s, void (*trace)(void *arg, const cha
  * FDs sent by the client are closed and ignored.
  */
 int  p9_server_handle_one(struct p9_server *s);
-/* p9_server_handle_one() until it returns <= 0; returns that value. */
+/* Without p9_server_start(): p9_server_handle_one() until it returns <= 0;
+ * returns that value.  After it: releases the workers and returns once they
+ * have stopped, with 0 when the peer closed the connection or the first
+ * fatal error (the connection is then shut down: a request whose tag is
+ * already in flight is -EPROTO too); requests being served are answered
+ * first. */
 int  p9_server_run(struct p9_server *s);
 /* Whether the current session negotiated the runsc-lite extension. */
 bool p9_server_has_fd_donation(const struct p9_server *s);

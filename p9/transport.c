@@ -41,7 +41,21 @@ void p9_close_fds(const int *fds, int n)
 		close(fds[i]);
 }
 
+static int recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds,
+		       int *flags, int msg_flags);
+
 int p9_recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds, int *flags)
+{
+	return recv_packet(sock, buf, cap, fds, nfds, flags, 0);
+}
+
+int p9_try_recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds, int *flags)
+{
+	return recv_packet(sock, buf, cap, fds, nfds, flags, MSG_DONTWAIT);
+}
+
+static int recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds,
+		       int *flags, int msg_flags)
 {
 	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * P9_RECV_MAXFDS)]; } ctl;
 	struct iovec iov = { buf, cap };
@@ -52,7 +66,7 @@ int p9_recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int
 	*nfds = 0;
 	*flags = 0;
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | msg_flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? 0 : -errno;

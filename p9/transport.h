@@ -23,6 +23,8 @@ int p9_send_packet(int sock, const void *buf, size_t len, int fd);
  * (O_CLOEXEC) are stored in fds[0..*nfds); *flags gets P9_RECV_* bits. When
  * P9_RECV_CTRUNC is set, *nfds is 0 and every received FD is closed. */
 int p9_recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds, int *flags);
+/* p9_recv_packet without waiting: -EAGAIN when no packet is queued. */
+int p9_try_recv_packet(int sock, void *buf, size_t cap, int fds[P9_RECV_MAXFDS], int *nfds, int *flags);
 
 /* Closes fds[0..n). */
 void p9_close_fds(const int *fds, int n);

@@ -52,6 +52,12 @@ enum policy_action policy_lookup(const struct policy *p, const char *name)
 int policy_install(const struct policy *p, const struct policy_binding *bind,
 		   size_t nbind, int *listener, const char **bad_rule)
 {
+	return policy_install_flags(p, bind, nbind, listener, bad_rule, 0);
+}
+
+int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
+			 size_t nbind, int *listener, const char **bad_rule, unsigned flags)
+{
 	uint32_t dflt = SCMP_ACT_ALLOW;
 	bool traps = false;
 	*bad_rule = NULL;
@@ -67,6 +73,8 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 		return -ENOMEM;
 	/* A foreign ABI (i386 via int 0x80, x32) gets no exemption: it is killed. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc == 0 && (flags & POLICY_ALL_THREADS))
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; rc == 0 && i < p->nrules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		if (strcmp(r->syscall, "default") == 0)

@@ -57,6 +57,19 @@ extern const struct policy policy_gofer;    /* the gofer, after setup */
 int policy_install(const struct policy *p, const struct policy_binding *bind,
 		   size_t nbind, int *listener, const char **bad_rule);
 
+/* policy_install() flags */
+#define POLICY_ALL_THREADS 1u   /* SECCOMP_FILTER_FLAG_TSYNC: every thread of the process */
+
+/*
+ * policy_install() with flags.  POLICY_ALL_THREADS loads the filter into
+ * every thread of the process at once, for a process that must create its
+ * threads before confining itself (the policy then forbids clone): it fails
+ * rather than leave a thread unfiltered.  The threads should have finished
+ * starting: a thread's C-library set-up then runs under the policy.
+ */
+int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
+			 size_t nbind, int *listener, const char **bad_rule, unsigned flags);
+
 /* For tests and tools: the verdict for syscall `name`, ignoring conditions. */
 enum policy_action policy_lookup(const struct policy *p, const char *name);
 

@@ -140,13 +140,18 @@ int role_gofer(int argc, char **argv)
 		debugf("landlock unavailable (%s): confined by walk rules only", strerror(-rc));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "gofer: no_new_privs");
-	const char *bad;
-	if ((rc = policy_install(&policy_gofer, NULL, 0, NULL, &bad)) < 0)
-		die_errno(-rc, "gofer: seccomp policy (%s)", bad ? bad : "load");
 	struct gofer_mount m = { .aname = "/", .root_fd = root_fd, .readonly = spec->readonly };
 	struct gofer_config cfg = { .mounts = &m, .nmounts = 1, .debug_fd = role_log_fd() };
+	/* The workers exist before the policy (which kills clone), parked until
+	 * gofer_run(); the policy covers every thread at once (TSYNC). */
+	struct gofer *g;
+	if ((rc = gofer_start(&g, ROLE_SOCK_FD, &cfg)) < 0)
+		die_errno(-rc, "gofer: starting the workers");
+	const char *bad;
+	if ((rc = policy_install_flags(&policy_gofer, NULL, 0, NULL, &bad, POLICY_ALL_THREADS)) < 0)
+		die_errno(-rc, "gofer: seccomp policy (%s)", bad ? bad : "load");
 	debugf("serving %s%s", spec->root, spec->readonly ? " read-only" : "");
-	rc = gofer_serve(ROLE_SOCK_FD, &cfg);
+	rc = gofer_run(g);
 	debugf("connection closed (%d)", rc);
 	return rc < 0 ? 1 : 0;
 }
