@@ -4,6 +4,7 @@
 #   make test       deps + build + unit and integration tests, plain and ASan+UBSan
 #   make demo       run the built-in example in the sandbox
 #   make bench      per-syscall cost, native vs sandbox (bench/run.sh)
+#   make fuzz       libFuzzer on the 9P codec and the gofer (tests/fuzz/fuzz.mk)
 #   make deps       install the Debian packages the build needs (root)
 #   make install PREFIX=/usr/local
 #

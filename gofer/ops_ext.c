@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,7 +62,54 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
  * the process's, so this is serialised; nothing else uses the cwd. */
 static pthread_mutex_t cwd_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int connect_by_name(int dirfd, const char *name, int type, int *out)
+/*
+ * A listener whose accept queue is full makes connect(2) wait, and a host
+ * peer controls that: the gofer never lets it hold a worker for long.  The
+ * socket is non-blocking; a full queue (EAGAIN) is retried for at most
+ * CONNECT_WAIT_MS, by one request at a time (the others get EAGAIN at
+ * once), so the other workers always serve; and a listener that kept its
+ * queue full that long gets EAGAIN at once for the next SATURATED_MS.
+ */
+#define CONNECT_WAIT_MS 3000
+#define SATURATED_MS    10000
+static atomic_bool connect_waiting;
+static pthread_mutex_t saturated_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { dev_t dev; ino_t ino; struct timespec until; } saturated;
+
+static bool is_saturated(const struct stat *st)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&saturated_lock);
+	bool r = saturated.dev == st->st_dev && saturated.ino == st->st_ino &&
+		 (now.tv_sec < saturated.until.tv_sec ||
+		  (now.tv_sec == saturated.until.tv_sec && now.tv_nsec < saturated.until.tv_nsec));
+	pthread_mutex_unlock(&saturated_lock);
+	return r;
+}
+
+static void mark_saturated(const struct stat *st)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&saturated_lock);
+	saturated.dev = st->st_dev;
+	saturated.ino = st->st_ino;
+	saturated.until = (struct timespec){ now.tv_sec + SATURATED_MS / 1000, now.tv_nsec };
+	pthread_mutex_unlock(&saturated_lock);
+}
+
+static int connect_once(int s, int dirfd, const struct sockaddr_un *sa)
+{
+	pthread_mutex_lock(&cwd_lock);
+	int rc = fchdir(dirfd) < 0 ? -errno : 0;
+	if (rc == 0 && connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		rc = -errno;
+	pthread_mutex_unlock(&cwd_lock);
+	return rc;
+}
+
+static int connect_by_name(int dirfd, const char *name, const struct stat *st, int type, int *out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s, rc;
@@ -68,14 +117,24 @@ static int connect_by_name(int dirfd, const char *name, int type, int *out)
 	if (strlen(name) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, name, strlen(name) + 1);
-	s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	s = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	pthread_mutex_lock(&cwd_lock);
-	rc = fchdir(dirfd) < 0 ? -errno : 0;
-	if (rc == 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	rc = connect_once(s, dirfd, &sa);
+	if (rc == -EAGAIN && !is_saturated(st) && !atomic_exchange(&connect_waiting, true)) {
+		for (int waited = 0; rc == -EAGAIN && waited < CONNECT_WAIT_MS; waited++) {
+			struct timespec ms = { 0, 1000000 };
+			nanosleep(&ms, NULL);
+			rc = connect_once(s, dirfd, &sa);
+		}
+		if (rc == -EAGAIN)
+			mark_saturated(st);
+		atomic_store(&connect_waiting, false);
+	}
+	/* the application gets a blocking socket, as connect(2) gave it */
+	int fl = rc == 0 ? fcntl(s, F_GETFL) : -1;
+	if (rc == 0 && (fl < 0 || fcntl(s, F_SETFL, fl & ~O_NONBLOCK) < 0))
 		rc = -errno;
-	pthread_mutex_unlock(&cwd_lock);
 	if (rc < 0) {
 		close(s);
 		return rc;
@@ -106,7 +165,7 @@ static int op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd_out)
 		return -ECONNREFUSED;   /* what connect(2) says for a non-socket */
 	rc = gofer_check_name(f, &st);
 	if (rc == 0)
-		rc = connect_by_name(f->parent->fd, f->name, (int)t->type, &s);
+		rc = connect_by_name(f->parent->fd, f->name, &st, (int)t->type, &s);
 	if (rc == 0)
 		rc = gofer_check_name(f, &st);
 	if (rc < 0) {
