@@ -589,8 +589,8 @@ static void seed_gofer_socket(struct seq *s)
 	save(s, "lconnect");
 }
 
-/* Reproducers of open bugs (REPRO_DIR/gofer/, not replayed by make test):
- * Tlconnect to a listener whose queue is full blocks the gofer in
+/* The first bug the gofer target found, fixed (now in the corpus):
+ * Tlconnect to a listener whose queue is full held a gofer worker in
  * connect(2) (fuzz_gofer's listener has a backlog of 16 and never accepts
  * during an input). */
 static void seed_repro(struct seq *s)
@@ -602,7 +602,7 @@ static void seed_repro(struct seq *s)
 	fc.u.tlconnect.type = 1; /* SOCK_STREAM */
 	for (int i = 0; i < 24; i++)
 		put(s, &fc);
-	write_file(repro, "gofer", "lconnect-backlog-full", s->buf, s->len);
+	write_file(corpus, "gofer", "lconnect-backlog-full", s->buf, s->len);
 	memset(s, 0, sizeof(*s));
 }
 
