@@ -64,6 +64,7 @@ HEADERS_NEEDED := /usr/include/seccomp.h /usr/include/sys/capability.h \
                   /usr/include/protobuf-c/protobuf-c.h /usr/include/cmocka.h /usr/bin/protoc-c
 check-deps:
 	@missing=; for h in $(HEADERS_NEEDED); do [ -e $$h ] || missing=1; done; \
+	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP || missing=1; \
 	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory deps; fi
 
 deps:
