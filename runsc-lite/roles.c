@@ -19,6 +19,7 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -117,6 +118,26 @@ static void gofer_drop_caps(void)
 	cap_free(caps);
 }
 
+/*
+ * Every dentry the sentry caches is a walked fid, and every fid an O_PATH fd
+ * of the gofer (the sentry's dentry cache is not evicted yet): raise the
+ * open-files limit as far as the kernel allows (as root beyond the hard
+ * limit, up to fs.nr_open), else to the hard limit.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	for (rlim_t want = 1 << 20; want > rl.rlim_max; want /= 2) {
+		struct rlimit big = { want, want };
+		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int role_gofer(int argc, char **argv)
 {
 	log_init("gofer", role_log_fd());
@@ -127,6 +148,7 @@ int role_gofer(int argc, char **argv)
 	if (!spec || !spec->root || spec->root[0] != '/')
 		die("gofer: invalid spec");
 	int rc;
+	raise_nofile();
 	if (geteuid() == 0) {
 		if ((rc = mount_confine(spec->root)) < 0)
 			die_errno(-rc, "gofer: confining to %s", spec->root);
@@ -161,6 +183,7 @@ int role_gofer(int argc, char **argv)
 int role_sentry(int argc, char **argv)
 {
 	log_init("sentry", role_log_fd());
+	raise_nofile();   /* placeholders and read handles are sentry fds */
 	size_t len;
 	uint8_t *spec = read_spec(&len);
 	struct sentry_args a = {

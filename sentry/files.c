@@ -21,15 +21,22 @@
  * An fd whose identity is not in the table is not a VFS file (a pipe, a
  * socket, stdio) and fd-based calls on it are answered from the fd itself.
  *
- * Known limit: entries are never dropped (close is not trapped), so the
- * table and the placeholder memfds grow with every directory opened.
+ * close is not trapped, so entries are collected instead: when the table
+ * has grown to twice its size after the last collection, the sentry walks
+ * every sandbox task's fd table in its own procfs and drops the entries no
+ * fd refers to any more (closing the placeholder, clunking the readdir fid).
+ * Known limit: an fd in flight in a unix socket (sent, not yet received) is
+ * in no table; if a collection runs meanwhile, its entry is dropped and the
+ * received fd is then served as a file the VFS does not know.
  */
 #include "sentry/internal.h"
 
 #include "runsc-lite/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -42,9 +49,13 @@ struct file_entry {
 	dev_t dev;
 	ino_t ino;
 	struct vfs_file file;
-	int placeholder;          /* the sentry's reference to the memfd, or -1 */
+	int placeholder;          /* the sentry's reference to the placeholder, or -1 */
+	bool alive;               /* seen in a task's fd table by the collection */
 	struct file_entry *next;
 };
+
+#define GC_MIN 256
+static size_t nentries, gc_at = GC_MIN;
 
 static struct file_entry *files[FILES_BUCKETS];
 
@@ -77,6 +88,7 @@ static struct file_entry *insert(dev_t dev, ino_t ino, struct vfs_path path, int
 		size_t b = bucket(dev, ino);
 		e->next = files[b];
 		files[b] = e;
+		nentries++;
 	}
 	e->file.path = vfs_path_get(path);
 	e->file.flags = flags;
@@ -109,9 +121,88 @@ static int new_placeholder(struct sentry *s)
 	return fd < 0 ? -err : fd;
 }
 
+/* ---- collection ------------------------------------------------------------ */
+
+static void mark(dev_t dev, ino_t ino)
+{
+	struct file_entry *e = find(dev, ino);
+	if (e)
+		e->alive = true;
+}
+
+/* Marks the entries behind every fd of task `pid` (its fd directory in the
+ * sentry's procfs; fstatat follows each magic link to the open file). */
+static void mark_task(int procfd, const char *pid)
+{
+	char path[NAME_MAX + 8];
+	snprintf(path, sizeof path, "%s/fd", pid);
+	int dfd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;   /* gone, or a thread sharing its leader's table */
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	struct stat st;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && fstatat(dfd, de->d_name, &st, 0) == 0)
+			mark(st.st_dev, st.st_ino);
+	closedir(d);
+}
+
+static void drop(struct file_entry *e)
+{
+	struct vfs_inode *ino = e->file.path.dentry->inode;
+	if (ino->fs->ops->release_file)
+		ino->fs->ops->release_file(&e->file);
+	vfs_path_put(e->file.path);
+	if (e->placeholder >= 0)
+		close(e->placeholder);
+	free(e);
+	nentries--;
+}
+
+static void collect(struct sentry *s)
+{
+	int dfd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;   /* cannot tell what is alive: keep everything */
+	}
+	for (size_t b = 0; b < FILES_BUCKETS; b++)
+		for (struct file_entry *e = files[b]; e; e = e->next)
+			e->alive = false;
+	struct dirent *de;
+	char self[16];
+	snprintf(self, sizeof self, "%d", (int)getpid());
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && strcmp(de->d_name, self) != 0)
+			mark_task(s->procfd, de->d_name);   /* (never the sentry's own table) */
+	closedir(d);
+	size_t before = nentries;
+	for (size_t b = 0; b < FILES_BUCKETS; b++)
+		for (struct file_entry **pp = &files[b]; *pp;) {
+			struct file_entry *e = *pp;
+			if (e->alive) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			drop(e);
+		}
+	gc_at = nentries * 2 > GC_MIN ? nentries * 2 : GC_MIN;
+	debugf("files: collected %zu of %zu entries", before - nentries, before);
+}
+
 int files_install(struct sentry *s, const struct platform_syscall *sc,
 		  struct vfs_path path, int flags, int host_fd)
 {
+	if (nentries >= gc_at)
+		collect(s);
 	int fd = host_fd;
 	if (fd < 0) {
 		fd = new_placeholder(s);

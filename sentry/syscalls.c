@@ -801,6 +801,7 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 {
 	s->nr_trapped++;
 	detail[0] = 0;
+	vfs_shrink();   /* between syscalls: no walk holds an unreferenced dentry */
 	struct task *t = task_get(s, sc->tid);
 	int64_t rc;
 	if (!t) {

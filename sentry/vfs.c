@@ -17,6 +17,7 @@
 
 static struct vfs_dentry *dcache[DCACHE_BUCKETS];
 static struct vfs_mount *root_mount;
+static size_t ndentries;      /* hashed dentries */
 
 static size_t dhash(const struct vfs_dentry *parent, const char *name)
 {
@@ -89,6 +90,8 @@ static struct vfs_dentry *dentry_new(struct vfs_dentry *parent, const char *name
 		size_t b = dhash(parent, name);
 		d->hash_next = dcache[b];
 		dcache[b] = d;
+		parent->nchildren++;
+		ndentries++;
 	}
 	return d;
 }
@@ -120,8 +123,54 @@ static void dcache_unhash(struct vfs_dentry *d)
 		if (*pp == d) {
 			*pp = d->hash_next;
 			d->hash_next = NULL;
+			ndentries--;
 			return;
 		}
+}
+
+/*
+ * Eviction.  Every cached dentry may pin a backend resource (a gofer fid,
+ * i.e. an open fd in the gofer), so the cache is bounded: beyond
+ * VFS_DCACHE_MAX hashed dentries, vfs_shrink() frees unused leaves — only
+ * the cache's reference, no child, no mount — until a quarter is gone,
+ * going round the buckets like a clock hand.  It must run when no walk is
+ * in progress (walks hold no references on the dentries they pass).
+ */
+#define VFS_DCACHE_MAX 8192
+
+static bool evictable(const struct vfs_dentry *d)
+{
+	return d->refs == 1 && d->nchildren == 0 && !d->mounted && d->parent &&
+	       (!d->inode || d->inode->refs == 1);
+}
+
+static void dentry_free(struct vfs_dentry *d)
+{
+	d->parent->nchildren--;
+	vfs_inode_put(d->inode);
+	free(d->name);
+	free(d);
+}
+
+void vfs_shrink(void)
+{
+	static size_t hand;
+	if (ndentries <= VFS_DCACHE_MAX)
+		return;
+	size_t target = VFS_DCACHE_MAX * 3 / 4;
+	for (size_t scanned = 0; scanned < DCACHE_BUCKETS && ndentries > target; scanned++) {
+		size_t b = hand++ % DCACHE_BUCKETS;
+		for (struct vfs_dentry **pp = &dcache[b]; *pp;) {
+			struct vfs_dentry *d = *pp;
+			if (!evictable(d)) {
+				pp = &d->hash_next;
+				continue;
+			}
+			*pp = d->hash_next;
+			ndentries--;
+			dentry_free(d);
+		}
+	}
 }
 
 void vfs_d_drop(struct vfs_dentry *d)
@@ -143,10 +192,13 @@ int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *
 	dcache_unhash(d);
 	free(d->name);
 	d->name = name;
+	d->parent->nchildren--;
 	d->parent = new_parent;
+	new_parent->nchildren++;
 	size_t b = dhash(new_parent, name);
 	d->hash_next = dcache[b];
 	dcache[b] = d;
+	ndentries++;
 	return 0;
 }
 

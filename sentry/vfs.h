@@ -143,6 +143,7 @@ struct vfs_dentry {
 	struct vfs_mount *mounted;     /* a mount on top of this dentry */
 	struct vfs_dentry *hash_next;
 	bool deleted;                  /* its name is gone (unlinked, replaced) */
+	int nchildren;                 /* dentries whose parent this is */
 	int refs;
 };
 
@@ -189,6 +190,9 @@ struct vfs_walk {
 };
 
 void vfs_init(void);
+/* Frees unused cached dentries beyond the cache's bound; call only when no
+ * walk is in progress (walks hold no references on what they pass). */
+void vfs_shrink(void);
 struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
 				struct vfs_path *at);
 struct vfs_path vfs_root(void);

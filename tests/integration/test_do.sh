@@ -37,3 +37,7 @@ out=$(PATH=/usr/bin:/bin "$RL" do -- cat /etc/hostname 2>&1)
 if [ "$out" = "$(cat /etc/hostname)" ]; then pass "$name"; else fail "$name" "$out"; fi
 
 same_output "do: openat2 RESOLVE_BENEATH/IN_ROOT/NO_SYMLINKS/NO_XDEV/CACHED and its strict checks" -- "$BUILD/tests/helpers/openat2_probe"
+
+# More names than the dentry cache holds (8192): eviction frees unused
+# entries (and their gofer fids) as the walk goes on; nothing runs out.
+same_output "do: find over ~15000 names (dentry cache eviction, fd-identity collection)" -- /bin/busybox find /usr/share/doc /usr/include
