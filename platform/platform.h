@@ -65,6 +65,10 @@ int platform_reply(struct platform *p, const struct platform_syscall *sc, int64_
 int platform_reply_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags);
 /* Install `fd` without answering; returns the task's new fd number. */
 int platform_add_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags);
+/* Put `fd` in the task's slot `app_fd`, replacing what is there, atomically
+ * (dup2-like; does not answer). */
+int platform_replace_fd(struct platform *p, const struct platform_syscall *sc, int fd,
+			int app_fd, int flags);
 /* Let the kernel run the syscall as the task issued it. */
 int platform_continue(struct platform *p, const struct platform_syscall *sc);
 

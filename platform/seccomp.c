@@ -165,18 +165,31 @@ int platform_continue(struct platform *p, const struct platform_syscall *sc)
 	return send_resp(p, &resp);
 }
 
-static int add_fd(struct platform *p, const struct platform_syscall *sc, int fd,
-		  int flags, uint32_t addfd_flags)
+static int add_fd_at(struct platform *p, const struct platform_syscall *sc, int fd,
+		     int flags, uint32_t addfd_flags, int target)
 {
 	struct seccomp_notif_addfd add = {
 		.id = sc->id,
 		.flags = addfd_flags,
 		.srcfd = (uint32_t)fd,
-		.newfd = 0,
+		.newfd = target < 0 ? 0 : (uint32_t)target,
 		.newfd_flags = (uint32_t)(flags & O_CLOEXEC),
 	};
 	int n = ioctl(p->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	return n < 0 ? -errno : n;
+}
+
+static int add_fd(struct platform *p, const struct platform_syscall *sc, int fd,
+		  int flags, uint32_t addfd_flags)
+{
+	return add_fd_at(p, sc, fd, flags, addfd_flags, -1);
+}
+
+int platform_replace_fd(struct platform *p, const struct platform_syscall *sc, int fd,
+			int app_fd, int flags)
+{
+	int n = add_fd_at(p, sc, fd, flags, SECCOMP_ADDFD_FLAG_SETFD, app_fd);
+	return n < 0 ? n : 0;
 }
 
 int platform_reply_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags)

@@ -684,6 +684,12 @@ static int gofer_removexattr(struct vfs_inode *ino, const char *name)
 	return p9_removexattr(client_of(ino), fid_of(ino), name);
 }
 
+/* Sockets on a gofer mount are the host's: the gofer connects (Tlconnect). */
+static int gofer_connect(struct vfs_inode *ino, int type, int *sock_fd)
+{
+	return p9_lconnect(client_of(ino), fid_of(ino), type, sock_fd);
+}
+
 _Static_assert(VFS_SET_MODE == P9_SETATTR_MODE && VFS_SET_UID == P9_SETATTR_UID &&
 	       VFS_SET_GID == P9_SETATTR_GID && VFS_SET_SIZE == P9_SETATTR_SIZE &&
 	       VFS_SET_ATIME == P9_SETATTR_ATIME && VFS_SET_MTIME == P9_SETATTR_MTIME &&
@@ -728,6 +734,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.listxattr = gofer_listxattr,
 	.setxattr = gofer_setxattr,
 	.removexattr = gofer_removexattr,
+	.connect = gofer_connect,
 	.release_file = gofer_release_file,
 	.release = gofer_release,
 };

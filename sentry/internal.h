@@ -75,11 +75,14 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(fchmodat) X(fchmodat2) X(chown) X(fchown) X(lchown) X(fchownat) X(truncate) \
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
-	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr)
+	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
+	X(connect)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 
 /* Helpers shared by handlers. */
+/* What the debug log line of the current syscall says about it. */
+char *detail_buffer(void);
 int get_attr(struct vfs_inode *ino, struct stat *st);
 /* Resolves (dirfd, path, at_flags) to a VFS path (a reference the caller
  * drops).  With AT_EMPTY_PATH on an fd the VFS does not know, returns 1 and

@@ -36,6 +36,11 @@
 
 static char detail[VFS_PATH_MAX + 64];   /* what the debug log says about the call */
 
+char *detail_buffer(void)
+{
+	return detail;
+}
+
 int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr, char *buf)
 {
 	int rc = platform_read_string(s->plat, sc, buf, VFS_PATH_MAX, addr);

@@ -101,6 +101,9 @@ struct vfs_fs_ops {
 	int (*setxattr)(struct vfs_inode *ino, const char *name, const void *value, size_t size,
 			int flags);
 	int (*removexattr)(struct vfs_inode *ino, const char *name);
+
+	/* A socket connected to the socket file ino (type: SOCK_STREAM...). */
+	int (*connect)(struct vfs_inode *ino, int type, int *sock_fd);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 };

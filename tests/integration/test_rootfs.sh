@@ -74,3 +74,21 @@ native=$(cd "$SCRATCH/fdident-native" && "$BUILD/tests/helpers/static_fdident_pr
 sandbox=$("$RL" run --rootfs "$R" --cwd /tmp/fdident -- /bin/static_fdident_probe 2>&1)
 if [ "$native" = "$(echo "$sandbox" | sed 's/cwd fdident$/cwd fdident-native/')" ]; then pass "$name"; else
 	fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
+
+# A host unix socket inside the rootfs: connect(2) is resolved in the VFS
+# and the gofer connects (Tlconnect); the sandbox gets the connected socket.
+name="rootfs: connect to a host unix socket of the rootfs (blocking and non-blocking), errors as native"
+cp "$BUILD/tests/helpers/static_unix_client" "$R/bin/"
+"$BUILD/tests/helpers/unix_echo_server" "$R/tmp/echo.sock" > "$SCRATCH/echo.out" &
+server=$!
+if wait_until 10 grep -q listening "$SCRATCH/echo.out"; then
+	native=$(cd "$R" && for a in "tmp/echo.sock" "tmp/echo.sock nb" "tmp/nope.sock" "etc/passwd"; do
+		"$BUILD/tests/helpers/static_unix_client" $a; done 2>&1)
+	sandbox=$(for a in "tmp/echo.sock" "tmp/echo.sock nb" "tmp/nope.sock" "etc/passwd"; do
+		"$RL" run --rootfs "$R" --cwd / -- /bin/static_unix_client $a; done 2>&1)
+	if [ "$native" = "$sandbox" ] && echo "$sandbox" | grep -q 'reply: pong:ping'; then
+		pass "$name"; else fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
+else
+	fail "$name" "the echo server did not start"
+fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
