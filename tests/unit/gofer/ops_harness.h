@@ -238,6 +238,22 @@ static HARNESS_FN uint32_t walk1(struct p9_client *c, uint32_t from, const char 
 	return walk_ok(c, from, 1, names);
 }
 
+/* Open fds of process pid (entries of /proc/PID/fd, with . and ..). */
+static HARNESS_FN int count_fds(pid_t pid)
+{
+	char p[64];
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	d = opendir(p);
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* ---- raw packets ---------------------------------------------------------- */
 
 /* One request, one reply: 0 (reply in *r, strings in buf) or -ecode. */

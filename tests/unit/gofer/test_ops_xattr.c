@@ -492,21 +492,6 @@ static void test_xattr_fid_limit(void **state)
 	assert_int_equal(wait_pid(g.pid), 0);
 }
 
-static int count_fds(pid_t pid)
-{
-	char p[64];
-	DIR *d;
-	int n = 0;
-
-	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
-	d = opendir(p);
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void test_no_fd_leak(void **state)
 {
 	struct gofer_proc g = start_gofer(0);
