@@ -161,4 +161,4 @@ clean:
 	rm -rf build
 
 -include tests/fuzz/fuzz.mk
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

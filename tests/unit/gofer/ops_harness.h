@@ -8,6 +8,8 @@
 #ifndef RUNSC_LITE_TEST_GOFER_OPS_HARNESS_H
 #define RUNSC_LITE_TEST_GOFER_OPS_HARNESS_H
 
+#include <dirent.h>
+
 /* a test file uses some of these, not all */
 #define HARNESS_FN __attribute__((unused))
 
