@@ -761,10 +761,10 @@ static int op_walkgetattr(void *arg, const struct p9_twalk *t, struct p9_rwalkge
 	return op_getattr(arg, &g, &r->attr);
 }
 
-/* Twalkopen: walk names from fid and open the regular file reached, with
- * FD donation, creating no fid: Twalk + Tlopen + Tclunk in one round trip.
- * The same checks as Tlopen; only regular files (a directory is opened for
- * Treaddir on a fid, and its FD is never donated). */
+/* Twalkopen: walk names from fid and open the regular file or FIFO
+ * reached, with FD donation, creating no fid: Twalk + Tlopen + Tclunk in one
+ * round trip.  The same checks as Tlopen; a directory is opened for Treaddir
+ * on a fid, and its FD is never donated. */
 static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen *r, int *fd_out)
 {
 	struct gofer_conn *c = arg;
@@ -780,9 +780,6 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 		return -EBUSY;
 	if ((lflags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (src->mount->readonly &&
-	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
-		return -EROFS;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.open_fd = tmp.lock_fd = -1;
 	rc = walk_names(src, &t->wname, qids, &tmp);
@@ -793,6 +790,10 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 	rc = gofer_stat_fd(tmp.node->fd, &st);
 	if (rc == 0 && gofer_on_host_pseudo_fs(tmp.node->fd))
 		rc = -EACCES;
+	/* writing a FIFO changes nothing on the filesystem: allowed read-only */
+	if (rc == 0 && src->mount->readonly && !S_ISFIFO(st.st_mode) &&
+	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
+		rc = -EROFS;
 	if (rc == 0) {
 		switch (st.st_mode & S_IFMT) {
 		case S_IFREG:
@@ -801,6 +802,9 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 				close(tmp.open_fd);   /* no fid to keep it: no donation, no open */
 				rc = -EOPNOTSUPP;
 			}
+			break;
+		case S_IFIFO:
+			rc = gofer_lopen_fifo(c, &tmp, lflags, fd_out);
 			break;
 		case S_IFDIR:
 			rc = -EISDIR;

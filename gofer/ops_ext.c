@@ -20,7 +20,8 @@
 /*
  * A FIFO is opened by name relative to its parent with O_NONBLOCK, so the
  * gofer never waits for the other end: a reader opens at once; a writer
- * without a reader gets ENXIO (the sentry decides whether to wait).  Then
+ * without a reader gets ENXIO (the sentry decides whether to wait); O_RDWR
+ * never waits, as on Linux.  Then
  * it must still be the fid's inode, and O_NONBLOCK is cleared unless asked
  * for.  Only with FD donation: the gofer keeps no FIFO open for Tread.
  */
@@ -31,8 +32,6 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
 
 	if (!c->fd_donation || !f->parent)
 		return -EOPNOTSUPP;
-	if ((lflags & O_ACCMODE) == O_RDWR)
-		return -EINVAL;   /* Linux allows it, but it would keep a FIFO open with no peer */
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;

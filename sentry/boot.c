@@ -345,65 +345,6 @@ static int confine_sentry(struct sentry *s)
 	return rc;
 }
 
-/* ---- serve ---------------------------------------------------------------------------- */
-
-#define EV_LISTENER UINT64_MAX
-#define EV_SIGNAL   (UINT64_MAX - 1)
-
-static int serve(struct sentry *s, pid_t init_pid)
-{
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&sigs, forwarded[i]);
-	sigaddset(&sigs, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_LISTENER };
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, platform_poll_fd(s->plat), &ev);
-	ev.data.u64 = EV_SIGNAL;
-	epoll_ctl(s->epfd, EPOLL_CTL_ADD, sfd, &ev);
-
-	int status = -1;
-	while (status < 0) {
-		struct epoll_event evs[16];
-		int n = epoll_wait(s->epfd, evs, 16, -1);
-		if (n < 0 && errno != EINTR)
-			return fail("epoll_wait", errno);
-		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64;
-			if (tag == EV_LISTENER) {
-				struct platform_syscall sc;
-				int rc = platform_wait(s->plat, &sc);
-				if (rc == 0)
-					syscalls_dispatch(s, &sc);
-			} else if (tag == EV_SIGNAL) {
-				struct signalfd_siginfo si;
-				while (read(sfd, &si, sizeof si) == sizeof si) {
-					if (si.ssi_signo != SIGCHLD) {
-						kill(init_pid, (int)si.ssi_signo);
-						continue;
-					}
-					int ws;
-					pid_t p;
-					while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
-						if (p == init_pid)
-							status = WIFEXITED(ws) ? WEXITSTATUS(ws)
-									       : 128 + WTERMSIG(ws);
-				}
-			} else {
-				struct task *t = task_find(s, (pid_t)tag);
-				if (t)
-					task_exited(s, t);
-			}
-		}
-	}
-	debugf("application exited: status %d; %llu syscalls trapped, %llu unimplemented",
-	       status, (unsigned long long)s->nr_trapped, (unsigned long long)s->nr_unimplemented);
-	return status;
-}
-
 static void trace_9p(void *arg, const char *line)
 {
 	debugf("9p %s", line);
@@ -469,5 +410,5 @@ int sentry_main(const struct sentry_args *a)
 		kill(init_pid, SIGKILL);
 		return fail("confining the sentry", -rc);
 	}
-	return serve(&s, init_pid);
+	return sentry_serve(&s, init_pid);
 }

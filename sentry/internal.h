@@ -51,6 +51,19 @@ struct vfs_file *files_lookup(struct sentry *s, const struct platform_syscall *s
 			      int app_fd, int *err, int *dup);
 void files_note_host_fd(int host_fd, struct vfs_path path);
 
+/* The serve loop and its threads (sentry/serve.c).  Handlers run holding
+ * the sentry lock. */
+int sentry_serve(struct sentry *s, pid_t init_pid);
+void sentry_lock(void);
+void sentry_unlock(void);
+/* Runs wait_fn(arg) without the sentry lock, for at most about `ms`
+ * milliseconds: blocking calls in wait_fn return EINTR then.  Returns
+ * wait_fn's result, or -ENOENT if it was interrupted and the trapped
+ * syscall is no longer pending.  Whatever the handler looked at before may
+ * have changed when it returns: only referenced objects are still valid. */
+int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
+			 int (*wait_fn)(void *arg), void *arg);
+
 /* Syscall handling (sentry/syscalls.c). */
 #define SYSCALL_ANSWERED INT64_MIN     /* the handler already replied */
 void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc);

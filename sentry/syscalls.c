@@ -21,12 +21,14 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <linux/stat.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -34,7 +36,7 @@
 #define AT_EMPTY_PATH 0x1000
 #endif
 
-static char detail[VFS_PATH_MAX + 64];   /* what the debug log says about the call */
+static __thread char detail[VFS_PATH_MAX + 64];   /* what the debug log says about the call */
 
 char *detail_buffer(void)
 {
@@ -109,6 +111,81 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+/*
+ * Named pipes.  The gofer opens the host FIFO without waiting: a reader at
+ * once, a writer with no reader gets ENXIO.  Linux's blocking opens are
+ * emulated here, without the sentry lock, so a FIFO waiting for its peer
+ * stalls no other syscall: a writer retries until a reader appears, a
+ * reader re-opens its description through the sentry's procfs (a real
+ * blocking FIFO open) until a writer appears.  Each wait wakes up now and
+ * then to see whether the application still waits (a signal may have
+ * interrupted it).
+ */
+#define FIFO_POLL_MS 50
+
+struct fifo_reader_wait {
+	int procfd, fd, reopened;
+};
+
+static int wait_fifo_writer(void *arg)
+{
+	struct fifo_reader_wait *w = arg;
+	char path[32];
+	snprintf(path, sizeof path, "self/fd/%d", w->fd);
+	w->reopened = openat(w->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (w->reopened >= 0)
+		return 0;
+	if (errno != EINTR)
+		return -errno;
+	/* A writer that came, wrote and went while we were not yet waiting
+	 * left data or a hang-up on our description: that open is over. */
+	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+	return poll(&pfd, 1, 0) == 1 ? 0 : -EINTR;
+}
+
+static int sleep_a_while(void *arg)
+{
+	struct timespec ts = { 0, *(long *)arg * 1000000L };
+	return nanosleep(&ts, NULL) == 0 || errno == EINTR ? -EINTR : -errno;
+}
+
+static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags)
+{
+	struct vfs_inode *ino = p.dentry->inode;
+	if (!ino->fs->ops->open)
+		return -ENXIO;
+	bool block = !(flags & O_NONBLOCK);
+	int acc = flags & O_ACCMODE;
+	struct vfs_open_result res = { -1 };
+	int rc;
+	vfs_path_get(p);   /* held across the unlocked waits */
+	for (long delay_ms = 1;; delay_ms = delay_ms < FIFO_POLL_MS ? delay_ms * 2 : FIFO_POLL_MS) {
+		/* writing to a FIFO is no write to its filesystem: no EROFS */
+		rc = ino->fs->ops->open(ino, flags & ~O_TRUNC, &res);
+		if (rc != -ENXIO || acc != O_WRONLY || !block)
+			break;
+		rc = sentry_wait_unlocked(s, sc, FIFO_POLL_MS, sleep_a_while, &delay_ms);
+		if (rc != -EINTR)
+			break;
+	}
+	if (rc == 0 && acc == O_RDONLY && block) {
+		struct fifo_reader_wait w = { s->procfd, res.host_fd, -1 };
+		do
+			rc = sentry_wait_unlocked(s, sc, FIFO_POLL_MS, wait_fifo_writer, &w);
+		while (rc == -EINTR);
+		if (w.reopened >= 0) {
+			close(res.host_fd);
+			res.host_fd = w.reopened;
+		}
+	}
+	if (rc == 0)
+		rc = files_install(s, sc, p, flags, res.host_fd);
+	else if (res.host_fd >= 0)
+		close(res.host_fd);
+	vfs_path_put(p);
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
 static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags)
 {
 	struct vfs_inode *ino = p.dentry->inode;
@@ -126,8 +203,10 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		int rc = files_install(s, sc, p, flags, -1);
 		return rc < 0 ? rc : SYSCALL_ANSWERED;
 	}
+	if (S_ISFIFO(ino->attr.st_mode))
+		return open_fifo(s, sc, p, flags);
 	if (!S_ISREG(ino->attr.st_mode))
-		return -ENXIO;   /* devices, fifos and sockets arrive with their filesystems */
+		return -ENXIO;   /* sockets (as Linux); devices arrive with devfs */
 	if (wants_write(flags) && ino->fs->readonly)
 		return -EROFS;
 	if (!ino->fs->ops->open)

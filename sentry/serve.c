@@ -1,0 +1,197 @@
+/*
+ * The serve loop: worker threads answer trapped syscalls; the main thread
+ * watches signals (forwarding them, reaping children) and task exits.
+ *
+ * Threading model: SENTRY_WORKERS threads each block in platform_wait()
+ * (the kernel hands every notification to exactly one of them) and handle
+ * the syscall holding the sentry lock, one big mutex over the VFS, the
+ * caches, the task table and the FD identity table — data structures that
+ * are single-threaded by design.  A handler that must wait for something the
+ * sandbox does not control (a FIFO's peer) releases the lock around the wait
+ * (sentry_wait_unlocked), so one task blocked there stalls no other task.
+ * 9P requests are made with the lock held: a slow gofer still serialises.
+ */
+#include "sentry/internal.h"
+
+#include "runsc-lite/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SENTRY_WORKERS 4
+
+static pthread_mutex_t sentry_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void sentry_lock(void) { pthread_mutex_lock(&sentry_mutex); }
+void sentry_unlock(void) { pthread_mutex_unlock(&sentry_mutex); }
+
+/* Interrupts a worker's blocking wait so it can look whether the trapped
+ * syscall is still pending; the handler only has to exist. */
+#define WAKE_SIGNAL SIGRTMIN
+
+static void wake_handler(int sig) { (void)sig; }
+
+/*
+ * Handlers waiting without the lock, by task.  A task is in one syscall at a
+ * time, so a new trapped syscall of a task that has a waiter means the
+ * waited-for one was interrupted (a signal): the waiter is cancelled and has
+ * cleaned up before the new syscall is served — a FIFO reader whose open was
+ * interrupted must not still count as a reader for the task's next open.
+ */
+struct waiter {
+	pid_t tid;
+	pthread_t thread;
+	bool cancelled;
+	struct waiter *next;
+};
+static struct waiter *waiters;
+static pthread_cond_t waiter_gone = PTHREAD_COND_INITIALIZER;
+
+static void cancel_waiters_of(pid_t tid)
+{
+	for (;;) {
+		struct waiter *w = waiters;
+		while (w && w->tid != tid)
+			w = w->next;
+		if (!w)
+			return;
+		w->cancelled = true;
+		pthread_kill(w->thread, WAKE_SIGNAL);
+		pthread_cond_wait(&waiter_gone, &sentry_mutex);
+	}
+}
+
+int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
+			 int (*wait_fn)(void *arg), void *arg)
+{
+	timer_t timer;
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WAKE_SIGNAL };
+	sev._sigev_un._tid = gettid();   /* sigev_notify_thread_id: glibc 2.36 lacks the name */
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0)
+		return -errno;
+	struct itimerspec its = { .it_value = { ms / 1000, (long)(ms % 1000) * 1000000 } };
+	int rc = timer_settime(timer, 0, &its, NULL) < 0 ? -errno : 0;
+	if (rc < 0) {
+		timer_delete(timer);
+		return rc;
+	}
+	struct waiter self = { sc->tid, pthread_self(), false, waiters };
+	waiters = &self;
+	sentry_unlock();
+	rc = wait_fn(arg);
+	sentry_lock();
+	timer_delete(timer);
+	for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+		if (*pp == &self) {
+			*pp = self.next;
+			break;
+		}
+	pthread_cond_broadcast(&waiter_gone);
+	/* The task may have been interrupted, killed or exited meanwhile. */
+	if (self.cancelled || (rc == -EINTR && platform_check(s->plat, sc) < 0))
+		return -ENOENT;
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct sentry *s = arg;
+	for (;;) {
+		struct platform_syscall sc;
+		int rc = platform_wait(s->plat, &sc);
+		if (rc == -EAGAIN || rc == -EINTR || rc == -ENOENT)
+			continue;
+		if (rc < 0)
+			break;   /* the listener is gone: no application task is left */
+		sentry_lock();
+		cancel_waiters_of(sc.tid);
+		syscalls_dispatch(s, &sc);
+		sentry_unlock();
+	}
+	return NULL;
+}
+
+static int start_workers(struct sentry *s)
+{
+	struct sigaction sa = { .sa_handler = wake_handler };   /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	for (int i = 0; i < SENTRY_WORKERS; i++) {
+		pthread_t th;
+		int rc = pthread_create(&th, NULL, worker, s);
+		if (rc)
+			return -rc;
+		pthread_detach(th);
+	}
+	return 0;
+}
+
+#define EV_SIGNAL UINT64_MAX
+
+int sentry_serve(struct sentry *s, pid_t init_pid)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&sigs, forwarded[i]);
+	sigaddset(&sigs, SIGCHLD);
+	/* blocked before the workers exist, so that only the signalfd sees them */
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_SIGNAL };
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, sfd, &ev);
+	int rc = start_workers(s);
+	if (rc < 0) {
+		warnx_rl("sentry: starting worker threads: %s", strerror(-rc));
+		kill(init_pid, SIGKILL);
+		return 125;
+	}
+
+	int status = -1;
+	while (status < 0) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(s->epfd, evs, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			warnx_rl("sentry: epoll_wait: %s", strerror(errno));
+			return 125;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+			if (tag == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+				while (read(sfd, &si, sizeof si) == sizeof si) {
+					if (si.ssi_signo != SIGCHLD) {
+						kill(init_pid, (int)si.ssi_signo);
+						continue;
+					}
+					int ws;
+					pid_t p;
+					while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+						if (p == init_pid)
+							status = WIFEXITED(ws) ? WEXITSTATUS(ws)
+									       : 128 + WTERMSIG(ws);
+				}
+			} else {
+				sentry_lock();
+				struct task *t = task_find(s, (pid_t)tag);
+				if (t)
+					task_exited(s, t);
+				sentry_unlock();
+			}
+		}
+	}
+	sentry_lock();   /* the workers stop where they are: no half-done reply */
+	debugf("application exited: status %d; %llu syscalls trapped, %llu unimplemented",
+	       status, (unsigned long long)s->nr_trapped, (unsigned long long)s->nr_unimplemented);
+	return status;
+}
