@@ -61,6 +61,9 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struct task *t);
 int exec_stage_init(struct sentry *s, const void *loader, size_t len);
 void exec_task_gone(struct sentry *s, pid_t tgid);
+/* Sees every trapped syscall first: undoes what an exec that failed in the
+ * kernel after the sentry let it continue left behind. */
+void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t);
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
