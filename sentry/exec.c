@@ -17,25 +17,41 @@
  *  3. The loader, now the task's image, asks for the exec plan
  *     (platform/loader/loader_abi.h); the sentry installs the program and
  *     interpreter fds, writes the plan, and removes the staged names.
+ *
+ * fexecve (execveat(fd, "", AT_EMPTY_PATH)) and execveat(dirfd, "relative")
+ * make the kernel look at the application's fd, not at a path: the sentry
+ * puts the loader (or a staging directory holding the staged path) in that
+ * fd slot for the duration of the exec, keeps the original description, and
+ * puts it back in the new image (or, when the kernel's exec failed after
+ * all, at the task's next trapped syscall).
  */
 #include "sentry/internal.h"
 
 #include "platform/loader/loader_abi.h"
 #include "runsc-lite/log.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define LOADER_DIR  ".rl"
 #define LOADER_NAME ".rl/loader"
-#define SCRIPT_MAX_DEPTH 4       /* Linux's BINPRM_MAX_RECURSION */
+/* exec_binprm() allows 5 binfmt rewrites (depth 0..5): a chain of five
+ * #! scripts runs, the sixth script is ELOOP. */
+#define SCRIPT_MAX_DEPTH 5
 #define BINPRM_BUF 256
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
 
 /* A name created in the staging tmpfs, shared by concurrent execs. */
 struct staged {
@@ -47,15 +63,26 @@ struct staged {
 
 struct pending_exec {
 	pid_t tgid;
+	pid_t tid;               /* the thread that called execve */
 	int prog_fd, interp_fd;
+	/* fexecve / execveat with a dirfd: the application fd the kernel execs
+	 * through, swapped for the loader or a staging directory, and the
+	 * sentry's reference to the description it held (-1: no swap) */
+	int swap_num, swap_orig;
+	bool swap_cloexec;
 	struct rl_exec_plan plan;
 	struct staged *names[VFS_PATH_MAX / 2];
 	size_t nnames;
 	struct pending_exec *next;
 };
 
+/* Guards staged_names and pending: execs of different tasks may be served
+ * concurrently. */
+static pthread_mutex_t exec_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct staged *staged_names;
 static struct pending_exec *pending;
+static int nswapped;        /* pending execs with a swapped fd */
+static int loader_fd = -1;  /* the loader, read-only: what fexecve execs */
 
 int exec_stage_init(struct sentry *s, const void *loader, size_t len)
 {
@@ -75,7 +102,10 @@ int exec_stage_init(struct sentry *s, const void *loader, size_t len)
 		len -= (size_t)n;
 	}
 	close(fd);
-	return 0;
+	/* opened now: once confined, the sentry opens nothing beneath the
+	 * staging fd directly */
+	loader_fd = openat(s->stagingfd, LOADER_NAME, O_RDONLY | O_CLOEXEC);
+	return loader_fd < 0 ? -errno : 0;
 }
 
 /* ---- staging ---------------------------------------------------------------- */
@@ -125,15 +155,21 @@ static void unstage(struct sentry *s, struct staged *st)
 }
 
 /* Mirrors, in the staging tmpfs, the lookup the kernel will do for `path`
- * (relative paths start at the kernel cwd, which is always the root: chdir
- * is served by the VFS).  Every directory the kernel walks through is
- * created; the last name is the loader. */
-static int stage_path(struct sentry *s, struct pending_exec *pe, const char *path)
+ * from the staging directory `base` ("" for the root: relative paths start
+ * at the kernel cwd, which is always the root, as chdir is served by the
+ * VFS).  Every directory the kernel walks through is created; the last name
+ * is the loader. */
+static int stage_path(struct sentry *s, struct pending_exec *pe, const char *base, const char *path)
 {
 	char rel[VFS_PATH_MAX];
-	size_t rlen = 0;
+	size_t rlen = strlen(base);
 	const char *p = path;
-	rel[0] = 0;
+	if (path[0] == '/')
+		rlen = 0;
+	if (rlen >= sizeof rel)
+		return -ENAMETOOLONG;
+	memcpy(rel, base, rlen);
+	rel[rlen] = 0;
 	for (;;) {
 		while (*p == '/')
 			p++;
@@ -183,6 +219,10 @@ static void pending_free(struct sentry *s, struct pending_exec *pe)
 		close(pe->prog_fd);
 	if (pe->interp_fd >= 0)
 		close(pe->interp_fd);
+	if (pe->swap_orig >= 0) {
+		close(pe->swap_orig);
+		__atomic_sub_fetch(&nswapped, 1, __ATOMIC_RELAXED);
+	}
 	free(pe);
 }
 
@@ -199,9 +239,46 @@ static struct pending_exec *pending_take(pid_t tgid)
 
 void exec_task_gone(struct sentry *s, pid_t tgid)
 {
+	pthread_mutex_lock(&exec_lock);
 	struct pending_exec *pe;
 	while ((pe = pending_take(tgid)))
 		pending_free(s, pe);
+	pthread_mutex_unlock(&exec_lock);
+}
+
+/* Puts the application's own description back in the fd slot a failed
+ * fexecve/execveat borrowed; sc is a trapped syscall of that process. */
+static void swap_back(struct sentry *s, const struct platform_syscall *sc, struct pending_exec *pe)
+{
+	if (pe->swap_orig >= 0)
+		platform_replace_fd(s->plat, sc, pe->swap_orig, pe->swap_num,
+				    pe->swap_cloexec ? O_CLOEXEC : 0);
+}
+
+/*
+ * Called for every trapped syscall.  The exec'ing thread traps again only
+ * if its exec failed in the kernel after the sentry let it continue (E2BIG,
+ * EFAULT on argv, ENOMEM): a success replaces it with the loader, whose
+ * first trapped syscall is the plan request.  Undo a borrowed fd slot then.
+ */
+void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t)
+{
+	if (__atomic_load_n(&nswapped, __ATOMIC_RELAXED) == 0)
+		return;
+	if (sc->nr == SYS_openat && (int)sc->args[0] == RL_LOADER_DIRFD)
+		return;
+	pthread_mutex_lock(&exec_lock);
+	for (struct pending_exec **pp = &pending; *pp; pp = &(*pp)->next) {
+		struct pending_exec *pe = *pp;
+		if (pe->tid == sc->tid && pe->swap_orig >= 0) {
+			*pp = pe->next;
+			swap_back(s, sc, pe);
+			debugf("[%d] exec failed in the kernel: fd %d given back", (int)sc->tid, pe->swap_num);
+			pending_free(s, pe);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&exec_lock);
 }
 
 /* ---- resolution ------------------------------------------------------------- */
@@ -228,22 +305,89 @@ static void plan_drop_first(struct rl_exec_plan *plan)
 	plan->nprefix--;
 }
 
-static int open_for_exec(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			 struct vfs_walk *w, const char *path, int *fd)
+/*
+ * Linux refuses to execute a file that is open for writing anywhere
+ * (deny_write_access: ETXTBSY).  The host kernel only ever executes the
+ * loader, so the sentry checks: a writable fd of any sandbox task on the
+ * same host file.  Each fd of the sentry's procfs is a magic link whose
+ * mode says how it was opened (S_IWUSR: for writing); only those are
+ * followed.  The sentry itself (pid 1 here) holds no application fd.
+ */
+static bool open_for_writing(struct sentry *s, int host_fd)
+{
+	struct stat want;
+	if (fstat(host_fd, &want) < 0)
+		return false;
+	int pfd = openat(s->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *procs = pfd >= 0 ? fdopendir(pfd) : NULL;
+	if (!procs) {
+		if (pfd >= 0)
+			close(pfd);
+		return false;
+	}
+	bool busy = false;
+	struct dirent *de;
+	while (!busy && (de = readdir(procs))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || strcmp(de->d_name, "1") == 0)
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, "%.16s/fd", de->d_name);
+		int dfd = openat(s->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *fds = dfd >= 0 ? fdopendir(dfd) : NULL;
+		if (!fds) {
+			if (dfd >= 0)
+				close(dfd);
+			continue;   /* exited meanwhile */
+		}
+		struct dirent *fe;
+		while (!busy && (fe = readdir(fds))) {
+			struct stat lst, st;
+			if (fe->d_name[0] == '.' ||
+			    fstatat(dirfd(fds), fe->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !(lst.st_mode & S_IWUSR))
+				continue;
+			busy = fstatat(dirfd(fds), fe->d_name, &st, 0) == 0 &&
+			       st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return busy;
+}
+
+/* Opens the file at p as the kernel's open_exec() would: a regular file
+ * (EACCES otherwise), with an x bit when need_x, not open for writing. */
+static int open_path_for_exec(struct sentry *s, struct vfs_path p, bool need_x, int *fd)
+{
+	struct vfs_inode *ino = p.dentry->inode;
+	if (vfs_is_link(ino))
+		return -ELOOP;   /* AT_SYMLINK_NOFOLLOW met a symlink */
+	/* the cached mode is stale after a chmod, or a write through an fd */
+	struct stat st;
+	int rc = get_attr(ino, &st);
+	if (rc < 0)
+		return rc;
+	if (!S_ISREG(st.st_mode) || (need_x && !(st.st_mode & 0111)) || !ino->fs->ops->open)
+		return -EACCES;
+	struct vfs_open_result res = { -1 };
+	rc = ino->fs->ops->open(ino, O_RDONLY, &res);
+	if (rc < 0)
+		return rc;
+	/* only a file the sandbox ever opened for writing can be busy */
+	if (ino->host_writable && open_for_writing(s, res.host_fd)) {
+		close(res.host_fd);
+		return -ETXTBSY;
+	}
+	*fd = res.host_fd;
+	return 0;
+}
+
+static int open_for_exec(struct sentry *s, struct vfs_walk *w, const char *path, bool need_x, int *fd)
 {
 	int rc = vfs_walk(w, path);
 	if (rc < 0)
 		return rc;
-	struct vfs_inode *ino = w->result.dentry->inode;
-	if (!S_ISREG(ino->attr.st_mode) || !(ino->attr.st_mode & 0111))
-		rc = -EACCES;
-	else if (!ino->fs->ops->open)
-		rc = -EACCES;
-	else {
-		struct vfs_open_result res = { -1 };
-		rc = ino->fs->ops->open(ino, O_RDONLY, &res);
-		*fd = res.host_fd;
-	}
+	rc = open_path_for_exec(s, w->result, need_x, fd);
 	vfs_path_put(w->result);
 	return rc;
 }
@@ -316,17 +460,36 @@ static int parse_shebang(const char *buf, size_t n, char *interp, char *arg)
 	return 1;
 }
 
-static int resolve_program(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			   struct vfs_walk base, const char *path, struct pending_exec *pe)
+/* What execve names: a path walked from a base, or (fexecve) a file. */
+struct exec_target {
+	struct vfs_walk base;
+	const char *path;
+	int walk_flags;
+	struct vfs_path file;       /* fexecve: the file behind the fd */
+	bool by_file;
+	/* Linux's bprm->filename: what a #! interpreter gets as the script's
+	 * name ("/dev/fd/N[/path]" for an fd-relative exec) */
+	char name[VFS_PATH_MAX];
+	bool name_inaccessible;     /* /dev/fd/N of a close-on-exec fd */
+};
+
+static int resolve_program(struct sentry *s, struct task *t, struct exec_target *tg,
+			   struct pending_exec *pe)
 {
 	char cur[VFS_PATH_MAX];
-	snprintf(cur, sizeof cur, "%s", path);
+	snprintf(cur, sizeof cur, "%s", tg->path);
 	struct rl_exec_plan *plan = &pe->plan;
+	struct vfs_walk base = tg->base;
+	const char *name = tg->name;
 	for (int depth = 0;; depth++) {
-		struct vfs_walk w = base;
-		w.flags = VFS_FOLLOW;
-		int fd = -1;
-		int rc = open_for_exec(s, sc, t, &w, cur, &fd);
+		int fd = -1, rc;
+		if (depth == 0 && tg->by_file) {
+			rc = open_path_for_exec(s, tg->file, true, &fd);
+		} else {
+			struct vfs_walk w = base;
+			w.flags = depth == 0 ? tg->walk_flags : VFS_FOLLOW;
+			rc = open_for_exec(s, &w, cur, true, &fd);
+		}
 		if (rc < 0)
 			return rc;
 		char head[BINPRM_BUF];
@@ -346,18 +509,23 @@ static int resolve_program(struct sentry *s, struct platform_syscall *sc, struct
 			break;
 		}
 		close(fd);
+		/* the interpreter would open the script by its name, and a
+		 * close-on-exec /dev/fd/N is gone by then (binfmt_script) */
+		if (depth == 0 && tg->name_inaccessible)
+			return -ENOENT;
 		if (depth >= SCRIPT_MAX_DEPTH)
 			return -ELOOP;
-		/* argv becomes: interp [arg] script-path original-argv[1..] */
+		/* argv becomes: interp [arg] script-name original-argv[1..] */
 		if (plan->nprefix > 0)
 			plan_drop_first(plan);
 		else
 			plan->argv_drop = 1;
-		if ((rc = plan_push(plan, cur, strlen(cur))) < 0 ||
+		if ((rc = plan_push(plan, name, strlen(name))) < 0 ||
 		    (arg[0] && (rc = plan_push(plan, arg, strlen(arg))) < 0) ||
 		    (rc = plan_push(plan, interp, strlen(interp))) < 0)
 			return rc;
 		snprintf(cur, sizeof cur, "%s", interp);
+		name = cur;   /* binfmt_script passes on the interpreter's name */
 		base = (struct vfs_walk){ .root = t->fs->root, .start = t->fs->cwd };
 	}
 	char interp[VFS_PATH_MAX];
@@ -365,27 +533,137 @@ static int resolve_program(struct sentry *s, struct platform_syscall *sc, struct
 	if (rc <= 0)
 		return rc;
 	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd, .flags = VFS_FOLLOW };
-	rc = open_for_exec(s, sc, t, &w, interp, &pe->interp_fd);
-	if (rc == -EACCES) {
-		/* the kernel needs only read access to an interpreter */
-		struct vfs_walk w2 = { .root = t->fs->root, .start = t->fs->cwd, .flags = VFS_FOLLOW };
-		rc = vfs_walk(&w2, interp);
-		if (rc == 0) {
-			struct vfs_inode *ino = w2.result.dentry->inode;
-			struct vfs_open_result res = { -1 };
-			rc = S_ISREG(ino->attr.st_mode) ? ino->fs->ops->open(ino, O_RDONLY, &res) : -EACCES;
-			pe->interp_fd = res.host_fd;
-			vfs_path_put(w2.result);
-		}
-	}
+	/* the kernel needs only read access to an interpreter */
+	rc = open_for_exec(s, &w, interp, false, &pe->interp_fd);
 	if (rc < 0)
-		return rc == -ENOENT ? -ENOENT : rc;
+		return rc;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[64];
 	rc = read_elf(pe->interp_fd, &eh, ph, 64);
 	if (rc == 0 && eh.e_type != ET_DYN)
 		rc = -ELIBBAD;
 	return rc < 0 ? -ELIBBAD : 0;
+}
+
+/* Whether the application's fd is close-on-exec (its fdinfo flags). */
+static int fd_cloexec(struct sentry *s, pid_t tid, int fd, bool *cloexec)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "%d/fdinfo/%d", (int)tid, fd);
+	int f = openat(s->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -EBADF;
+	ssize_t n = read(f, buf, sizeof buf - 1);
+	close(f);
+	if (n <= 0)
+		return -EBADF;
+	buf[n] = 0;
+	const char *fl = strstr(buf, "flags:");
+	if (!fl)
+		return -EBADF;
+	*cloexec = (strtoul(fl + 6, NULL, 8) & O_CLOEXEC) != 0;
+	return 0;
+}
+
+/* A fresh directory of the staging tmpfs, opened read-only, for an
+ * execveat relative to a dirfd: the staged path goes beneath it. */
+static int staging_dir(struct sentry *s, struct pending_exec *pe, char *rel, size_t cap, int *fd)
+{
+	static uint64_t serial;
+	snprintf(rel, cap, ".rl/at-%llu", (unsigned long long)++serial);
+	int err = 0;
+	struct staged *st = stage_name(s, rel, true, &err);
+	if (!st)
+		return err;
+	pe->names[pe->nnames++] = st;
+	char via[96];
+	snprintf(via, sizeof via, "self/fd/%d/%s", s->stagingfd, rel);
+	*fd = openat(s->procfd, via, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *fd < 0 ? -errno : 0;
+}
+
+static int64_t exec_locked(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			   int dirfd, const char *path, int at_flags, struct pending_exec *pe)
+{
+	struct exec_target tg = { .path = path,
+		.walk_flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW };
+	bool by_fd = path[0] != '/' && dirfd != AT_FDCWD;
+	int rc, swap_with = -1;
+	if (path[0] == 0 && !(at_flags & AT_EMPTY_PATH))
+		return -ENOENT;
+	if (path[0] == 0 && dirfd == AT_FDCWD) {
+		/* execveat(AT_FDCWD, "", AT_EMPTY_PATH): the cwd, a directory */
+		return -EACCES;
+	}
+	if (by_fd) {
+		/* the kernel resolves through the application's fd: it must hold
+		 * the loader, or a staging directory with the staged path */
+		int orig = -1;
+		struct vfs_file *f = files_lookup(s, sc, dirfd, &rc, &orig);
+		if (!f) {
+			if (orig >= 0)
+				close(orig);
+			/* a pipe, socket or stdio: not a directory, not executable */
+			return rc < 0 ? rc : path[0] ? -ENOTDIR : -EACCES;
+		}
+		pe->swap_orig = orig;
+		pe->swap_num = dirfd;
+		__atomic_add_fetch(&nswapped, 1, __ATOMIC_RELAXED);
+		rc = fd_cloexec(s, sc->tid, dirfd, &pe->swap_cloexec);
+		if (rc < 0)
+			return rc;
+		snprintf(tg.name, sizeof tg.name, path[0] ? "/dev/fd/%d/%s" : "/dev/fd/%d", dirfd, path);
+		tg.name_inaccessible = pe->swap_cloexec;
+		if (path[0] == 0) {
+			tg.by_file = true;
+			tg.file = f->path;
+		} else {
+			if (!vfs_is_dir(f->path.dentry->inode))
+				return -ENOTDIR;
+			tg.base = (struct vfs_walk){ .root = t->fs->root, .start = f->path };
+		}
+	} else {
+		snprintf(tg.name, sizeof tg.name, "%s", path);
+		rc = walk_start(s, sc, t, dirfd, path, &tg.base);
+		if (rc < 0)
+			return rc;
+	}
+	rc = resolve_program(s, t, &tg, pe);
+	if (rc < 0)
+		return rc;
+	if (!by_fd) {
+		rc = stage_path(s, pe, "", path);
+	} else if (path[0] == 0) {
+		swap_with = dup(loader_fd);
+		rc = swap_with < 0 ? -errno : 0;
+	} else {
+		char rel[64];
+		rc = staging_dir(s, pe, rel, sizeof rel, &swap_with);
+		if (rc == 0)
+			rc = stage_path(s, pe, rel, path);
+	}
+	if (rc == 0)
+		rc = platform_check(s->plat, sc);
+	if (rc == 0 && swap_with >= 0)
+		rc = platform_replace_fd(s->plat, sc, swap_with, dirfd, pe->swap_cloexec ? O_CLOEXEC : 0);
+	if (swap_with >= 0)
+		close(swap_with);
+	if (rc < 0)
+		return rc;
+	/* a newer exec of the same process replaces an older, failed one */
+	struct pending_exec *old;
+	while ((old = pending_take(t->tgid))) {
+		swap_back(s, sc, old);
+		pending_free(s, old);
+	}
+	pe->next = pending;
+	pending = pe;
+	rc = platform_continue(s->plat, sc);
+	if (rc < 0) {
+		pending_take(t->tgid);   /* the caller frees it */
+		return rc;
+	}
+	return SYSCALL_ANSWERED;
 }
 
 int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task *t,
@@ -397,46 +675,29 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 		return rc;
 	if (at_flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		return -EINVAL;
-	if (path[0] == 0)
-		return -ENOENT;   /* fexecve (AT_EMPTY_PATH) arrives with the process-model issue */
-	if (path[0] != '/' && dirfd != AT_FDCWD)
-		return -ENOSYS;   /* likewise execveat relative to a dirfd */
 	struct pending_exec *pe = calloc(1, sizeof *pe);
 	if (!pe)
 		return -ENOMEM;
 	pe->tgid = t->tgid;
-	pe->prog_fd = pe->interp_fd = -1;
+	pe->tid = sc->tid;
+	pe->prog_fd = pe->interp_fd = pe->swap_orig = pe->swap_num = -1;
 	pe->plan.magic = RL_PLAN_MAGIC;
 	pe->plan.version = RL_PLAN_VERSION;
-	struct vfs_walk base = { 0 };
-	rc = walk_start(s, sc, t, dirfd, path, &base);
-	if (rc == 0)
-		rc = resolve_program(s, sc, t, base, path, pe);
-	if (rc == 0)
-		rc = stage_path(s, pe, path);
-	if (rc == 0)
-		rc = platform_check(s->plat, sc);
-	if (rc < 0) {
+	pthread_mutex_lock(&exec_lock);
+	int64_t ret = exec_locked(s, sc, t, dirfd, path, at_flags, pe);
+	if (ret != SYSCALL_ANSWERED)
 		pending_free(s, pe);
-		return rc;
-	}
-	/* a newer exec of the same process replaces an older, failed one */
-	exec_task_gone(s, t->tgid);
-	pe->next = pending;
-	pending = pe;
-	rc = platform_continue(s->plat, sc);
-	if (rc < 0) {
-		exec_task_gone(s, t->tgid);
-		return rc;
-	}
-	return SYSCALL_ANSWERED;
+	pthread_mutex_unlock(&exec_lock);
+	return ret;
 }
 
 int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	if (sc->args[3] != sizeof(struct rl_exec_plan))
 		return -EBADF;
+	pthread_mutex_lock(&exec_lock);
 	struct pending_exec *pe = pending_take(t->tgid);
+	pthread_mutex_unlock(&exec_lock);
 	if (!pe)
 		return -EBADF;   /* what Linux says for this dirfd: nothing to reveal */
 	int rc = platform_add_fd(s->plat, sc, pe->prog_fd, O_CLOEXEC);
@@ -448,10 +709,16 @@ int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struc
 			pe->plan.interp_fd = rc;
 		}
 	}
+	/* the fd fexecve went through is the application's again (a
+	 * close-on-exec one is gone, as on Linux) */
+	if (rc >= 0 && pe->swap_orig >= 0 && !pe->swap_cloexec)
+		rc = platform_replace_fd(s->plat, sc, pe->swap_orig, pe->swap_num, 0);
 	if (rc >= 0)
 		rc = platform_write(s->plat, sc, sc->args[1], &pe->plan, sizeof pe->plan);
 	debugf("[%d] exec plan: prog fd %d interp fd %d prefix %u -> %d", (int)sc->tid,
 	       pe->plan.prog_fd, pe->plan.interp_fd, pe->plan.nprefix, rc);
+	pthread_mutex_lock(&exec_lock);
 	pending_free(s, pe);
+	pthread_mutex_unlock(&exec_lock);
 	return rc < 0 ? rc : 0;
 }

@@ -36,6 +36,10 @@ struct sentry {
 struct task *task_find(struct sentry *s, pid_t tid);
 struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight */
 void task_exited(struct sentry *s, struct task *t);
+/* Sees every trapped syscall before its handler: a change of the fs context
+ * (chdir, fchdir, umask, chroot) first gives the children forked before it
+ * a copy of the context as it was (see task.c). */
+void task_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t);
 struct fs_context *fs_context_new(struct vfs_path root, struct vfs_path cwd, mode_t umask);
 void fs_context_put(struct fs_context *fs);
 void fs_set_cwd(struct fs_context *fs, struct vfs_path p);
@@ -74,6 +78,9 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struct task *t);
 int exec_stage_init(struct sentry *s, const void *loader, size_t len);
 void exec_task_gone(struct sentry *s, pid_t tgid);
+/* Sees every trapped syscall first: undoes what an exec that failed in the
+ * kernel after the sentry let it continue left behind. */
+void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t);
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452

@@ -891,6 +891,7 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	if (!t) {
 		rc = -ESRCH;   /* vanished between the trap and now */
 	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
+		task_note_syscall(s, sc, t);
 		rc = handlers[sc->nr](s, sc, t);
 	} else {
 		/* trapped by the policy but not served yet: fail closed */

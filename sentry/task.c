@@ -4,11 +4,16 @@
  * Under seccomp user notification the sentry does not see fork/clone; a task
  * is met at its first trapped syscall.  Its thread group and parent come from
  * the sandbox's own procfs: a thread shares its leader's context (CLONE_FS,
- * as pthreads do), a new process starts with a copy of its parent's.  The
- * copy is taken when first seen, not at fork time: a parent that changes
- * directory between fork and the child's first trapped syscall leaks that
- * change to the child.  Exact tracking (trapping clone) comes with the
- * process-model issue.
+ * as pthreads do), a new process starts with a copy of its parent's.
+ *
+ * The copy must be the parent's context at fork time.  A child met later
+ * than its parent's next chdir/fchdir/umask would copy the changed context,
+ * so before serving one of those the sentry adopts the process's children
+ * it has not met yet (its procfs lists them: /proc/PID/task/TID/children),
+ * each with a copy of the context as it still is.  Any fork the parent made
+ * before that syscall is complete by then, so the copy is exact; trapping
+ * clone, one more round trip per fork, is not needed.  (A child made with
+ * CLONE_FS but not CLONE_THREAD gets a copy, not a share: not tracked.)
  */
 #include "sentry/internal.h"
 
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -87,31 +93,17 @@ static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_
 	return 0;
 }
 
-struct task *task_get(struct sentry *s, pid_t tid)
+/* Takes over the reference to fs. */
+static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid, struct fs_context *fs)
 {
-	struct task *t = task_find(s, tid);
-	if (t)
-		return t;
-	pid_t tgid = tid, ppid = 0;
-	mode_t umask = s->init_fs->umask;
-	if (read_ids(s, tid, &tgid, &ppid, &umask) < 0)
-		return NULL;   /* gone already */
-	t = calloc(1, sizeof *t);
-	if (!t)
+	struct task *t = calloc(1, sizeof *t);
+	if (!t) {
+		fs_context_put(fs);
 		return NULL;
+	}
 	t->tid = tid;
 	t->tgid = tgid;
-	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
-	struct task *parent = task_find(s, ppid);
-	if (leader) {
-		t->fs = leader->fs;
-		t->fs->refs++;
-	} else if (parent) {
-		t->fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
-	} else {
-		/* the first task: its umask is the one runsc-lite was started with */
-		t->fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
-	}
+	t->fs = fs;
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
@@ -121,6 +113,88 @@ struct task *task_get(struct sentry *s, pid_t tid)
 	s->tasks = t;
 	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
 	return t;
+}
+
+struct task *task_get(struct sentry *s, pid_t tid)
+{
+	struct task *t = task_find(s, tid);
+	if (t)
+		return t;
+	pid_t tgid = tid, ppid = 0;
+	mode_t umask = s->init_fs->umask;
+	if (read_ids(s, tid, &tgid, &ppid, &umask) < 0)
+		return NULL;   /* gone already */
+	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
+	struct task *parent = task_find(s, ppid);
+	struct fs_context *fs;
+	if (leader) {
+		fs = leader->fs;
+		fs->refs++;
+	} else if (parent) {
+		fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
+	} else {
+		/* the first task: its umask is the one runsc-lite was started with */
+		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
+	}
+	return fs ? task_add(s, tid, tgid, ppid, fs) : NULL;
+}
+
+/* Meets, now, the children of thread `tid` of process t that the sentry has
+ * not met yet: each gets a copy of t's context as it is before the change. */
+static void adopt_children_of(struct sentry *s, struct task *t, const char *tid)
+{
+	char path[96], buf[4096];
+	snprintf(path, sizeof path, "%d/task/%.16s/children", (int)t->tgid, tid);
+	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	/* (a list longer than the buffer: the rest are met at first sight) */
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && !task_find(s, (pid_t)pid)) {
+			struct fs_context *fs = fs_context_new(t->fs->root, t->fs->cwd, t->fs->umask);
+			if (fs)
+				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs);
+		}
+	}
+}
+
+void task_fs_will_change(struct sentry *s, struct task *t)
+{
+	char path[32];
+	snprintf(path, sizeof path, "%d/task", (int)t->tgid);
+	int fd = openat(s->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			adopt_children_of(s, t, de->d_name);
+	closedir(d);
+}
+
+void task_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t)
+{
+	exec_note_syscall(s, sc, t);
+	switch (sc->nr) {
+	case SYS_chdir:
+	case SYS_fchdir:
+	case SYS_umask:
+	case SYS_chroot:
+		task_fs_will_change(s, t);
+		break;
+	}
 }
 
 void task_exited(struct sentry *s, struct task *t)

@@ -75,6 +75,33 @@ else
 fi
 kill -KILL "$cli" 2>/dev/null; wait "$cli" 2>/dev/null
 
+# --- a tree of forked processes dies with its sentry ---------------------
+# Every process of the sandbox, found from the outside as descendants of
+# the sentry, must be gone after a SIGKILL to the sentry alone.
+log5="$SCRATCH/tree.log"
+"$RL" --debug-log="$log5" do -- /bin/busybox sh -c \
+	'busybox sleep 60 | busybox sleep 60 | (busybox sleep 60 | busybox sleep 60)' &
+cli=$!
+descendants() { for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do echo "$c"; descendants "$c"; done; }
+tree_sentry() { sed -n 's/.*gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\2/p' "$log5"; }
+# (a pipeline: background jobs would need /dev/null) sh, its 2 sleeps, the
+# subshell and its 2 sleeps
+tree_up() { [ -n "$(tree_sentry)" ] && [ "$(descendants "$(tree_sentry)" | wc -l)" -ge 6 ]; }
+name="supervision: SIGKILL to the sentry kills a whole tree of forked processes (checked from outside)"
+if wait_until 20 tree_up; then
+	S=$(tree_sentry)
+	tree=$(descendants "$S")
+	kill -KILL "$S"
+	all_gone() { for p in $tree; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+	if wait_until 10 all_gone; then pass "$name"; else
+		fail "$name" "alive: $(for p in $tree; do kill -0 "$p" 2>/dev/null && ps -o pid=,args= -p "$p"; done)"
+		for p in $tree; do kill -KILL "$p" 2>/dev/null; done
+	fi
+else
+	fail "$name" "the tree did not start: $(tree_sentry) $(descendants "$(tree_sentry)" | tr '\n' ' ')"
+fi
+kill -KILL "$cli" 2>/dev/null; wait "$cli" 2>/dev/null
+
 # --- nothing leaks in ---------------------------------------------------------
 name="leaks: the application holds no fd beyond stdio"
 out=$("$RL" do -- "$BUILD/tests/helpers/fdcheck" 2>&1)
