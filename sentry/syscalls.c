@@ -254,8 +254,8 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	snprintf(detail + strlen(detail), 64, " flags=%#x", flags);
-	if (flags & ~OPEN_VALID_FLAGS)
-		return -EINVAL;
+	/* open and openat ignore unknown flags (openat2 refused them already) */
+	flags &= OPEN_VALID_FLAGS;
 	/* O_CREAT|O_DIRECTORY never meant anything (Linux 6.4+: EINVAL) */
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY) && (flags & O_TMPFILE) != O_TMPFILE)
 		return -EINVAL;
