@@ -550,10 +550,13 @@ static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = p.dentry->inode;
-	if ((mode & W_OK) && ino->fs->readonly)
+	struct stat st;
+	if ((rc = get_attr(ino, &st)) < 0)
+		;   /* the mode must be current: a chmod leaves the cache stale */
+	else if ((mode & W_OK) && ino->fs->readonly)
 		rc = -EROFS;
 	/* root may execute a file only when some x bit is set */
-	else if ((mode & X_OK) && !vfs_is_dir(ino) && !(ino->attr.st_mode & 0111))
+	else if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
 		rc = -EACCES;
 	vfs_path_put(p);
 	return rc;
