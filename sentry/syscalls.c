@@ -87,7 +87,11 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 int get_attr(struct vfs_inode *ino, struct stat *st)
 {
 	bool revalidating = ino->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING;
-	if ((ino->host_writable || ino->attr_stale || revalidating) && ino->fs->ops->refresh) {
+	/* Each name of a hard-linked file has an inode of its own here: a
+	 * link, unlink or chmod through one name leaves the others' cached
+	 * attributes stale, so a file with several names is always re-read. */
+	bool aliased = !S_ISDIR(ino->attr.st_mode) && ino->attr.st_nlink > 1;
+	if ((ino->host_writable || ino->attr_stale || revalidating || aliased) && ino->fs->ops->refresh) {
 		int rc = ino->fs->ops->refresh(ino);
 		if (rc < 0)
 			return rc;
