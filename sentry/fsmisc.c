@@ -87,3 +87,23 @@ int64_t sys_getdents(struct sentry *s, struct platform_syscall *sc, struct task 
 	close(dup);
 	return rc;
 }
+
+/* chroot: Linux resolves the path (following, a directory), checks search
+ * permission, then CAP_SYS_CHROOT, which the application never holds. */
+int64_t sys_chroot(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, sc->args[0], path);
+	if (rc < 0)
+		return rc;
+	struct vfs_walk w = { 0 };
+	rc = walk_start(s, sc, t, AT_FDCWD, path, &w);
+	if (rc < 0)
+		return rc;
+	w.flags = VFS_FOLLOW | VFS_DIRECTORY;
+	rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	vfs_path_put(w.result);
+	return -EPERM;
+}
