@@ -586,6 +586,8 @@ static int64_t readlink_at(struct sentry *s, struct platform_syscall *sc, struct
 {
 	if (size <= 0)
 		return -EINVAL;
+	if (path_addr == 0)
+		return -EFAULT;   /* unlike stat's, readlinkat's AT_EMPTY_PATH needs a string */
 	struct vfs_path p;
 	int dup = -1;
 	bool empty;
