@@ -134,6 +134,9 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE $(if $(filter static_%,$*),-static) -o $@ $<
 
+# the conformance probes share tests/helpers/conf.h
+$(TEST_HELPERS): tests/helpers/conf.h
+
 tests-build: all $(UNIT_BINS) $(TEST_HELPERS)
 .PHONY: tests-build
 

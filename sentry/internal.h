@@ -86,8 +86,9 @@ void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, stru
 #define SYS_fchmodat2 452
 #endif
 
-/* Handlers of the syscalls that change the tree (sentry/mutate.c) and of
- * the xattr family (sentry/xattr.c). */
+/* Handlers of the syscalls that change the tree (sentry/mutate.c), of
+ * the xattr family (sentry/xattr.c), connect (sentry/socket.c) and the old
+ * getdents and chroot (sentry/fsmisc.c). */
 typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
 #define MUTATE_HANDLERS(X) \
 	X(mkdir) X(mkdirat) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(renameat2) \
@@ -96,7 +97,7 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(connect)
+	X(connect) X(getdents) X(chroot)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 

@@ -495,8 +495,23 @@ int64_t sys_fchmodat2(struct sentry *s, struct platform_syscall *sc, struct task
 /* fd-based calls name the file by an empty path relative to the fd. */
 static const uint64_t EMPTY_PATH_ADDR = 0;
 
+/* fchmod, fchown and futimens act on the open file itself: Linux takes the
+ * fd with fdget(), not fdget_raw(), so an O_PATH fd is EBADF (the *at forms
+ * with AT_EMPTY_PATH name the file by path and accept it). */
+static int fd_not_opath(struct sentry *s, struct platform_syscall *sc, int fd)
+{
+	int err;
+	struct vfs_file *f = files_lookup(s, sc, fd, &err, NULL);
+	if (!f)
+		return err;   /* -EBADF, or 0: not a VFS fd, the call on it decides */
+	return (f->flags & O_PATH) ? -EBADF : 0;
+}
+
 int64_t sys_fchmod(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
+	int rc = fd_not_opath(s, sc, (int)sc->args[0]);
+	if (rc < 0)
+		return rc;
 	return do_chmod(s, sc, t, (int)sc->args[0], EMPTY_PATH_ADDR, (mode_t)sc->args[1], AT_EMPTY_PATH);
 }
 
@@ -532,6 +547,9 @@ int64_t sys_fchownat(struct sentry *s, struct platform_syscall *sc, struct task 
 
 int64_t sys_fchown(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
+	int rc = fd_not_opath(s, sc, (int)sc->args[0]);
+	if (rc < 0)
+		return rc;
 	return do_chown(s, sc, t, (int)sc->args[0], EMPTY_PATH_ADDR, (uid_t)sc->args[1],
 			(gid_t)sc->args[2], AT_EMPTY_PATH);
 }
@@ -565,6 +583,23 @@ static int times_from_timespec(const struct timespec ts[2], struct vfs_setattr *
 	return 0;
 }
 
+/* Linux's do_utimes: a NULL path with a real fd is futimens(fd) (no flags
+ * allowed, an O_PATH fd is EBADF); a NULL path with AT_FDCWD is a path,
+ * EFAULT. */
+static int64_t times_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			int dirfd, uint64_t path_addr, int flags, const struct vfs_setattr *a)
+{
+	if (path_addr == 0 && dirfd != AT_FDCWD) {
+		if (flags)
+			return -EINVAL;
+		int rc = fd_not_opath(s, sc, dirfd);
+		if (rc < 0)
+			return rc;
+		flags = AT_EMPTY_PATH;
+	}
+	return set_attr_at(s, sc, t, dirfd, path_addr, flags, a, native_utimes);
+}
+
 int64_t sys_utimensat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	int dirfd = (int)sc->args[0], flags = (int)sc->args[3];
@@ -582,10 +617,7 @@ int64_t sys_utimensat(struct sentry *s, struct platform_syscall *sc, struct task
 		return rc;
 	if (a.valid == 0)
 		return 0;   /* both UTIME_OMIT: nothing, not even a permission check */
-	/* A NULL path is futimens(dirfd): the fd itself. */
-	if (sc->args[1] == 0)
-		flags |= AT_EMPTY_PATH;
-	return set_attr_at(s, sc, t, dirfd, sc->args[1], flags, &a, native_utimes);
+	return times_at(s, sc, t, dirfd, sc->args[1], flags, &a);
 }
 
 /* utime/utimes/futimesat: seconds (and microseconds), or NULL for now. */
@@ -615,7 +647,7 @@ static int64_t utimes_common(struct sentry *s, struct platform_syscall *sc, stru
 	int rc = times_from_timespec(ts, &a);
 	if (rc < 0)
 		return rc;
-	return set_attr_at(s, sc, t, dirfd, path_addr, 0, &a, native_utimes);
+	return times_at(s, sc, t, dirfd, path_addr, 0, &a);
 }
 
 int64_t sys_utime(struct sentry *s, struct platform_syscall *sc, struct task *t)

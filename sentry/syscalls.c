@@ -89,7 +89,11 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 int get_attr(struct vfs_inode *ino, struct stat *st)
 {
 	bool revalidating = ino->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING;
-	if ((ino->host_writable || ino->attr_stale || revalidating) && ino->fs->ops->refresh) {
+	/* Each name of a hard-linked file has an inode of its own here: a
+	 * link, unlink or chmod through one name leaves the others' cached
+	 * attributes stale, so a file with several names is always re-read. */
+	bool aliased = !S_ISDIR(ino->attr.st_mode) && ino->attr.st_nlink > 1;
+	if ((ino->host_writable || ino->attr_stale || revalidating || aliased) && ino->fs->ops->refresh) {
 		int rc = ino->fs->ops->refresh(ino);
 		if (rc < 0)
 			return rc;
@@ -333,8 +337,8 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	snprintf(detail + strlen(detail), 64, " flags=%#x", flags);
-	if (flags & ~OPEN_VALID_FLAGS)
-		return -EINVAL;
+	/* open and openat ignore unknown flags (openat2 refused them already) */
+	flags &= OPEN_VALID_FLAGS;
 	/* O_CREAT|O_DIRECTORY never meant anything (Linux 6.4+: EINVAL) */
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY) && (flags & O_TMPFILE) != O_TMPFILE)
 		return -EINVAL;
@@ -629,10 +633,13 @@ static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = p.dentry->inode;
-	if ((mode & W_OK) && ino->fs->readonly)
+	struct stat st;
+	if ((rc = get_attr(ino, &st)) < 0)
+		;   /* the mode must be current: a chmod leaves the cache stale */
+	else if ((mode & W_OK) && ino->fs->readonly)
 		rc = -EROFS;
 	/* root may execute a file only when some x bit is set */
-	else if ((mode & X_OK) && !vfs_is_dir(ino) && !(ino->attr.st_mode & 0111))
+	else if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
 		rc = -EACCES;
 	vfs_path_put(p);
 	return rc;
@@ -658,6 +665,8 @@ static int64_t readlink_at(struct sentry *s, struct platform_syscall *sc, struct
 {
 	if (size <= 0)
 		return -EINVAL;
+	if (path_addr == 0)
+		return -EFAULT;   /* unlike stat's, readlinkat's AT_EMPTY_PATH needs a string */
 	struct vfs_path p;
 	int dup = -1;
 	bool empty;

@@ -68,8 +68,20 @@ static int64_t xattr_call(struct sentry *s, struct platform_syscall *sc, struct 
 {
 	char name[XATTR_NAME_MAX_LEN + 1] = "";
 	int rc;
+	if (x->at_flags == AT_EMPTY_PATH) {
+		/* the f* calls take the fd with fdget(): O_PATH is EBADF */
+		struct vfs_file *f = files_lookup(s, sc, x->dirfd, &rc, NULL);
+		if (!f && rc < 0)
+			return rc;
+		if (f && (f->flags & O_PATH))
+			return -EBADF;
+	}
 	if (x->op != XLIST && (rc = read_name(s, sc, x->name, name)) < 0)
 		return rc;
+	/* trusted.* is for CAP_SYS_ADMIN, which the application never has:
+	 * Linux's xattr_permission() answers EPERM to writes, ENODATA to reads */
+	if (x->op != XLIST && strncmp(name, "trusted.", 8) == 0)
+		return x->op == XGET ? -ENODATA : -EPERM;
 	if (x->op == XSET && (x->flags & ~(uint64_t)(XATTR_CREATE | XATTR_REPLACE)))
 		return -EINVAL;
 	if (x->op == XSET && x->size > XATTR_VALUE_MAX)
