@@ -18,10 +18,11 @@
  *    the seccomp stop (orig_rax = -1 skips the syscall, rax is its result).
  *    There is no ADDFD: an fd is installed by *syscall injection* (see
  *    platform/ptrace.c): the stopped task is made to run, one syscall at a
- *    time, socket(AF_UNIX, SOCK_DGRAM) -> recvmsg() of the fd the sentry sent
- *    to that socket -> dup3() onto the wanted slot -> close(), with its
- *    registers restored afterwards.  Costs: ~7 extra ptrace stops per fd.
- *    Limits: the task needs two free fd slots (else EMFILE), a writable
+ *    time, socketpair(AF_UNIX, SOCK_DGRAM) -> (the sentry sends its fd into
+ *    the pair) recvmsg() -> dup3() onto the wanted slot -> close() of the
+ *    rest, with its registers restored afterwards.  Costs: ~7 extra ptrace
+ *    stops per fd.  The fd lands in the lowest free slot, as natively.
+ *    Limits: the task needs three free fd slots (else EMFILE), a writable
  *    stack below its red zone (scratch memory for the msghdr) and the
  *    `syscall` instruction it trapped on still mapped; a task that breaks
  *    these while being injected is killed.  Signals that arrive during an

@@ -7,14 +7,19 @@
  * as pthreads do), a new process starts with a copy of its parent's.  The
  * copy is taken when first seen, not at fork time: a parent that changes
  * directory between fork and the child's first trapped syscall leaks that
- * change to the child.  Exact tracking (trapping clone) comes with the
- * process-model issue.
+ * change to the child.
+ *
+ * The ptrace platform reports each fork/vfork/clone (PLATFORM_TASK_CREATED)
+ * while parent and child are both stopped: task_created() then records the
+ * child exactly, sharing the parent's context with CLONE_FS and copying it
+ * otherwise, before either can make another syscall.
  */
 #include "sentry/internal.h"
 
 #include "runsc-lite/log.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +92,49 @@ static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_
 	return 0;
 }
 
+/* Links a new task in; its exit is watched through a pidfd. */
+static struct task *task_new(struct sentry *s, pid_t tid, pid_t tgid)
+{
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->tgid = tgid;
+	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
+	if (t->pidfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, t->pidfd, &ev);
+	}
+	t->next = s->tasks;
+	s->tasks = t;
+	return t;
+}
+
+void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clone_flags)
+{
+	struct task *parent = task_get(s, parent_tid);
+	if (!parent || task_find(s, child))
+		return;
+	pid_t tgid = (clone_flags & CLONE_THREAD) ? parent->tgid : child;
+	struct fs_context *fs;
+	if (clone_flags & CLONE_FS) {
+		fs = parent->fs;
+		fs->refs++;
+	} else {
+		fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
+		if (!fs)
+			return;   /* met at its first trap instead */
+	}
+	struct task *t = task_new(s, child, tgid);
+	if (!t) {
+		fs_context_put(fs);
+		return;
+	}
+	t->fs = fs;
+	debugf("task %d: created by %d (flags %#llx)", (int)child, (int)parent_tid,
+	       (unsigned long long)clone_flags);
+}
+
 struct task *task_get(struct sentry *s, pid_t tid)
 {
 	struct task *t = task_find(s, tid);
@@ -96,29 +144,26 @@ struct task *task_get(struct sentry *s, pid_t tid)
 	mode_t umask = s->init_fs->umask;
 	if (read_ids(s, tid, &tgid, &ppid, &umask) < 0)
 		return NULL;   /* gone already */
-	t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->tid = tid;
-	t->tgid = tgid;
 	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
 	struct task *parent = task_find(s, ppid);
+	struct fs_context *fs;
 	if (leader) {
-		t->fs = leader->fs;
-		t->fs->refs++;
+		fs = leader->fs;
+		fs->refs++;
 	} else if (parent) {
-		t->fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
+		fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
 	} else {
 		/* the first task: its umask is the one runsc-lite was started with */
-		t->fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
+		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
 	}
-	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
-	if (t->pidfd >= 0) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
-		epoll_ctl(s->epfd, EPOLL_CTL_ADD, t->pidfd, &ev);
+	if (!fs)
+		return NULL;
+	t = task_new(s, tid, tgid);
+	if (!t) {
+		fs_context_put(fs);
+		return NULL;
 	}
-	t->next = s->tasks;
-	s->tasks = t;
+	t->fs = fs;
 	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
 	return t;
 }
