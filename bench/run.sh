@@ -1,15 +1,18 @@
 #!/bin/sh
 # Runs bench/syscall_cost natively and in `runsc-lite run` (a busybox rootfs,
-# a scratch directory in it), in the same run, and prints ns/op, the ratio
-# to native and the sandbox cost as a multiple of the bare interception
-# round trip (getcwd in the sandbox: trapped, answered from sentry memory).
-# Usage: bench/run.sh [BUILD_DIR] [REPEATS]; POLICY=none|... picks the
-# sandbox's cache policy (default: fscache).
+# a scratch directory in it) on each platform (seccomp user notification,
+# ptrace), in the same run, and prints ns/op, the ratio to native and the
+# sandbox cost as a multiple of that platform's bare interception round trip
+# (getcwd in the sandbox: trapped, answered from sentry memory).
+# Usage: bench/run.sh [BUILD_DIR] [REPEATS]
+#   POLICY=none|...  the sandbox's cache policy (default: fscache)
+#   PLATFORMS="seccomp ptrace"
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 repeats=${2:-3}
 policy=${POLICY:-fscache}
+platforms=${PLATFORMS:-seccomp ptrace}
 bin="$build/bench/syscall_cost"
 mkdir -p "$build/bench"
 cc -O2 -static -o "$bin" "$top/bench/syscall_cost.c"
@@ -22,15 +25,26 @@ trap 'rm -rf "$native_dir"' EXIT
 # best of N runs of each: the least disturbed by the rest of the machine
 best() { sort -k1,1 -k2,2n | awk '!seen[$1]++'; }
 native=$(for i in $(seq "$repeats"); do "$bin" "$native_dir"; done | best)
-sandbox=$(for i in $(seq "$repeats"); do
-	"$build/runsc-lite" --cache-policy="$policy" run --rootfs "$rootfs" -- /bin/syscall_cost /tmp/bench
-done | best)
-rt=$(echo "$sandbox" | awk '$1 == "getcwd" { print $2 }')
+results="$build/bench/results"
+: > "$results"
+for plat in $platforms; do
+	for i in $(seq "$repeats"); do
+		"$build/runsc-lite" --platform="$plat" --cache-policy="$policy" \
+			run --rootfs "$rootfs" -- /bin/syscall_cost /tmp/bench
+	done | best | sed "s/^/$plat /" >> "$results"
+done
 echo "$(uname -r), $(nproc) CPUs, best of $repeats, cache policy $policy"
-printf '%-13s %11s %11s %8s %10s\n' syscall native_ns sandbox_ns ratio x_getcwd
+printf '%-14s %10s' syscall native_ns
+for plat in $platforms; do printf ' %12s %6s %8s' "${plat}_ns" ratio x_getcwd; done
+echo
 echo "$native" | while read -r name n; do
-	s=$(echo "$sandbox" | awk -v k="$name" '$1 == k { print $2 }')
-	printf '%-13s %11s %11s %8.1f %10.1f\n' "$name" "$n" "$s" \
-		"$(echo "$s $n" | awk '{ print $1 / ($2 > 0 ? $2 : 1) }')" \
-		"$(echo "$s $rt" | awk '{ print $1 / ($2 > 0 ? $2 : 1) }')"
+	printf '%-14s %10s' "$name" "$n"
+	for plat in $platforms; do
+		s=$(awk -v p="$plat" -v k="$name" '$1 == p && $2 == k { print $3 }' "$results")
+		rt=$(awk -v p="$plat" '$1 == p && $2 == "getcwd" { print $3 }' "$results")
+		printf ' %12s %6.1f %8.1f' "$s" \
+			"$(echo "$s $n" | awk '{ print $1 / ($2 > 0 ? $2 : 1) }')" \
+			"$(echo "$s $rt" | awk '{ print $1 / ($2 > 0 ? $2 : 1) }')"
+	done
+	echo
 done

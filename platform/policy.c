@@ -15,10 +15,11 @@ static int resolve_syscall(const char *name)
 	return seccomp_syscall_resolve_name(name);
 }
 
-static uint32_t to_scmp(const struct policy_rule *r)
+static uint32_t to_scmp(const struct policy_rule *r, unsigned flags)
 {
 	switch (r->action) {
-	case POLICY_TRAP:  return SCMP_ACT_NOTIFY;
+	case POLICY_TRAP:
+		return (flags & POLICY_TRAP_AS_TRACE) ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY;
 	case POLICY_ERRNO: return SCMP_ACT_ERRNO((uint32_t)r->errno_value);
 	case POLICY_KILL:  return SCMP_ACT_KILL_PROCESS;
 	case POLICY_ALLOW: break;
@@ -65,8 +66,8 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 		*listener = -1;
 	for (size_t i = 0; i < p->nrules; i++) {
 		if (strcmp(p->rules[i].syscall, "default") == 0)
-			dflt = to_scmp(&p->rules[i]);
-		traps |= p->rules[i].action == POLICY_TRAP;
+			dflt = to_scmp(&p->rules[i], flags);
+		traps |= p->rules[i].action == POLICY_TRAP && !(flags & POLICY_TRAP_AS_TRACE);
 	}
 	scmp_filter_ctx ctx = seccomp_init(dflt);
 	if (!ctx)
@@ -101,7 +102,7 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 					r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
 		}
 		if (rc == 0)
-			rc = seccomp_rule_add_array(ctx, to_scmp(r), nr, (unsigned)r->ncond, cmp);
+			rc = seccomp_rule_add_array(ctx, to_scmp(r, flags), nr, (unsigned)r->ncond, cmp);
 		if (rc < 0)
 			*bad_rule = r->syscall;
 	}

@@ -4,7 +4,7 @@
  * into a libseccomp filter and loads it.  All BPF comes from libseccomp.
  *
  * Verdicts: POLICY_TRAP sends the syscall to the supervisor (seccomp user
- * notification); POLICY_ERRNO fails it with a fixed errno; POLICY_KILL kills
+ * notification, or SECCOMP_RET_TRACE with POLICY_TRAP_AS_TRACE); POLICY_ERRNO fails it with a fixed errno; POLICY_KILL kills
  * the process; POLICY_ALLOW runs it natively.  The `default` rule gives the
  * verdict for every syscall not named.  Calls of a foreign architecture
  * (i386, x32 on x86-64) are killed, never silently allowed.
@@ -59,6 +59,10 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 
 /* policy_install() flags */
 #define POLICY_ALL_THREADS 1u   /* SECCOMP_FILTER_FLAG_TSYNC: every thread of the process */
+/* POLICY_TRAP becomes SECCOMP_RET_TRACE instead of SECCOMP_RET_USER_NOTIF:
+ * the same policy text for the ptrace platform (no listener is returned;
+ * a trapped syscall without a tracer fails with ENOSYS, fail closed). */
+#define POLICY_TRAP_AS_TRACE 2u
 
 /*
  * policy_install() with flags.  POLICY_ALL_THREADS loads the filter into

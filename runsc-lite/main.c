@@ -38,6 +38,7 @@ struct globals {
 	bool debug;
 	const char *cache_policy;    /* --cache-policy, else from --file-access */
 	bool file_access_shared;
+	const char *platform;        /* --platform, default seccomp */
 };
 
 static void usage(FILE *out)
@@ -57,7 +58,9 @@ static void usage(FILE *out)
 		"global flags:\n"
 		"  --debug              log to stderr (same as --debug-log=/dev/stderr)\n"
 		"  --debug-log=FILE     log every trapped syscall and 9P message to FILE\n"
-		"  --platform=seccomp   the interception platform (seccomp only, for now)\n"
+		"  --platform=seccomp|ptrace\n"
+		"                       the interception platform: seccomp user notification\n"
+		"                       (default) or seccomp + ptrace (SECCOMP_RET_TRACE)\n"
 		"  --network=none       the sandbox's network (none only, for now)\n"
 		"  --overlay=false      writes go to the root directory (no overlay yet)\n"
 		"  --file-access=exclusive|shared\n"
@@ -102,7 +105,11 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		switch (c) {
 		case 'd': g->debug = true; break;
 		case 'l': g->debug_log = optarg; break;
-		case 'p': check_choice("platform", optarg, "seccomp"); break;
+		case 'p':
+			if (strcmp(optarg, "seccomp") && strcmp(optarg, "ptrace"))
+				die("--platform=%s: not supported (must be seccomp or ptrace)", optarg);
+			g->platform = optarg;
+			break;
 		case 'n': check_choice("network", optarg, "none"); break;
 		case 'o': check_choice("overlay", optarg, "false"); break;
 		case 'f':
@@ -194,6 +201,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.debug_fd = logfd,
 		.cache_policy = g->cache_policy ? g->cache_policy
 				: g->file_access_shared ? "remote_revalidating" : "fscache",
+		.platform = g->platform ? g->platform : "seccomp",
 	};
 	return sandbox_run(&o);
 }

@@ -188,6 +188,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.n_hide_paths = o->nhide;
 	sspec.rootfs_readonly = o->readonly;
 	sspec.cache_policy = (char *)o->cache_policy;
+	sspec.platform = (char *)o->platform;
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

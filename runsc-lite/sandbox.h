@@ -21,6 +21,7 @@ struct sandbox_opts {
 	size_t nhide;
 	int debug_fd;                /* -1 without --debug-log */
 	const char *cache_policy;    /* of the root mount (sentry/vfs.h) */
+	const char *platform;        /* "seccomp" or "ptrace" */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */

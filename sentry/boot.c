@@ -237,14 +237,18 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 		_exit(125);
 	syscall(SYS_close_range, 4, ~0U, 0);
 	sock = 3;
-	int listener;
+	int listener = -1;
 	const char *bad;
-	int rc = policy_install(&policy_app, NULL, 0, &listener, &bad);
+	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
+	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
+	int rc = policy_install_flags(&policy_app, NULL, 0, &listener, &bad,
+				      traced ? POLICY_TRAP_AS_TRACE : 0);
 	if (rc < 0)
 		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
-	if (send_fd(sock, listener) < 0)
+	if (traced ? write(sock, "T", 1) != 1 : send_fd(sock, listener) < 0)
 		_exit(125);
-	close(listener);
+	if (listener >= 0)
+		close(listener);
 	close(sock);
 	log_init("app", -1);
 
@@ -277,31 +281,109 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
 	return n == (ssize_t)strlen(map) ? 0 : -err;
 }
 
-static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, int *listener)
+#define APP_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | \
+			 CLONE_NEWUTS | CLONE_NEWNET | SIGCHLD)
+
+/*
+ * ptrace platform: the application's first task is not the sentry's child
+ * but this helper's.  Any wait by any sentry thread would otherwise also
+ * collect the ptrace stops of a child that the sentry's tracer thread traces
+ * (the kernel treats a tracee whose tracer is in its real parent's thread
+ * group as the parent's to wait for), and the tracer's wait would reap the
+ * first task's exit before the serve loop saw it.  The helper waits for the
+ * first task, exits with its status (128+signal when killed, what the serve
+ * loop reports anyway) and forwards the signals the serve loop sends it.
+ * It dies with the sentry (pid namespace), and the first task with it
+ * (PDEATHSIG).  Never returns.
+ */
+static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__SandboxSpec *spec)
 {
-	int sv[2], sync[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0)
-		return -errno;
-	long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS |
-		     CLONE_NEWNET | SIGCHLD;
-	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-	if (pid < 0)
-		return -errno;
+	sigset_t old, wait_for;
+	sigemptyset(&wait_for);
+	int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&wait_for, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &wait_for, &old);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	pid_t pid = (pid_t)syscall(SYS_clone, APP_CLONE_FLAGS, NULL, NULL, NULL, 0);
 	if (pid == 0) {
-		close(sv[0]);
-		close(sync[1]);
-		app_init(sync[0], sv[1], spec);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(pid_fd);
+		app_init(sync0, sock, spec);
 	}
+	if (pid < 0 || write(pid_fd, &pid, sizeof pid) != sizeof pid)
+		_exit(125);
+	/* nothing of the sentry's stays open here, and no capability: waiting
+	 * and signalling a task of its own uid needs none */
+	syscall(SYS_close_range, 3, ~0U, 0);
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		cap_drop_bound(c);
+	cap_t none = cap_init();
+	if (!none || cap_set_proc(none) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(125);
+	cap_free(none);
+	for (;;) {
+		siginfo_t si;
+		if (sigwaitinfo(&wait_for, &si) < 0)
+			continue;
+		if (si.si_signo != SIGCHLD) {
+			kill(pid, si.si_signo);
+			continue;
+		}
+		int ws;
+		if (waitpid(pid, &ws, WNOHANG) == pid)
+			_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+	}
+}
+
+/* Starts the application's first task.  Returns the pid the serve loop
+ * waits for and signals (the task, or under ptrace its helper parent). */
+static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
+		       int *listener)
+{
+	int sv[2], sync[2], pp[2] = { -1, -1 };
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
+	    (tracer && pipe2(pp, O_CLOEXEC) < 0))
+		return -errno;
+	pid_t waited, pid;
+	if (tracer) {
+		waited = fork();
+		if (waited == 0) {
+			close(sv[0]);
+			close(sync[1]);
+			close(pp[0]);
+			app_parent(pp[1], sync[0], sv[1], spec);
+		}
+		close(pp[1]);
+		if (waited < 0 || read(pp[0], &pid, sizeof pid) != sizeof pid)
+			pid = -1;
+		close(pp[0]);
+	} else {
+		waited = pid = (pid_t)syscall(SYS_clone, APP_CLONE_FLAGS, NULL, NULL, NULL, 0);
+		if (pid == 0) {
+			close(sv[0]);
+			close(sync[1]);
+			app_init(sync[0], sv[1], spec);
+		}
+	}
+	if (waited < 0 || pid < 0)
+		return waited < 0 ? -errno : -ECHILD;
 	close(sv[1]);
 	close(sync[0]);
 	/* The application's uid 0 is the sentry's own uid: it gains nothing. */
 	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
 	if (rc == 0)
 		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
+	if (rc == 0 && tracer)
+		rc = platform_ptrace_attach(tracer, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
 		rc = -EIO;
 	close(sync[1]);
-	if (rc == 0) {
+	if (rc == 0 && tracer) {
+		char ok;
+		rc = read(sv[0], &ok, 1) == 1 ? 0 : -EIO;   /* its filter is in place */
+	} else if (rc == 0) {
 		*listener = recv_fd(sv[0]);
 		if (*listener < 0)
 			rc = *listener;
@@ -309,10 +391,11 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, int *list
 	close(sv[0]);
 	if (rc < 0) {
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill(waited, SIGKILL);
+		waitpid(waited, NULL, 0);
 		return rc;
 	}
-	return pid;
+	return waited;
 }
 
 /* ---- confinement ------------------------------------------------------------------ */
@@ -339,7 +422,8 @@ static int confine_sentry(struct sentry *s)
 		{ "stagingfd", (uint64_t)s->stagingfd },
 	};
 	const char *bad;
-	rc = policy_install(&policy_sentry, bind, 2, NULL, &bad);
+	/* every thread: the ptrace platform's tracer thread exists already */
+	rc = policy_install_flags(&policy_sentry, bind, 2, NULL, &bad, POLICY_ALL_THREADS);
 	if (rc < 0)
 		warnx_rl("sentry: seccomp policy: %s", bad ? bad : "load");
 	return rc;
@@ -397,14 +481,21 @@ int sentry_main(const struct sentry_args *a)
 	if (rc < 0)
 		return fail("pivot_root into the staging tmpfs", -rc);
 	int listener = -1;
-	pid_t init_pid = spawn_app(s.procfd, spec, &listener);
+	bool use_ptrace = spec->platform && strcmp(spec->platform, "ptrace") == 0;
+	if (use_ptrace) {
+		rc = platform_ptrace_open(&s.plat);
+		if (rc < 0)
+			return fail("ptrace platform", -rc);
+		/* exact fork tracking: see PLATFORM_TASK_CREATED */
+		platform_set_task_events(s.plat, true);
+	}
+	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
-	rc = platform_seccomp_open(&s.plat, listener);
-	if (rc < 0)
+	if (!use_ptrace && (rc = platform_seccomp_open(&s.plat, listener)) < 0)
 		return fail("seccomp platform", -rc);
-	debugf("application started: pid %d, sync wake-up %s", (int)init_pid,
-	       platform_sync_wakeup(s.plat) ? "on" : "off");
+	debugf("application started: pid %d, platform %s, sync wake-up %s", (int)init_pid,
+	       use_ptrace ? "ptrace" : "seccomp", platform_sync_wakeup(s.plat) ? "on" : "off");
 	rc = confine_sentry(&s);
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);

@@ -35,6 +35,8 @@ struct sentry {
 /* Tasks (sentry/task.c). */
 struct task *task_find(struct sentry *s, pid_t tid);
 struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight */
+/* PLATFORM_TASK_CREATED (ptrace): records the child at its creation. */
+void task_created(struct sentry *s, pid_t parent, pid_t child, uint64_t clone_flags);
 void task_exited(struct sentry *s, struct task *t);
 /* Sees every trapped syscall before its handler: a change of the fs context
  * (chdir, fchdir, umask, chroot) first gives the children forked before it

@@ -112,7 +112,8 @@ static void *worker(void *arg)
 		if (rc < 0)
 			break;   /* the listener is gone: no application task is left */
 		sentry_lock();
-		cancel_waiters_of(sc.tid);
+		if (sc.event == PLATFORM_SYSCALL)
+			cancel_waiters_of(sc.tid);
 		syscalls_dispatch(s, &sc);
 		sentry_unlock();
 	}
@@ -176,7 +177,8 @@ int sentry_serve(struct sentry *s, pid_t init_pid)
 					}
 					int ws;
 					pid_t p;
-					while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+					/* __WNOTHREAD: never the ptrace tracer thread's tracees */
+					while ((p = waitpid(-1, &ws, WNOHANG | __WNOTHREAD)) > 0)
 						if (p == init_pid)
 							status = WIFEXITED(ws) ? WEXITSTATUS(ws)
 									       : 128 + WTERMSIG(ws);

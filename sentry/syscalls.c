@@ -892,6 +892,13 @@ static const handler_fn handlers[MAX_NR] = {
 
 void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 {
+	if (sc->event == PLATFORM_TASK_CREATED) {
+		/* both tasks wait for this answer: the child is known before
+		 * it or its parent can trap again */
+		task_created(s, sc->tid, (pid_t)sc->args[0], sc->args[1]);
+		platform_reply(s->plat, sc, 0);
+		return;
+	}
 	s->nr_trapped++;
 	detail[0] = 0;
 	vfs_shrink();   /* between syscalls: no walk holds an unreferenced dentry */

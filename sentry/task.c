@@ -14,12 +14,18 @@
  * before that syscall is complete by then, so the copy is exact; trapping
  * clone, one more round trip per fork, is not needed.  (A child made with
  * CLONE_FS but not CLONE_THREAD gets a copy, not a share: not tracked.)
+ *
+ * The ptrace platform reports each fork/vfork/clone (PLATFORM_TASK_CREATED)
+ * while parent and child are both stopped: task_created() then records the
+ * child exactly, sharing the parent's context with CLONE_FS and copying it
+ * otherwise, before either can make another syscall.
  */
 #include "sentry/internal.h"
 
 #include "runsc-lite/log.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +119,24 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	s->tasks = t;
 	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
 	return t;
+}
+
+void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clone_flags)
+{
+	struct task *parent = task_get(s, parent_tid);
+	if (!parent || task_find(s, child))
+		return;
+	pid_t tgid = (clone_flags & CLONE_THREAD) ? parent->tgid : child;
+	struct fs_context *fs;
+	if (clone_flags & CLONE_FS) {
+		fs = parent->fs;
+		fs->refs++;
+	} else {
+		fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
+		if (!fs)
+			return;   /* met at its first trap instead */
+	}
+	task_add(s, child, tgid, parent_tid, fs);
 }
 
 struct task *task_get(struct sentry *s, pid_t tid)

@@ -8,6 +8,16 @@
 
 set -u
 
+# RL_PLATFORM (from tests/run.sh, which runs the suite once per platform):
+# RL becomes a wrapper that adds --platform=$RL_PLATFORM, so the scripts
+# keep calling "$RL" as they are; RL_REAL is the binary itself.
+RL_REAL=${RL_REAL:-$RL}
+if [ -n "${RL_PLATFORM:-}" ] && [ "$RL" = "$RL_REAL" ]; then
+	RL="$SCRATCH/runsc-lite-$RL_PLATFORM"
+	printf '#!/bin/sh\nexec "%s" --platform=%s "$@"\n' "$RL_REAL" "$RL_PLATFORM" >"$RL"
+	chmod 755 "$RL"
+fi
+
 pass() { echo "ok - $1"; }
 skip() { echo "ok - $1 # SKIP $2"; }
 fail() {

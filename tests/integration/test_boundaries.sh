@@ -31,7 +31,16 @@ log2="$SCRATCH/running.log"
 cli=$!
 spid() { sed -n 's/.*gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\2/p' "$log2"; }
 gpid() { sed -n 's/.*gofer pid \([0-9]*\), sentry pid \([0-9]*\).*/\1/p' "$log2"; }
-apid() { cat /proc/"$(spid)"/task/"$(spid)"/children 2>/dev/null | awk '{print $1}'; }
+# the application's first task: the sentry's child, or under ptrace the
+# child of the sentry's helper (which stays in the sentry's pid namespace)
+apid() {
+	s=$(spid)
+	c=$(cat /proc/"$s"/task/"$s"/children 2>/dev/null | awk '{print $1}')
+	if [ -n "$c" ] && [ "$(readlink /proc/"$c"/ns/pid)" = "$(readlink /proc/"$s"/ns/pid)" ]; then
+		c=$(cat /proc/"$c"/task/"$c"/children 2>/dev/null | awk '{print $1}')
+	fi
+	echo "$c"
+}
 app_started() { [ -n "$(spid)" ] && grep -q 'exec plan' "$log2"; }
 if ! wait_until 10 app_started; then
 	fail "running sandbox starts" "$(tail -5 "$log2")"

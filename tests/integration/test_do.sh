@@ -41,3 +41,11 @@ same_output "do: openat2 RESOLVE_BENEATH/IN_ROOT/NO_SYMLINKS/NO_XDEV/CACHED and 
 # More names than the dentry cache holds (8192): eviction frees unused
 # entries (and their gofer fids) as the walk goes on; nothing runs out.
 same_output "do: find over ~15000 names (dentry cache eviction, fd-identity collection)" -- /bin/busybox find /usr/share/doc /usr/include
+
+# A child keeps the working directory it had at fork time even when its
+# parent changes directory before the child's first trapped syscall.  Under
+# user notification the sentry sees no fork and copies the parent's context
+# at the child's first trap (listed in KNOWN_FAILURES for seccomp); under
+# ptrace the fork is reported while both tasks are stopped.
+same_output "do: a forked child keeps its cwd when the parent moves on (exact fork tracking)" -- \
+	"$BUILD/tests/helpers/fork_cwd"

@@ -15,8 +15,13 @@ else
 	# a copy the user can reach whatever the checkout's permissions
 	dir=$(mktemp -d /tmp/rl-unpriv.XXXXXX)
 	chmod 755 "$dir"
-	cp "$RL" "$dir/runsc-lite"
+	cp "$RL_REAL" "$dir/runsc-lite"
 	bin="$dir/runsc-lite"
+	if [ -n "${RL_PLATFORM:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --platform=%s "$@"\n' "$bin" "$RL_PLATFORM" >"$dir/rl"
+		chmod 755 "$dir/rl"
+		bin="$dir/rl"
+	fi
 	trap 'rm -rf "$dir"' EXIT
 fi
 if ! as_user unshare --user --map-root-user --pid --fork --mount true 2>/dev/null; then
