@@ -118,7 +118,10 @@ int platform_read_string(struct platform *p, const struct platform_syscall *sc,
 int platform_write(struct platform *p, const struct platform_syscall *sc,
 		   uint64_t addr, const void *src, size_t len);
 
-/* Answer with a value (>= 0) or a negative errno. */
+/* Answer with a value (>= 0) or a negative errno.  -512 (the kernel's
+ * ERESTARTSYS), answered while a signal is pending for the task, makes the
+ * kernel restart the syscall after the signal (SA_RESTART, stop signals) or
+ * fail it with EINTR, as for a Linux syscall that was waiting. */
 int platform_reply(struct platform *p, const struct platform_syscall *sc, int64_t result);
 /* Install `fd` (a sentry fd) in the task and answer with the new number,
  * atomically.  O_CLOEXEC in `flags` sets close-on-exec on the new fd. */

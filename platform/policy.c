@@ -1,10 +1,19 @@
 #include "platform/policy.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <seccomp.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int resolve_syscall(const char *name)
 {
@@ -56,6 +65,46 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 	return policy_install_flags(p, bind, nbind, listener, bad_rule, 0);
 }
 
+/*
+ * Loads a user-notification filter with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+ * (Linux 5.19; libseccomp 2.5 cannot set it, so the program is exported and
+ * loaded here): once the supervisor has received a trapped syscall, only a
+ * fatal signal interrupts the task's wait for the answer.  Without it a
+ * signal that arrives while the sentry works cancels the notification, and
+ * with SA_RESTART the task runs the syscall a second time after the sentry
+ * already did it (an O_EXCL create then fails with EEXIST).  The sentry
+ * itself answers -ERESTARTSYS when it waits long for something and a signal
+ * is pending, which is what Linux does.  Returns 0, or -EINVAL when the
+ * kernel lacks the flag.
+ */
+static int load_killable_listener(scmp_filter_ctx ctx, int *listener)
+{
+	int mfd = memfd_create("rl-filter", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	int rc = seccomp_export_bpf(ctx, mfd);
+	off_t len = rc == 0 ? lseek(mfd, 0, SEEK_END) : -1;
+	struct sock_filter *insns = NULL;
+	if (rc == 0 && (len <= 0 || len % (off_t)sizeof *insns || len > 4096 * (off_t)sizeof *insns))
+		rc = -EIO;
+	if (rc == 0 && !(insns = malloc((size_t)len)))
+		rc = -ENOMEM;
+	if (rc == 0 && pread(mfd, insns, (size_t)len, 0) != len)
+		rc = -EIO;
+	close(mfd);
+	if (rc == 0) {
+		struct sock_fprog prog = { (unsigned short)(len / (off_t)sizeof *insns), insns };
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+				  &prog);
+		rc = fd < 0 ? -errno : 0;
+		if (fd >= 0)
+			*listener = (int)fd;
+	}
+	free(insns);
+	return rc;
+}
+
 int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
 			 size_t nbind, int *listener, const char **bad_rule, unsigned flags)
 {
@@ -105,6 +154,14 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 			rc = seccomp_rule_add_array(ctx, to_scmp(r, flags), nr, (unsigned)r->ncond, cmp);
 		if (rc < 0)
 			*bad_rule = r->syscall;
+	}
+	if (rc == 0 && traps && listener && !(flags & POLICY_ALL_THREADS)) {
+		rc = load_killable_listener(ctx, listener);
+		if (rc != -EINVAL) {
+			seccomp_release(ctx);
+			return rc;
+		}
+		rc = 0;   /* a kernel before 5.19: the plain interruptible wait */
 	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);

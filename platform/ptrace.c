@@ -99,6 +99,9 @@ enum tstate {
 	TS_LISTENING,      /* group-stopped, PTRACE_LISTEN */
 };
 
+/* The kernel-internal "restart this syscall after the signal" errno. */
+#define ERESTARTSYS_VALUE 512
+
 struct ttask {
 	pid_t tid;
 	int pidfd;
@@ -747,7 +750,20 @@ static int install_fd(struct ptrace_platform *p, struct ttask *t, int fd, int fl
 static int finish(struct ptrace_platform *p, struct ttask *t, int64_t value)
 {
 	struct user_regs_struct r = t->regs;
-	r.orig_rax = (uint64_t)-1;   /* skipped: no syscall restart on our answer */
+	if (value == -ERESTARTSYS_VALUE) {
+		/* The kernel's signal code restarts the syscall (SA_RESTART,
+		 * stop signals) or makes it EINTR only when orig_rax names a
+		 * syscall: skip it now, and put orig_rax back at its exit stop. */
+		r.orig_rax = (uint64_t)-1;
+		if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || resume(t->tid, PTRACE_SYSCALL, 0) < 0)
+			return -ENOENT;
+		int rc = wait_syscall_stop(p, t);
+		if (rc < 0)
+			return rc;
+		r = t->regs;
+	}
+	if (value != -ERESTARTSYS_VALUE)
+		r.orig_rax = (uint64_t)-1;   /* skipped: no syscall restart on our answer */
 	r.rax = (uint64_t)value;
 	set_state(p, t, TS_RUNNING);
 	int rc = 0;

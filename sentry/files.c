@@ -214,7 +214,19 @@ int files_install(struct sentry *s, const struct platform_syscall *sc,
 		close(fd);
 		return -ENOMEM;
 	}
-	int rc = platform_reply_fd(s->plat, sc, fd, flags & O_CLOEXEC);
+	int rc;
+	if (host_fd >= 0 && S_ISFIFO(st.st_mode)) {
+		/* A FIFO counts its writers and readers by open description, and
+		 * the sentry's reference is one: it is dropped before the task
+		 * runs again, or a close by the task would leave a peer that a
+		 * reader sees as a writer still there (EAGAIN, not EOF). */
+		rc = platform_add_fd(s->plat, sc, fd, flags & O_CLOEXEC);
+		close(fd);
+		if (rc >= 0 && platform_reply(s->plat, sc, rc) < 0)
+			rc = -ENOENT;
+		return rc;
+	}
+	rc = platform_reply_fd(s->plat, sc, fd, flags & O_CLOEXEC);
 	if (host_fd >= 0) {
 		close(fd);   /* the application's copy is the only one kept */
 	} else {

@@ -64,13 +64,18 @@ void sentry_lock(void);
 void sentry_unlock(void);
 /* Runs wait_fn(arg) without the sentry lock, for at most about `ms`
  * milliseconds: blocking calls in wait_fn return EINTR then.  Returns
- * wait_fn's result, or -ENOENT if it was interrupted and the trapped
- * syscall is no longer pending.  Whatever the handler looked at before may
+ * wait_fn's result; -ENOENT if it was interrupted and the trapped syscall
+ * is no longer pending; -ERESTARTSYS (answer it: the kernel restarts the
+ * syscall or makes it EINTR) if it was interrupted and a signal is pending
+ * for the task.  Whatever the handler looked at before may
  * have changed when it returns: only referenced objects are still valid. */
 int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
 			 int (*wait_fn)(void *arg), void *arg);
 
 /* Syscall handling (sentry/syscalls.c). */
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512   /* kernel-internal: never seen by the application */
+#endif
 #define SYSCALL_ANSWERED INT64_MIN     /* the handler already replied */
 void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc);
 

@@ -16,6 +16,9 @@
 #include "runsc-lite/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -69,6 +72,27 @@ static void cancel_waiters_of(pid_t tid)
 	}
 }
 
+/* A signal pending for tid that it does not block (its procfs status). */
+static bool signal_pending(struct sentry *s, pid_t tid)
+{
+	char path[32], buf[4096];
+	snprintf(path, sizeof path, "%d/status", (int)tid);
+	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	const char *thread = strstr(buf, "\nSigPnd:"), *shared = strstr(buf, "\nShdPnd:");
+	const char *blocked = strstr(buf, "\nSigBlk:");
+	if (!thread || !shared || !blocked)
+		return false;
+	unsigned long long pending = strtoull(thread + 8, NULL, 16) | strtoull(shared + 8, NULL, 16);
+	return (pending & ~strtoull(blocked + 8, NULL, 16)) != 0;
+}
+
 int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
 			 int (*wait_fn)(void *arg), void *arg)
 {
@@ -95,9 +119,14 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 			break;
 		}
 	pthread_cond_broadcast(&waiter_gone);
-	/* The task may have been interrupted, killed or exited meanwhile. */
+	/* The task may have been killed or have exited meanwhile. */
 	if (self.cancelled || (rc == -EINTR && platform_check(s->plat, sc) < 0))
 		return -ENOENT;
+	/* A signal is waiting for the task: the wait is over, as in Linux; the
+	 * kernel restarts the syscall (SA_RESTART, stop signals) or gives
+	 * EINTR on the way back to the task. */
+	if (rc == -EINTR && signal_pending(s, sc->tid))
+		return -ERESTARTSYS;
 	return rc;
 }
 

@@ -58,7 +58,7 @@ for variant in $variants; do
 		for t in $(find "$BUILD/tests" -path "$BUILD/tests/helpers" -prune -o -type f -name 'test_*' ! -name '*.d' -print 2>/dev/null | sort); do
 			echo "# unit: ${t#$BUILD/tests/}"
 			RL_LOADER="$BUILD/rl-loader" CMOCKA_MESSAGE_OUTPUT=TAP \
-				timeout 300 "$t" >"$out" 2>&1
+				timeout -k 10 300 "$t" >"$out" 2>&1
 			finish $? "$t"
 		done
 	fi
@@ -70,7 +70,7 @@ for variant in $variants; do
 				echo "# integration ($plat): $(basename "$t")"
 				SCRATCH=$(mktemp -d /tmp/rl-test.XXXXXX)
 				RL="$BUILD/runsc-lite" RL_PLATFORM=$plat SCRATCH="$SCRATCH" \
-					timeout 600 bash "$t" >"$out" 2>&1
+					timeout -k 10 600 bash "$t" >"$out" 2>&1
 				rc=$?
 				known_failures "$plat" "$out"
 				finish $rc "$t"

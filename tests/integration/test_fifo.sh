@@ -11,8 +11,8 @@ R=$(fresh_busybox_rootfs) || { skip "fifo: probe" "no busybox-static rootfs"; ex
 cp "$probe" "$R/bin/static_fifo_probe"
 mkdir -m 0755 "$R/tmp/p" "$SCRATCH/native"
 
-native=$(cd "$SCRATCH/native" && timeout 60 "$probe" 2>&1)
-sandbox=$(timeout 60 "$RL" run --rootfs "$R" --cwd /tmp/p -- /bin/static_fifo_probe 2>&1)
+native=$(cd "$SCRATCH/native" && timeout -k 10 60 "$probe" 2>&1)
+sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" --cwd /tmp/p -- /bin/static_fifo_probe 2>&1)
 name="fifo: open semantics as native ($(printf '%s\n' "$native" | grep -c ' -> ') cases)"
 if ! printf '%s\n' "$native" | tail -1 | grep -q '^end/cases'; then
 	fail "$name" "the native reference run did not finish:" "$(printf '%s\n' "$native" | tail -3)"
@@ -25,7 +25,7 @@ fi
 # The other end on the host: the sandboxed reader waits until a host
 # process opens the FIFO for writing.
 mkfifo "$R/tmp/p/host"
-timeout 60 "$RL" run --rootfs "$R" -- /bin/cat /tmp/p/host > "$SCRATCH/host.out" 2>&1 &
+timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/cat /tmp/p/host > "$SCRATCH/host.out" 2>&1 &
 reader=$!
 sleep 0.3   # the writer must come after the reader waits: not a correctness dependency
 echo "from the host" > "$R/tmp/p/host"

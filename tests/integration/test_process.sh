@@ -9,25 +9,25 @@ H="$BUILD/tests/helpers"
 for h in static_forkexec static_thread_opens static_procs static_sigwait; do cp "$H/$h" "$R/bin/"; done
 
 name="fork: 200 children alive at once, each execs /bin/true (static busybox), all reaped"
-out=$(timeout 120 "$RL" run --rootfs "$R" -- /bin/static_forkexec 200 /bin/true 2>&1)
+out=$(timeout -k 10 120 "$RL" run --rootfs "$R" -- /bin/static_forkexec 200 /bin/true 2>&1)
 if [ "$out" = "forked 200: 200 exited 0, 0 failed, 0 unknown, none left" ]; then
 	pass "$name"; else fail "$name" "$out"; fi
 
 name="fork: 200 children exec the host's dynamic /bin/true (ld.so through the VFS), all reaped"
-out=$(timeout 120 "$RL" do -- "$H/static_forkexec" 200 /bin/true 2>&1)
+out=$(timeout -k 10 120 "$RL" do -- "$H/static_forkexec" 200 /bin/true 2>&1)
 if [ "$out" = "forked 200: 200 exited 0, 0 failed, 0 unknown, none left" ]; then
 	pass "$name"; else fail "$name" "$out"; fi
 
 name="threads: 16 threads x 2000 opens of their own files, no lost or misrouted reply"
-out=$(timeout 300 "$RL" run --rootfs "$R" --cwd /tmp -- /bin/static_thread_opens 16 2000 2>&1)
+out=$(timeout -k 10 300 "$RL" run --rootfs "$R" --cwd /tmp -- /bin/static_thread_opens 16 2000 2>&1)
 if [ "$out" = "16 threads x 2000 opens: 0 errors" ]; then pass "$name"; else fail "$name" "$out"; fi
 
 # Both runs are pid 1 of a fresh pid namespace, so orphans go to the probe.
 name="processes: wait4/waitid, zombies, orphans reaped by init, sessions, process groups, fs context at fork (as native)"
 if unshare --pid --fork true 2>/dev/null; then
 	mkdir -p "$SCRATCH/procs-native" "$R/tmp/procs"
-	native=$(cd "$SCRATCH/procs-native" && timeout 60 unshare --pid --fork "$H/static_procs" 2>&1)
-	sandbox=$(timeout 60 "$RL" run --rootfs "$R" --cwd /tmp/procs -- /bin/static_procs 2>&1)
+	native=$(cd "$SCRATCH/procs-native" && timeout -k 10 60 unshare --pid --fork "$H/static_procs" 2>&1)
+	sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" --cwd /tmp/procs -- /bin/static_procs 2>&1)
 	if [ "$native" = "$sandbox" ] && echo "$native" | grep -q '^pid 1: yes'; then pass "$name"; else
 		fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
 else
@@ -54,6 +54,6 @@ for sig in INT TERM HUP QUIT; do
 done
 
 name="signals: a program killed by a signal (SIGSEGV) gives 128+11"
-timeout 60 "$RL" run --rootfs "$R" -- /bin/static_sigwait segv >/dev/null 2>&1
+timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/static_sigwait segv >/dev/null 2>&1
 rc=$?
 if [ "$rc" = 139 ]; then pass "$name"; else fail "$name" "exit $rc"; fi

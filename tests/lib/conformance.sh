@@ -113,7 +113,7 @@ conformance() {
 	cp "$probe" "$R/bin/$(basename "$probe")"
 
 	mkdir -m 0755 "$SCRATCH/$family-native"
-	native=$(cd "$SCRATCH/$family-native" && umask 022 && timeout 60 "$probe" 2>"$SCRATCH/$family-native.err")
+	native=$(cd "$SCRATCH/$family-native" && umask 022 && timeout -k 10 60 "$probe" 2>"$SCRATCH/$family-native.err")
 	native_rc=$?
 	# The reference itself must be sane, or every comparison is meaningless.
 	name="$family: native reference run (probe sanity)"
@@ -131,7 +131,7 @@ conformance() {
 	for policy in $policies; do
 		dir="/tmp/$family-$policy"
 		mkdir -m 0755 "$R$dir"
-		sandbox=$(umask 022 && timeout 120 "$RL" --cache-policy="$policy" run --rootfs "$R" --cwd "$dir" \
+		sandbox=$(umask 022 && timeout -k 10 120 "$RL" --cache-policy="$policy" run --rootfs "$R" --cwd "$dir" \
 			-- "/bin/$(basename "$probe")" 2>"$SCRATCH/$family-$policy.err")
 		sandbox_rc=$?
 		name="$family[$policy]: the sandboxed probe runs to completion"
