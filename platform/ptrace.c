@@ -121,6 +121,8 @@ struct ttask {
 	int nheld;
 	siginfo_t redeliver[MAX_HELD];  /* re-sent; siginfo restored on delivery */
 	int nredeliver;
+	int last_fault_sig;             /* the last fault delivered, and where */
+	uint64_t last_fault_addr, last_fault_ip;
 	int refs;
 	struct ttask *next;
 };
@@ -304,6 +306,13 @@ static uint64_t clone_flags_of(pid_t tid, const struct user_regs_struct *r, int 
 	     : event == PTRACE_EVENT_FORK ? SIGCHLD : CLONE_VM;
 }
 
+static bool is_fault(const siginfo_t *si)
+{
+	return si->si_code > 0 && (si->si_signo == SIGSEGV || si->si_signo == SIGBUS ||
+				   si->si_signo == SIGILL || si->si_signo == SIGFPE ||
+				   si->si_signo == SIGTRAP || si->si_signo == SIGSYS);
+}
+
 static void handle_signal_stop(struct ptrace_platform *p, struct ttask *t, int sig)
 {
 	/* A signal we re-sent after an injection: give it back its siginfo. */
@@ -317,6 +326,28 @@ static void handle_signal_stop(struct ptrace_platform *p, struct ttask *t, int s
 		}
 	/* a handler may run before a re-issued syscall: it is new again */
 	t->reissue = false;
+	/* A fault that comes back at once at the same place was discarded:
+	 * a pid namespace's init keeps ignoring a fatal fault with the default
+	 * action while it is traced (the kernel lifts its protection only for
+	 * an untraced task), and would fault forever.  Let it go: untraced,
+	 * the next fault kills it with that signal — and it can make no
+	 * syscall meanwhile that is not refused (RET_TRACE without a tracer). */
+	siginfo_t si;
+	struct user_regs_struct r;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && is_fault(&si) &&
+	    ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+		uint64_t addr = (uint64_t)(uintptr_t)si.si_addr;
+		if (t->last_fault_sig == sig && t->last_fault_addr == addr && t->last_fault_ip == r.rip) {
+			ptrace(PTRACE_DETACH, t->tid, 0, sig);
+			task_remove(p, t);
+			return;
+		}
+		t->last_fault_sig = sig;
+		t->last_fault_addr = addr;
+		t->last_fault_ip = r.rip;
+	} else {
+		t->last_fault_sig = 0;
+	}
 	t->state = TS_RUNNING;
 	resume(t->tid, PTRACE_CONT, sig);
 }
@@ -478,12 +509,6 @@ static void resend_held(struct ptrace_platform *p, struct ttask *t)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static bool is_fault(const siginfo_t *si)
-{
-	return si->si_code > 0 && (si->si_signo == SIGSEGV || si->si_signo == SIGBUS ||
-				   si->si_signo == SIGILL || si->si_signo == SIGFPE ||
-				   si->si_signo == SIGTRAP || si->si_signo == SIGSYS);
-}
 
 /* Kills a task that cannot be injected any more and waits for its end. */
 static int kill_task(struct ptrace_platform *p, struct ttask *t)

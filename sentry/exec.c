@@ -357,7 +357,8 @@ static bool open_for_writing(struct sentry *s, int host_fd)
 
 /* Opens the file at p as the kernel's open_exec() would: a regular file
  * (EACCES otherwise), with an x bit when need_x, not open for writing. */
-static int open_path_for_exec(struct sentry *s, struct vfs_path p, bool need_x, int *fd)
+static int open_path_for_exec(struct sentry *s, struct vfs_path p, const struct vfs_cred *cred,
+			      bool need_x, int *fd)
 {
 	struct vfs_inode *ino = p.dentry->inode;
 	if (vfs_is_link(ino))
@@ -367,8 +368,10 @@ static int open_path_for_exec(struct sentry *s, struct vfs_path p, bool need_x, 
 	int rc = get_attr(ino, &st);
 	if (rc < 0)
 		return rc;
-	if (!S_ISREG(st.st_mode) || (need_x && !(st.st_mode & 0111)) || !ino->fs->ops->open)
+	if (!S_ISREG(st.st_mode) || !ino->fs->ops->open)
 		return -EACCES;
+	if (need_x && (rc = vfs_permission(ino, cred, VFS_MAY_EXEC)) < 0)
+		return rc;   /* with DAC override still some x bit (vfs_permission) */
 	struct vfs_open_result res = { -1 };
 	rc = ino->fs->ops->open(ino, O_RDONLY, &res);
 	if (rc < 0)
@@ -387,7 +390,7 @@ static int open_for_exec(struct sentry *s, struct vfs_walk *w, const char *path,
 	int rc = vfs_walk(w, path);
 	if (rc < 0)
 		return rc;
-	rc = open_path_for_exec(s, w->result, need_x, fd);
+	rc = open_path_for_exec(s, w->result, w->cred, need_x, fd);
 	vfs_path_put(w->result);
 	return rc;
 }
@@ -484,7 +487,7 @@ static int resolve_program(struct sentry *s, struct task *t, struct exec_target 
 	for (int depth = 0;; depth++) {
 		int fd = -1, rc;
 		if (depth == 0 && tg->by_file) {
-			rc = open_path_for_exec(s, tg->file, true, &fd);
+			rc = open_path_for_exec(s, tg->file, &t->cred, true, &fd);
 		} else {
 			struct vfs_walk w = base;
 			w.flags = depth == 0 ? tg->walk_flags : VFS_FOLLOW;
@@ -526,13 +529,14 @@ static int resolve_program(struct sentry *s, struct task *t, struct exec_target 
 			return rc;
 		snprintf(cur, sizeof cur, "%s", interp);
 		name = cur;   /* binfmt_script passes on the interpreter's name */
-		base = (struct vfs_walk){ .root = t->fs->root, .start = t->fs->cwd };
+		base = (struct vfs_walk){ .root = t->fs->root, .start = t->fs->cwd, .cred = &t->cred };
 	}
 	char interp[VFS_PATH_MAX];
 	int rc = elf_interp(pe->prog_fd, interp, sizeof interp);
 	if (rc <= 0)
 		return rc;
-	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd, .flags = VFS_FOLLOW };
+	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd, .flags = VFS_FOLLOW,
+			      .cred = &t->cred };
 	/* the kernel needs only read access to an interpreter */
 	rc = open_for_exec(s, &w, interp, false, &pe->interp_fd);
 	if (rc < 0)

@@ -18,6 +18,10 @@ struct fs_context {
 struct task {
 	pid_t tid, tgid;
 	struct fs_context *fs;
+	/* Read when the sentry meets the task (a child's are its parent's).
+	 * The application cannot change them: it has no CAP_SETUID, CAP_SETGID
+	 * or CAP_SETPCAP, and no_new_privs stops set-id programs. */
+	struct vfs_cred cred;
 	int pidfd;            /* readable when the task exits */
 	struct task *next;
 };

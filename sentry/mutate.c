@@ -12,6 +12,7 @@
 #include "sentry/internal.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -64,9 +65,10 @@ static struct vfs_dentry *child_of(struct parent *p, int *err)
 	return *err == 0 ? d : NULL;
 }
 
-static int writable_dir(struct vfs_inode *dir)
+/* May c add a name to dir (Linux's may_create)? */
+static int writable_dir(struct vfs_inode *dir, const struct vfs_cred *c)
 {
-	return dir->fs->readonly ? -EROFS : 0;
+	return dir->fs->readonly ? -EROFS : vfs_permission(dir, c, VFS_MAY_WRITE | VFS_MAY_EXEC);
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -90,7 +92,7 @@ static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct t
 	else if (rc == -ENOENT && p.w.trailing_slash && kind != NODE_DIR)
 		rc = -ENOENT;   /* "name/" can only be a directory */
 	else if (rc == -ENOENT)
-		rc = writable_dir(dir);
+		rc = writable_dir(dir, &t->cred);
 	struct vfs_inode *ino = NULL;
 	if (rc == 0) {
 		const struct vfs_fs_ops *ops = dir->fs->ops;
@@ -199,7 +201,12 @@ static int64_t do_unlink(struct sentry *s, struct platform_syscall *sc, struct t
 			rc = strcmp(p.w.last, ".") == 0 ? -EINVAL : p.w.last[0] ? -ENOTEMPTY : -EBUSY;
 	} else if ((d = child_of(&p, &rc))) {
 		bool is_dir = vfs_is_dir(d->inode);
-		if (rmdir && !is_dir)
+		/* Linux's may_delete order: permission, sticky, then the type */
+		if (dir->fs->readonly)
+			rc = -EROFS;
+		else if ((rc = vfs_may_delete(dir, d->inode, &t->cred)) < 0)
+			;
+		else if (rmdir && !is_dir)
 			rc = -ENOTDIR;
 		else if (!rmdir && is_dir)
 			rc = -EISDIR;
@@ -207,7 +214,7 @@ static int64_t do_unlink(struct sentry *s, struct platform_syscall *sc, struct t
 			rc = -ENOTDIR;
 		else if (d->mounted)
 			rc = -EBUSY;
-		else if ((rc = writable_dir(dir)) == 0)
+		else
 			rc = dir->fs->ops->unlink ? dir->fs->ops->unlink(dir, p.w.last, rmdir) : -EPERM;
 	}
 	if (rc == 0) {
@@ -249,7 +256,7 @@ static bool is_ancestor(const struct vfs_dentry *d, const struct vfs_dentry *of)
 }
 
 static int rename_checks(struct parent *op, struct parent *np, unsigned flags,
-			 struct vfs_dentry **from, struct vfs_dentry **to)
+			 const struct vfs_cred *c, struct vfs_dentry **from, struct vfs_dentry **to)
 {
 	int rc;
 	if (!op->normal)
@@ -286,7 +293,18 @@ static int rename_checks(struct parent *op, struct parent *np, unsigned flags,
 		return -EINVAL;   /* a directory cannot move beneath itself */
 	if (*to && vfs_is_dir((*to)->inode) && is_ancestor(*to, op->w.result.dentry))
 		return -ENOTEMPTY;
-	return writable_dir(dir_inode(op));
+	struct vfs_inode *odir = dir_inode(op), *ndir = dir_inode(np);
+	if (odir->fs->readonly)
+		return -EROFS;
+	if ((rc = vfs_may_delete(odir, (*from)->inode, c)) < 0)
+		return rc;
+	rc = *to ? vfs_may_delete(ndir, (*to)->inode, c) : vfs_permission(ndir, c, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
+	/* a directory that changes parent gets a new "..": written */
+	if (from_dir && odir != ndir)
+		return vfs_permission((*from)->inode, c, VFS_MAY_WRITE);
+	return 0;
 }
 
 static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct task *t,
@@ -308,7 +326,7 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		return rc;
 	}
 	struct vfs_dentry *from = NULL, *to = NULL;
-	rc = rename_checks(&op, &np, flags, &from, &to);
+	rc = rename_checks(&op, &np, flags, &t->cred, &from, &to);
 	if (rc == 0) {
 		struct vfs_inode *odir = dir_inode(&op), *ndir = dir_inode(&np);
 		rc = odir->fs->ops->rename ? odir->fs->ops->rename(odir, op.w.last, ndir, np.w.last, from->inode)
@@ -345,6 +363,19 @@ int64_t sys_rename(struct sentry *s, struct platform_syscall *sc, struct task *t
 
 /* ---- link ------------------------------------------------------------------- */
 
+/* fs.protected_hardlinks (on by default): only the owner, a caller who
+ * may read and write the file, or CAP_FOWNER may link a regular file. */
+static int may_link(struct vfs_inode *target, const struct vfs_cred *c)
+{
+	if (vfs_owner_or_capable(target, c))
+		return 0;
+	if (S_ISREG(target->attr.st_mode) && !(target->attr.st_mode & S_ISUID) &&
+	    !((target->attr.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) &&
+	    vfs_permission(target, c, VFS_MAY_READ | VFS_MAY_WRITE) == 0)
+		return 0;
+	return -EPERM;
+}
+
 static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct task *t,
 		       int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, int flags)
 {
@@ -375,8 +406,8 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 		rc = -EXDEV;
 	else if ((existing = child_of(&np, &rc)))
 		rc = -EEXIST;
-	else if (rc == -ENOENT)
-		rc = np.w.trailing_slash ? -ENOENT : writable_dir(dir);
+	else if (rc == -ENOENT && !(rc = np.w.trailing_slash ? -ENOENT : writable_dir(dir, &t->cred)))
+		rc = may_link(target, &t->cred);
 	struct vfs_inode *ino = NULL;
 	if (rc == 0)
 		rc = dir->fs->ops->link ? dir->fs->ops->link(dir, np.w.last, target, &ino) : -EPERM;
@@ -404,6 +435,38 @@ int64_t sys_link(struct sentry *s, struct platform_syscall *sc, struct task *t)
 
 /* ---- attributes ------------------------------------------------------------ */
 
+/* Linux's setattr_prepare(): who may change what.  May clear S_ISGID from
+ * a chmod's mode, as Linux does for a caller outside the file's group. */
+static int setattr_permission(struct vfs_inode *ino, const struct vfs_cred *c,
+			      struct vfs_setattr *a)
+{
+	const struct stat *st = &ino->attr;
+	bool owner = vfs_owner_or_capable(ino, c);
+	if ((a->valid & VFS_SET_SIZE) && !(a->valid & ~VFS_SET_SIZE))
+		return vfs_permission(ino, c, VFS_MAY_WRITE);   /* truncate(2) */
+	if ((a->valid & VFS_SET_UID) &&
+	    !((c->fsuid == st->st_uid && a->uid == st->st_uid) || vfs_capable(c, CAP_CHOWN)))
+		return -EPERM;
+	if ((a->valid & VFS_SET_GID) &&
+	    !((c->fsuid == st->st_uid && (a->gid == st->st_gid || vfs_in_group(c, a->gid))) ||
+	      vfs_capable(c, CAP_CHOWN)))
+		return -EPERM;
+	if (a->valid & VFS_SET_MODE) {
+		if (!owner)
+			return -EPERM;
+		gid_t g = (a->valid & VFS_SET_GID) ? a->gid : st->st_gid;
+		if (!vfs_in_group(c, g) && !vfs_capable(c, CAP_FSETID))
+			a->mode &= ~(mode_t)S_ISGID;
+	}
+	if (a->valid & (VFS_SET_ATIME_SET | VFS_SET_MTIME_SET)) {
+		if (!owner)
+			return -EPERM;   /* explicit times: the owner's */
+	} else if ((a->valid & (VFS_SET_ATIME | VFS_SET_MTIME)) && !owner) {
+		return vfs_permission(ino, c, VFS_MAY_WRITE);   /* "now": any writer */
+	}
+	return 0;
+}
+
 /* Applies attr to the file named by (dirfd, path, at_flags), or to the fd
  * itself with AT_EMPTY_PATH and an empty path.  `native` is what to do on a
  * non-VFS fd (a pipe, a socket): the same call on the fd. */
@@ -422,7 +485,12 @@ static int64_t set_attr_at(struct sentry *s, struct platform_syscall *sc, struct
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = p.dentry->inode;
-	if ((attr->valid & VFS_SET_MODE) && vfs_is_link(ino))
+	struct vfs_setattr a = *attr;
+	attr = &a;
+	struct stat cur;
+	if ((rc = get_attr(ino, &cur)) < 0)   /* owner and mode as they are now */
+		;
+	else if ((attr->valid & VFS_SET_MODE) && vfs_is_link(ino))
 		rc = -EOPNOTSUPP;   /* a symlink's mode never changes */
 	else if ((attr->valid & VFS_SET_SIZE) && vfs_is_dir(ino))
 		rc = -EISDIR;
@@ -431,9 +499,19 @@ static int64_t set_attr_at(struct sentry *s, struct platform_syscall *sc, struct
 	else if (ino->fs->readonly)
 		rc = -EROFS;
 	else
-		rc = ino->fs->ops->setattr ? ino->fs->ops->setattr(ino, attr) : -EPERM;
+		rc = setattr_permission(ino, &t->cred, &a);
 	if (rc == 0)
-		ino->attr_stale = true;
+		rc = ino->fs->ops->setattr ? ino->fs->ops->setattr(ino, attr) : -EPERM;
+	if (rc == 0) {
+		/* what permission checks read must be current at once */
+		if (attr->valid & VFS_SET_MODE)
+			ino->attr.st_mode = (ino->attr.st_mode & S_IFMT) | (attr->mode & 07777);
+		if (attr->valid & VFS_SET_UID)
+			ino->attr.st_uid = attr->uid;
+		if (attr->valid & VFS_SET_GID)
+			ino->attr.st_gid = attr->gid;
+		ino->attr_stale = true;   /* ctime, and set-id bits a chown cleared */
+	}
 	vfs_path_put(p);
 	return rc;
 }

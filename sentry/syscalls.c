@@ -57,6 +57,7 @@ static int start_at_dirfd(struct sentry *s, const struct platform_syscall *sc, s
 {
 	w->root = t->fs->root;
 	w->start = t->fs->cwd;
+	w->cred = &t->cred;
 	if (dirfd == AT_FDCWD)
 		return 0;
 	int err;
@@ -78,6 +79,7 @@ int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task 
 	if (path[0] == '/') {
 		w->root = t->fs->root;
 		w->start = t->fs->cwd;
+		w->cred = &t->cred;
 		return 0;
 	}
 	return start_at_dirfd(s, sc, t, dirfd, w);
@@ -190,7 +192,22 @@ static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct v
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
-static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags)
+/* may_open(): the access the open flags ask for (O_TRUNC writes). */
+static int open_permission(struct vfs_inode *ino, const struct vfs_cred *c, int flags)
+{
+	int acc = flags & O_ACCMODE, mask = 0;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		mask |= VFS_MAY_READ;
+	if (acc == O_WRONLY || acc == O_RDWR || ((flags & O_TRUNC) && S_ISREG(ino->attr.st_mode)))
+		mask |= VFS_MAY_WRITE;
+	int rc = vfs_permission(ino, c, mask);
+	if (rc == 0 && (flags & O_NOATIME) && !vfs_owner_or_capable(ino, c))
+		rc = -EPERM;
+	return rc;
+}
+
+static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
+			 const struct vfs_cred *cred)
 {
 	struct vfs_inode *ino = p.dentry->inode;
 	if (flags & O_PATH) {
@@ -204,15 +221,27 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 	if (vfs_is_dir(ino)) {
 		if (wants_write(flags) || (flags & O_CREAT))
 			return -EISDIR;
-		int rc = files_install(s, sc, p, flags, -1);
+		int rc = open_permission(ino, cred, flags);
+		if (rc < 0)
+			return rc;
+		rc = files_install(s, sc, p, flags, -1);
 		return rc < 0 ? rc : SYSCALL_ANSWERED;
 	}
-	if (S_ISFIFO(ino->attr.st_mode))
-		return open_fifo(s, sc, p, flags);
+	if (S_ISFIFO(ino->attr.st_mode)) {
+		int rc = open_permission(ino, cred, flags & ~O_TRUNC);
+		return rc < 0 ? rc : open_fifo(s, sc, p, flags);
+	}
+	if (S_ISSOCK(ino->attr.st_mode)) {
+		int rc = open_permission(ino, cred, flags);
+		return rc < 0 ? rc : -ENXIO;
+	}
 	if (!S_ISREG(ino->attr.st_mode))
-		return -ENXIO;   /* sockets (as Linux); devices arrive with devfs */
+		return -ENXIO;   /* devices arrive with devfs */
 	if (wants_write(flags) && ino->fs->readonly)
 		return -EROFS;
+	int prc = open_permission(ino, cred, flags);
+	if (prc < 0)
+		return prc;
 	if (!ino->fs->ops->open)
 		return -EACCES;
 	if ((flags & O_TRUNC) && (flags & O_ACCMODE) == O_RDONLY) {
@@ -267,7 +296,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 		if (!vfs_is_link(child->inode)) {
 			if (vfs_is_dir(child->inode))
 				return -EISDIR;
-			return open_file(s, sc, (struct vfs_path){ dir.mnt, child }, flags & ~O_CREAT);
+			return open_file(s, sc, (struct vfs_path){ dir.mnt, child }, flags & ~O_CREAT, &t->cred);
 		}
 		if (flags & O_NOFOLLOW)
 			return -ELOOP;
@@ -279,7 +308,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 		if (rc <= 0)
 			return rc < 0 ? rc : -ENOENT;
 		/* on to the link's target, from the link's directory */
-		struct vfs_walk w2 = { .root = w->root, .start = dir, .flags = VFS_PARENT };
+		struct vfs_walk w2 = { .root = w->root, .start = dir, .flags = VFS_PARENT, .cred = w->cred };
 		rc = vfs_walk(&w2, target);
 		if (rc < 0)
 			return rc;
@@ -291,6 +320,9 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	struct vfs_inode *di = dir.dentry->inode;
 	if (di->fs->readonly)
 		return -EROFS;
+	rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
 	if (!di->fs->ops->create)
 		return -EACCES;
 	struct vfs_inode *ino = NULL;
@@ -375,7 +407,7 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	rc = vfs_walk(&w, path);
 	if (rc < 0)
 		return rc;
-	int64_t r = open_file(s, sc, w.result, flags);
+	int64_t r = open_file(s, sc, w.result, flags, &t->cred);
 	vfs_path_put(w.result);
 	return r;
 }
@@ -616,6 +648,9 @@ static int64_t sys_statx(struct sentry *s, struct platform_syscall *sc, struct t
 
 /* ---- access, readlink ---------------------------------------------------- */
 
+_Static_assert(R_OK == VFS_MAY_READ && W_OK == VFS_MAY_WRITE && X_OK == VFS_MAY_EXEC,
+	       "access(2) modes are the VFS's permission bits");
+
 static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
 			 int dirfd, uint64_t path_addr, int mode, int at_flags)
 {
@@ -623,25 +658,32 @@ static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct t
 		return -EINVAL;
 	if (at_flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	/* access(2) checks — and walks — with the real ids unless AT_EACCESS
+	 * (the task's credentials are swapped for the call, under the lock) */
+	struct vfs_cred saved = t->cred;
+	if (!(at_flags & AT_EACCESS)) {
+		t->cred.fsuid = t->cred.uid;
+		t->cred.fsgid = t->cred.gid;
+	}
 	struct vfs_path p;
 	int dup = -1;
 	int rc = resolve_at(s, sc, t, dirfd, path_addr, at_flags, true, &p, &dup);
 	if (rc == 1) {
 		close(dup);
-		return 0;
+		rc = 0;
+	} else if (rc == 0) {
+		struct vfs_inode *ino = p.dentry->inode;
+		struct stat st;
+		if ((rc = get_attr(ino, &st)) < 0)
+			;   /* the mode must be current: a chmod leaves the cache stale */
+		else if ((mode & W_OK) && ino->fs->readonly && !S_ISFIFO(st.st_mode) &&
+			 !S_ISSOCK(st.st_mode))
+			rc = -EROFS;
+		else
+			rc = vfs_permission(ino, &t->cred, mode);   /* R_OK/W_OK/X_OK = VFS_MAY_* */
+		vfs_path_put(p);
 	}
-	if (rc < 0)
-		return rc;
-	struct vfs_inode *ino = p.dentry->inode;
-	struct stat st;
-	if ((rc = get_attr(ino, &st)) < 0)
-		;   /* the mode must be current: a chmod leaves the cache stale */
-	else if ((mode & W_OK) && ino->fs->readonly)
-		rc = -EROFS;
-	/* root may execute a file only when some x bit is set */
-	else if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
-		rc = -EACCES;
-	vfs_path_put(p);
+	t->cred = saved;
 	return rc;
 }
 
@@ -778,10 +820,15 @@ static int64_t sys_chdir(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd,
-			      .flags = VFS_FOLLOW | VFS_DIRECTORY };
+			      .flags = VFS_FOLLOW | VFS_DIRECTORY, .cred = &t->cred };
 	rc = vfs_walk(&w, path);
 	if (rc < 0)
 		return rc;
+	rc = vfs_permission(w.result.dentry->inode, &t->cred, VFS_MAY_EXEC);
+	if (rc < 0) {
+		vfs_path_put(w.result);
+		return rc;
+	}
 	fs_set_cwd(t->fs, w.result);
 	return 0;
 }
@@ -794,6 +841,9 @@ static int64_t sys_fchdir(struct sentry *s, struct platform_syscall *sc, struct 
 		return err ? err : -ENOTDIR;
 	if (!vfs_is_dir(f->path.dentry->inode))
 		return -ENOTDIR;
+	int rc = vfs_permission(f->path.dentry->inode, &t->cred, VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
 	fs_set_cwd(t->fs, vfs_path_get(f->path));
 	return 0;
 }

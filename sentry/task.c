@@ -75,9 +75,49 @@ struct task *task_find(struct sentry *s, pid_t tid)
 }
 
 /* Tgid, PPid and Umask of tid from the sandbox procfs. */
-static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_t *umask)
+/* "Uid:\tR\tE\tS\tFS" and "Gid:..." lines: the real and the fs id. */
+static bool parse_ids(const char *buf, const char *key, unsigned *real, unsigned *fs)
 {
-	char path[32], buf[2048];
+	const char *p = strstr(buf, key);
+	if (!p)
+		return false;
+	char *end;
+	unsigned long v[4];
+	p += strlen(key);
+	for (int i = 0; i < 4; i++, p = end) {
+		v[i] = strtoul(p, &end, 10);
+		if (end == p)
+			return false;
+	}
+	*real = (unsigned)v[0];
+	*fs = (unsigned)v[3];
+	return true;
+}
+
+/* The credentials file-system checks use: fs ids, groups, CapEff. */
+static int parse_cred(const char *buf, struct vfs_cred *c)
+{
+	const char *groups = strstr(buf, "\nGroups:");
+	const char *caps = strstr(buf, "\nCapEff:");
+	if (!parse_ids(buf, "\nUid:", &c->uid, &c->fsuid) ||
+	    !parse_ids(buf, "\nGid:", &c->gid, &c->fsgid) || !groups || !caps)
+		return -EIO;
+	c->ngroups = 0;
+	char *end;
+	for (const char *p = groups + 8; c->ngroups < VFS_NGROUPS_MAX; p = end) {
+		unsigned long g = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		c->groups[c->ngroups++] = (gid_t)g;
+	}
+	c->caps = strtoull(caps + 8, NULL, 16);
+	return 0;
+}
+
+static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_t *umask,
+		    struct vfs_cred *cred)
+{
+	char path[32], buf[4096];
 	snprintf(path, sizeof path, "%d/status", (int)tid);
 	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -96,11 +136,12 @@ static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_
 		*umask = (mode_t)strtol(um + 6, NULL, 8) & 0777;
 	*tgid = (pid_t)strtol(tg + 6, NULL, 10);
 	*ppid = (pid_t)strtol(pp + 6, NULL, 10);
-	return 0;
+	return parse_cred(buf, cred);
 }
 
 /* Takes over the reference to fs. */
-static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid, struct fs_context *fs)
+static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid, struct fs_context *fs,
+			     const struct vfs_cred *cred)
 {
 	struct task *t = calloc(1, sizeof *t);
 	if (!t) {
@@ -110,6 +151,7 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	t->tid = tid;
 	t->tgid = tgid;
 	t->fs = fs;
+	t->cred = *cred;
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
@@ -136,7 +178,7 @@ void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clon
 		if (!fs)
 			return;   /* met at its first trap instead */
 	}
-	task_add(s, child, tgid, parent_tid, fs);
+	task_add(s, child, tgid, parent_tid, fs, &parent->cred);
 }
 
 struct task *task_get(struct sentry *s, pid_t tid)
@@ -146,7 +188,8 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		return t;
 	pid_t tgid = tid, ppid = 0;
 	mode_t umask = s->init_fs->umask;
-	if (read_ids(s, tid, &tgid, &ppid, &umask) < 0)
+	struct vfs_cred cred;
+	if (read_ids(s, tid, &tgid, &ppid, &umask, &cred) < 0)
 		return NULL;   /* gone already */
 	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
 	struct task *parent = task_find(s, ppid);
@@ -160,7 +203,7 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		/* the first task: its umask is the one runsc-lite was started with */
 		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
 	}
-	return fs ? task_add(s, tid, tgid, ppid, fs) : NULL;
+	return fs ? task_add(s, tid, tgid, ppid, fs, &cred) : NULL;
 }
 
 /* Meets, now, the children of thread `tid` of process t that the sentry has
@@ -185,7 +228,7 @@ static void adopt_children_of(struct sentry *s, struct task *t, const char *tid)
 		if (pid > 0 && !task_find(s, (pid_t)pid)) {
 			struct fs_context *fs = fs_context_new(t->fs->root, t->fs->cwd, t->fs->umask);
 			if (fs)
-				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs);
+				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred);
 		}
 	}
 }

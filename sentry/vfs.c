@@ -10,6 +10,7 @@
 #include "sentry/vfs.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,6 +326,63 @@ static int splice_link(char **rest, size_t *rest_len, const char *target, size_t
 	return 0;
 }
 
+bool vfs_capable(const struct vfs_cred *c, int cap)
+{
+	return !c || (c->caps >> cap) & 1;
+}
+
+bool vfs_in_group(const struct vfs_cred *c, gid_t gid)
+{
+	if (c->fsgid == gid)
+		return true;
+	for (int i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+int vfs_permission(const struct vfs_inode *ino, const struct vfs_cred *c, int mask)
+{
+	if (!c)
+		return 0;
+	const struct stat *st = &ino->attr;
+	mode_t mode = st->st_mode;
+	int bits;
+	if (c->fsuid == st->st_uid)
+		bits = (int)(mode >> 6) & 7;
+	else if (vfs_in_group(c, st->st_gid))
+		bits = (int)(mode >> 3) & 7;
+	else
+		bits = (int)mode & 7;
+	if ((mask & ~bits) == 0)
+		return 0;
+	bool dir = S_ISDIR(mode);
+	/* execute needs some x bit even for an overriding caller */
+	if (vfs_capable(c, CAP_DAC_OVERRIDE) && (!(mask & VFS_MAY_EXEC) || dir || (mode & 0111)))
+		return 0;
+	if (vfs_capable(c, CAP_DAC_READ_SEARCH) &&
+	    (mask == VFS_MAY_READ || (dir && !(mask & VFS_MAY_WRITE))))
+		return 0;
+	return -EACCES;
+}
+
+bool vfs_owner_or_capable(const struct vfs_inode *ino, const struct vfs_cred *c)
+{
+	return !c || c->fsuid == ino->attr.st_uid || vfs_capable(c, CAP_FOWNER);
+}
+
+int vfs_may_delete(const struct vfs_inode *dir, const struct vfs_inode *victim,
+		   const struct vfs_cred *c)
+{
+	int rc = vfs_permission(dir, c, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
+	if ((dir->attr.st_mode & S_ISVTX) && c && c->fsuid != victim->attr.st_uid &&
+	    c->fsuid != dir->attr.st_uid && !vfs_capable(c, CAP_FOWNER))
+		return -EPERM;
+	return 0;
+}
+
 int vfs_walk(struct vfs_walk *w, const char *path)
 {
 	size_t len = strlen(path);
@@ -368,6 +426,11 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 			rc = -ENOTDIR;
 			break;
 		}
+		/* search permission on every directory a name is looked up in
+		 * (Linux's may_lookup: the last component's too, and . and ..) */
+		rc = vfs_permission(cur.dentry->inode, w->cred, VFS_MAY_EXEC);
+		if (rc < 0)
+			break;
 		const char *name = rest + pos;
 		size_t nlen = strcspn(name, "/");
 		if (nlen > VFS_NAME_MAX) {

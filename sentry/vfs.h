@@ -12,7 +12,9 @@
  *    with `.`, `..`, `/` or an empty name.
  *  - Functions return 0 or a negative errno; references (vfs_dentry_get/put)
  *    keep dentries and their inodes alive.
- *  - Not thread-safe yet: the sentry serves one syscall at a time.
+ *  - Permission checks (search on each directory walked, vfs_permission()
+ *    for the operations) follow Linux's generic_permission().
+ *  - Not thread-safe: the sentry calls it holding its one lock.
  */
 #ifndef RUNSC_LITE_VFS_H
 #define RUNSC_LITE_VFS_H
@@ -171,6 +173,32 @@ struct vfs_file {
 	void *priv;                    /* backend state, e.g. an opened 9P fid */
 };
 
+/* Credentials permission checks are made against: a task's, as Linux's
+ * generic_permission() sees them. */
+#define VFS_NGROUPS_MAX 64
+struct vfs_cred {
+	uid_t uid, fsuid;              /* real (access(2)) and file-system ids */
+	gid_t gid, fsgid;
+	int ngroups;
+	gid_t groups[VFS_NGROUPS_MAX];
+	uint64_t caps;                 /* effective capabilities, 1 << CAP_* */
+};
+#define VFS_MAY_EXEC  1
+#define VFS_MAY_WRITE 2
+#define VFS_MAY_READ  4
+/* Linux's DAC check of `mask` on ino: owner, group or other bits by the
+ * cred's fs ids and groups; CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH as
+ * Linux applies them.  0 or -EACCES.  A NULL cred allows everything. */
+int vfs_permission(const struct vfs_inode *ino, const struct vfs_cred *c, int mask);
+bool vfs_capable(const struct vfs_cred *c, int cap);
+bool vfs_in_group(const struct vfs_cred *c, gid_t gid);
+/* Owner of ino, or CAP_FOWNER (chmod, explicit times, sticky deletion). */
+bool vfs_owner_or_capable(const struct vfs_inode *ino, const struct vfs_cred *c);
+/* May c remove or replace the entry for `victim` in dir?  Write and search
+ * on dir, and the sticky-directory rule: 0, -EACCES or -EPERM. */
+int vfs_may_delete(const struct vfs_inode *dir, const struct vfs_inode *victim,
+		   const struct vfs_cred *c);
+
 /* Walk flags. */
 #define VFS_FOLLOW      0x1   /* follow a symlink in the last component */
 #define VFS_DIRECTORY   0x2   /* the last component must be a directory */
@@ -186,6 +214,7 @@ struct vfs_walk {
 	struct vfs_path root;          /* the task's root: `..` stops here */
 	struct vfs_path start;         /* cwd or dirfd */
 	int flags;
+	const struct vfs_cred *cred;   /* search permission on every directory (NULL: none) */
 	/* results */
 	struct vfs_path result;        /* with VFS_PARENT: the parent directory */
 	char last[VFS_NAME_MAX + 1];   /* with VFS_PARENT: the final name ("" if none) */

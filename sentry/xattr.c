@@ -50,11 +50,35 @@ static ssize_t native(int fd, const struct xattr_call *x, const char *name, void
 	return n < 0 ? -errno : n;
 }
 
-static ssize_t on_inode(struct vfs_inode *ino, const struct xattr_call *x, const char *name, void *buf)
+/* Linux's xattr_permission(): security.* and system.* are the LSM's and
+ * the filesystem's to judge; user.* lives on regular files and directories
+ * only (and a sticky directory's are its owner's); then the file's own
+ * read or write permission. */
+static int xattr_permission(const struct vfs_inode *ino, const struct vfs_cred *c,
+			    enum xattr_op op, const char *name)
+{
+	bool write = op == XSET || op == XREMOVE;
+	if (strncmp(name, "security.", 9) == 0 || strncmp(name, "system.", 7) == 0)
+		return 0;
+	mode_t mode = ino->attr.st_mode;
+	if (strncmp(name, "user.", 5) == 0) {
+		if (!S_ISREG(mode) && !S_ISDIR(mode))
+			return write ? -EPERM : -ENODATA;
+		if (S_ISDIR(mode) && (mode & S_ISVTX) && write && !vfs_owner_or_capable(ino, c))
+			return -EPERM;
+	}
+	return vfs_permission(ino, c, write ? VFS_MAY_WRITE : VFS_MAY_READ);
+}
+
+static ssize_t on_inode(struct vfs_inode *ino, const struct vfs_cred *c, const struct xattr_call *x,
+			const char *name, void *buf)
 {
 	const struct vfs_fs_ops *ops = ino->fs->ops;
 	if ((x->op == XSET || x->op == XREMOVE) && ino->fs->readonly)
 		return -EROFS;
+	int rc = x->op == XLIST ? 0 : xattr_permission(ino, c, x->op, name);
+	if (rc < 0)
+		return rc;
 	switch (x->op) {
 	case XGET:  return ops->getxattr ? ops->getxattr(ino, name, buf, x->size) : -EOPNOTSUPP;
 	case XLIST: return ops->listxattr ? ops->listxattr(ino, buf, x->size) : 0;
@@ -104,7 +128,7 @@ static int64_t xattr_call(struct sentry *s, struct platform_syscall *sc, struct 
 		n = native(dup, x, name, buf);
 		close(dup);
 	} else if (n == 0) {
-		n = on_inode(p.dentry->inode, x, name, buf);
+		n = on_inode(p.dentry->inode, &t->cred, x, name, buf);
 		if (n >= 0 && (x->op == XSET || x->op == XREMOVE))
 			p.dentry->inode->attr_stale = true;   /* ctime */
 		vfs_path_put(p);

@@ -7,6 +7,8 @@
  * "new"), read-only open again: what each read-only open reads.
  * static_twice ls DIR: lists DIR twice (marker between), then creates a
  * file in it and lists again: the entry counts.
+ * static_twice omit|now PATH: utimensat with two UTIME_OMITs (nothing to
+ * set: nothing to send) or two UTIME_NOWs, twice.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -55,6 +57,14 @@ int main(int argc, char **argv)
 		if (f2 < 0 || read(f1, a, 2) != 2 || read(f2, b, 2) != 2)
 			return 1;
 		printf("own offsets: %s\n", memcmp(a, b, 2) == 0 ? "yes" : "no");
+		return 0;
+	}
+	if (strcmp(op, "omit") == 0 || strcmp(op, "now") == 0) {
+		long how = strcmp(op, "omit") == 0 ? UTIME_OMIT : UTIME_NOW;
+		struct timespec ts[2] = { { 0, how }, { 0, how } };
+		if (utimensat(AT_FDCWD, path, ts, 0) < 0 || !getcwd(cwd, sizeof cwd) ||
+		    utimensat(AT_FDCWD, path, ts, 0) < 0)
+			return 1;
 		return 0;
 	}
 	if (strcmp(op, "ls") == 0) {

@@ -9,7 +9,7 @@ echo hello > "$R/tmp/f"
 # marker and the syscall that follows it.
 second_cost() {
 	awk '/\] getcwd\(/ { on = 1; n = 0; next } on && /sentry\[1\]: 9p T/ { n++ }
-	     on && /\] (newfstatat|stat|statx|openat|getdents64)\(/ { print n; exit }' "$1"
+	     on && /\] (newfstatat|stat|statx|openat|getdents64|utimensat)\(/ { print n; exit }' "$1"
 }
 
 name="fscache (--file-access=exclusive): a cached stat costs no 9P request"
@@ -98,3 +98,11 @@ done
 name="cli: a bad cache policy is one clear error"
 out=$("$RL" --cache-policy=lots run --rootfs "$R" -- /bin/true 2>&1); rc=$?
 if [ $rc = 125 ] && echo "$out" | grep -q 'cache-policy=lots: must be'; then pass "$name"; else fail "$name" "$rc $out"; fi
+
+# setattr skipping (the seed's): a change of nothing settable sends nothing.
+name="setattr skipping: utimensat with two UTIME_OMITs sends no 9P request; UTIME_NOW does"
+"$RL" --debug-log="$SCRATCH/omit.log" run --rootfs "$R" -- /bin/static_twice omit /tmp/f >/dev/null 2>&1
+omit=$(second_cost "$SCRATCH/omit.log")
+"$RL" --debug-log="$SCRATCH/now.log" run --rootfs "$R" -- /bin/static_twice now /tmp/f >/dev/null 2>&1
+now=$(second_cost "$SCRATCH/now.log")
+if [ "$omit" = 0 ] && [ -n "$now" ] && [ "$now" -ge 1 ]; then pass "$name"; else fail "$name" "9P requests: omit '$omit', now '$now'"; fi

@@ -12,5 +12,9 @@ for probe in "$BUILD"/tests/helpers/static_conf_*; do
 	if [ -n "${CONF_FAMILIES:-}" ] && ! printf ' %s ' $CONF_FAMILIES | grep -q " $family "; then
 		continue
 	fi
-	conformance "$family" "$probe"
+	# attrs builds files of other owners (chown): its reference keeps
+	# root's capabilities, and its capability-bound cases are listed
+	caps=none
+	[ "$family" = attrs ] && caps=all
+	CONF_NATIVE_CAPS=$caps conformance "$family" "$probe"
 done

@@ -3,9 +3,8 @@
 # rootfs), once per cache policy, and prints one line per case; the outputs
 # are compared case by case by tests/lib/conformance.sh.
 #
-# The native run is the reference, so it needs root (the sandboxed program is
-# uid 0 too); the "dac/" group (modes 0 and 0111, read-only files) may differ
-# because the sandboxed uid 0 has no capabilities.
+# The native run is the reference: uid 0 without capabilities, as the
+# sandboxed program (the "dac/" group: modes 0 and 0111, read-only files).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/lib/conformance.sh"
 
