@@ -6,10 +6,9 @@
  * answer themselves (installing an fd, letting an exec continue) return
  * SYSCALL_ANSWERED.  The dispatch is a table indexed by syscall number.
  *
- * Credentials: the application runs as uid 0 of its user namespace and the
- * sandbox emulates root's file access (no DAC checks yet beyond the x bit for
- * exec); read-only filesystems give EROFS.  Permission checks against the
- * sandbox's credentials arrive with the VFS issue.
+ * Credentials: every check is made against the trapped task's (struct
+ * task: cred), as Linux's generic_permission() would (sentry/vfs.c:
+ * vfs_permission); read-only filesystems give EROFS first, as Linux.
  */
 #include "sentry/internal.h"
 
