@@ -127,9 +127,13 @@ int platform_write(struct platform *p, const struct platform_syscall *sc,
 	struct iovec local = { (void *)src, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_writev(sc->tid, &local, 1, &remote, 1, 0);
-	int rc = platform_check(p, sc);
-	if (rc < 0)
-		return rc;
+	/* No check afterwards: it could not undo the write, and the answer
+	 * that follows fails anyway if the task is gone.  (The pid cannot
+	 * have been reused since the last check: the task cannot leave the
+	 * syscall but by dying, and a pid comes round again only after the
+	 * whole pid space.) */
+	if (n < 0 && errno == ESRCH)
+		return -ENOENT;
 	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 

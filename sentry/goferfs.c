@@ -577,8 +577,10 @@ static int gofer_statfs(struct vfs_inode *ino, struct statfs *out)
  * sandbox — natively, through the FDs it holds (size, times), or by the
  * sentry (links).  A host FD of the file then tells what the gofer would,
  * without a round trip: the cached read handle (taken now if there is
- * none) is fstat'ed.  Ids and mode stay the cache's (the sentry makes
- * those changes itself).  1 when done this way, 0 when not possible.
+ * none) is fstat'ed.  The mode too (a chown or a write clears set-id
+ * bits); the ids stay the cache's (the gofer's view of them, which the
+ * sentry's user namespace may not share; only the sentry changes them).
+ * 1 when done this way, 0 when not possible.
  */
 static int refresh_from_host_fd(struct vfs_inode *ino)
 {
@@ -594,6 +596,7 @@ static int refresh_from_host_fd(struct vfs_inode *ino)
 	struct stat hs;
 	if (fstat(gi->read_fd, &hs) < 0 || (uint64_t)hs.st_ino != (uint64_t)ino->attr.st_ino)
 		return 0;
+	ino->attr.st_mode = hs.st_mode;
 	ino->attr.st_size = hs.st_size;
 	ino->attr.st_blocks = hs.st_blocks;
 	ino->attr.st_nlink = hs.st_nlink;
