@@ -6,13 +6,14 @@
 # (getcwd in the sandbox: trapped, answered from sentry memory).
 # Usage: bench/run.sh [BUILD_DIR] [REPEATS]
 #   POLICY=none|...  the sandbox's cache policy (default: fscache)
-#   PLATFORMS="seccomp ptrace"
+#   PLATFORMS="seccomp seccomp-nosync ptrace"  (seccomp-nosync: user
+#                    notification without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 repeats=${2:-3}
 policy=${POLICY:-fscache}
-platforms=${PLATFORMS:-seccomp ptrace}
+platforms=${PLATFORMS:-seccomp seccomp-nosync ptrace}
 bin="$build/bench/syscall_cost"
 mkdir -p "$build/bench"
 cc -O2 -static -o "$bin" "$top/bench/syscall_cost.c"
@@ -29,7 +30,11 @@ results="$build/bench/results"
 : > "$results"
 for plat in $platforms; do
 	for i in $(seq "$repeats"); do
-		"$build/runsc-lite" --platform="$plat" --cache-policy="$policy" \
+		case $plat in
+		seccomp-nosync) flags="--platform=seccomp --sync-wakeup=false" ;;
+		*) flags="--platform=$plat" ;;
+		esac
+		"$build/runsc-lite" $flags --cache-policy="$policy" \
 			run --rootfs "$rootfs" -- /bin/syscall_cost /tmp/bench
 	done | best | sed "s/^/$plat /" >> "$results"
 done

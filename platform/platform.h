@@ -73,6 +73,9 @@ struct platform_syscall {
 
 /* Wraps a seccomp user-notification listener (takes ownership). */
 int  platform_seccomp_open(struct platform **out, int listener_fd);
+/* The same, choosing whether to ask for SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+ * (on by default; off only to measure what it is worth). */
+int  platform_seccomp_open_sync(struct platform **out, int listener_fd, bool sync_wakeup);
 
 /*
  * The ptrace platform.  Starts the tracer thread (it blocks every signal,

@@ -119,6 +119,11 @@ static const struct platform_ops seccomp_ops = {
 
 int platform_seccomp_open(struct platform **out, int listener_fd)
 {
+	return platform_seccomp_open_sync(out, listener_fd, true);
+}
+
+int platform_seccomp_open_sync(struct platform **out, int listener_fd, bool sync_wakeup)
+{
 	struct seccomp_platform *p = calloc(1, sizeof *p);
 	if (!p)
 		return -ENOMEM;
@@ -126,8 +131,8 @@ int platform_seccomp_open(struct platform **out, int listener_fd)
 	p->listener = listener_fd;
 	/* Wake the handling thread on the same CPU as the trapped task: turns a
 	 * ~30 us round trip into ~5 us (Linux 6.6+; older kernels say EINVAL). */
-	p->sync_wakeup = ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-			       SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) == 0;
+	p->sync_wakeup = sync_wakeup && ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+					      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) == 0;
 	*out = &p->base;
 	return 0;
 }

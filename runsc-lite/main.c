@@ -39,6 +39,7 @@ struct globals {
 	const char *cache_policy;    /* --cache-policy, else from --file-access */
 	bool file_access_shared;
 	const char *platform;        /* --platform, default seccomp */
+	bool no_sync_wakeup;         /* --sync-wakeup=false */
 };
 
 static void usage(FILE *out)
@@ -61,6 +62,9 @@ static void usage(FILE *out)
 		"  --platform=seccomp|ptrace\n"
 		"                       the interception platform: seccomp user notification\n"
 		"                       (default) or seccomp + ptrace (SECCOMP_RET_TRACE)\n"
+		"  --sync-wakeup=true|false\n"
+		"                       seccomp: wake the sentry on the trapped task's CPU\n"
+		"                       (default true; false only to measure its worth)\n"
 		"  --network=none       the sandbox's network (none only, for now)\n"
 		"  --overlay=false      writes go to the root directory (no overlay yet)\n"
 		"  --file-access=exclusive|shared\n"
@@ -91,6 +95,7 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "debug-log", required_argument, NULL, 'l' },
 		{ "platform", required_argument, NULL, 'p' },
+		{ "sync-wakeup", required_argument, NULL, 's' },
 		{ "network", required_argument, NULL, 'n' },
 		{ "overlay", required_argument, NULL, 'o' },
 		{ "file-access", required_argument, NULL, 'f' },
@@ -109,6 +114,11 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			if (strcmp(optarg, "seccomp") && strcmp(optarg, "ptrace"))
 				die("--platform=%s: not supported (must be seccomp or ptrace)", optarg);
 			g->platform = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "true") && strcmp(optarg, "false"))
+				die("--sync-wakeup=%s: must be true or false", optarg);
+			g->no_sync_wakeup = optarg[0] == 'f';
 			break;
 		case 'n': check_choice("network", optarg, "none"); break;
 		case 'o': check_choice("overlay", optarg, "false"); break;
@@ -202,6 +212,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.cache_policy = g->cache_policy ? g->cache_policy
 				: g->file_access_shared ? "remote_revalidating" : "fscache",
 		.platform = g->platform ? g->platform : "seccomp",
+		.no_sync_wakeup = g->no_sync_wakeup,
 	};
 	return sandbox_run(&o);
 }

@@ -189,6 +189,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.rootfs_readonly = o->readonly;
 	sspec.cache_policy = (char *)o->cache_policy;
 	sspec.platform = (char *)o->platform;
+	sspec.no_sync_wakeup = o->no_sync_wakeup;
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -22,6 +22,7 @@ struct sandbox_opts {
 	int debug_fd;                /* -1 without --debug-log */
 	const char *cache_policy;    /* of the root mount (sentry/vfs.h) */
 	const char *platform;        /* "seccomp" or "ptrace" */
+	bool no_sync_wakeup;         /* seccomp without SYNC_WAKE_UP */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */

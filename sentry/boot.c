@@ -492,7 +492,7 @@ int sentry_main(const struct sentry_args *a)
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
-	if (!use_ptrace && (rc = platform_seccomp_open(&s.plat, listener)) < 0)
+	if (!use_ptrace && (rc = platform_seccomp_open_sync(&s.plat, listener, !spec->no_sync_wakeup)) < 0)
 		return fail("seccomp platform", -rc);
 	debugf("application started: pid %d, platform %s, sync wake-up %s", (int)init_pid,
 	       use_ptrace ? "ptrace" : "seccomp", platform_sync_wakeup(s.plat) ? "on" : "off");

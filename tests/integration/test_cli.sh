@@ -23,6 +23,7 @@ expect "cli: unknown command flag" 125 "unknown or incomplete flag --frobnicate"
 expect "cli: unknown command" 125 'unknown command "dance"' -- dance
 expect "cli: no program" 125 "no program given" -- do
 expect "cli: unsupported platform value" 125 "platform=kvm: not supported" -- --platform=kvm do -- /bin/true
+expect "cli: a bad --sync-wakeup value" 125 "sync-wakeup=maybe: must be true or false" -- --sync-wakeup=maybe do -- /bin/true
 expect "cli: missing program" 127 "cannot run /nonexistent/prog: No such file or directory" -- do -- /nonexistent/prog
 expect "cli: program not on PATH" 127 "cannot run no-such-cmd-xyz: No such file or directory" -- do -- no-such-cmd-xyz
 expect "cli: non-executable file" 126 "Permission denied" -- do -- "$SCRATCH/notexec"
@@ -37,3 +38,9 @@ expect "cli: --debug-log in a missing directory" 125 "debug-log=/nonexistent/x" 
 
 name="cli: version and help"
 if "$RL" version | grep -q '^runsc-lite version' && "$RL" help | grep -q 'usage:'; then pass "$name"; else fail "$name"; fi
+
+# --sync-wakeup=false: the seccomp platform without SYNC_WAKE_UP still serves
+name="cli: --sync-wakeup=false runs the program (and the debug log says so)"
+out=$("$RL" --sync-wakeup=false --debug do -- /bin/cat /etc/hostname 2>"$SCRATCH/nosync.err")
+if [ "$out" = "$(cat /etc/hostname)" ] && grep -q "sync wake-up off" "$SCRATCH/nosync.err"; then pass "$name"; else
+	fail "$name" "out: $out" "$(grep -m2 "platform" "$SCRATCH/nosync.err")"; fi
