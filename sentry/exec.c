@@ -552,16 +552,10 @@ static int resolve_program(struct sentry *s, struct task *t, struct exec_target 
 /* Whether the application's fd is close-on-exec (its fdinfo flags). */
 static int fd_cloexec(struct sentry *s, pid_t tid, int fd, bool *cloexec)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "%d/fdinfo/%d", (int)tid, fd);
-	int f = openat(s->procfd, path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
+	char file[32], buf[512];
+	snprintf(file, sizeof file, "fdinfo/%d", fd);
+	if (task_read_proc(s, tid, file, buf, sizeof buf) < 0)
 		return -EBADF;
-	ssize_t n = read(f, buf, sizeof buf - 1);
-	close(f);
-	if (n <= 0)
-		return -EBADF;
-	buf[n] = 0;
 	const char *fl = strstr(buf, "flags:");
 	if (!fl)
 		return -EBADF;

@@ -37,6 +37,9 @@ struct sentry {
 };
 
 /* Tasks (sentry/task.c). */
+/* Reads the sandbox procfs file "TID/FILE" into buf (NUL-terminated):
+ * its length, or a negative errno (the task is gone, ...). */
+int task_read_proc(struct sentry *s, pid_t tid, const char *file, char *buf, size_t cap);
 struct task *task_find(struct sentry *s, pid_t tid);
 struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight */
 /* PLATFORM_TASK_CREATED (ptrace): records the child at its creation. */
@@ -125,6 +128,16 @@ int resolve_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
 	       int dirfd, uint64_t path_addr, int at_flags, bool follow_default,
 	       struct vfs_path *out, int *dup);
 int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr, char *buf);
+/* getdents64/getdents on the directory fd args[0] into args[1] (args[2]
+ * bytes); emit() encodes one record into the struct dirent_buf it gets. */
+struct dirent_buf {
+	char *buf;
+	size_t cap, len;
+	bool overflow;   /* a record did not fit */
+};
+int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
+			bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+				     const char *name, size_t namelen));
 /* Sets up a walk from dirfd (AT_FDCWD or an fd) for task t. */
 int walk_start(struct sentry *s, const struct platform_syscall *sc, struct task *t,
 	       int dirfd, const char *path, struct vfs_walk *w);

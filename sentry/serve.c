@@ -76,16 +76,9 @@ static void cancel_waiters_of(pid_t tid)
 /* A signal pending for tid that it does not block (its procfs status). */
 static bool signal_pending(struct sentry *s, pid_t tid)
 {
-	char path[32], buf[4096];
-	snprintf(path, sizeof path, "%d/status", (int)tid);
-	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	char buf[4096];
+	if (task_read_proc(s, tid, "status", buf, sizeof buf) < 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	const char *thread = strstr(buf, "\nSigPnd:"), *shared = strstr(buf, "\nShdPnd:");
 	const char *blocked = strstr(buf, "\nSigBlk:");
 	if (!thread || !shared || !blocked)

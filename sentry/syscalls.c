@@ -744,12 +744,6 @@ static int64_t sys_readlinkat(struct sentry *s, struct platform_syscall *sc, str
 
 /* ---- getdents64 ----------------------------------------------------------- */
 
-struct dirent_buf {
-	char *buf;
-	size_t cap, len;
-	bool overflow;
-};
-
 static bool emit_dirent64(void *arg, uint64_t ino, uint64_t next, uint8_t type,
 			  const char *name, size_t namelen)
 {
@@ -770,7 +764,9 @@ static bool emit_dirent64(void *arg, uint64_t ino, uint64_t next, uint8_t type,
 	return true;
 }
 
-static int64_t sys_getdents64(struct sentry *s, struct platform_syscall *sc, struct task *t)
+int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
+			bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
+				     const char *name, size_t namelen))
 {
 	int err, dup;
 	struct vfs_file *f = files_lookup(s, sc, (int)sc->args[0], &err, &dup);
@@ -795,7 +791,7 @@ static int64_t sys_getdents64(struct sentry *s, struct platform_syscall *sc, str
 		rc = -errno;
 	else {
 		uint64_t p = (uint64_t)pos;
-		rc = ino->fs->ops->readdir(f, &p, emit_dirent64, &b);
+		rc = ino->fs->ops->readdir(f, &p, emit, &b);
 		if (rc == 0 && b.len == 0 && b.overflow)
 			rc = -EINVAL;   /* the buffer cannot hold even one entry */
 		if (rc == 0)
@@ -808,6 +804,11 @@ static int64_t sys_getdents64(struct sentry *s, struct platform_syscall *sc, str
 	free(b.buf);
 	close(dup);
 	return rc;
+}
+
+static int64_t sys_getdents64(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return getdents_common(s, sc, emit_dirent64);
 }
 
 /* ---- cwd ------------------------------------------------------------------ */

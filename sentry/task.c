@@ -75,6 +75,24 @@ struct task *task_find(struct sentry *s, pid_t tid)
 }
 
 /* Tgid, PPid and Umask of tid from the sandbox procfs. */
+int task_read_proc(struct sentry *s, pid_t tid, const char *file, char *buf, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "%d/%s", (int)tid, file);
+	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, cap - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	if (n == 0)
+		return -EIO;   /* a task that is exiting */
+	buf[n] = 0;
+	return (int)n;
+}
+
 /* "Uid:\tR\tE\tS\tFS" and "Gid:..." lines: the real and the fs id. */
 static bool parse_ids(const char *buf, const char *key, unsigned *real, unsigned *fs)
 {
@@ -117,16 +135,10 @@ static int parse_cred(const char *buf, struct vfs_cred *c)
 static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_t *umask,
 		    struct vfs_cred *cred)
 {
-	char path[32], buf[4096];
-	snprintf(path, sizeof path, "%d/status", (int)tid);
-	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
+	char buf[4096];
+	int n = task_read_proc(s, tid, "status", buf, sizeof buf);
+	if (n < 0)
+		return n;
 	const char *tg = strstr(buf, "\nTgid:");
 	const char *pp = strstr(buf, "\nPPid:");
 	const char *um = strstr(buf, "Umask:");
