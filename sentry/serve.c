@@ -19,17 +19,23 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SENTRY_WORKERS 4
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 static pthread_mutex_t sentry_mutex = PTHREAD_MUTEX_INITIALIZER;
 static void give_up_leadership(void);
@@ -44,14 +50,17 @@ void sentry_unlock(void) { pthread_mutex_unlock(&sentry_mutex); }
 static void wake_handler(int sig) { (void)sig; }
 
 /*
- * Handlers waiting without the lock, by task.  A task is in one syscall at a
- * time, so a new trapped syscall of a task that has a waiter means the
- * waited-for one was interrupted (a signal): the waiter is cancelled and has
- * cleaned up before the new syscall is served — a FIFO reader whose open was
- * interrupted must not still count as a reader for the task's next open.
+ * Handlers waiting without the lock, by task.  Before any syscall is
+ * served, the waiters of tasks that are gone (killed meanwhile: their pidfd
+ * says so) and of the syscall's own task (a task is in one syscall at a
+ * time: its earlier one is over) are cancelled, and have cleaned up — a
+ * FIFO reader whose open was killed must not still count as a reader for
+ * the next open, whoever makes it.
  */
 struct waiter {
+	uint64_t id;          /* unique: the struct lives on the waiter's stack */
 	pid_t tid;
+	int pidfd;            /* readable once the task is gone (-1: unknown) */
 	pthread_t thread;
 	bool cancelled;
 	struct waiter *next;
@@ -59,17 +68,38 @@ struct waiter {
 static struct waiter *waiters;
 static pthread_cond_t waiter_gone = PTHREAD_COND_INITIALIZER;
 
-static void cancel_waiters_of(pid_t tid)
+static uint64_t next_waiter_id;
+
+static bool waiter_registered(uint64_t id)
+{
+	for (struct waiter *i = waiters; i; i = i->next)
+		if (i->id == id)
+			return true;
+	return false;
+}
+
+static bool task_gone(const struct waiter *w)
+{
+	struct pollfd pfd = { .fd = w->pidfd, .events = POLLIN };
+	return w->pidfd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
+/* Cancels, and waits for, the waiters of task tid (0: of every task that
+ * is gone: a killed task's FIFO reader must not outlive it until the next
+ * timer tick, or the next open sees a reader that is no longer there). */
+static void cancel_waiters(pid_t tid)
 {
 	for (;;) {
 		struct waiter *w = waiters;
-		while (w && w->tid != tid)
+		while (w && (w->cancelled || (tid ? w->tid != tid : !task_gone(w))))
 			w = w->next;
 		if (!w)
 			return;
 		w->cancelled = true;
 		pthread_kill(w->thread, WAKE_SIGNAL);
-		pthread_cond_wait(&waiter_gone, &sentry_mutex);
+		uint64_t id = w->id;   /* w is gone once it is unregistered */
+		while (waiter_registered(id))
+			pthread_cond_wait(&waiter_gone, &sentry_mutex);
 	}
 }
 
@@ -101,7 +131,9 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 		timer_delete(timer);
 		return rc;
 	}
-	struct waiter self = { sc->tid, pthread_self(), false, waiters };
+	struct waiter self = { ++next_waiter_id, sc->tid,
+			       (int)syscall(SYS_pidfd_open, sc->tid, PIDFD_THREAD),
+			       pthread_self(), false, waiters };
 	waiters = &self;
 	give_up_leadership();   /* another worker receives meanwhile */
 	sentry_unlock();
@@ -114,6 +146,8 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 			break;
 		}
 	pthread_cond_broadcast(&waiter_gone);
+	if (self.pidfd >= 0)
+		close(self.pidfd);
 	/* The task may have been killed or have exited meanwhile. */
 	if (self.cancelled || (rc == -EINTR && platform_check(s->plat, sc) < 0))
 		return -ENOENT;
@@ -165,8 +199,10 @@ static void *worker(void *arg)
 			continue;
 		if (rc < 0)
 			break;   /* the listener is gone: no application task is left */
-		if (sc.event == PLATFORM_SYSCALL)
-			cancel_waiters_of(sc.tid);
+		if (waiters && sc.event == PLATFORM_SYSCALL) {
+			cancel_waiters(sc.tid);
+			cancel_waiters(0);
+		}
 		syscalls_dispatch(s, &sc);   /* still the leader unless it waited */
 	}
 	give_up_leadership();

@@ -177,6 +177,18 @@ int main(void)
 	if (r >= 0)
 		close(r);
 
+	/* SIGKILL of a task waiting in open(): it dies at once, and the sandbox
+	 * goes on serving (the next opens behave as before) */
+	p = fork();
+	if (p == 0) {
+		open("f", O_RDONLY);   /* waits: nobody writes */
+		_exit(30);
+	}
+	pause_ms(200);
+	kill(p, SIGKILL);
+	R("killed-while-waiting-status", reap(p));
+	R("after-kill-wronly-nonblock-no-reader", open("f", O_WRONLY | O_NONBLOCK));
+
 	/* a FIFO is not a regular file */
 	R("trunc-ignored", (r = open("f", O_RDWR | O_TRUNC)) >= 0 ? 0 : -1);
 	if (r >= 0)
