@@ -197,6 +197,7 @@ int gofer_op_symlink(void *arg, const struct p9_tsymlink *t, struct p9_rsymlink 
 int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r);
 int gofer_op_link(void *arg, const struct p9_tlink *t);
 int gofer_op_renameat(void *arg, const struct p9_trenameat *t);
+int gofer_op_renameat2(void *arg, const struct p9_trenameat2 *t);
 int gofer_op_rename(void *arg, const struct p9_trename *t);
 int gofer_op_unlinkat(void *arg, const struct p9_tunlinkat *t);
 int gofer_op_remove(void *arg, const struct p9_tremove *t);

@@ -855,6 +855,7 @@ const struct p9_server_ops gofer_ops = {
 	.link = gofer_op_link,
 	.rename = gofer_op_rename,
 	.renameat = gofer_op_renameat,
+	.renameat2 = gofer_op_renameat2,
 	.unlinkat = gofer_op_unlinkat,
 	.setattr = gofer_op_setattr,
 	.fsync = gofer_op_fsync,

@@ -262,6 +262,45 @@ static int rename_entry(struct gofer_conn *c, struct gofer_handle *olddir, const
 	return rc;
 }
 
+/* Trenameat2: renameat2(2) with its flags.  An exchange moves two files:
+ * the fids of each follow it under the other's name (two passes, told apart
+ * by file identity, so the first pass's fids are not moved back). */
+int gofer_op_renameat2(void *arg, const struct p9_trenameat2 *t)
+{
+	char oldname[GOFER_NAME_MAX + 1], newname[GOFER_NAME_MAX + 1];
+	struct gofer_conn *c = arg;
+	struct gofer_fid *od, *nd;
+	unsigned flags = t->flags;
+	int rc;
+
+	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) ||
+	    ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))))
+		return -EINVAL;
+	rc = gofer_dir_entry(arg, t->base.olddirfid, t->base.oldname, oldname, &od);
+	if (rc == 0)
+		rc = gofer_dir_entry(arg, t->base.newdirfid, t->base.newname, newname, &nd);
+	if (rc < 0)
+		return rc;
+	if (od->mount != nd->mount)
+		return -EXDEV;
+	struct gofer_handle *olddir = od->node, *newdir = nd->node;
+	struct moved there = { c, olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
+	struct moved back = { c, newdir->dev, newdir->ino, olddir, newname, oldname, { 0 } };
+	pthread_mutex_lock(&c->rename_lock);
+	if (fstatat(olddir->fd, oldname, &there.st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    ((flags & RENAME_EXCHANGE) &&
+	     fstatat(newdir->fd, newname, &back.st, AT_SYMLINK_NOFOLLOW) < 0) ||
+	    renameat2(olddir->fd, oldname, newdir->fd, newname, flags) < 0) {
+		rc = -errno;
+	} else {
+		gofer_fids_foreach(c, follow_one, &there);
+		if (flags & RENAME_EXCHANGE)
+			gofer_fids_foreach(c, follow_one, &back);
+	}
+	pthread_mutex_unlock(&c->rename_lock);
+	return rc;
+}
+
 /* Trenameat: olddirfid/oldname -> newdirfid/newname within one mount. */
 int gofer_op_renameat(void *arg, const struct p9_trenameat *t)
 {

@@ -41,6 +41,23 @@ int p9_allocate(struct p9_client *c, uint32_t fid, int mode, uint64_t offset, ui
 	return p9_rpc_noreply(c, &tx);
 }
 
+int p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
+		 uint32_t newdirfid, const char *newname, uint32_t flags)
+{
+	struct p9_fcall tx = { .type = P9_TRENAMEAT2 };
+
+	if (!p9_client_ext(c))
+		return -EOPNOTSUPP;
+	if (!oldname || !newname)
+		return -EINVAL;
+	tx.u.trenameat2.base.olddirfid = olddirfid;
+	tx.u.trenameat2.base.oldname = p9_str_make(oldname);
+	tx.u.trenameat2.base.newdirfid = newdirfid;
+	tx.u.trenameat2.base.newname = p9_str_make(newname);
+	tx.u.trenameat2.flags = flags;
+	return p9_rpc_noreply(c, &tx);
+}
+
 /* ---- creation with an explicit owner --------------------------------------- */
 
 int p9_ucreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t linux_flags,

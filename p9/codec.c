@@ -165,6 +165,10 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	MSG(P9_TMULTIGETATTR, "Tmultigetattr", "dW", F(tmultigetattr, fid), F(tmultigetattr, wname)),
 	MSG(P9_RMULTIGETATTR, "Rmultigetattr", "wD",
 	    F(rmultigetattr, count), F(rmultigetattr, data)),
+	MSG(P9_TRENAMEAT2, "Trenameat2", "dsdsd",
+	    F(trenameat2, base.olddirfid), F(trenameat2, base.oldname),
+	    F(trenameat2, base.newdirfid), F(trenameat2, base.newname), F(trenameat2, flags)),
+	MSG(P9_RRENAMEAT2, "Rrenameat2", ""),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

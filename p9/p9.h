@@ -107,6 +107,7 @@ enum p9_msg_type {
 	P9_TUSYMLINK = 142,   P9_RUSYMLINK,
 	P9_TSETATTRCLUNK = 144, P9_RSETATTRCLUNK,
 	P9_TMULTIGETATTR = 146, P9_RMULTIGETATTR,
+	P9_TRENAMEAT2 = 148,  P9_RRENAMEAT2,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -289,6 +290,9 @@ struct p9_tusymlink   { struct p9_tsymlink base; uint32_t uid; };
  * returns the Rgetattr body of each element reached, P9_ATTR_SIZE bytes
  * each, back to back in data; fewer than asked when the walk stopped. */
 struct p9_tmultigetattr { uint32_t fid; struct p9_wnames wname; };
+/* Trenameat2: Trenameat with renameat2(2)'s flags (RENAME_NOREPLACE,
+ * RENAME_EXCHANGE, RENAME_WHITEOUT). */
+struct p9_trenameat2 { struct p9_trenameat base; uint32_t flags; };
 struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
 #define P9_ATTR_SIZE 153   /* an Rgetattr body on the wire */
 
@@ -338,6 +342,7 @@ struct p9_fcall {
 		struct p9_tusymlink tusymlink;   struct p9_rsymlink rusymlink;
 		struct p9_tsetattr tsetattrclunk;
 		struct p9_tmultigetattr tmultigetattr; struct p9_rmultigetattr rmultigetattr;
+		struct p9_trenameat2 trenameat2;
 	} u;
 };
 
@@ -555,6 +560,9 @@ int  p9_setattr_clunk(struct p9_client *c, uint32_t fid, const struct p9_setattr
  * walk stopped there). */
 int  p9_multigetattr(struct p9_client *c, uint32_t fid, uint16_t nwname, const char *const *names,
 		     struct p9_attr *attrs);
+/* Trenameat2: renameat2(2) of olddirfid/oldname to newdirfid/newname. */
+int  p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
+		  uint32_t newdirfid, const char *newname, uint32_t flags);
 /* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
 int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
 
@@ -662,6 +670,7 @@ struct p9_server_ops {
 	/* buf has room for t->wname.n attribute bodies */
 	int (*multigetattr)(void *arg, const struct p9_tmultigetattr *t, struct p9_rmultigetattr *r,
 			    void *buf);
+	int (*renameat2)(void *arg, const struct p9_trenameat2 *t);
 };
 
 struct p9_server;

@@ -661,24 +661,47 @@ static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 /* After a rename the moved inode's fid still names the old place on the
  * gofer (which reopens files by parent and name): walk a fresh fid to the
  * new name and swap it in. */
-static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
-			const char *new_name, struct vfs_inode *moved)
+/* The gofer moves the fids of a renamed file itself; walking a fresh one to
+ * the new name anyway keeps ino's fid right should it not have followed. */
+static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino)
 {
-	struct p9_client *c = client_of(old_dir);
-	int rc = p9_renameat(c, fid_of(old_dir), old_name, fid_of(new_dir), new_name);
-	if (rc < 0)
-		return rc;
+	struct p9_client *c = client_of(dir);
 	uint32_t nf = p9_fid_alloc(c);
 	struct p9_qid qid;
 	uint16_t nq = 0;
-	const char *names[1] = { new_name };
-	if (p9_walk(c, fid_of(new_dir), nf, 1, names, &qid, &nq) == 0 && nq == 1) {
-		struct gofer_inode *gi = moved->priv;
+	const char *names[1] = { name };
+	if (p9_walk(c, fid_of(dir), nf, 1, names, &qid, &nq) == 0 && nq == 1) {
+		struct gofer_inode *gi = ino->priv;
 		p9_clunk(c, gi->fid);
 		gi->fid = nf;
 	} else {
 		p9_fid_free(c, nf);
 	}
+}
+
+static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
+			const char *new_name, struct vfs_inode *moved)
+{
+	int rc = p9_renameat(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir), new_name);
+	if (rc < 0)
+		return rc;
+	refid(new_dir, new_name, moved);
+	return 0;
+}
+
+static int gofer_rename_flags(struct vfs_inode *old_dir, const char *old_name,
+			      struct vfs_inode *new_dir, const char *new_name, unsigned flags,
+			      struct vfs_inode *moved, struct vfs_inode *other)
+{
+	int rc = p9_renameat2(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir),
+			      new_name, flags);
+	if (rc == -EOPNOTSUPP)
+		rc = -EINVAL;   /* a gofer without the extension: as a filesystem without the flag */
+	if (rc < 0)
+		return rc;
+	refid(new_dir, new_name, moved);
+	if (other)
+		refid(old_dir, old_name, other);
 	return 0;
 }
 
@@ -765,6 +788,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.link = gofer_link,
 	.unlink = gofer_unlink,
 	.rename = gofer_rename,
+	.rename_flags = gofer_rename_flags,
 	.setattr = gofer_setattr,
 	.getxattr = gofer_getxattr,
 	.listxattr = gofer_listxattr,

@@ -307,6 +307,51 @@ static int rename_checks(struct parent *op, struct parent *np, unsigned flags,
 	return 0;
 }
 
+/* renameat2(RENAME_EXCHANGE): both names must exist; they swap, whatever
+ * their types.  Linux's checks: neither may be an ancestor of the other's
+ * new parent (EINVAL), permission to delete both entries, write permission
+ * on a directory that changes parent ("..").  1: nothing to do. */
+static int exchange(struct parent *op, struct parent *np, const struct vfs_cred *c)
+{
+	int rc;
+	if (!op->normal || !np->normal)
+		return -EBUSY;
+	if (op->w.result.mnt != np->w.result.mnt)
+		return -EXDEV;
+	struct vfs_dentry *a = child_of(op, &rc), *b = a ? child_of(np, &rc) : NULL;
+	if (!a || !b)
+		return rc;
+	bool a_dir = vfs_is_dir(a->inode), b_dir = vfs_is_dir(b->inode);
+	if ((!a_dir && op->w.trailing_slash) || (!b_dir && np->w.trailing_slash))
+		return -ENOTDIR;
+	if (a->inode == b->inode)
+		return 1;
+	if ((a_dir && is_ancestor(a, np->w.result.dentry)) ||
+	    (b_dir && is_ancestor(b, op->w.result.dentry)))
+		return -EINVAL;
+	if (a->mounted || b->mounted)
+		return -EBUSY;
+	struct vfs_inode *odir = dir_inode(op), *ndir = dir_inode(np);
+	if (odir->fs->readonly)
+		return -EROFS;
+	if ((rc = vfs_may_delete(odir, a->inode, c)) < 0 || (rc = vfs_may_delete(ndir, b->inode, c)) < 0)
+		return rc;
+	if (odir != ndir && ((a_dir && (rc = vfs_permission(a->inode, c, VFS_MAY_WRITE)) < 0) ||
+			     (b_dir && (rc = vfs_permission(b->inode, c, VFS_MAY_WRITE)) < 0)))
+		return rc;
+	const struct vfs_fs_ops *ops = odir->fs->ops;
+	rc = ops->rename_flags ? ops->rename_flags(odir, op->w.last, ndir, np->w.last,
+						   RENAME_EXCHANGE, a->inode, b->inode)
+			       : -EINVAL;   /* what Linux says for a filesystem without it */
+	if (rc < 0)
+		return rc;
+	vfs_dir_changed(odir);
+	vfs_dir_changed(ndir);
+	a->inode->attr_stale = b->inode->attr_stale = true;   /* ctime */
+	vfs_d_exchange(a, b);
+	return 0;
+}
+
 static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct task *t,
 			 int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, unsigned flags)
 {
@@ -314,8 +359,6 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		return -EINVAL;
 	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
-	if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT))
-		return -EINVAL;   /* what Linux says for a filesystem without them (9P) */
 	struct parent op, np;
 	int rc = walk_parent(s, sc, t, olddirfd, oldpath, &op);
 	if (rc < 0)
@@ -326,11 +369,23 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		return rc;
 	}
 	struct vfs_dentry *from = NULL, *to = NULL;
+	if (flags & RENAME_EXCHANGE) {
+		rc = exchange(&op, &np, &t->cred);
+		vfs_path_put(op.w.result);
+		vfs_path_put(np.w.result);
+		return rc > 0 ? 0 : rc;
+	}
 	rc = rename_checks(&op, &np, flags, &t->cred, &from, &to);
 	if (rc == 0) {
 		struct vfs_inode *odir = dir_inode(&op), *ndir = dir_inode(&np);
-		rc = odir->fs->ops->rename ? odir->fs->ops->rename(odir, op.w.last, ndir, np.w.last, from->inode)
-					   : -EPERM;
+		const struct vfs_fs_ops *ops = odir->fs->ops;
+		if (flags & RENAME_WHITEOUT)   /* the old name gets a whiteout */
+			rc = ops->rename_flags ? ops->rename_flags(odir, op.w.last, ndir, np.w.last,
+								   flags, from->inode, NULL)
+					       : -EINVAL;
+		else
+			rc = ops->rename ? ops->rename(odir, op.w.last, ndir, np.w.last, from->inode)
+					 : -EPERM;
 		if (rc == 0) {
 			vfs_dir_changed(odir);
 			vfs_dir_changed(ndir);

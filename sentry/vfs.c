@@ -203,6 +203,27 @@ int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *
 	return 0;
 }
 
+void vfs_d_exchange(struct vfs_dentry *a, struct vfs_dentry *b)
+{
+	if (a == b)
+		return;
+	dcache_unhash(a);
+	dcache_unhash(b);
+	char *name = a->name;
+	struct vfs_dentry *parent = a->parent;
+	a->name = b->name;
+	a->parent = b->parent;
+	b->name = name;
+	b->parent = parent;   /* each parent still has as many children */
+	struct vfs_dentry *d[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		size_t h = dhash(d[i]->parent, d[i]->name);
+		d[i]->hash_next = dcache[h];
+		dcache[h] = d[i];
+		ndentries++;
+	}
+}
+
 struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
 				struct vfs_path *at)
 {

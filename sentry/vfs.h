@@ -95,6 +95,12 @@ struct vfs_fs_ops {
 	 * `moved` is the inode being moved, so the backend can re-point it. */
 	int (*rename)(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
 		      const char *new_name, struct vfs_inode *moved);
+	/* renameat2's RENAME_EXCHANGE (the two entries swap; `other` is the
+	 * file at new_name) and RENAME_WHITEOUT (a whiteout is left at
+	 * old_name; other is NULL).  Optional: without it, EINVAL. */
+	int (*rename_flags)(struct vfs_inode *old_dir, const char *old_name,
+			    struct vfs_inode *new_dir, const char *new_name, unsigned flags,
+			    struct vfs_inode *moved, struct vfs_inode *other);
 	int (*setattr)(struct vfs_inode *ino, const struct vfs_setattr *attr);
 
 	/* Extended attributes, Linux semantics (cap 0 asks for the size). */
@@ -242,6 +248,8 @@ struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struc
 void vfs_d_drop(struct vfs_dentry *d);
 /* d now lives as new_name in new_parent (after a rename). */
 int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name);
+/* a and b swap their names and parents (after RENAME_EXCHANGE). */
+void vfs_d_exchange(struct vfs_dentry *a, struct vfs_dentry *b);
 
 /* Absolute path of p as seen from root (for getcwd and logs). */
 int vfs_path_string(const struct vfs_path *root, const struct vfs_path *p, char *buf, size_t cap);

@@ -347,6 +347,48 @@ static void test_renameat(void **state)
 	stop(&g, c);
 }
 
+/* Trenameat2: NOREPLACE refuses an existing target, EXCHANGE swaps two
+ * names and each fid follows its own file, bad flag sets are EINVAL. */
+static void test_renameat2(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, fa, fb;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct stat sa, sb, st;
+	char buf[16];
+	int fd;
+
+	write_file("xa", "AAA");
+	write_file("xb", "BB");
+	assert_int_equal(host_lstat("xa", &sa), 0);
+	assert_int_equal(host_lstat("xb", &sb), 0);
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "xb", RENAME_NOREPLACE), -EEXIST);
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "xb", 8), -EINVAL);
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "xb",
+				      RENAME_EXCHANGE | RENAME_NOREPLACE), -EINVAL);
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "missing", RENAME_EXCHANGE), -ENOENT);
+	fa = walk1(c, rootfid, "xa");
+	fb = walk1(c, rootfid, "xb");
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "xb", RENAME_EXCHANGE), 0);
+	assert_int_equal(host_lstat("xa", &st), 0);
+	assert_true(st.st_ino == sb.st_ino);
+	assert_int_equal(host_lstat("xb", &st), 0);
+	assert_true(st.st_ino == sa.st_ino);
+	/* each fid still opens its own file, now under the other name */
+	assert_int_equal(p9_lopen(c, fa, O_RDONLY, NULL, NULL, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	close(fd);
+	assert_int_equal(p9_lopen(c, fb, O_RDONLY, NULL, NULL, &fd), 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 2);
+	close(fd);
+	assert_int_equal(p9_clunk(c, fa), 0);
+	assert_int_equal(p9_clunk(c, fb), 0);
+	/* NOREPLACE onto a free name is a rename */
+	assert_int_equal(p9_renameat2(c, rootfid, "xa", rootfid, "xc", RENAME_NOREPLACE), 0);
+	assert_int_equal(host_lstat("xc", &st), 0);
+	stop(&g, c);
+}
+
 static void test_rename(void **state)
 {
 	struct gofer_proc g = start_gofer(0);
@@ -633,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_link_fallback),
 		cmocka_unit_test(test_renameat),
+		cmocka_unit_test(test_renameat2),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinkat),
 		cmocka_unit_test(test_remove),
