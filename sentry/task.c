@@ -3,17 +3,16 @@
  *
  * Under seccomp user notification the sentry does not see fork/clone; a task
  * is met at its first trapped syscall.  Its thread group and parent come from
- * the sandbox's own procfs: a thread shares its leader's context (CLONE_FS,
- * as pthreads do), a new process starts with a copy of its parent's.
+ * the sandbox's own procfs, and whether it shares its creator's context
+ * (CLONE_FS) from the kernel (kcmp KCMP_FS): shared, or a copy.
  *
  * The copy must be the parent's context at fork time.  A child met later
  * than its parent's next chdir/fchdir/umask would copy the changed context,
  * so before serving one of those the sentry adopts the process's children
  * it has not met yet (its procfs lists them: /proc/PID/task/TID/children),
- * each with a copy of the context as it still is.  Any fork the parent made
+ * each with the context as it still is (shared or copied, as above).  Any fork the parent made
  * before that syscall is complete by then, so the copy is exact; trapping
- * clone, one more round trip per fork, is not needed.  (A child made with
- * CLONE_FS but not CLONE_THREAD gets a copy, not a share: not tracked.)
+ * clone, one more round trip per fork, is not needed.
  *
  * The ptrace platform reports each fork/vfork/clone (PLATFORM_TASK_CREATED)
  * while parent and child are both stopped: task_created() then records the
@@ -25,6 +24,7 @@
 #include "runsc-lite/log.h"
 
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,6 +193,25 @@ void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clon
 	task_add(s, child, tgid, parent_tid, fs, &parent->cred);
 }
 
+/* CLONE_FS, seen from outside: the kernel says whether two tasks share one
+ * fs_struct (kcmp needs ptrace access, which the sentry has). */
+static bool shares_fs(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_FS, 0, 0) == 0;
+}
+
+/* The context of a new task created by `from` (a thread of its process, or
+ * its parent): shared if the kernel shares their fs_struct (CLONE_FS, as
+ * threads and some clone() users do), else a copy as it is now. */
+static struct fs_context *context_for_child(struct task *from, pid_t tid)
+{
+	if (shares_fs(from->tid, tid)) {
+		from->fs->refs++;
+		return from->fs;
+	}
+	return fs_context_new(from->fs->root, from->fs->cwd, from->fs->umask);
+}
+
 struct task *task_get(struct sentry *s, pid_t tid)
 {
 	struct task *t = task_find(s, tid);
@@ -205,12 +224,10 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		return NULL;   /* gone already */
 	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
 	struct task *parent = task_find(s, ppid);
+	struct task *from = leader ? leader : parent;
 	struct fs_context *fs;
-	if (leader) {
-		fs = leader->fs;
-		fs->refs++;
-	} else if (parent) {
-		fs = fs_context_new(parent->fs->root, parent->fs->cwd, parent->fs->umask);
+	if (from) {
+		fs = context_for_child(from, tid);
 	} else {
 		/* the first task: its umask is the one runsc-lite was started with */
 		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
@@ -238,7 +255,7 @@ static void adopt_children_of(struct sentry *s, struct task *t, const char *tid)
 		if (end == p)
 			break;
 		if (pid > 0 && !task_find(s, (pid_t)pid)) {
-			struct fs_context *fs = fs_context_new(t->fs->root, t->fs->cwd, t->fs->umask);
+			struct fs_context *fs = context_for_child(t, (pid_t)pid);
 			if (fs)
 				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred);
 		}

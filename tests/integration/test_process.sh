@@ -57,3 +57,12 @@ name="signals: a program killed by a signal (SIGSEGV) gives 128+11"
 timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/static_sigwait segv >/dev/null 2>&1
 rc=$?
 if [ "$rc" = 139 ]; then pass "$name"; else fail "$name" "exit $rc"; fi
+
+# clone(CLONE_FS) without CLONE_THREAD shares the fs context (the kernel
+# says so: kcmp); without CLONE_FS the child's chdir is its own.
+name="process model: CLONE_FS shares the cwd between processes, fork copies it (as native)"
+cp "$BUILD/tests/helpers/static_clone_fs" "$R/bin/"
+native=$("$BUILD/tests/helpers/static_clone_fs" 2>&1)
+sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/static_clone_fs 2>&1)
+if [ "$native" = "$sandbox" ] && [ "$native" = "$(printf 'shared: /tmp\ncopied: /')" ]; then pass "$name"; else
+	fail "$name" "native: $native" "sandbox: $sandbox"; fi
