@@ -262,6 +262,8 @@ static int inode_alloc(struct vfs_inode *dir, mode_t mode, struct vfs_inode **ou
 {
 	struct vfs_fs *fs = dir->fs;
 	struct tmpfs *t = fs->priv;
+	if (node(dir)->dead)
+		return -ENOENT;   /* a removed directory takes no new names */
 	if (t->ninodes >= t->max_inodes)
 		return -ENOSPC;
 	int rc = charge(t, INODE_CHARGE);
@@ -375,6 +377,9 @@ static int tmpfs_readdir(struct vfs_file *f, uint64_t *pos,
 	struct tmpfs_node *n = node(dir);
 	if (n->dead)
 		return -ENOENT;   /* Linux: getdents on a removed directory */
+	bool from_start = *pos == 0;
+	if (from_start)
+		f->priv = NULL;
 	if (*pos < 1) {
 		if (!emit(arg, dir->attr.st_ino, 1, dtype(S_IFDIR), ".", 1))
 			return 0;
@@ -386,10 +391,17 @@ static int tmpfs_readdir(struct vfs_file *f, uint64_t *pos,
 			return 0;
 		*pos = 2;
 	}
+	/* Linux (simple_offset, 6.12+) lists only the entries that existed
+	 * when the listing began (open, or a rewind to 0), so a directory
+	 * that keeps growing cannot keep a reader busy forever.  The end is
+	 * kept in the open file (f->priv; set when reading from 0). */
+	if (from_start || !f->priv)
+		f->priv = (void *)(uintptr_t)n->next_cookie;
+	uint64_t end = (uint64_t)(uintptr_t)f->priv;
 	struct tmpfs_dirent *e = n->first;
 	while (e && e->cookie <= *pos)
 		e = e->next;
-	for (; e; e = e->next) {
+	for (; e && e->cookie < end; e = e->next) {
 		if (!emit(arg, e->ino->attr.st_ino, e->cookie, dtype(e->ino->attr.st_mode), e->name,
 			  e->namelen))
 			return 0;
@@ -407,6 +419,8 @@ static int tmpfs_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 	if (n > cap)
 		n = cap;
 	memcpy(buf, target, n);
+	if (n < cap)
+		buf[n] = 0;   /* callers may use the body as a string */
 	ino->attr.st_atim = now();
 	return (int)n;
 }
@@ -563,7 +577,9 @@ static int make(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs
 
 static int tmpfs_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
-	return make(dir, name, S_IFDIR | (mode & 07777), out);
+	/* Linux's vfs_mkdir(): a directory's mode keeps no set-id bits (a
+	 * set-gid parent passes its own on, in inode_alloc) */
+	return make(dir, name, S_IFDIR | (mode & 01777), out);
 }
 
 static int tmpfs_mknod(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
@@ -607,6 +623,8 @@ static int tmpfs_symlink(struct vfs_inode *dir, const char *name, const char *ta
 static int tmpfs_link(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
 		      struct vfs_inode **out)
 {
+	if (node(dir)->dead || (target->attr.st_nlink == 0))
+		return -ENOENT;
 	if (target->attr.st_nlink >= 65000)
 		return -EMLINK;
 	int rc = dirent_add(dir, name, target);
@@ -660,6 +678,8 @@ static int tmpfs_rename(struct vfs_inode *old_dir, const char *old_name, struct 
 {
 	struct tmpfs_dirent *from = find(old_dir, old_name);
 	if (!from || from->ino != moved)
+		return -ENOENT;
+	if (node(new_dir)->dead)
 		return -ENOENT;
 	struct tmpfs_dirent *to = find(new_dir, new_name);
 	bool is_dir = S_ISDIR(moved->attr.st_mode);
@@ -750,24 +770,42 @@ static int tmpfs_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 
 /* ---- xattrs -------------------------------------------------------------------- */
 
-static bool xattr_supported(const char *name)
+/* 0 for a name of a supported namespace; a bare prefix is EINVAL (Linux's
+ * xattr_resolve_name()). */
+static int xattr_check(const char *name)
 {
-	return strncmp(name, "user.", 5) == 0 || strncmp(name, "security.", 9) == 0;
+	static const char *const prefixes[] = { "user.", "security." };
+	for (size_t i = 0; i < 2; i++) {
+		size_t l = strlen(prefixes[i]);
+		if (strncmp(name, prefixes[i], l) == 0)
+			return name[l] ? 0 : -EINVAL;
+	}
+	return -EOPNOTSUPP;
 }
 
+/* The list is kept in descending name order: the order in which Linux's
+ * tmpfs (an rbtree of simple_xattrs) lists them.  Returns where `name` is
+ * or would be inserted. */
 static struct tmpfs_xattr **xattr_find(struct tmpfs_node *n, const char *name)
 {
 	struct tmpfs_xattr **pp = &n->xattrs;
-	while (*pp && strcmp((*pp)->name, name) != 0)
+	while (*pp && strcmp((*pp)->name, name) > 0)
 		pp = &(*pp)->next;
 	return pp;
 }
 
+static struct tmpfs_xattr *xattr_get(struct tmpfs_node *n, const char *name)
+{
+	struct tmpfs_xattr *x = *xattr_find(n, name);
+	return x && strcmp(x->name, name) == 0 ? x : NULL;
+}
+
 static ssize_t tmpfs_getxattr(struct vfs_inode *ino, const char *name, void *buf, size_t cap)
 {
-	if (!xattr_supported(name))
-		return -EOPNOTSUPP;
-	struct tmpfs_xattr *x = *xattr_find(node(ino), name);
+	int rc = xattr_check(name);
+	if (rc < 0)
+		return rc;
+	struct tmpfs_xattr *x = xattr_get(node(ino), name);
 	if (!x)
 		return -ENODATA;
 	if (cap == 0)
@@ -796,11 +834,14 @@ static ssize_t tmpfs_listxattr(struct vfs_inode *ino, char *buf, size_t cap)
 static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *value, size_t size,
 			  int flags)
 {
-	if (!xattr_supported(name))
-		return -EOPNOTSUPP;
+	int rc = xattr_check(name);
+	if (rc < 0)
+		return rc;
 	struct tmpfs *t = tfs(ino);
 	struct tmpfs_node *n = node(ino);
 	struct tmpfs_xattr **pp = xattr_find(n, name), *old = *pp;
+	if (old && strcmp(old->name, name) != 0)
+		old = NULL;
 	if (old && (flags & XATTR_CREATE))
 		return -EEXIST;
 	if (!old && (flags & XATTR_REPLACE))
@@ -811,7 +852,7 @@ static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *v
 	size_t old_cost = old ? sizeof *old + old->size + namelen : 0;
 	if (user && n->user_xattr_bytes - (old ? old->size + namelen : 0) + size + namelen > USER_XATTR_MAX)
 		return -ENOSPC;
-	int rc = charge(t, cost);
+	rc = charge(t, cost);
 	if (rc < 0)
 		return rc;
 	struct tmpfs_xattr *x = malloc(sizeof *x + size);
@@ -834,7 +875,7 @@ static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *v
 		free(old);
 		uncharge(t, old_cost);
 	} else {
-		x->next = NULL;
+		x->next = *pp;
 		*pp = x;
 	}
 	if (user)
@@ -845,11 +886,12 @@ static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *v
 
 static int tmpfs_removexattr(struct vfs_inode *ino, const char *name)
 {
-	if (!xattr_supported(name))
-		return -EOPNOTSUPP;
+	int rc = xattr_check(name);
+	if (rc < 0)
+		return rc;
 	struct tmpfs_node *n = node(ino);
 	struct tmpfs_xattr **pp = xattr_find(n, name), *x = *pp;
-	if (!x)
+	if (!x || strcmp(x->name, name) != 0)
 		return -ENODATA;
 	*pp = x->next;
 	size_t namelen = strlen(name) + 1;
