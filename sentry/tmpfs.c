@@ -865,7 +865,8 @@ static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *v
 	}
 	x->name = copy;
 	x->size = size;
-	memcpy(x->value, value, size);
+	if (size)
+		memcpy(x->value, value, size);   /* (an empty value may come as NULL) */
 	if (old) {
 		x->next = old->next;
 		*pp = x;
@@ -972,6 +973,14 @@ int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_o
 	*out = fs;
 	*root = ino;
 	return 0;
+}
+
+void tmpfs_free(struct vfs_fs *fs)
+{
+	struct tmpfs *t = fs->priv;
+	free(t->hash);
+	free(t);
+	free(fs);
 }
 
 int tmpfs_parse_size(const char *s, uint64_t *out)

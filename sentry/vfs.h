@@ -294,6 +294,8 @@ struct tmpfs_opts {
 	gid_t gid;
 };
 int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o);
+/* Frees a tmpfs whose inodes are all gone (the root's last reference put). */
+void tmpfs_free(struct vfs_fs *fs);
 /* "N", "Nk", "Nm", "Ng" (bytes, nonzero): 0 or -EINVAL. */
 int tmpfs_parse_size(const char *s, uint64_t *out);
 
