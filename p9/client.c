@@ -661,6 +661,12 @@ static int attach(struct p9_client *c, const char *aname, uint32_t *root_fid, st
 	return 0;
 }
 
+int p9_client_attach(struct p9_client *c, const char *aname, uint32_t *root_fid,
+		     struct p9_qid *root_qid)
+{
+	return attach(c, aname, root_fid, root_qid);
+}
+
 int p9_client_open(struct p9_client **out, int sock, uint32_t msize, const char *aname,
 		   uint32_t *root_fid, struct p9_qid *root_qid)
 {

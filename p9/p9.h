@@ -436,6 +436,9 @@ struct p9_client;
  * version; -EIO on a transport failure; -ecode if Tattach is refused
  * (e.g. -ENOENT for an unknown aname). */
 int  p9_client_open(struct p9_client **out, int sock, uint32_t msize, const char *aname, uint32_t *root_fid, struct p9_qid *root_qid);
+/* A further Tattach on an open client: the root of another tree the server
+ * serves under `aname` (a volume).  -ecode if the server refuses it. */
+int  p9_client_attach(struct p9_client *c, const char *aname, uint32_t *root_fid, struct p9_qid *root_qid);
 /* Closes the socket and frees c. No message is sent (fids die with the
  * connection). Must not race with calls on c. NULL is allowed. */
 void p9_client_close(struct p9_client *c);

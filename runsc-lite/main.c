@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define VERSION "0.1.0"
@@ -78,7 +79,14 @@ static void usage(FILE *out)
 		"  --rootfs=DIR         (run) the host directory to use as /\n"
 		"  --readonly           (run) serve the rootfs read-only\n"
 		"  --cwd=DIR            working directory in the sandbox (do: the current one; run: /)\n"
-		"  --hostname=NAME      the sandbox's hostname (default: runsc-lite)\n");
+		"  --hostname=NAME      the sandbox's hostname (default: runsc-lite)\n"
+		"  --tmpfs=PATH[:OPTS]  mount a memory filesystem on PATH (an existing directory);\n"
+		"                       OPTS: size=N[k|m|g] (ENOSPC beyond; default half of RAM),\n"
+		"                       mode=OCTAL (default 1777), nr_inodes=N; comma-separated;\n"
+		"                       repeatable, mounted in flag order\n"
+		"  --volume=HOST:PATH[:ro|rw]\n"
+		"                       serve host directory HOST at PATH (an existing directory)\n"
+		"                       through the gofer, read-write unless :ro; repeatable\n");
 }
 
 /* A flag value that the issue-by-issue build does not support yet is an
@@ -152,6 +160,78 @@ static int open_debug_log(const struct globals *g)
 	return g->debug ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10) : -1;
 }
 
+/* --tmpfs=PATH[:size=N,mode=OCTAL,nr_inodes=N] */
+static void parse_tmpfs(const char *arg, struct sandbox_mount *m)
+{
+	char *copy = strdup(arg);
+	if (!copy)
+		die("out of memory");
+	char *opts = strchr(copy, ':');
+	if (opts)
+		*opts++ = 0;
+	*m = (struct sandbox_mount){ .tmpfs = true, .destination = copy };
+	if (copy[0] != '/')
+		die("--tmpfs=%s: the mount point must be an absolute path", arg);
+	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
+		char *end;
+		errno = 0;
+		if (strncmp(o, "size=", 5) == 0) {
+			unsigned long long v = strtoull(o + 5, &end, 10);
+			unsigned shift = 0;
+			switch (*end) {
+			case 'k': case 'K': shift = 10; end++; break;
+			case 'm': case 'M': shift = 20; end++; break;
+			case 'g': case 'G': shift = 30; end++; break;
+			}
+			if (errno || end == o + 5 || *end || o[5] == '-' || v == 0 || v > (~0ULL >> 20 >> shift))
+				die("--tmpfs=%s: size must be a positive number of bytes, k, m or g", arg);
+			m->size = v << shift;
+		} else if (strncmp(o, "mode=", 5) == 0) {
+			unsigned long v = strtoul(o + 5, &end, 8);
+			if (errno || end == o + 5 || *end || v > 07777)
+				die("--tmpfs=%s: mode must be octal, at most 7777", arg);
+			m->mode = (unsigned)v | 0x80000000u;   /* "given", even 0 */
+		} else if (strncmp(o, "nr_inodes=", 10) == 0) {
+			unsigned long long v = strtoull(o + 10, &end, 10);
+			if (errno || end == o + 10 || *end || o[10] == '-' || v == 0 || v > (1ULL << 32))
+				die("--tmpfs=%s: nr_inodes must be a positive number", arg);
+			m->nr_inodes = v;
+		} else {
+			die("--tmpfs=%s: unknown option %s (size=, mode=, nr_inodes=)", arg, o);
+		}
+	}
+}
+
+/* --volume=HOST:PATH[:ro|rw] */
+static void parse_volume(const char *arg, struct sandbox_mount *m)
+{
+	char *copy = strdup(arg);
+	if (!copy)
+		die("out of memory");
+	char *dest = strchr(copy, ':');
+	if (!dest)
+		die("--volume=%s: must be HOST:PATH[:ro]", arg);
+	*dest++ = 0;
+	char *mode = strchr(dest, ':');
+	bool ro = false;
+	if (mode) {
+		*mode++ = 0;
+		if (strcmp(mode, "ro") == 0)
+			ro = true;
+		else if (strcmp(mode, "rw") != 0)
+			die("--volume=%s: the mode must be ro or rw", arg);
+	}
+	if (dest[0] != '/')
+		die("--volume=%s: the mount point must be an absolute path", arg);
+	char *src = realpath(copy, NULL);
+	if (!src)
+		die_errno(errno, "--volume=%s: %s", arg, copy);
+	struct stat st;
+	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+		die("--volume=%s: %s is not a directory", arg, src);
+	*m = (struct sandbox_mount){ .destination = dest, .source = src, .readonly = ro };
+}
+
 static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 {
 	static const struct option opts[] = {
@@ -159,8 +239,12 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		{ "readonly", no_argument, NULL, 'R' },
 		{ "cwd", required_argument, NULL, 'c' },
 		{ "hostname", required_argument, NULL, 'H' },
+		{ "tmpfs", required_argument, NULL, 'T' },
+		{ "volume", required_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 },
 	};
+	static struct sandbox_mount mounts[SANDBOX_MOUNTS_MAX];
+	size_t nmounts = 0;
 	const char *rootfs = NULL, *cwd = NULL, *hostname = "runsc-lite";
 	bool readonly = do_mode;
 	int c;
@@ -171,6 +255,15 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		case 'R': readonly = true; break;
 		case 'c': cwd = optarg; break;
 		case 'H': hostname = optarg; break;
+		case 'T':
+		case 'V':
+			if (nmounts == SANDBOX_MOUNTS_MAX)
+				die("at most %d --tmpfs and --volume flags", SANDBOX_MOUNTS_MAX);
+			if (c == 'T')
+				parse_tmpfs(optarg, &mounts[nmounts++]);
+			else
+				parse_volume(optarg, &mounts[nmounts++]);
+			break;
 		default:
 			die("%s: unknown or incomplete flag %s", argv[0], argv[optind - 1]);
 		}
@@ -213,6 +306,8 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 				: g->file_access_shared ? "remote_revalidating" : "fscache",
 		.platform = g->platform ? g->platform : "seccomp",
 		.no_sync_wakeup = g->no_sync_wakeup,
+		.mounts = mounts,
+		.nmounts = nmounts,
 	};
 	return sandbox_run(&o);
 }

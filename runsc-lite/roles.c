@@ -56,7 +56,7 @@ static uint8_t *read_spec(size_t *len)
 
 /* Unprivileged confinement beneath the root with Landlock: the gofer can
  * neither read nor write anything outside the tree it serves. */
-static int landlock_beneath(int root_fd)
+static int landlock_beneath(const int *fds, size_t nfds)
 {
 	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1)
@@ -70,9 +70,12 @@ static int landlock_beneath(int root_fd)
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
 	if (rs < 0)
 		return -errno;
-	struct landlock_path_beneath_attr pb = { .allowed_access = all & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE,
-						 .parent_fd = root_fd };
-	int rc = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nfds; i++) {
+		struct landlock_path_beneath_attr pb = {
+			.allowed_access = all & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE, .parent_fd = fds[i] };
+		rc = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	}
 	if (rc == 0)
 		rc = (int)syscall(SYS_landlock_restrict_self, rs, 0);
 	int err = errno;
@@ -149,6 +152,22 @@ int role_gofer(int argc, char **argv)
 		die("gofer: invalid spec");
 	int rc;
 	raise_nofile();
+	/* --volume trees: opened before the gofer confines itself to the root
+	 * tree; it keeps reaching each through its fd alone */
+	if (spec->n_volumes > 64)
+		die("gofer: too many volumes");
+	struct gofer_mount mounts[65];
+	int fds[65];
+	for (size_t i = 0; i < spec->n_volumes; i++) {
+		const RunscLite__Volume *v = spec->volumes[i];
+		if (!v->source || v->source[0] != '/' || !v->aname || !v->aname[0] || strcmp(v->aname, "/") == 0)
+			die("gofer: invalid volume in spec");
+		int fd = open(v->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			die_errno(errno, "gofer: volume %s", v->source);
+		mounts[i + 1] = (struct gofer_mount){ .aname = v->aname, .root_fd = fd, .readonly = v->readonly };
+		fds[i + 1] = fd;
+	}
 	if (geteuid() == 0) {
 		if ((rc = mount_confine(spec->root)) < 0)
 			die_errno(-rc, "gofer: confining to %s", spec->root);
@@ -158,12 +177,15 @@ int role_gofer(int argc, char **argv)
 	int root_fd = open(served, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		die_errno(errno, "gofer: %s", spec->root);
-	if (geteuid() != 0 && strcmp(spec->root, "/") != 0 && (rc = landlock_beneath(root_fd)) < 0)
+	fds[0] = root_fd;
+	if (geteuid() != 0 && (strcmp(spec->root, "/") != 0 || spec->n_volumes) &&
+	    (rc = landlock_beneath(fds, spec->n_volumes + 1)) < 0)
 		debugf("landlock unavailable (%s): confined by walk rules only", strerror(-rc));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "gofer: no_new_privs");
-	struct gofer_mount m = { .aname = "/", .root_fd = root_fd, .readonly = spec->readonly };
-	struct gofer_config cfg = { .mounts = &m, .nmounts = 1, .debug_fd = role_log_fd() };
+	mounts[0] = (struct gofer_mount){ .aname = "/", .root_fd = root_fd, .readonly = spec->readonly };
+	struct gofer_config cfg = { .mounts = mounts, .nmounts = spec->n_volumes + 1,
+				    .debug_fd = role_log_fd() };
 	/* The workers exist before the policy (which kills clone), parked until
 	 * gofer_run(); the policy covers every thread at once (TSYNC). */
 	struct gofer *g;

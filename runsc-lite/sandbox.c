@@ -191,6 +191,40 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
 
+	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
+	 * serves each volume under an attach name of its own */
+	RunscLite__Mount mbuf[SANDBOX_MOUNTS_MAX], *mptr[SANDBOX_MOUNTS_MAX];
+	RunscLite__Volume vbuf[SANDBOX_MOUNTS_MAX], *vptr[SANDBOX_MOUNTS_MAX];
+	char anames[SANDBOX_MOUNTS_MAX][16];
+	size_t nvol = 0;
+	if (o->nmounts > SANDBOX_MOUNTS_MAX)
+		die("at most %d --tmpfs and --volume flags", SANDBOX_MOUNTS_MAX);
+	for (size_t i = 0; i < o->nmounts; i++) {
+		const struct sandbox_mount *m = &o->mounts[i];
+		runsc_lite__mount__init(&mbuf[i]);
+		mptr[i] = &mbuf[i];
+		mbuf[i].destination = (char *)m->destination;
+		mbuf[i].type = m->tmpfs ? "tmpfs" : "volume";
+		mbuf[i].size = m->size;
+		mbuf[i].mode = m->mode;
+		mbuf[i].nr_inodes = m->nr_inodes;
+		if (m->tmpfs)
+			continue;
+		snprintf(anames[nvol], sizeof anames[nvol], "volume%zu", nvol);
+		mbuf[i].aname = anames[nvol];
+		mbuf[i].readonly = m->readonly;
+		runsc_lite__volume__init(&vbuf[nvol]);
+		vptr[nvol] = &vbuf[nvol];
+		vbuf[nvol].source = (char *)m->source;
+		vbuf[nvol].aname = anames[nvol];
+		vbuf[nvol].readonly = m->readonly;
+		nvol++;
+	}
+	sspec.mounts = mptr;
+	sspec.n_mounts = o->nmounts;
+	gspec.volumes = vptr;
+	gspec.n_volumes = nvol;
+
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno(errno, "socketpair");

@@ -10,6 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* --tmpfs=PATH[:OPTS] and --volume=HOST:PATH[:ro], in flag order. */
+#define SANDBOX_MOUNTS_MAX 64
+struct sandbox_mount {
+	bool tmpfs;                  /* else a volume */
+	const char *destination;     /* absolute sandbox path */
+	unsigned long long size;     /* tmpfs: size= bytes, 0: the kernel's default */
+	unsigned mode;               /* tmpfs: root mode, 0: 01777 */
+	unsigned long long nr_inodes;/* tmpfs: 0: the default */
+	const char *source;          /* volume: host directory (resolved) */
+	bool readonly;               /* volume */
+};
+
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
 	bool readonly;
@@ -23,6 +35,8 @@ struct sandbox_opts {
 	const char *cache_policy;    /* of the root mount (sentry/vfs.h) */
 	const char *platform;        /* "seccomp" or "ptrace" */
 	bool no_sync_wakeup;         /* seccomp without SYNC_WAKE_UP */
+	const struct sandbox_mount *mounts;
+	size_t nmounts;
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */

@@ -98,8 +98,87 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
 	return -EINVAL;
 }
 
+/* ---- --tmpfs and --volume ---------------------------------------------------- */
+
+/* The backing tmpfs of the i-th mount of the spec, beneath the staging
+ * directory (sentry/tmpfs.c). */
+static void tmpfs_backing(size_t i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, ".rl/t/%zu", i);
+}
+
+/* Mounts spec->mounts[i] over its destination, an existing directory. */
+static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, size_t i,
+		     enum vfs_cache_policy policy, int procfd, int stagingfd)
+{
+	const RunscLite__Mount *m = spec->mounts[i];
+	if (!m->destination || m->destination[0] != '/' || !m->type)
+		return -EINVAL;
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
+	int rc = vfs_walk(&w, m->destination);
+	if (rc < 0) {
+		warnx_rl("sentry: mount point %s: %s", m->destination, strerror(-rc));
+		return rc;
+	}
+	struct vfs_fs *fs;
+	struct vfs_inode *root;
+	if (strcmp(m->type, "tmpfs") == 0) {
+		char backing[32];
+		tmpfs_backing(i, backing, sizeof backing);
+		struct tmpfs_opts o = { .stagingfd = stagingfd, .backing = backing,
+					.max_inodes = m->nr_inodes, .mode = (mode_t)m->mode };
+		rc = tmpfs_new(&fs, &root, &o);
+	} else if (strcmp(m->type, "volume") == 0 && m->aname) {
+		uint32_t fid;
+		struct p9_qid qid;
+		rc = p9_client_attach(c, m->aname, &fid, &qid);
+		if (rc == 0)
+			rc = goferfs_new(&fs, c, fid, m->readonly, policy, procfd, &root);
+	} else {
+		rc = -EINVAL;
+	}
+	if (rc == 0 && !vfs_mount_new(fs, root, &w.result))
+		rc = -ENOMEM;
+	if (rc < 0)
+		warnx_rl("sentry: mounting %s on %s: %s", m->type, m->destination, strerror(-rc));
+	return rc;
+}
+
+/*
+ * The backing tmpfs of each --tmpfs mount: a real tmpfs (its size= is the
+ * kernel's to enforce on the application's native writes), mounted in the
+ * sentry's mount namespace only.  Called after the application's mount
+ * namespace was copied from the sentry's (and the sentry's mounts are
+ * private), so the application never has it; it sees, at most, an empty
+ * directory .rl/t/N of its read-only kernel-level root.
+ */
+static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd)
+{
+	bool any = false;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const RunscLite__Mount *m = spec->mounts[i];
+		if (strcmp(m->type, "tmpfs") != 0)
+			continue;
+		if (!any && mkdirat(stagingfd, ".rl/t", 0700) < 0 && errno != EEXIST)
+			return -errno;
+		any = true;
+		char rel[32], abs[40], opts[96];
+		tmpfs_backing(i, rel, sizeof rel);
+		snprintf(abs, sizeof abs, "/%s", rel);   /* the sentry's root is the staging tmpfs */
+		if (m->size)
+			snprintf(opts, sizeof opts, "mode=0700,size=%llu", (unsigned long long)m->size);
+		else
+			snprintf(opts, sizeof opts, "mode=0700");
+		if (mkdirat(stagingfd, rel, 0700) < 0 ||
+		    mount("runsc-lite-tmpfs", abs, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec,
-		     int procfd)
+		     int procfd, int stagingfd)
 {
 	vfs_init();
 	struct vfs_fs *fs;
@@ -124,6 +203,11 @@ static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__Sa
 		if (rc < 0 || !vfs_mount_new(efs, eroot, &w.result))
 			return rc < 0 ? rc : -ENOMEM;
 	}
+	if (spec->n_mounts > 64)
+		return -E2BIG;
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if ((rc = mount_one(c, spec, i, policy, procfd, stagingfd)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -469,7 +553,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
-	rc = build_vfs(client, root_fid, spec, s.procfd);
+	rc = build_vfs(client, root_fid, spec, s.procfd, s.stagingfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();
@@ -492,6 +576,10 @@ int sentry_main(const struct sentry_args *a)
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
+	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0) {
+		kill(init_pid, SIGKILL);
+		return fail("mounting the tmpfs backing store", -rc);
+	}
 	if (!use_ptrace && (rc = platform_seccomp_open_sync(&s.plat, listener, !spec->no_sync_wakeup)) < 0)
 		return fail("seccomp platform", -rc);
 	debugf("application started: pid %d, platform %s, sync wake-up %s", (int)init_pid,

@@ -580,6 +580,25 @@ static int64_t sys_fstat(struct sentry *s, struct platform_syscall *sc, struct t
 		return err;
 	if (f && !S_ISREG(f->path.dentry->inode->attr.st_mode)) {
 		st = f->path.dentry->inode->attr;
+	} else if (f && f->path.dentry->inode->fs->own_attrs) {
+		/* (tmpfs) size and times are the fd's, even once the file has no
+		 * name; who owns it and its mode are the VFS's */
+		const struct stat *a = &f->path.dentry->inode->attr;
+		int rc = fstat(dup, &st) < 0 ? -errno : 0;
+		if (rc < 0) {
+			close(dup);
+			return rc;
+		}
+		if (a->st_ctim.tv_sec > st.st_ctim.tv_sec ||
+		    (a->st_ctim.tv_sec == st.st_ctim.tv_sec && a->st_ctim.tv_nsec > st.st_ctim.tv_nsec))
+			st.st_ctim = a->st_ctim;
+		st.st_dev = a->st_dev;
+		st.st_ino = a->st_ino;
+		st.st_mode = a->st_mode;
+		st.st_nlink = a->st_nlink;
+		st.st_uid = a->st_uid;
+		st.st_gid = a->st_gid;
+		st.st_rdev = a->st_rdev;
 	} else {
 		int rc = fstat(dup, &st) < 0 ? -errno : 0;
 		if (rc < 0) {
@@ -958,7 +977,9 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 		rc = -ESRCH;   /* vanished between the trap and now */
 	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
 		task_note_syscall(s, sc, t);
+		vfs_set_current_cred(&t->cred);
 		rc = handlers[sc->nr](s, sc, t);
+		vfs_set_current_cred(NULL);
 	} else {
 		/* trapped by the policy but not served yet: fail closed */
 		s->nr_unimplemented++;

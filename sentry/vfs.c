@@ -347,6 +347,11 @@ static int splice_link(char **rest, size_t *rest_len, const char *target, size_t
 	return 0;
 }
 
+static __thread const struct vfs_cred *current_cred;
+
+void vfs_set_current_cred(const struct vfs_cred *c) { current_cred = c; }
+const struct vfs_cred *vfs_current_cred(void) { return current_cred; }
+
 bool vfs_capable(const struct vfs_cred *c, int cap)
 {
 	return !c || (c->caps >> cap) & 1;

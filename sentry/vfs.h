@@ -129,6 +129,9 @@ struct vfs_fs {
 	dev_t dev;            /* the st_dev the sandbox sees for this filesystem */
 	bool readonly;
 	enum vfs_cache_policy policy;
+	/* Mode, owner, links and inode number are the filesystem's, not the
+	 * host fd's (tmpfs): fstat asks the VFS, not the donated fd. */
+	bool own_attrs;
 	void *priv;
 };
 
@@ -189,6 +192,11 @@ struct vfs_cred {
 	gid_t groups[VFS_NGROUPS_MAX];
 	uint64_t caps;                 /* effective capabilities, 1 << CAP_* */
 };
+/* The credentials of the syscall this thread is serving (set by the
+ * dispatcher; NULL outside one): filesystems that own their inodes (tmpfs)
+ * give new files the caller's fsuid and fsgid, as Linux does. */
+void vfs_set_current_cred(const struct vfs_cred *c);
+const struct vfs_cred *vfs_current_cred(void);
 #define VFS_MAY_EXEC  1
 #define VFS_MAY_WRITE 2
 #define VFS_MAY_READ  4
@@ -280,5 +288,23 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 /* An empty read-only directory, mounted over host paths the sandbox must not
  * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
+/* A memory filesystem (sentry/tmpfs.c): the tree in sentry memory, regular
+ * files and FIFOs as files of a backing tmpfs at `backing` beneath
+ * stagingfd (mounted by the caller before the first file is made; its size=
+ * is the mount's). */
+#define TMPFS_DEFAULT_INODES 262144
+struct tmpfs_opts {
+	int stagingfd;
+	const char *backing;       /* relative to stagingfd, e.g. ".rl/t/0" */
+	uint64_t max_inodes;       /* 0: TMPFS_DEFAULT_INODES */
+	mode_t mode;               /* of the root; 0: 01777 */
+	uid_t uid;
+	gid_t gid;
+};
+int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o);
+/* Frees a tmpfs whose inodes are all gone (the root's last reference put). */
+void tmpfs_free(struct vfs_fs *fs);
+/* "N", "Nk", "Nm", "Ng" (bytes, nonzero): 0 or -EINVAL. */
+int tmpfs_parse_size(const char *s, uint64_t *out);
 
 #endif

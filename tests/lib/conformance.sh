@@ -20,6 +20,12 @@
 #   CONF_ROOTFS     the busybox rootfs to use (default: a fresh copy)
 #   CONF_NATIVE_CAPS  "none" (default): the native run has no capabilities;
 #                   "all": root's (for probes whose fixtures need chown)
+#   CONF_TMPFS      set: the scratch directories are tmpfs mounts (natively a
+#                   real tmpfs, sandboxed `--tmpfs`), with the options
+#                   CONF_TMPFS_OPTS (e.g. size=1m) on both sides; the one
+#                   "policy" is then "tmpfs" (KNOWN_DIFFERENCES: CASE@tmpfs),
+#                   and the tree left behind goes with the sandbox (the
+#                   probe's own state lines are compared instead)
 
 # Accepted differences, each with its reason.
 declare -A KNOWN
@@ -118,6 +124,12 @@ conformance() {
 	cp "$probe" "$R/bin/$(basename "$probe")"
 
 	mkdir -m 0755 "$SCRATCH/$family-native"
+	local tmpfs_opts=mode=0755${CONF_TMPFS_OPTS:+,$CONF_TMPFS_OPTS}
+	if [ -n "${CONF_TMPFS:-}" ]; then
+		policies=tmpfs
+		mount -t tmpfs -o "$tmpfs_opts" conf-tmpfs "$SCRATCH/$family-native" ||
+			{ fail "$family: a native tmpfs for the reference run" "mount failed"; return 0; }
+	fi
 	# The sandboxed program is uid 0 with no capability at all, so the
 	# reference is too (the same uid, an empty bounding set), unless the
 	# probe needs root's capabilities to build its fixtures (files of other
@@ -127,6 +139,7 @@ conformance() {
 	native=$(cd "$SCRATCH/$family-native" && umask 022 &&
 		timeout -k 10 60 $nocaps "$probe" 2>"$SCRATCH/$family-native.err")
 	native_rc=$?
+	[ -z "${CONF_TMPFS:-}" ] || umount "$SCRATCH/$family-native"
 	# The reference itself must be sane, or every comparison is meaningless.
 	name="$family: native reference run (probe sanity)"
 	ncases=$(printf '%s\n' "$native" | grep -c ' -> ')
@@ -143,7 +156,9 @@ conformance() {
 	for policy in $policies; do
 		dir="/tmp/$family-$policy"
 		mkdir -m 0755 "$R$dir"
-		sandbox=$(umask 022 && timeout -k 10 120 "$RL" --cache-policy="$policy" run --rootfs "$R" --cwd "$dir" \
+		local mnt=() cp=$policy
+		[ "$policy" != tmpfs ] || { mnt=(--tmpfs="$dir:$tmpfs_opts"); cp=fscache; }
+		sandbox=$(umask 022 && timeout -k 10 120 "$RL" --cache-policy="$cp" run --rootfs "$R" "${mnt[@]}" --cwd "$dir" \
 			-- "/bin/$(basename "$probe")" 2>"$SCRATCH/$family-$policy.err")
 		sandbox_rc=$?
 		name="$family[$policy]: the sandboxed probe runs to completion"
@@ -156,7 +171,9 @@ conformance() {
 		conformance_compare "$family" "$policy" "$native" "$sandbox"
 
 		# What the probe left behind, seen from the host: catches a side
-		# effect the probe's own output does not show.
+		# effect the probe's own output does not show.  (A sandbox tmpfs
+		# is gone with the sandbox.)
+		[ "$policy" != tmpfs ] || continue
 		name="$family[$policy]: the tree left behind is the native one"
 		diffs=$(diff <(conformance_tree "$SCRATCH/$family-native") <(conformance_tree "$R$dir") |
 			grep '^[<>]' | sed 's/^</native:/; s/^>/sandbox:/' |
