@@ -709,6 +709,50 @@ static int tmpfs_rename(struct vfs_inode *old_dir, const char *old_name, struct 
 	return 0;
 }
 
+/* RENAME_EXCHANGE: the two entries keep their names and places in their
+ * directories and swap inodes; a directory that changes parent moves its
+ * ".." link count with it. */
+static int tmpfs_rename_flags(struct vfs_inode *old_dir, const char *old_name,
+			      struct vfs_inode *new_dir, const char *new_name, unsigned flags,
+			      struct vfs_inode *moved, struct vfs_inode *other)
+{
+	if (flags & RENAME_WHITEOUT) {
+		/* the move, then a whiteout (a 0:0 character device, as Linux's
+		 * tmpfs makes it) in the old name's place */
+		int rc = tmpfs_rename(old_dir, old_name, new_dir, new_name, moved);
+		struct vfs_inode *wo = NULL;
+		if (rc == 0 && (rc = make(old_dir, old_name, S_IFCHR, &wo)) == 0)
+			vfs_inode_put(wo);   /* the directory entry holds it */
+		return rc;
+	}
+	if (flags != RENAME_EXCHANGE)
+		return -EINVAL;
+	struct tmpfs_dirent *a = find(old_dir, old_name), *b = find(new_dir, new_name);
+	if (!a || !b || a->ino != moved || b->ino != other)
+		return -ENOENT;
+	if (a == b)
+		return 0;
+	a->ino = other;
+	b->ino = moved;
+	if (old_dir != new_dir) {
+		if (S_ISDIR(moved->attr.st_mode)) {
+			old_dir->attr.st_nlink--;
+			new_dir->attr.st_nlink++;
+			node(moved)->parent = new_dir;
+		}
+		if (S_ISDIR(other->attr.st_mode)) {
+			new_dir->attr.st_nlink--;
+			old_dir->attr.st_nlink++;
+			node(other)->parent = old_dir;
+		}
+	}
+	touch(moved, false);
+	touch(other, false);
+	touch(old_dir, true);
+	touch(new_dir, true);
+	return 0;
+}
+
 static int tmpfs_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 {
 	struct tmpfs_node *n = node(ino);
@@ -919,6 +963,7 @@ static const struct vfs_fs_ops tmpfs_ops = {
 	.link = tmpfs_link,
 	.unlink = tmpfs_unlink,
 	.rename = tmpfs_rename,
+	.rename_flags = tmpfs_rename_flags,
 	.setattr = tmpfs_setattr,
 	.getxattr = tmpfs_getxattr,
 	.listxattr = tmpfs_listxattr,
