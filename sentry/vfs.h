@@ -287,7 +287,7 @@ struct p9_client;
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 		bool readonly, enum vfs_cache_policy policy, int procfd, struct vfs_inode **root);
 /* An empty read-only directory, mounted over host paths the sandbox must not
- * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
+ * see (/sys, /dev in `do` mode until devfs exists; /proc is procfs). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
 
 #endif
