@@ -177,8 +177,18 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 	return 0;
 }
 
-static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec,
-		     int procfd, int stagingfd)
+/* Mounts fs at `path` of the VFS if that directory exists: 1 if mounted. */
+static int mount_at(const char *path, struct vfs_fs *fs, struct vfs_inode *root)
+{
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
+	if (vfs_walk(&w, path) < 0)
+		return 0;   /* no mount point: nothing to cover or serve there */
+	return vfs_mount_new(fs, root, &w.result) ? 1 : -ENOMEM;
+}
+
+static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
+		     const RunscLite__SandboxSpec *spec, int procfd, int stagingfd)
 {
 	vfs_init();
 	struct vfs_fs *fs;
@@ -193,16 +203,22 @@ static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__Sa
 	if (!vfs_mount_new(fs, root, NULL))
 		return -ENOMEM;
 	for (size_t i = 0; i < spec->n_hide_paths; i++) {
-		struct vfs_path r = vfs_root();
-		struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
-		if (vfs_walk(&w, spec->hide_paths[i]) < 0)
-			continue;   /* nothing there to hide */
+		/* the host's /proc is covered by the sandbox's own, below */
+		if (strcmp(spec->hide_paths[i], "/proc") == 0)
+			continue;
 		struct vfs_fs *efs;
 		struct vfs_inode *eroot;
 		rc = emptyfs_new(&efs, &eroot);
-		if (rc < 0 || !vfs_mount_new(efs, eroot, &w.result))
-			return rc < 0 ? rc : -ENOMEM;
+		if (rc < 0 || (rc = mount_at(spec->hide_paths[i], efs, eroot)) < 0)
+			return rc;
 	}
+	/* /proc of the sandbox's pid namespace, in every mode (a rootfs
+	 * without a /proc directory gets none, as Linux could not mount one) */
+	struct vfs_fs *pfs;
+	struct vfs_inode *proot;
+	rc = procfs_new(s, spec->hostname, &pfs, &proot);
+	if (rc < 0 || (rc = mount_at("/proc", pfs, proot)) < 0)
+		return rc;
 	if (spec->n_mounts > 64)
 		return -E2BIG;
 	for (size_t i = 0; i < spec->n_mounts; i++)
@@ -553,7 +569,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
-	rc = build_vfs(client, root_fid, spec, s.procfd, s.stagingfd);
+	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();

@@ -42,6 +42,7 @@ static const struct vfs_fs_ops emptyfs_ops = {
 	.lookup = empty_lookup,
 	.readdir = empty_readdir,
 	.statfs = empty_statfs,
+	.name = "tmpfs",
 };
 
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root)

@@ -65,6 +65,8 @@ struct pending_exec {
 	pid_t tgid;
 	pid_t tid;               /* the thread that called execve */
 	int prog_fd, interp_fd;
+	/* where they are in the VFS: /proc/PID/exe, and names in maps */
+	struct vfs_path prog_path, interp_path;
 	/* fexecve / execveat with a dirfd: the application fd the kernel execs
 	 * through, swapped for the loader or a staging directory, and the
 	 * sentry's reference to the description it held (-1: no swap) */
@@ -106,6 +108,18 @@ int exec_stage_init(struct sentry *s, const void *loader, size_t len)
 	 * staging fd directly */
 	loader_fd = openat(s->stagingfd, LOADER_NAME, O_RDONLY | O_CLOEXEC);
 	return loader_fd < 0 ? -errno : 0;
+}
+
+void exec_loader_identity(dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+	if (loader_fd >= 0 && fstat(loader_fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	} else {
+		*dev = 0;
+		*ino = 0;
+	}
 }
 
 /* ---- staging ---------------------------------------------------------------- */
@@ -219,6 +233,10 @@ static void pending_free(struct sentry *s, struct pending_exec *pe)
 		close(pe->prog_fd);
 	if (pe->interp_fd >= 0)
 		close(pe->interp_fd);
+	if (pe->prog_path.dentry)
+		vfs_path_put(pe->prog_path);
+	if (pe->interp_path.dentry)
+		vfs_path_put(pe->interp_path);
 	if (pe->swap_orig >= 0) {
 		close(pe->swap_orig);
 		__atomic_sub_fetch(&nswapped, 1, __ATOMIC_RELAXED);
@@ -385,13 +403,22 @@ static int open_path_for_exec(struct sentry *s, struct vfs_path p, const struct 
 	return 0;
 }
 
-static int open_for_exec(struct sentry *s, struct vfs_walk *w, const char *path, bool need_x, int *fd)
+/* As open_path_for_exec for a path; *at (when not NULL) receives where the
+ * file is (a reference, replacing what *at held). */
+static int open_for_exec(struct sentry *s, struct vfs_walk *w, const char *path, bool need_x, int *fd,
+			 struct vfs_path *at)
 {
 	int rc = vfs_walk(w, path);
 	if (rc < 0)
 		return rc;
 	rc = open_path_for_exec(s, w->result, w->cred, need_x, fd);
-	vfs_path_put(w->result);
+	if (rc == 0 && at) {
+		if (at->dentry)
+			vfs_path_put(*at);
+		*at = w->result;
+	} else {
+		vfs_path_put(w->result);
+	}
 	return rc;
 }
 
@@ -488,10 +515,12 @@ static int resolve_program(struct sentry *s, struct task *t, struct exec_target 
 		int fd = -1, rc;
 		if (depth == 0 && tg->by_file) {
 			rc = open_path_for_exec(s, tg->file, &t->cred, true, &fd);
+			if (rc == 0)
+				pe->prog_path = vfs_path_get(tg->file);
 		} else {
 			struct vfs_walk w = base;
 			w.flags = depth == 0 ? tg->walk_flags : VFS_FOLLOW;
-			rc = open_for_exec(s, &w, cur, true, &fd);
+			rc = open_for_exec(s, &w, cur, true, &fd, &pe->prog_path);
 		}
 		if (rc < 0)
 			return rc;
@@ -538,7 +567,7 @@ static int resolve_program(struct sentry *s, struct task *t, struct exec_target 
 	struct vfs_walk w = { .root = t->fs->root, .start = t->fs->cwd, .flags = VFS_FOLLOW,
 			      .cred = &t->cred };
 	/* the kernel needs only read access to an interpreter */
-	rc = open_for_exec(s, &w, interp, false, &pe->interp_fd);
+	rc = open_for_exec(s, &w, interp, false, &pe->interp_fd, &pe->interp_path);
 	if (rc < 0)
 		return rc;
 	Elf64_Ehdr eh;
@@ -713,6 +742,15 @@ int64_t exec_loader_request(struct sentry *s, struct platform_syscall *sc, struc
 		rc = platform_replace_fd(s->plat, sc, pe->swap_orig, pe->swap_num, 0);
 	if (rc >= 0)
 		rc = platform_write(s->plat, sc, sc->args[1], &pe->plan, sizeof pe->plan);
+	if (rc >= 0) {
+		/* the exec is done: /proc/PID/exe is the program (for a script,
+		 * its interpreter, as on Linux), and maps can name what the
+		 * loader mapped by its identity */
+		files_note_host_fd(pe->prog_fd, pe->prog_path);
+		if (pe->interp_fd >= 0)
+			files_note_host_fd(pe->interp_fd, pe->interp_path);
+		task_set_exe(s, t, vfs_path_get(pe->prog_path));
+	}
 	debugf("[%d] exec plan: prog fd %d interp fd %d prefix %u -> %d", (int)sc->tid,
 	       pe->plan.prog_fd, pe->plan.interp_fd, pe->plan.nprefix, rc);
 	pthread_mutex_lock(&exec_lock);

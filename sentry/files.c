@@ -41,6 +41,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define FILES_BUCKETS 1024
@@ -95,6 +96,12 @@ static struct file_entry *insert(dev_t dev, ino_t ino, struct vfs_path path, int
 	return e;
 }
 
+struct vfs_file *files_find(dev_t dev, ino_t ino)
+{
+	struct file_entry *e = find(dev, ino);
+	return e ? &e->file : NULL;
+}
+
 void files_note_host_fd(int host_fd, struct vfs_path path)
 {
 	struct stat st;
@@ -130,6 +137,30 @@ static void mark(dev_t dev, ino_t ino)
 		e->alive = true;
 }
 
+/* Marks the files task `pid` has mapped: a program, its interpreter and
+ * the libraries stay mapped after their fds are closed, and procfs's maps
+ * names them by their entries. */
+static void mark_mapped(int procfd, const char *pid)
+{
+	char path[NAME_MAX + 8];
+	snprintf(path, sizeof path, "%s/maps", pid);
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu", &maj, &min, &ino) == 3 && ino)
+			mark(makedev(maj, min), (ino_t)ino);
+	}
+	fclose(f);
+}
+
 /* Marks the entries behind every fd of task `pid` (its fd directory in the
  * sentry's procfs; fstatat follows each magic link to the open file). */
 static void mark_task(int procfd, const char *pid)
@@ -150,6 +181,7 @@ static void mark_task(int procfd, const char *pid)
 		if (de->d_name[0] != '.' && fstatat(dfd, de->d_name, &st, 0) == 0)
 			mark(st.st_dev, st.st_ino);
 	closedir(d);
+	mark_mapped(procfd, pid);
 }
 
 static void drop(struct file_entry *e)

@@ -774,6 +774,7 @@ static void gofer_release(struct vfs_inode *ino)
 }
 
 static const struct vfs_fs_ops goferfs_ops = {
+	.name = "9p",
 	.lookup = gofer_lookup,
 	.readlink = gofer_readlink,
 	.open = gofer_open,

@@ -23,6 +23,9 @@ struct task {
 	 * or CAP_SETPCAP, and no_new_privs stops set-id programs. */
 	struct vfs_cred cred;
 	int pidfd;            /* readable when the task exits */
+	/* The program of its last exec (the ELF the loader mapped), for
+	 * /proc/PID/exe; a child's is its parent's.  dentry NULL: unknown. */
+	struct vfs_path exe;
 	struct task *next;
 };
 
@@ -45,6 +48,8 @@ struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight 
 /* PLATFORM_TASK_CREATED (ptrace): records the child at its creation. */
 void task_created(struct sentry *s, pid_t parent, pid_t child, uint64_t clone_flags);
 void task_exited(struct sentry *s, struct task *t);
+/* A successful exec of t's process: exe is now p (a reference taken over). */
+void task_set_exe(struct sentry *s, struct task *t, struct vfs_path p);
 /* Sees every trapped syscall before its handler: a change of the fs context
  * (chdir, fchdir, umask, chroot) first gives the children forked before it
  * a copy of the context as it was (see task.c). */
@@ -63,6 +68,8 @@ int files_install(struct sentry *s, const struct platform_syscall *sc,
 struct vfs_file *files_lookup(struct sentry *s, const struct platform_syscall *sc,
 			      int app_fd, int *err, int *dup);
 void files_note_host_fd(int host_fd, struct vfs_path path);
+/* The file whose host identity is (dev, ino), or NULL (procfs: fd links). */
+struct vfs_file *files_find(dev_t dev, ino_t ino);
 
 /* The serve loop and its threads (sentry/serve.c).  Handlers run holding
  * the sentry lock. */
@@ -78,6 +85,15 @@ void sentry_unlock(void);
  * have changed when it returns: only referenced objects are still valid. */
 int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
 			 int (*wait_fn)(void *arg), void *arg);
+
+/* procfs (sentry/procfs.c): /proc of the sandbox's pid namespace. */
+int procfs_new(struct sentry *s, const char *hostname, struct vfs_fs **out,
+	       struct vfs_inode **root);
+/* The task whose syscall this thread serves (self, thread-self, paths
+ * relative to its root); NULL between syscalls. */
+void procfs_set_caller(struct task *t);
+/* The exec loader's host identity (its mappings are hidden from maps). */
+void exec_loader_identity(dev_t *dev, ino_t *ino);
 
 /* Syscall handling (sentry/syscalls.c). */
 #ifndef ERESTARTSYS

@@ -303,6 +303,21 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 			return -ELOOP;
 		char target[VFS_PATH_MAX];
 		struct vfs_inode *li = child->inode;
+		if (li->fs->ops->get_link) {
+			/* a magic link (/proc/self/fd/1): the object it names
+			 * exists, so this is an open of it */
+			struct vfs_path to;
+			rc = li->fs->ops->get_link(li, &to);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				if (w->flags & VFS_NO_MAGICLINKS)
+					return -ELOOP;
+				if (vfs_is_dir(to.dentry->inode))
+					return -EISDIR;
+				return open_file(s, sc, to, flags & ~O_CREAT, &t->cred);
+			}
+		}
 		rc = li->fs->ops->readlink(li, target, sizeof target);
 		if (rc <= 0)
 			return rc < 0 ? rc : -ENOENT;
@@ -341,9 +356,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
-/* openat2's RESOLVE_* as walk flags; RESOLVE_IN_ROOT makes the start the root.
- * RESOLVE_NO_MAGICLINKS has nothing to refuse yet: no filesystem of the
- * sandbox has magic links (procfs will). */
+/* openat2's RESOLVE_* as walk flags; RESOLVE_IN_ROOT makes the start the root. */
 static int resolve_to_walk(uint64_t resolve, struct vfs_walk *w)
 {
 	int f = 0;
@@ -355,6 +368,8 @@ static int resolve_to_walk(uint64_t resolve, struct vfs_walk *w)
 		f |= VFS_BENEATH;
 	if (resolve & RESOLVE_CACHED)
 		f |= VFS_CACHED;
+	if (resolve & RESOLVE_NO_MAGICLINKS)
+		f |= VFS_NO_MAGICLINKS;
 	if (resolve & RESOLVE_IN_ROOT)
 		w->root = w->start;
 	return f;
@@ -578,7 +593,7 @@ static int64_t sys_fstat(struct sentry *s, struct platform_syscall *sc, struct t
 	struct stat st;
 	if (!f && err)
 		return err;
-	if (f && !S_ISREG(f->path.dentry->inode->attr.st_mode)) {
+	if (f && (!S_ISREG(f->path.dentry->inode->attr.st_mode) || f->path.dentry->inode->fs->synthetic)) {
 		st = f->path.dentry->inode->attr;
 	} else if (f && f->path.dentry->inode->fs->own_attrs) {
 		/* (tmpfs) size and times are the fd's, even once the file has no
@@ -972,6 +987,7 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	detail[0] = 0;
 	vfs_shrink();   /* between syscalls: no walk holds an unreferenced dentry */
 	struct task *t = task_get(s, sc->tid);
+	procfs_set_caller(t);
 	int64_t rc;
 	if (!t) {
 		rc = -ESRCH;   /* vanished between the trap and now */
@@ -992,6 +1008,7 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 			debugf("[%d] %s(%s) = %lld%s%s", (int)sc->tid, platform_syscall_name(sc->nr),
 			       detail, (long long)rc, rc < 0 ? " " : "", rc < 0 ? strerrorname_np((int)-rc) ?: "" : "");
 	}
+	procfs_set_caller(NULL);
 	if (rc != SYSCALL_ANSWERED) {
 		/* -ENOENT from a failed re-validation means the task is gone: the
 		 * reply fails harmlessly */

@@ -151,9 +151,10 @@ static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_
 	return parse_cred(buf, cred);
 }
 
-/* Takes over the reference to fs. */
+/* Takes over the reference to fs; the program (exe) is `from`'s: the
+ * leader's for a thread, the parent's for a new process. */
 static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid, struct fs_context *fs,
-			     const struct vfs_cred *cred)
+			     const struct vfs_cred *cred, const struct task *from)
 {
 	struct task *t = calloc(1, sizeof *t);
 	if (!t) {
@@ -164,6 +165,8 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	t->tgid = tgid;
 	t->fs = fs;
 	t->cred = *cred;
+	if (from && from->exe.dentry)
+		t->exe = vfs_path_get(from->exe);
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
@@ -190,7 +193,7 @@ void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clon
 		if (!fs)
 			return;   /* met at its first trap instead */
 	}
-	task_add(s, child, tgid, parent_tid, fs, &parent->cred);
+	task_add(s, child, tgid, parent_tid, fs, &parent->cred, parent);
 }
 
 /* CLONE_FS, seen from outside: the kernel says whether two tasks share one
@@ -232,7 +235,7 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		/* the first task: its umask is the one runsc-lite was started with */
 		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
 	}
-	return fs ? task_add(s, tid, tgid, ppid, fs, &cred) : NULL;
+	return fs ? task_add(s, tid, tgid, ppid, fs, &cred, leader ? leader : parent) : NULL;
 }
 
 /* Meets, now, the children of thread `tid` of process t that the sentry has
@@ -257,7 +260,7 @@ static void adopt_children_of(struct sentry *s, struct task *t, const char *tid)
 		if (pid > 0 && !task_find(s, (pid_t)pid)) {
 			struct fs_context *fs = context_for_child(t, (pid_t)pid);
 			if (fs)
-				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred);
+				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred, t);
 		}
 	}
 }
@@ -288,6 +291,9 @@ void task_note_syscall(struct sentry *s, const struct platform_syscall *sc, stru
 	case SYS_fchdir:
 	case SYS_umask:
 	case SYS_chroot:
+	/* and before an exec: a child not met yet keeps the old program */
+	case SYS_execve:
+	case SYS_execveat:
 		task_fs_will_change(s, t);
 		break;
 	}
@@ -307,5 +313,19 @@ void task_exited(struct sentry *s, struct task *t)
 	if (t->tid == t->tgid)
 		exec_task_gone(s, t->tgid);
 	fs_context_put(t->fs);
+	if (t->exe.dentry)
+		vfs_path_put(t->exe);
 	free(t);
+}
+
+void task_set_exe(struct sentry *s, struct task *t, struct vfs_path p)
+{
+	/* every thread the sentry knows of the process (exec left only one) */
+	for (struct task *o = s->tasks; o; o = o->next)
+		if (o->tgid == t->tgid) {
+			if (o->exe.dentry)
+				vfs_path_put(o->exe);
+			o->exe = vfs_path_get(p);
+		}
+	vfs_path_put(p);
 }

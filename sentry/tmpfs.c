@@ -950,6 +950,7 @@ static int tmpfs_removexattr(struct vfs_inode *ino, const char *name)
 }
 
 static const struct vfs_fs_ops tmpfs_ops = {
+	.name = "tmpfs",
 	.lookup = tmpfs_lookup,
 	.readlink = tmpfs_readlink,
 	.open = tmpfs_open,

@@ -236,14 +236,24 @@ struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
 		free(m);
 		return NULL;
 	}
+	struct vfs_mount **tail = &root_mount;
+	while (*tail)
+		tail = &(*tail)->next;
 	if (at) {
+		*tail = m;
 		m->parent = at->mnt;
 		m->mountpoint = at->dentry;
 		at->dentry->mounted = m;
 	} else {
+		m->next = root_mount;   /* (the root is mounted first) */
 		root_mount = m;
 	}
 	return m;
+}
+
+struct vfs_mount *vfs_mounts(void)
+{
+	return root_mount;
 }
 
 struct vfs_path vfs_root(void)
@@ -264,6 +274,11 @@ static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentr
 			return rc;
 		if (rc > 0) {
 			vfs_d_drop(d);   /* changed behind our back: look it up afresh */
+			/* nothing else knows an unused leaf: free it now, or a
+			 * filesystem whose names come and go (procfs) leaks one
+			 * dentry per change */
+			if (d->refs == 1 && d->nchildren == 0 && !d->mounted)
+				dentry_free(d);
 			d = NULL;
 		}
 	}
@@ -513,6 +528,21 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 			}
 			char target[VFS_PATH_MAX];
 			struct vfs_inode *li = next.dentry->inode;
+			if (li->fs->ops->get_link) {
+				struct vfs_path to;
+				rc = li->fs->ops->get_link(li, &to);
+				if (rc < 0)
+					break;
+				if (rc == 0) {
+					/* a magic link: on from the object itself */
+					if (w->flags & VFS_NO_MAGICLINKS) {
+						rc = -ELOOP;
+						break;
+					}
+					cur = to;
+					continue;
+				}
+			}
 			rc = li->fs->ops->readlink(li, target, sizeof target);
 			if (rc < 0)
 				break;
