@@ -99,7 +99,7 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
 }
 
 static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__SandboxSpec *spec,
-		     int procfd)
+		     int procfd, int devfd)
 {
 	vfs_init();
 	struct vfs_fs *fs;
@@ -122,6 +122,17 @@ static int build_vfs(struct p9_client *c, uint32_t root_fid, const RunscLite__Sa
 		struct vfs_inode *eroot;
 		rc = emptyfs_new(&efs, &eroot);
 		if (rc < 0 || !vfs_mount_new(efs, eroot, &w.result))
+			return rc < 0 ? rc : -ENOMEM;
+	}
+	/* /dev is always the sandbox's devfs, whatever the rootfs has there
+	 * (a rootfs without /dev gets none: nothing can be created in it) */
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
+	if (vfs_walk(&w, "/dev") == 0) {
+		struct vfs_fs *dfs;
+		struct vfs_inode *droot;
+		rc = devfs_new(&dfs, devfd, procfd, &droot);
+		if (rc < 0 || !vfs_mount_new(dfs, droot, &w.result))
 			return rc < 0 ? rc : -ENOMEM;
 	}
 	return 0;
@@ -420,10 +431,11 @@ static int confine_sentry(struct sentry *s)
 	struct policy_binding bind[] = {
 		{ "procfd", (uint64_t)s->procfd },
 		{ "stagingfd", (uint64_t)s->stagingfd },
+		{ "devfd", (uint64_t)s->devfd },
 	};
 	const char *bad;
 	/* every thread: the ptrace platform's tracer thread exists already */
-	rc = policy_install_flags(&policy_sentry, bind, 2, NULL, &bad, POLICY_ALL_THREADS);
+	rc = policy_install_flags(&policy_sentry, bind, 3, NULL, &bad, POLICY_ALL_THREADS);
 	if (rc < 0)
 		warnx_rl("sentry: seccomp policy: %s", bad ? bad : "load");
 	return rc;
@@ -443,7 +455,7 @@ int sentry_main(const struct sentry_args *a)
 	if (getpid() != 1)
 		return fail("must run as pid 1 of its own pid namespace", EINVAL);
 
-	struct sentry s = { .procfd = -1, .stagingfd = -1 };
+	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("making mounts private", errno);
 	const char *staging = mount_staging();
@@ -458,6 +470,10 @@ int sentry_main(const struct sentry_args *a)
 	int rc = exec_stage_init(&s, a->loader, a->loader_len);
 	if (rc < 0)
 		return fail("installing the exec loader", -rc);
+	/* the host devices /dev may open, while the host's /dev is in view */
+	s.devfd = devfs_prepare_host(staging);
+	if (s.devfd < 0)
+		return fail("preparing /dev", -s.devfd);
 
 	struct p9_client *client;
 	uint32_t root_fid;
@@ -469,7 +485,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
-	rc = build_vfs(client, root_fid, spec, s.procfd);
+	rc = build_vfs(client, root_fid, spec, s.procfd, s.devfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();

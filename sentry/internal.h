@@ -30,11 +30,17 @@ struct sentry {
 	struct platform *plat;
 	int procfd;           /* the sandbox pid namespace's procfs (detached mount) */
 	int stagingfd;        /* the staging tmpfs: the application's kernel-level root */
+	int devfd;            /* the devices /dev opens (sentry/devfs.c), a detached tree */
 	int epfd;
 	struct task *tasks;
 	struct fs_context *init_fs;
 	uint64_t nr_trapped, nr_unimplemented;
 };
+
+/* Before the pivot: a detached mount tree holding the host devices the
+ * sandbox's /dev may open and a new devpts instance; its fd, or -errno
+ * (sentry/devfs.c). */
+int devfs_prepare_host(const char *staging);
 
 /* Tasks (sentry/task.c). */
 struct task *task_find(struct sentry *s, pid_t tid);

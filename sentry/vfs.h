@@ -38,6 +38,7 @@ struct vfs_file;
 /* What open() of a file gives the application. */
 struct vfs_open_result {
 	int host_fd;          /* donated host fd to install, or -1: placeholder */
+	pid_t opener;         /* in: the opening task (whose /dev/tty it is), 0: unknown */
 };
 
 /* What a chmod/chown/truncate/utimes changes (the VFS_SET_* bits in valid). */
@@ -122,6 +123,9 @@ struct vfs_fs {
 	const struct vfs_fs_ops *ops;
 	dev_t dev;            /* the st_dev the sandbox sees for this filesystem */
 	bool readonly;
+	/* Its character devices may be opened (devfs).  A device node on any
+	 * other filesystem is ENXIO: no host device reaches the sandbox. */
+	bool devices;
 	enum vfs_cache_policy policy;
 	void *priv;
 };
@@ -272,5 +276,9 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 /* An empty read-only directory, mounted over host paths the sandbox must not
  * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
+/* The sandbox's /dev (sentry/devfs.c): devices are opened beneath devfd,
+ * the tree devfs_prepare_host() made before the pivot (-1: none); procfd
+ * tells an opener's controlling terminal. */
+int devfs_new(struct vfs_fs **out, int devfd, int procfd, struct vfs_inode **root);
 
 #endif
