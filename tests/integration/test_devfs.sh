@@ -57,3 +57,17 @@ if [ -c "$R/tmp/null-in-rootfs" ]; then
 else
 	skip "$name" "mknod in the test rootfs failed"
 fi
+
+# With a controlling terminal (a pty from script(1)), /dev/tty and
+# /dev/console are that terminal; a process that made itself a new session
+# has none: ENXIO, as on Linux.
+name="do: /dev/tty and /dev/console are the controlling terminal; ENXIO after setsid"
+if command -v script >/dev/null 2>&1; then
+	out=$(timeout -k 5 30 script -qec "$RL do -- /bin/busybox sh -c 'echo via-tty > /dev/tty; echo via-console > /dev/console; busybox setsid busybox sh -c \"echo x > /dev/tty\" 2>&1 | busybox sed \"s/.*: //\"'" /dev/null </dev/null 2>&1 | tr -d '\r')
+	want="via-tty
+via-console
+No such device or address"
+	if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got:  $out" "want: $want"; fi
+else
+	skip "$name" "no script(1) to give the sandbox a terminal"
+fi
