@@ -506,9 +506,10 @@ int devfs_prepare_host(const char *staging)
 		bind_host_node(dir, host_nodes[i].name, host_nodes[i].major, host_nodes[i].minor);
 	/* A devpts of the sandbox's own: its ptys are numbered from 0 and no
 	 * host pty is in it.  ptmxmode: the instance's ptmx is what /dev/ptmx
-	 * opens.  Without it, /dev/ptmx is ENXIO (documented). */
+	 * opens; the slaves keep the kernel's default mode (0600, the opener's
+	 * gid: the sandbox maps no tty group).  Without it, /dev/ptmx is ENXIO. */
 	if (mkdir(pts, 0755) < 0 ||
-	    mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+	    mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666") < 0)
 		warnx_rl("sentry: devpts for /dev/pts: %s (no ptys in the sandbox)", strerror(errno));
 	/* nothing can be created beneath devfd, whatever flags it is opened with */
 	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0) {

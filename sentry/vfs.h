@@ -274,7 +274,7 @@ struct p9_client;
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 		bool readonly, enum vfs_cache_policy policy, int procfd, struct vfs_inode **root);
 /* An empty read-only directory, mounted over host paths the sandbox must not
- * see (/proc, /sys, /dev in `do` mode until procfs/devfs exist). */
+ * see (/proc, /sys in `do` mode until procfs exists). */
 int emptyfs_new(struct vfs_fs **out, struct vfs_inode **root);
 /* The sandbox's /dev (sentry/devfs.c): devices are opened beneath devfd,
  * the tree devfs_prepare_host() made before the pivot (-1: none); procfd
