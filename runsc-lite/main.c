@@ -289,7 +289,8 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 			die_errno(errno, "--rootfs=%s", rootfs);
 		rootfs = resolved;
 	}
-	static const char *const hide[] = { "/proc", "/sys", "/dev" };
+	/* (/dev: the sentry mounts its devfs there, in both modes) */
+	static const char *const hide[] = { "/proc", "/sys" };
 	int logfd = open_debug_log(g);
 	log_init("runsc-lite", logfd);
 	struct sandbox_opts o = {
@@ -300,7 +301,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.cwd = cwd,
 		.hostname = hostname,
 		.hide = do_mode ? hide : NULL,
-		.nhide = do_mode ? 3 : 0,
+		.nhide = do_mode ? 2 : 0,
 		.debug_fd = logfd,
 		.cache_policy = g->cache_policy ? g->cache_policy
 				: g->file_access_shared ? "remote_revalidating" : "fscache",

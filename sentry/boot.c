@@ -188,7 +188,7 @@ static int mount_at(const char *path, struct vfs_fs *fs, struct vfs_inode *root)
 }
 
 static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
-		     const RunscLite__SandboxSpec *spec, int procfd, int stagingfd)
+		     const RunscLite__SandboxSpec *spec, int procfd, int stagingfd, int devfd)
 {
 	vfs_init();
 	struct vfs_fs *fs;
@@ -218,6 +218,13 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	struct vfs_inode *proot;
 	rc = procfs_new(s, spec->hostname, &pfs, &proot);
 	if (rc < 0 || (rc = mount_at("/proc", pfs, proot)) < 0)
+		return rc;
+	/* /dev is always the sandbox's devfs, whatever the rootfs has there
+	 * (a rootfs without /dev gets none: nothing can be created in it) */
+	struct vfs_fs *dfs;
+	struct vfs_inode *droot;
+	rc = devfs_new(&dfs, devfd, stagingfd, procfd, &droot);
+	if (rc < 0 || (rc = mount_at("/dev", dfs, droot)) < 0)
 		return rc;
 	if (spec->n_mounts > 64)
 		return -E2BIG;
@@ -543,7 +550,7 @@ int sentry_main(const struct sentry_args *a)
 	if (getpid() != 1)
 		return fail("must run as pid 1 of its own pid namespace", EINVAL);
 
-	struct sentry s = { .procfd = -1, .stagingfd = -1 };
+	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("making mounts private", errno);
 	const char *staging = mount_staging();
@@ -558,6 +565,10 @@ int sentry_main(const struct sentry_args *a)
 	int rc = exec_stage_init(&s, a->loader, a->loader_len);
 	if (rc < 0)
 		return fail("installing the exec loader", -rc);
+	/* the host devices /dev may open, while the host's /dev is in view */
+	s.devfd = devfs_prepare_host(staging);
+	if (s.devfd < 0)
+		return fail("preparing /dev", -s.devfd);
 
 	struct p9_client *client;
 	uint32_t root_fid;
@@ -569,7 +580,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
-	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd);
+	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd, s.devfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();
@@ -592,9 +603,10 @@ int sentry_main(const struct sentry_args *a)
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
-	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0) {
+	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||
+	    (rc = devfs_attach(s.devfd, s.stagingfd)) < 0) {
 		kill(init_pid, SIGKILL);
-		return fail("mounting the tmpfs backing store", -rc);
+		return fail("mounting the tmpfs backing store and the device tree", -rc);
 	}
 	if (!use_ptrace && (rc = platform_seccomp_open_sync(&s.plat, listener, !spec->no_sync_wakeup)) < 0)
 		return fail("seccomp platform", -rc);

@@ -1,7 +1,7 @@
 /*
  * An empty, read-only directory.  Mounted over host paths that must not be
- * visible through the gofer in `do` mode (/proc, /sys, /dev: host pids and
- * devices), until procfs and devfs replace it.
+ * visible through the gofer in `do` mode (/proc, /sys: host pids and
+ * kernel state), until procfs replaces it.  (/dev is devfs.)
  */
 #include "sentry/vfs.h"
 

@@ -390,7 +390,7 @@ static int open_path_for_exec(struct sentry *s, struct vfs_path p, const struct 
 		return -EACCES;
 	if (need_x && (rc = vfs_permission(ino, cred, VFS_MAY_EXEC)) < 0)
 		return rc;   /* with DAC override still some x bit (vfs_permission) */
-	struct vfs_open_result res = { -1 };
+	struct vfs_open_result res = { .host_fd = -1 };
 	rc = ino->fs->ops->open(ino, O_RDONLY, &res);
 	if (rc < 0)
 		return rc;

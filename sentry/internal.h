@@ -33,11 +33,22 @@ struct sentry {
 	struct platform *plat;
 	int procfd;           /* the sandbox pid namespace's procfs (detached mount) */
 	int stagingfd;        /* the staging tmpfs: the application's kernel-level root */
+	int devfd;            /* the devices /dev opens (sentry/devfs.c), a detached tree */
 	int epfd;
 	struct task *tasks;
 	struct fs_context *init_fs;
 	uint64_t nr_trapped, nr_unimplemented;
 };
+
+/* Before the pivot: a detached mount tree holding the host devices the
+ * sandbox's /dev may open and a new devpts instance; its fd, or -errno
+ * (sentry/devfs.c). */
+int devfs_prepare_host(const char *staging);
+/* Attaches the device tree at .rl/d beneath the staging directory, once
+ * the application's mount namespace was copied (it never has it): then the
+ * sentry's one openat2 rule, beneath stagingfd, covers devices and tmpfs
+ * files alike. */
+int devfs_attach(int devfd, int stagingfd);
 
 /* Tasks (sentry/task.c). */
 /* Reads the sandbox procfs file "TID/FILE" into buf (NUL-terminated):

@@ -161,7 +161,7 @@ static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct v
 		return -ENXIO;
 	bool block = !(flags & O_NONBLOCK);
 	int acc = flags & O_ACCMODE;
-	struct vfs_open_result res = { -1 };
+	struct vfs_open_result res = { .host_fd = -1 };
 	int rc;
 	vfs_path_get(p);   /* held across the unlocked waits */
 	for (long delay_ms = 1;; delay_ms = delay_ms < FIFO_POLL_MS ? delay_ms * 2 : FIFO_POLL_MS) {
@@ -234,8 +234,19 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		int rc = open_permission(ino, cred, flags);
 		return rc < 0 ? rc : -ENXIO;
 	}
+	if (S_ISCHR(ino->attr.st_mode) && ino->fs->devices) {
+		/* a new description of the device (sentry/devfs.c); writable
+		 * on a read-only filesystem, as Linux's device nodes are */
+		int rc = open_permission(ino, cred, flags);
+		struct vfs_open_result res = { .host_fd = -1, .opener = sc->tid };
+		if (rc == 0)
+			rc = ino->fs->ops->open(ino, flags, &res);
+		if (rc == 0)
+			rc = files_install(s, sc, p, flags, res.host_fd);
+		return rc < 0 ? rc : SYSCALL_ANSWERED;
+	}
 	if (!S_ISREG(ino->attr.st_mode))
-		return -ENXIO;   /* devices arrive with devfs */
+		return -ENXIO;   /* a device node elsewhere: no host device reaches the sandbox */
 	if (wants_write(flags) && ino->fs->readonly)
 		return -EROFS;
 	int prc = open_permission(ino, cred, flags);
@@ -253,7 +264,7 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		ino->attr_stale = true;
 		flags &= ~O_TRUNC;
 	}
-	struct vfs_open_result res = { -1 };
+	struct vfs_open_result res = { .host_fd = -1 };
 	int rc = ino->fs->ops->open(ino, flags, &res);
 	if (rc < 0)
 		return rc;
@@ -340,7 +351,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	if (!di->fs->ops->create)
 		return -EACCES;
 	struct vfs_inode *ino = NULL;
-	struct vfs_open_result res = { -1 };
+	struct vfs_open_result res = { .host_fd = -1 };
 	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
 				 &ino, &res);
 	if (rc < 0)
@@ -710,7 +721,7 @@ static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct t
 		if ((rc = get_attr(ino, &st)) < 0)
 			;   /* the mode must be current: a chmod leaves the cache stale */
 		else if ((mode & W_OK) && ino->fs->readonly && !S_ISFIFO(st.st_mode) &&
-			 !S_ISSOCK(st.st_mode))
+			 !S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode))
 			rc = -EROFS;
 		else
 			rc = vfs_permission(ino, &t->cred, mode);   /* R_OK/W_OK/X_OK = VFS_MAY_* */

@@ -49,9 +49,9 @@ if echo "$out" | grep -q ' 5 -> /etc/passwd$' && echo "$out" | grep -q ' 6 -> /t
 
 name="procfs: /proc/mounts lists only the sandbox's mounts"
 out=$("$RL" run --rootfs "$R" -- /bin/cat /proc/mounts 2>&1)
-want=$(printf 'none / 9p rw,relatime 0 0\nproc /proc proc rw,relatime 0 0')
+want=$(printf 'none / 9p rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\ndevtmpfs /dev devtmpfs ro,relatime 0 0')
 dout=$("$RL" do -- /bin/busybox cat /proc/self/mountinfo 2>&1)
-if [ "$out" = "$want" ] && [ "$(echo "$dout" | awk '{print $5}' | tr '\n' ' ')" = "/ /sys /dev /proc " ]; then
+if [ "$out" = "$want" ] && [ "$(echo "$dout" | awk '{print $5}' | tr '\n' ' ')" = "/ /sys /proc /dev " ]; then
 	pass "$name"; else fail "$name" "$out" "do: $dout"; fi
 
 name="procfs: /proc/sys/kernel/hostname is the sandbox's"

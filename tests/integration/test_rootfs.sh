@@ -7,12 +7,12 @@ name="rootfs: programs and files come from the rootfs"
 out=$("$RL" run --rootfs "$R" -- /bin/cat /etc/hostname 2>&1)
 if [ "$out" = busybox-rootfs ]; then pass "$name"; else fail "$name" "$out"; fi
 
-# (/proc is the sandbox's procfs mounted there: its line, and the total
-# that counts its blocks, differ from the host directory's, as in any
-# container; test_procfs.sh looks at it)
-name="rootfs: ls -la / lists the rootfs directory (as native ls -la of it)"
-native=$(cd "$R" && /bin/busybox ls -la . | grep -v ' \.\.$\| proc$\|^total')
-sandbox=$("$RL" run --rootfs "$R" -- /bin/ls -la / 2>&1 | grep -v ' \.\.$\| proc$\|^total')
+# (/proc and /dev are the sandbox's procfs and devfs mounted there: their
+# lines, and the total that counts blocks, differ from the host directory's,
+# as in any container; test_procfs.sh and test_devfs.sh look at them)
+name="rootfs: ls -la / lists the rootfs directory (as native ls -la of it, /proc and /dev aside)"
+native=$(cd "$R" && /bin/busybox ls -la . | grep -v -e ' \.\.$' -e ' proc$' -e ' dev$' -e '^total')
+sandbox=$("$RL" run --rootfs "$R" -- /bin/ls -la / 2>&1 | grep -v -e ' \.\.$' -e ' proc$' -e ' dev$' -e '^total')
 if [ "$native" = "$sandbox" ]; then pass "$name"; else fail "$name" "$(diff <(echo "$native") <(echo "$sandbox"))"; fi
 
 echo "host secret" > "$SCRATCH/outside-secret"

@@ -91,7 +91,7 @@ static void test_create_link_unlink(void **state)
 {
 	struct fixture *f = *state;
 	struct vfs_inode *a, *b, *found;
-	struct vfs_open_result res = { -1 };
+	struct vfs_open_result res = { .host_fd = -1 };
 	assert_int_equal(f->ops->create(f->root, "a", O_RDWR, 0644, &a, &res), 0);
 	assert_true(res.host_fd >= 0);
 	assert_int_equal(write(res.host_fd, "xyz", 3), 3);
@@ -105,7 +105,7 @@ static void test_create_link_unlink(void **state)
 	assert_int_equal(f->ops->refresh(a), 0);
 	assert_int_equal(a->attr.st_size, 3);
 	/* two opens: two descriptions */
-	struct vfs_open_result r1 = { -1 }, r2 = { -1 };
+	struct vfs_open_result r1 = { .host_fd = -1 }, r2 = { .host_fd = -1 };
 	assert_int_equal(f->ops->open(a, O_RDONLY, &r1), 0);
 	assert_int_equal(f->ops->open(a, O_RDONLY, &r2), 0);
 	char c;
