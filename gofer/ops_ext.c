@@ -19,9 +19,12 @@
 
 /*
  * A FIFO is opened by name relative to its parent with O_NONBLOCK, so the
- * gofer never waits for the other end: a reader opens at once; a writer
- * without a reader gets ENXIO (the sentry decides whether to wait); O_RDWR
- * never waits, as on Linux.  Then
+ * gofer never waits for the other end: a writer without a reader gets ENXIO
+ * (the sentry decides whether to wait); O_RDWR never waits, as on Linux.  A
+ * reader gets an O_PATH descriptor, which counts as no reader: the sentry
+ * re-opens it itself (through its procfs, read-only), so no reader
+ * description stays alive in the gofer for the moment after the donation,
+ * when a writer's non-blocking open would wrongly find one.  Then
  * it must still be the fid's inode, and O_NONBLOCK is cleared unless asked
  * for.  Only with FD donation: the gofer keeps no FIFO open for Tread.
  */
@@ -35,14 +38,16 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
+	bool reader = (lflags & O_ACCMODE) == O_RDONLY;
 	fd = openat(f->parent->fd, f->name,
-		    (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		    reader ? O_PATH | O_NOFOLLOW | O_CLOEXEC
+			   : (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	rc = gofer_stat_fd(fd, &st2);
 	if (rc == 0 && (!gofer_same_inode(&st, &st2) || !S_ISFIFO(st2.st_mode)))
 		rc = -ESTALE;
-	if (rc == 0 && !(lflags & O_NONBLOCK)) {
+	if (rc == 0 && !reader && !(lflags & O_NONBLOCK)) {
 		fl = fcntl(fd, F_GETFL);
 		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
 			rc = -errno;

@@ -117,35 +117,32 @@ static bool wants_write(int flags)
 }
 
 /*
- * Named pipes.  The gofer opens the host FIFO without waiting: a reader at
- * once, a writer with no reader gets ENXIO.  Linux's blocking opens are
- * emulated here, without the sentry lock, so a FIFO waiting for its peer
- * stalls no other syscall: a writer retries until a reader appears, a
- * reader re-opens its description through the sentry's procfs (a real
- * blocking FIFO open) until a writer appears.  Each wait wakes up now and
+ * Named pipes.  The gofer opens the host FIFO without waiting: a writer
+ * with no reader gets ENXIO; a reader gets an O_PATH descriptor (no reader
+ * itself).  Linux's blocking opens are emulated here, without the sentry
+ * lock, so a FIFO waiting for its peer stalls no other syscall: a writer
+ * retries until a reader appears, a reader opens the FIFO through the
+ * sentry's procfs (a real FIFO open, blocking unless O_NONBLOCK: it counts
+ * as a reader while it waits, as on Linux) until a writer appears.  Each wait wakes up now and
  * then to see whether the application still waits (a signal may have
  * interrupted it).
  */
 #define FIFO_POLL_MS 50
 
 struct fifo_reader_wait {
-	int procfd, fd, reopened;
+	int procfd, path_fd, flags, reopened;
 };
 
-static int wait_fifo_writer(void *arg)
+/* The reader's own open of the FIFO, through the O_PATH descriptor the
+ * gofer donated (it is no reader itself): blocking, it is a reader while it
+ * waits, as on Linux, and returns when a writer comes. */
+static int open_fifo_reader(void *arg)
 {
 	struct fifo_reader_wait *w = arg;
 	char path[32];
-	snprintf(path, sizeof path, "self/fd/%d", w->fd);
-	w->reopened = openat(w->procfd, path, O_RDONLY | O_CLOEXEC);
-	if (w->reopened >= 0)
-		return 0;
-	if (errno != EINTR)
-		return -errno;
-	/* A writer that came, wrote and went while we were not yet waiting
-	 * left data or a hang-up on our description: that open is over. */
-	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
-	return poll(&pfd, 1, 0) == 1 ? 0 : -EINTR;
+	snprintf(path, sizeof path, "self/fd/%d", w->path_fd);
+	w->reopened = openat(w->procfd, path, O_RDONLY | O_CLOEXEC | (w->flags & O_NONBLOCK));
+	return w->reopened >= 0 ? 0 : -errno;
 }
 
 static int sleep_a_while(void *arg)
@@ -173,15 +170,16 @@ static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct v
 		if (rc != -EINTR)
 			break;
 	}
-	if (rc == 0 && acc == O_RDONLY && block) {
-		struct fifo_reader_wait w = { s->procfd, res.host_fd, -1 };
-		do
-			rc = sentry_wait_unlocked(s, sc, FIFO_POLL_MS, wait_fifo_writer, &w);
-		while (rc == -EINTR);
-		if (w.reopened >= 0) {
-			close(res.host_fd);
-			res.host_fd = w.reopened;
-		}
+	if (rc == 0 && acc == O_RDONLY) {
+		struct fifo_reader_wait w = { s->procfd, res.host_fd, flags, -1 };
+		if (!block)
+			rc = open_fifo_reader(&w);
+		else
+			do
+				rc = sentry_wait_unlocked(s, sc, FIFO_POLL_MS, open_fifo_reader, &w);
+			while (rc == -EINTR);
+		close(res.host_fd);
+		res.host_fd = w.reopened;
 	}
 	if (rc == 0)
 		rc = files_install(s, sc, p, flags, res.host_fd);

@@ -1162,10 +1162,11 @@ static uint32_t walk1_fid(struct p9_client *c, uint32_t from, const char *name)
 	return walk_ok(c, from, 1, names);
 }
 
-/* A named pipe: opened non-blocking on the host (the gofer never waits),
- * donated, blocking again for the reader; a writer without a reader gets
- * ENXIO; read-only mounts still allow writing a FIFO (nothing on disk
- * changes). */
+/* A named pipe: a writer is opened non-blocking on the host (the gofer
+ * never waits) and donated, blocking again; a writer without a reader gets
+ * ENXIO; a reader gets an O_PATH descriptor, no reader itself, which the
+ * client opens (here as the sentry does, through procfs); read-only mounts
+ * still allow writing a FIFO (nothing on disk changes). */
 static void test_ext_fifo(void **state)
 {
 	char p[256], buf[8];
@@ -1179,9 +1180,18 @@ static void test_ext_fifo(void **state)
 	struct gofer_proc g = start_gofer(false);
 	struct p9_client *c = open_client(&g, "root", &rootfid);
 	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_WRONLY, &q, &iounit, &wfd), -ENXIO);
-	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_RDONLY, &q, &iounit, &rfd), 0);
+	int pathfd = -1;
+	assert_int_equal(p9_lopen(c, walk1_fid(c, rootfid, "ff"), O_RDONLY, &q, &iounit, &pathfd), 0);
+	assert_true(pathfd >= 0);
+	assert_true(fcntl(pathfd, F_GETFL) & O_PATH);
+	/* no reader yet: the O_PATH descriptor is none */
+	assert_int_equal(open(p, O_WRONLY | O_NONBLOCK), -1);
+	assert_int_equal(errno, ENXIO);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pathfd);
+	rfd = open(self, O_RDONLY | O_NONBLOCK);
+	close(pathfd);
 	assert_true(rfd >= 0);
-	assert_int_equal(fcntl(rfd, F_GETFL) & O_NONBLOCK, 0);   /* blocking, as asked */
 	int host_w = open(p, O_WRONLY | O_NONBLOCK);
 	assert_true(host_w >= 0);
 	assert_int_equal(write(host_w, "x", 1), 1);
