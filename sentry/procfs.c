@@ -185,6 +185,26 @@ static int read_host(const char *rel, struct buf *b)
 	return b->failed ? -ENOMEM : 0;
 }
 
+/* The host procfs file SPATH/NAME as a NUL-terminated string in *in (the
+ * caller frees in->p): 0, -ENOENT when empty or gone, or another errno. */
+static int read_task_text(const char *spath, const char *name, struct buf *in)
+{
+	char rel[96];
+	snprintf(rel, sizeof rel, "%s/%s", spath, name);
+	int rc = read_host(rel, in);
+	if (rc == 0 && !in->p)
+		rc = -ENOENT;
+	if (rc == 0) {
+		bput(in, "", 1);
+		rc = in->failed ? -ENOMEM : 0;
+	}
+	if (rc < 0) {
+		free(in->p);
+		in->p = NULL;
+	}
+	return rc;
+}
+
 /* ---- pids: the sentry's namespace and the application's ------------------- */
 
 struct pinfo {
@@ -450,14 +470,9 @@ static int gen_pass(struct buf *b, const struct pnode *n, const char *spath)
 static int gen_stat(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
-	char rel[96];
-	snprintf(rel, sizeof rel, "%s/stat", spath);
-	int rc = read_host(rel, &in);
-	if (rc < 0 || !in.p) {
-		free(in.p);
-		return rc < 0 ? rc : -ENOENT;
-	}
-	bput(&in, "", 1);
+	int rc = read_task_text(spath, "stat", &in);
+	if (rc < 0)
+		return rc;
 	char *open = strchr(in.p, '('), *close = strrchr(in.p, ')');
 	if (!open || !close || close < open) {
 		free(in.p);
@@ -485,14 +500,9 @@ static int gen_stat(struct buf *b, const struct pnode *n, const char *spath)
 static int gen_status(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
-	char rel[96];
-	snprintf(rel, sizeof rel, "%s/status", spath);
-	int rc = read_host(rel, &in);
-	if (rc < 0 || !in.p) {
-		free(in.p);
-		return rc < 0 ? rc : -ENOENT;
-	}
-	bput(&in, "", 1);
+	int rc = read_task_text(spath, "status", &in);
+	if (rc < 0)
+		return rc;
 	static const char *const single[] = { "Tgid:", "Ngid:", "Pid:", "PPid:", "TracerPid:" };
 	static const char *const nested[] = { "NStgid:", "NSpid:", "NSpgid:", "NSsid:" };
 	char *save;
@@ -528,14 +538,11 @@ static int gen_status(struct buf *b, const struct pnode *n, const char *spath)
 static int gen_maps(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
-	char rel[96];
-	snprintf(rel, sizeof rel, "%s/maps", spath);
-	int rc = read_host(rel, &in);
-	if (rc < 0 || !in.p) {
-		free(in.p);
+	int rc = read_task_text(spath, "maps", &in);
+	if (rc == -ENOENT)
+		return 0;   /* no mappings (a kernel thread, an exiting task): empty */
+	if (rc < 0)
 		return rc;
-	}
-	bput(&in, "", 1);
 	dev_t ldev;
 	ino_t lino;
 	exec_loader_identity(&ldev, &lino);
@@ -664,14 +671,11 @@ static int gen_mountinfo(struct buf *b, const struct pnode *n, const char *spath
 static int gen_fdinfo(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
-	char rel[96];
-	snprintf(rel, sizeof rel, "%s/fdinfo/%d", spath, n->fd);
-	int rc = read_host(rel, &in);
-	if (rc < 0 || !in.p) {
-		free(in.p);
-		return rc < 0 ? rc : -ENOENT;
-	}
-	bput(&in, "", 1);
+	char name[32];
+	snprintf(name, sizeof name, "fdinfo/%d", n->fd);
+	int rc = read_task_text(spath, name, &in);
+	if (rc < 0)
+		return rc;
 	struct stat st;
 	struct vfs_file *f = fd_file(spath, n->fd, &st);
 	char *save;
