@@ -43,8 +43,8 @@
  *     donated FD is one of them or has the marker in its first 64 KiB;
  *   - FDs come only as PROTOCOL.md allows, one at most, only once the
  *     extension was negotiated: regular files with Rlopen, Rlcreate,
- *     Rucreate, Rwalkopen, FIFOs with Rlopen, sockets with Rlconnect; never
- *     a directory, never O_PATH; an Rlopen of a file (qid QTFILE), an
+ *     Rucreate, Rwalkopen, FIFOs with Rlopen and Rwalkopen, sockets with Rlconnect; never
+ *     a directory, never O_PATH but a FIFO reader's; an Rlopen of a file (qid QTFILE), an
  *     Rwalkopen or an Rlconnect always carries its FD;
  *   - after the closing Tversion the gofer holds no FD on the tree (the
  *     harness's own root FD is the only one left);
@@ -522,9 +522,9 @@ static void check_qids(const struct p9_fcall *r)
 static bool fd_allowed(uint8_t rtype, mode_t mode)
 {
 	switch (rtype) {
-	case P9_RLOPEN:
+	case P9_RLOPEN: case P9_RWALKOPEN:
 		return S_ISREG(mode) || S_ISFIFO(mode);
-	case P9_RLCREATE: case P9_RUCREATE: case P9_RWALKOPEN:
+	case P9_RLCREATE: case P9_RUCREATE:
 		return S_ISREG(mode);
 	case P9_RLCONNECT:
 		return S_ISSOCK(mode);
@@ -554,8 +554,8 @@ static void check_donated_fd(int fd, const struct p9_fcall *r)
 		violation("the donated FD is unusable: %s", strerror(errno));
 	if (!fd_allowed(r->type, st.st_mode))
 		violation("%s donated an FD of mode 0%o", p9_msg_desc(r->type)->name, st.st_mode);
-	if (fl & O_PATH)
-		violation("a donated FD is O_PATH");
+	if ((fl & O_PATH) && !S_ISFIFO(st.st_mode))
+		violation("a donated FD is O_PATH (only a FIFO reader's may be)");
 	for (size_t i = 0; i < g.nforbidden; i++)
 		if (st.st_dev == g.forbidden[i].dev && st.st_ino == g.forbidden[i].ino)
 			violation("a donated FD is inode %llu, outside the tree",
