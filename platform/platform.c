@@ -2,12 +2,14 @@
  * What both platforms share: dispatch through the ops table, and memory
  * access.  process_vm_readv/writev work for seccomp supervisors and ptrace
  * tracers alike (both hold CAP_SYS_PTRACE over the application), from any
- * thread; each access is followed by the platform's check, which is what
- * makes the copy trustworthy (the task is still the one that trapped).
+ * thread; each read is followed by the platform's check, which is what
+ * makes the copy trustworthy (the task is still the one that trapped) —
+ * or made through a /proc/TID/mem descriptor checked when it was opened.
  */
 #include "platform/platform.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -72,11 +74,100 @@ int platform_replace_fd(struct platform *p, const struct platform_syscall *sc, i
 	return n < 0 ? n : 0;
 }
 
-static ssize_t read_mem(pid_t tid, void *dst, uint64_t addr, size_t len)
+/*
+ * Reads go through a kept /proc/TID/mem descriptor when the caller gave us
+ * the procfs of the application's pid namespace (platform_set_procfs): an
+ * open descriptor names the address space the task had when it was opened,
+ * so once that open was checked (the trapped syscall still pending, so the
+ * pid was the task's) no later read can reach another process's memory —
+ * a task that exec'd or died leaves a descriptor that reads nothing, and is
+ * opened again.  That saves the check after every read and the access
+ * check process_vm_readv makes each time (~0.6 us of a cached stat here).
+ * Without procfs: process_vm_readv, then the check.
+ */
+#define MEM_FDS 32
+static struct {
+	pthread_mutex_t lock;
+	int procfd;
+	struct { pid_t tid; int fd; uint64_t used; } e[MEM_FDS];
+	uint64_t clock;
+} mem = { PTHREAD_MUTEX_INITIALIZER, -1, { { 0, -1, 0 } }, 0 };
+
+void platform_set_procfs(int procfd)
 {
+	pthread_mutex_lock(&mem.lock);
+	mem.procfd = procfd;
+	for (int i = 0; i < MEM_FDS; i++)
+		mem.e[i].fd = -1;
+	pthread_mutex_unlock(&mem.lock);
+}
+
+/* mem.lock held: the slot of tid's descriptor, opened (and checked) now if
+ * there is none; -1 with *err. */
+static int mem_slot(struct platform *p, const struct platform_syscall *sc, bool fresh, int *err)
+{
+	int victim = 0;
+	for (int i = 0; i < MEM_FDS; i++) {
+		if (mem.e[i].fd >= 0 && mem.e[i].tid == sc->tid) {
+			if (!fresh) {
+				mem.e[i].used = ++mem.clock;
+				return i;
+			}
+			close(mem.e[i].fd);
+			mem.e[i].fd = -1;
+		}
+		if (mem.e[i].fd < 0 || (mem.e[victim].fd >= 0 && mem.e[i].used < mem.e[victim].used))
+			victim = i;
+	}
+	char path[32];
+	snprintf(path, sizeof path, "%d/mem", (int)sc->tid);
+	int fd = openat(mem.procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		*err = -ENOENT;
+		return -1;
+	}
+	if ((*err = platform_check(p, sc)) < 0) {   /* the pid was still the task's */
+		close(fd);
+		return -1;
+	}
+	if (mem.e[victim].fd >= 0)
+		close(mem.e[victim].fd);
+	mem.e[victim].tid = sc->tid;
+	mem.e[victim].fd = fd;
+	mem.e[victim].used = ++mem.clock;
+	return victim;
+}
+
+/* Up to len bytes at addr: the count (short at an unmapped page), -EFAULT
+ * when nothing is readable there, -ENOENT when the task is gone.  *checked:
+ * whether the result needs no platform_check any more. */
+static ssize_t read_mem(struct platform *p, const struct platform_syscall *sc, void *dst,
+			uint64_t addr, size_t len, bool *checked)
+{
+	*checked = false;
+	pthread_mutex_lock(&mem.lock);
+	if (mem.procfd >= 0) {
+		ssize_t n = 0;
+		int err = 0;
+		for (int attempt = 0; attempt < 2; attempt++) {
+			int i = mem_slot(p, sc, attempt > 0, &err);
+			if (i < 0)
+				break;
+			n = pread(mem.e[i].fd, dst, len, (off_t)addr);
+			if (n != 0 || len == 0)
+				break;   /* 0: that address space is gone (exec): open again */
+		}
+		pthread_mutex_unlock(&mem.lock);
+		*checked = true;
+		if (err < 0)
+			return err;
+		return n > 0 ? n : n == 0 ? -ENOENT : -EFAULT;
+	}
+	pthread_mutex_unlock(&mem.lock);
 	struct iovec local = { dst, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	return process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	ssize_t n = process_vm_readv(sc->tid, &local, 1, &remote, 1, 0);
+	return n > 0 ? n : -EFAULT;
 }
 
 int platform_read(struct platform *p, const struct platform_syscall *sc,
@@ -84,10 +175,13 @@ int platform_read(struct platform *p, const struct platform_syscall *sc,
 {
 	if (len == 0)
 		return 0;
-	ssize_t n = read_mem(sc->tid, dst, addr, len);
-	int rc = platform_check(p, sc);
+	bool checked;
+	ssize_t n = read_mem(p, sc, dst, addr, len, &checked);
+	int rc = checked ? 0 : platform_check(p, sc);
 	if (rc < 0)
 		return rc;
+	if (n == -ENOENT)
+		return -ENOENT;
 	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 
@@ -95,25 +189,30 @@ int platform_read_string(struct platform *p, const struct platform_syscall *sc,
 			 char *dst, size_t cap, uint64_t addr)
 {
 	size_t got = 0;
+	bool checked = true;
 	/* Read page by page: a string may end right before an unmapped page. */
 	while (got < cap) {
 		uint64_t at = addr + got;
 		size_t chunk = 4096 - (at & 4095);
 		if (chunk > cap - got)
 			chunk = cap - got;
-		ssize_t n = read_mem(sc->tid, dst + got, at, chunk);
+		bool c;
+		ssize_t n = read_mem(p, sc, dst + got, at, chunk, &c);
+		checked = checked && c;
+		if (n == -ENOENT)
+			return -ENOENT;
 		if (n <= 0)
 			break;
 		char *nul = memchr(dst + got, 0, (size_t)n);
 		if (nul) {
-			int rc = platform_check(p, sc);
+			int rc = checked ? 0 : platform_check(p, sc);
 			return rc < 0 ? rc : (int)(nul - dst);
 		}
 		got += (size_t)n;
 		if ((size_t)n < chunk)
 			break;
 	}
-	int rc = platform_check(p, sc);
+	int rc = checked ? 0 : platform_check(p, sc);
 	if (rc < 0)
 		return rc;
 	return got >= cap ? -ENAMETOOLONG : -EFAULT;

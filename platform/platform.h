@@ -111,6 +111,9 @@ int platform_wait(struct platform *p, struct platform_syscall *sc);
 /* Still the same live trapped syscall?  0 or -ENOENT. */
 int platform_check(struct platform *p, const struct platform_syscall *sc);
 
+/* The procfs of the application's pid namespace, for reading its memory
+ * through kept /proc/TID/mem descriptors (faster; optional). */
+void platform_set_procfs(int procfd);
 /* Copy `len` bytes of application memory at `addr`: 0, -EFAULT, -ENOENT. */
 int platform_read(struct platform *p, const struct platform_syscall *sc,
 		  void *dst, uint64_t addr, size_t len);

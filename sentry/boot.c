@@ -559,6 +559,7 @@ int sentry_main(const struct sentry_args *a)
 	s.procfd = open_procfs();
 	if (s.procfd < 0)
 		return fail("mounting procfs", -s.procfd);
+	platform_set_procfs(s.procfd);   /* application memory through /proc/TID/mem */
 	s.stagingfd = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s.stagingfd < 0)
 		return fail("opening the staging tmpfs", errno);
