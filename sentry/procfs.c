@@ -1162,6 +1162,11 @@ static int proc_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 		/* the caller, in its own namespace's numbers */
 		if (!caller || sentry_status(caller->tid, &pi) < 0)
 			return -ENOENT;
+		/* what the walk looks up next: known now, no rescan of every
+		 * task (busybox reads /proc/self/exe at every start) */
+		cache_put(pi.apid, caller->tid);
+		if (pi.atgid != pi.apid)
+			cache_put(pi.atgid, caller->tgid);
 		len = n->kind == K_SELF ? snprintf(buf, cap, "%d", (int)pi.atgid)
 					: snprintf(buf, cap, "%d/task/%d", (int)pi.atgid, (int)pi.apid);
 		break;
