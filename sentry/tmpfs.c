@@ -2,8 +2,9 @@
  * tmpfs: a memory filesystem of the sandbox (`--tmpfs=PATH[:size=N]`).
  *
  * The tree — directories, names, symlinks, sockets, owners, modes,
- * xattrs — lives in sentry memory.  Regular files (and FIFOs) need a real
- * inode, because the application does read/write/mmap on them natively:
+ * xattrs — lives in sentry memory.  Regular files (and FIFOs, and the
+ * sockets bound by bind(2): tmpfs_bind) need a real inode, because the
+ * application does read/write/mmap (connect) on them natively:
  * each is a file of a *backing* tmpfs, a real tmpfs the sentry mounts for
  * this mount alone (size= and its ENOSPC are the kernel's), beneath the
  * staging directory (stagingfd), named by the file's inode number.  It is
