@@ -138,9 +138,15 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(connect) X(getdents) X(chroot)
+	X(connect) X(bind) X(getdents) X(chroot)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
+
+/* bind(2) of a unix socket to `path` (a copy of the task's sun_path):
+ * creates the socket node (sentry/mutate.c); sock is the sentry's
+ * duplicate of the task's socket. */
+int64_t bind_socket_node(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 const char *path, int sock);
 
 /* Helpers shared by handlers. */
 /* What the debug log line of the current syscall says about it. */

@@ -32,15 +32,11 @@ struct parent {
 	bool normal;          /* the last component is a real name */
 };
 
-static int walk_parent(struct sentry *s, struct platform_syscall *sc, struct task *t,
-		       int dirfd, uint64_t path_addr, struct parent *p)
+static int walk_parent_of(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			  int dirfd, const char *path, struct parent *p)
 {
-	char path[VFS_PATH_MAX];
-	int rc = read_path(s, sc, path_addr, path);
-	if (rc < 0)
-		return rc;
 	memset(p, 0, sizeof *p);
-	rc = walk_start(s, sc, t, dirfd, path, &p->w);
+	int rc = walk_start(s, sc, t, dirfd, path, &p->w);
 	if (rc < 0)
 		return rc;
 	p->w.flags = VFS_PARENT;
@@ -50,6 +46,16 @@ static int walk_parent(struct sentry *s, struct platform_syscall *sc, struct tas
 	const char *n = p->w.last;
 	p->normal = n[0] && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
 	return 0;
+}
+
+static int walk_parent(struct sentry *s, struct platform_syscall *sc, struct task *t,
+		       int dirfd, uint64_t path_addr, struct parent *p)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, path_addr, path);
+	if (rc < 0)
+		return rc;
+	return walk_parent_of(s, sc, t, dirfd, path, p);
 }
 
 static struct vfs_inode *dir_inode(const struct parent *p)
@@ -73,14 +79,16 @@ static int writable_dir(struct vfs_inode *dir, const struct vfs_cred *c)
 
 /* ---- creation ----------------------------------------------------------- */
 
-enum node_kind { NODE_DIR, NODE_SPECIAL, NODE_SYMLINK };
+enum node_kind { NODE_DIR, NODE_SPECIAL, NODE_SYMLINK, NODE_SOCKET };
 
-static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			 int dirfd, uint64_t path_addr, enum node_kind kind, mode_t mode,
-			 const char *target)
+/* Creates the last component of `path` (already copied from the task).
+ * NODE_SOCKET: bind(2), `sock` the socket to bind to it. */
+static int64_t make_node_at(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			    int dirfd, const char *path, enum node_kind kind, mode_t mode,
+			    const char *target, int sock)
 {
 	struct parent p;
-	int rc = walk_parent(s, sc, t, dirfd, path_addr, &p);
+	int rc = walk_parent_of(s, sc, t, dirfd, path, &p);
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *dir = dir_inode(&p);
@@ -108,6 +116,15 @@ static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct t
 		case NODE_SYMLINK:
 			rc = ops->symlink ? ops->symlink(dir, p.w.last, target, &ino) : -EPERM;
 			break;
+		case NODE_SOCKET:
+			/* Only a tmpfs binds: a socket on a gofer mount would be a
+			 * host file, which the sandbox never creates by itself
+			 * (docs/ARCHITECTURE.md, "Unix sockets bound in the
+			 * sandbox"). */
+			rc = ops->bind ? ops->bind(dir, p.w.last, S_IFSOCK | (mode & 07777 & ~t->fs->umask),
+						   sock, &ino)
+				       : -EOPNOTSUPP;
+			break;
 		}
 	}
 	if (rc == 0) {
@@ -117,6 +134,26 @@ static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct t
 	}
 	vfs_path_put(p.w.result);
 	return rc;
+}
+
+static int64_t make_node(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 int dirfd, uint64_t path_addr, enum node_kind kind, mode_t mode,
+			 const char *target)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, path_addr, path);
+	if (rc < 0)
+		return rc;
+	return make_node_at(s, sc, t, dirfd, path, kind, mode, target, -1);
+}
+
+int64_t bind_socket_node(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 const char *path, int sock)
+{
+	/* Linux (unix_bind_bsd): S_IFSOCK | 0777 & ~umask, the socket
+	 * inode's mode */
+	int64_t rc = make_node_at(s, sc, t, AT_FDCWD, path, NODE_SOCKET, 0777, NULL, sock);
+	return rc == -EEXIST ? -EADDRINUSE : rc;   /* as unix_bind_bsd() says it */
 }
 
 int64_t sys_mkdirat(struct sentry *s, struct platform_syscall *sc, struct task *t)

@@ -1,4 +1,7 @@
 /*
+ * bind(2) and connect(2) of unix sockets named by a path: the path is the
+ * sandbox's, so the sentry resolves it in the VFS.
+ *
  * connect(2) to a unix socket named by a path: the path is the sandbox's, so
  * the sentry resolves it in the VFS.  A socket file on a gofer mount is a
  * host socket: the gofer connects (Tlconnect) and the sentry puts the
@@ -7,8 +10,10 @@
  * close-on-exec.  Every other address family, and abstract or unnamed unix
  * addresses, connect natively (the sandbox has its own network namespace).
  * Known limits: options set on the socket before connect are not carried
- * over; sockets bound inside the sandbox arrive with the filesystems issue
- * (until then such a path is ECONNREFUSED).
+ * over (gofer sockets only: a socket bound in the sandbox is connected
+ * through the sentry's duplicate of the application's own socket).
+ * Sockets bound inside the sandbox (on a tmpfs mount): sys_bind below and
+ * docs/ARCHITECTURE.md, "Unix sockets bound in the sandbox".
  */
 #include "sentry/internal.h"
 
@@ -39,27 +44,117 @@ static bool app_fd_cloexec(struct sentry *s, pid_t tid, int fd)
 	return flags && (strtoul(flags + 6, NULL, 8) & O_CLOEXEC);
 }
 
-int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *t)
+/* A copy of the task's unix socket address, when it names a path: 1 with
+ * the path, 0 for anything else (another family, an abstract or unnamed
+ * address, a length the kernel refuses by itself), or a negative errno. */
+static int read_unix_path(struct sentry *s, struct platform_syscall *sc, char *path)
 {
-	int fd = (int)sc->args[0];
 	uint64_t len = sc->args[2];
 	struct sockaddr_un sa;
 	memset(&sa, 0, sizeof sa);
-	if (len < sizeof(sa_family_t) || len > sizeof sa)
-		return platform_continue(s->plat, sc) < 0 ? -EINVAL : SYSCALL_ANSWERED;
+	if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof sa)
+		return 0;
 	int rc = platform_read(s->plat, sc, &sa, sc->args[1], len);
 	if (rc < 0)
 		return rc;
+	if (sa.sun_family != AF_UNIX || sa.sun_path[0] == 0)
+		return 0;
+	/* Linux (unix_mkname_bsd): the path ends at the first NUL or at
+	 * the address's length */
 	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
-	if (sa.sun_family != AF_UNIX || plen == 0 || sa.sun_path[0] == 0) {
-		/* not a path: the kernel's business, in the sandbox's netns */
-		rc = platform_continue(s->plat, sc);
-		return rc < 0 ? rc : SYSCALL_ANSWERED;
-	}
-	char path[sizeof sa.sun_path + 1];
 	memcpy(path, sa.sun_path, plen);
 	path[plen] = 0;
 	snprintf(detail_buffer(), 128, "\"%s\"", path);
+	return 1;
+}
+
+/* Lets the kernel run a bind/connect that names no path.  Safe even if
+ * another thread of the task rewrites the address meanwhile into a path
+ * (the kernel reads it again): a path then resolves in the task's own
+ * kernel-level root, the read-only staging tmpfs, where nothing can be
+ * created (EROFS) and no socket exists (ENOENT/ECONNREFUSED); the backing
+ * tmpfs mounts where the sandbox's sockets are bound are in the sentry's
+ * mount namespace only, and no host file is in either. */
+static int64_t native(struct sentry *s, struct platform_syscall *sc)
+{
+	int rc = platform_continue(s->plat, sc);
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
+/*
+ * bind(2) of a unix socket to a path.  The path is the sandbox's: the
+ * sentry creates the socket node in the VFS, and a tmpfs binds the
+ * application's socket (through the sentry's duplicate of it: one open
+ * file description) to the node's backing name, beneath the staging
+ * directory (sentry/tmpfs.c).  Anything but a path-named unix socket binds
+ * natively.
+ */
+int64_t sys_bind(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+	int rc = read_unix_path(s, sc, path);
+	if (rc <= 0)
+		return rc < 0 ? rc : native(s, sc);
+	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+	if (dup < 0)
+		return dup == -ENOENT ? dup : -EBADF;
+	int domain = 0;
+	socklen_t sl = sizeof domain;
+	if (getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0) {
+		close(dup);
+		return -ENOTSOCK;
+	}
+	if (domain != AF_UNIX) {
+		/* the kernel refuses a unix address for this family itself */
+		close(dup);
+		return native(s, sc);
+	}
+	int64_t r = bind_socket_node(s, sc, t, path, dup);
+	close(dup);
+	return r;
+}
+
+struct connect_wait {
+	int sock;
+	const struct sockaddr_un *sa;
+};
+
+static int connect_now(void *arg)
+{
+	struct connect_wait *c = arg;
+	return connect(c->sock, (const struct sockaddr *)c->sa, sizeof *c->sa) < 0 ? -errno : 0;
+}
+
+/*
+ * connect(2) to a socket bound in the sandbox: the sentry connects its
+ * duplicate of the application's socket (the same open file description,
+ * so its options, O_NONBLOCK and address are the application's own) to
+ * the backing socket.  A blocking connect to a full listen queue waits
+ * without the sentry lock (sentry_wait_unlocked): the listening process
+ * may need the sentry before it accepts.  An interrupted unix connect
+ * leaves the socket unconnected, so it is simply made again.
+ */
+static int64_t connect_bound(struct sentry *s, struct platform_syscall *sc, int dup,
+			     const struct sockaddr_un *sa)
+{
+	struct connect_wait c = { dup, sa };
+	int fl = fcntl(dup, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		return connect_now(&c);   /* never waits: EAGAIN as the kernel says */
+	int rc;
+	do
+		rc = sentry_wait_unlocked(s, sc, 50, connect_now, &c);
+	while (rc == -EINTR);
+	return rc;
+}
+
+int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int fd = (int)sc->args[0];
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
+	int rc = read_unix_path(s, sc, path);
+	if (rc <= 0)   /* not a path: the kernel's business, in the sandbox's netns */
+		return rc < 0 ? rc : native(s, sc);
 
 	int dup = platform_get_fd(s->plat, sc, fd);
 	if (dup < 0)
@@ -76,23 +171,40 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 	getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &domain, &sl);
 	int fl = fcntl(dup, F_GETFL);
 	bool connected = getpeername(dup, (struct sockaddr *)&peer, &pl) == 0;
-	close(dup);
-	if (domain != AF_UNIX)
+	if (domain != AF_UNIX) {
+		close(dup);
 		return -EINVAL;
-	if (connected)
-		return -EISCONN;
+	}
 
 	struct vfs_walk w = { 0 };
 	rc = walk_start(s, sc, t, AT_FDCWD, path, &w);
-	if (rc < 0)
+	if (rc == 0) {
+		w.flags = VFS_FOLLOW;
+		rc = vfs_walk(&w, path);
+	}
+	if (rc < 0) {
+		close(dup);
 		return rc;
-	w.flags = VFS_FOLLOW;
-	rc = vfs_walk(&w, path);
-	if (rc < 0)
-		return rc;
+	}
 	struct vfs_inode *ino = w.result.dentry->inode;
 	int sock = -1;
-	if (!S_ISSOCK(ino->attr.st_mode) || !ino->fs->ops->connect)
+	if (S_ISSOCK(ino->attr.st_mode) && ino->fs->ops->socket_path) {
+		/* bound in the sandbox: Linux (unix_find_bsd) asks for write
+		 * permission on the socket file */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		rc = vfs_permission(ino, &t->cred, VFS_MAY_WRITE);
+		if (rc == 0)
+			rc = ino->fs->ops->socket_path(ino, sa.sun_path, sizeof sa.sun_path);
+		vfs_path_put(w.result);
+		if (rc == 0)
+			rc = (int)connect_bound(s, sc, dup, &sa);
+		close(dup);
+		return rc;
+	}
+	close(dup);
+	if (connected)
+		rc = -EISCONN;   /* (the kernel's answer for a bound socket above) */
+	else if (!S_ISSOCK(ino->attr.st_mode) || !ino->fs->ops->connect)
 		rc = -ECONNREFUSED;
 	else
 		rc = ino->fs->ops->connect(ino, type, &sock);

@@ -2,8 +2,9 @@
  * tmpfs: a memory filesystem of the sandbox (`--tmpfs=PATH[:size=N]`).
  *
  * The tree — directories, names, symlinks, sockets, owners, modes,
- * xattrs — lives in sentry memory.  Regular files (and FIFOs) need a real
- * inode, because the application does read/write/mmap on them natively:
+ * xattrs — lives in sentry memory.  Regular files (and FIFOs, and the
+ * sockets bound by bind(2): tmpfs_bind) need a real inode, because the
+ * application does read/write/mmap (connect) on them natively:
  * each is a file of a *backing* tmpfs, a real tmpfs the sentry mounts for
  * this mount alone (size= and its ENOSPC are the kernel's), beneath the
  * staging directory (stagingfd), named by the file's inode number.  It is
@@ -35,9 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +83,8 @@ struct tmpfs_node {
 	bool dead;                  /* a removed directory: readdir is ENOENT */
 	/* symlinks */
 	char *target;
-	/* regular files and FIFOs: a backing file named by the inode number */
+	/* regular files, FIFOs and bound sockets: a backing file named by the
+	 * inode number (a socket's is the kernel's socket file, bound by bind) */
 	bool backed;
 	struct timespec ctime;      /* the sentry's last change (regular files) */
 	struct tmpfs_xattr *xattrs;
@@ -332,6 +336,20 @@ static void xattrs_free(struct tmpfs *t, struct tmpfs_node *n)
 	n->xattrs = NULL;
 }
 
+/* The sentry-side address of a socket node's backing socket: an absolute
+ * path, the sentry's root being the staging tmpfs (sentry/boot.c).  It
+ * names a file of this mount's backing tmpfs, which exists in the
+ * sentry's mount namespace only. */
+static int socket_backing_path(const struct vfs_inode *ino, char *buf, size_t cap)
+{
+	char name[96];
+	backing_name(ino, name, sizeof name);
+	int n = snprintf(buf, cap, "/%s", name);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int tmpfs_unlink(struct vfs_inode *dir, const char *name, bool is_dir);
+
 static void tmpfs_release(struct vfs_inode *ino)
 {
 	struct tmpfs *t = tfs(ino);
@@ -476,6 +494,8 @@ static int tmpfs_refresh(struct vfs_inode *ino)
 static int tmpfs_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
 {
 	struct tmpfs_node *n = node(ino);
+	if (S_ISSOCK(ino->attr.st_mode))
+		return -ENXIO;   /* Linux: a socket cannot be opened (its backing neither) */
 	if (!n->backed)
 		return S_ISREG(ino->attr.st_mode) || S_ISFIFO(ino->attr.st_mode) ? -ENOENT : -ENXIO;
 	int f = flags & BACKING_OPEN_FLAGS;
@@ -588,6 +608,49 @@ static int tmpfs_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EPERM;
 	return make(dir, name, mode, out);
+}
+
+/*
+ * bind(2) of a unix socket: the node first (its name is then taken, so no
+ * second bind can race for it), then the kernel's bind of the
+ * application's socket (sock: the sentry's duplicate of it, the same open
+ * file description) to the node's backing name.  The kernel's bind fails
+ * for a socket already bound (EINVAL, after the name check as in Linux);
+ * the node is removed again then.  The backing socket file goes with the
+ * node's last name (dropped_name) or with the mount (tmpfs_release), as
+ * the file of a bound socket does on Linux: the socket itself stays bound.
+ */
+static int tmpfs_bind(struct vfs_inode *dir, const char *name, mode_t mode, int sock,
+		      struct vfs_inode **out)
+{
+	struct vfs_inode *ino;
+	int rc = inode_alloc(dir, S_IFSOCK | (mode & 07777), &ino);
+	if (rc < 0)
+		return rc;
+	rc = link_new(dir, name, ino);
+	if (rc < 0) {
+		vfs_inode_put(ino);
+		return rc;
+	}
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	rc = socket_backing_path(ino, sa.sun_path, sizeof sa.sun_path);
+	if (rc == 0 && bind(sock, (struct sockaddr *)&sa, sizeof sa) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		tmpfs_unlink(dir, name, false);   /* drops the entry's reference */
+		vfs_inode_put(ino);
+		return rc == -EADDRINUSE ? -EIO : rc;   /* a backing name is never reused */
+	}
+	node(ino)->backed = true;
+	*out = ino;
+	return 0;
+}
+
+static int tmpfs_socket_path(struct vfs_inode *ino, char *buf, size_t cap)
+{
+	if (!node(ino)->backed)
+		return -ECONNREFUSED;   /* mknod(S_IFSOCK), or no name left */
+	return socket_backing_path(ino, buf, cap);
 }
 
 static int tmpfs_symlink(struct vfs_inode *dir, const char *name, const char *target,
@@ -971,6 +1034,8 @@ static const struct vfs_fs_ops tmpfs_ops = {
 	.setxattr = tmpfs_setxattr,
 	.removexattr = tmpfs_removexattr,
 	.release = tmpfs_release,
+	.bind = tmpfs_bind,
+	.socket_path = tmpfs_socket_path,
 };
 
 int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o)

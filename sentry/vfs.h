@@ -114,6 +114,16 @@ struct vfs_fs_ops {
 
 	/* A socket connected to the socket file ino (type: SOCK_STREAM...). */
 	int (*connect)(struct vfs_inode *ino, int type, int *sock_fd);
+	/* Unix sockets bound inside the sandbox (tmpfs).  bind: a new socket
+	 * node `name` in `dir` (mode: S_IFSOCK | permissions, umask applied)
+	 * to which sock_fd, the sentry's duplicate of the application's
+	 * socket, is bound (the kernel's bind on a backing name): what
+	 * bind(2) does.  socket_path: the sentry-side path (in the sentry's
+	 * root) that the socket node ino is bound to, for connect(2);
+	 * -ECONNREFUSED when no socket was ever bound there (mknod). */
+	int (*bind)(struct vfs_inode *dir, const char *name, mode_t mode, int sock_fd,
+		    struct vfs_inode **out);
+	int (*socket_path)(struct vfs_inode *ino, char *buf, size_t cap);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 

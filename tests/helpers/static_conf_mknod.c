@@ -61,8 +61,8 @@ static void g_special_use(void)
 	R("mknod-socket", mknod("s", S_IFSOCK | 0644, 0));
 	FD("open-socket-file", open("s", O_RDONLY));
 	FD("opath-socket-file", open("s", O_PATH));
-	/* a socket file made by bind(2): bind is not trapped, the host
-	 * kernel resolves the path */
+	/* a socket file made by bind(2): as native on a tmpfs, EOPNOTSUPP on
+	 * a gofer mount (tests/conformance/KNOWN_DIFFERENCES) */
 	int sk = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	strcpy(a.sun_path, "bound");
