@@ -674,17 +674,28 @@ static int64_t sys_statx(struct sentry *s, struct platform_syscall *sc, struct t
 	int dup = -1;
 	int rc = resolve_at(s, sc, t, (int)sc->args[0], sc->args[1], at_flags, true, &p, &dup);
 	struct stat st;
+	bool mgtime = false;
 	if (rc == 1) {
 		rc = fstat(dup, &st) < 0 ? -errno : 0;
 		close(dup);
 	} else if (rc == 0) {
 		rc = get_attr(p.dentry->inode, &st);
+		/* the sandbox's files live on multigrain-timestamp filesystems
+		 * (ext4, tmpfs, xfs); procfs does not */
+		mgtime = !p.dentry->inode->fs->synthetic;
 		vfs_path_put(p);
 	}
 	if (rc < 0)
 		return rc;
 	struct statx sx;
 	stat_to_statx(&st, &sx);
+	/* Linux 6.13+ (fill_mg_cmtime): on a multigrain-timestamp filesystem
+	 * mtime and ctime are reported only when one of them is asked for */
+	if (mgtime && !((uint32_t)sc->args[3] & (STATX_MTIME | STATX_CTIME))) {
+		sx.stx_mask &= ~(uint32_t)(STATX_MTIME | STATX_CTIME);
+		memset(&sx.stx_mtime, 0, sizeof sx.stx_mtime);
+		memset(&sx.stx_ctime, 0, sizeof sx.stx_ctime);
+	}
 	return platform_write(s->plat, sc, sc->args[4], &sx, sizeof sx);
 }
 
