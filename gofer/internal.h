@@ -179,6 +179,11 @@ int gofer_check_name(struct gofer_fid *f, struct stat *st);
  * Other types: -EINVAL (nothing else is ever opened: devices have side
  * effects on open, FIFOs block). O_NONBLOCK stays set on the result.
  */
+/* Opens the entry `name` of dirfd never through a symlink (ELOOP), like
+ * O_NOFOLLOW but without it in the description the application receives
+ * (its F_GETFL shows what it asked for): openat2 RESOLVE_NO_SYMLINKS.
+ * -1 with errno. */
+int gofer_open_leaf(int dirfd, const char *name, int flags);
 int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out);
 /* Tlopen of a FIFO (ops_ext.c): never blocks the gofer; FD donation only. */
 int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags, int *fd_out);

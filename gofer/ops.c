@@ -10,7 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -321,6 +323,16 @@ int gofer_check_name(struct gofer_fid *f, struct stat *st)
 #define LOPEN_FILE_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | \
 			  O_DIRECT | O_NOATIME)
 
+int gofer_open_leaf(int dirfd, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+	return fd < 0 ? -1 : (int)fd;
+}
+
 int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out)
 {
 	struct stat st, st2;
@@ -337,8 +349,8 @@ int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out)
 		/* By name relative to the parent (no /proc needed). O_NONBLOCK so
 		 * that a FIFO swapped in since the walk cannot block the gofer
 		 * (nor a lease break); the identity check then rejects it. */
-		fd = openat(f->parent->fd, f->name,
-			    (flags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		fd = gofer_open_leaf(f->parent->fd, f->name,
+				     (flags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	} else {
 		return -EINVAL;
 	}
@@ -495,8 +507,9 @@ static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate
 	rc = gofer_dir_entry(c, t->fid, t->name, name, &f);
 	if (rc < 0)
 		return rc;
+	/* O_EXCL: never through a symlink (an existing name is EEXIST) */
 	fd = openat(f->node->fd, name,
-		    (int)(lflags & LOPEN_FILE_FLAGS) | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+		    (int)(lflags & LOPEN_FILE_FLAGS) | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC,
 		    (mode_t)(t->mode & 07777));
 	if (fd < 0)
 		return -errno;

@@ -39,9 +39,9 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
 	if (rc < 0)
 		return rc;
 	bool reader = (lflags & O_ACCMODE) == O_RDONLY;
-	fd = openat(f->parent->fd, f->name,
-		    reader ? O_PATH | O_NOFOLLOW | O_CLOEXEC
-			   : (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	fd = reader ? openat(f->parent->fd, f->name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+		    : gofer_open_leaf(f->parent->fd, f->name,
+				      (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	rc = gofer_stat_fd(fd, &st2);
