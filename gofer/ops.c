@@ -423,11 +423,13 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 		return -EBADF;
 	if (f->opened)
 		return -EINVAL;
-	if ((lflags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
+	/* access mode 3 ("ioctl only", Linux-specific): a donated regular file
+	 * only; the gofer itself could do no I/O with it */
+	if ((lflags & O_ACCMODE) == O_ACCMODE && !(c->fd_donation && S_ISREG(st.st_mode)))
+		return -EINVAL;
 	/* writing a FIFO changes nothing on the filesystem: allowed read-only */
 	if (f->mount->readonly && !S_ISFIFO(st.st_mode) &&
 	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))
@@ -791,8 +793,6 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 		return -EBADF;
 	if (src->opened)
 		return -EBUSY;
-	if ((lflags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.open_fd = tmp.lock_fd = -1;
 	rc = walk_names(src, &t->wname, qids, &tmp);
@@ -803,6 +803,8 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 	rc = gofer_stat_fd(tmp.node->fd, &st);
 	if (rc == 0 && gofer_on_host_pseudo_fs(tmp.node->fd))
 		rc = -EACCES;
+	if (rc == 0 && (lflags & O_ACCMODE) == O_ACCMODE && !S_ISREG(st.st_mode))
+		rc = -EINVAL;   /* access mode 3: a regular file only (as Tlopen) */
 	/* writing a FIFO changes nothing on the filesystem: allowed read-only */
 	if (rc == 0 && src->mount->readonly && !S_ISFIFO(st.st_mode) &&
 	    ((lflags & O_ACCMODE) != O_RDONLY || (lflags & (O_TRUNC | O_CREAT))))

@@ -192,10 +192,11 @@ static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct v
 /* may_open(): the access the open flags ask for (O_TRUNC writes). */
 static int open_permission(struct vfs_inode *ino, const struct vfs_cred *c, int flags)
 {
+	/* access mode 3 ("ioctl only") needs both, as Linux's ACC_MODE() */
 	int acc = flags & O_ACCMODE, mask = 0;
-	if (acc == O_RDONLY || acc == O_RDWR)
+	if (acc != O_WRONLY)
 		mask |= VFS_MAY_READ;
-	if (acc == O_WRONLY || acc == O_RDWR || ((flags & O_TRUNC) && S_ISREG(ino->attr.st_mode)))
+	if (acc != O_RDONLY || ((flags & O_TRUNC) && S_ISREG(ino->attr.st_mode)))
 		mask |= VFS_MAY_WRITE;
 	int rc = vfs_permission(ino, c, mask);
 	if (rc == 0 && (flags & O_NOATIME) && !vfs_owner_or_capable(ino, c))
