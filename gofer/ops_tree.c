@@ -125,12 +125,17 @@ int gofer_op_symlink(void *arg, const struct p9_tsymlink *t, struct p9_rsymlink 
 	return created(d->node->fd, name, S_IFLNK, t->gid, &r->qid);
 }
 
-/* The file types Tmknod makes: FIFOs, sockets and (type 0 or S_IFREG, as
- * mknod(2)) empty regular files.  Devices are never made (EPERM): a device
- * node in the host tree would reach host hardware.  A directory is EPERM and
- * anything else EINVAL, as mknod(2). */
-static int mknod_type(uint32_t mode, mode_t *type)
+/* The file types Tmknod makes: FIFOs, sockets, (type 0 or S_IFREG, as
+ * mknod(2)) empty regular files, and whiteouts (a 0:0 character device,
+ * which no driver serves; Linux lets anyone make one).  Other devices are
+ * never made (EPERM): a device node in the host tree would reach host
+ * hardware.  A directory is EPERM and anything else EINVAL, as mknod(2). */
+static int mknod_type(uint32_t mode, uint32_t major, uint32_t minor, mode_t *type)
 {
+	if ((mode & S_IFMT) == S_IFCHR && major == 0 && minor == 0) {
+		*type = S_IFCHR;
+		return 0;
+	}
 	switch (mode & S_IFMT) {
 	case 0:
 	case S_IFREG:
@@ -149,8 +154,8 @@ static int mknod_type(uint32_t mode, mode_t *type)
 	}
 }
 
-/* Tmknod: type above, mode & 07777 exactly, major/minor ignored (no
- * devices); gid rule above. */
+/* Tmknod: type above, mode & 07777 exactly, device number 0 (no devices
+ * but whiteouts); gid rule above. */
 int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r)
 {
 	char name[GOFER_NAME_MAX + 1];
@@ -159,7 +164,7 @@ int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r)
 	int rc = gofer_dir_entry(arg, t->dfid, t->name, name, &d);
 
 	if (rc == 0)
-		rc = mknod_type(t->mode, &type);
+		rc = mknod_type(t->mode, t->major, t->minor, &type);
 	if (rc < 0)
 		return rc;
 	if (mknodat(d->node->fd, name, type | (mode_t)(t->mode & 07777), 0) < 0)

@@ -167,8 +167,11 @@ int64_t sys_mkdir(struct sentry *s, struct platform_syscall *sc, struct task *t)
 }
 
 static int64_t do_mknod(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			int dirfd, uint64_t path_addr, mode_t mode)
+			int dirfd, uint64_t path_addr, mode_t mode, dev_t dev)
 {
+	/* a whiteout (0:0), which Linux lets anyone make: no driver serves it */
+	if ((mode & S_IFMT) == S_IFCHR && dev == 0)
+		return make_node(s, sc, t, dirfd, path_addr, NODE_SPECIAL, mode, NULL);
 	switch (mode & S_IFMT) {
 	case 0:
 		mode |= S_IFREG;
@@ -190,12 +193,14 @@ static int64_t do_mknod(struct sentry *s, struct platform_syscall *sc, struct ta
 
 int64_t sys_mknodat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
-	return do_mknod(s, sc, t, (int)sc->args[0], sc->args[1], (mode_t)sc->args[2]);
+	return do_mknod(s, sc, t, (int)sc->args[0], sc->args[1], (mode_t)sc->args[2],
+			(dev_t)(unsigned)sc->args[3]);
 }
 
 int64_t sys_mknod(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
-	return do_mknod(s, sc, t, AT_FDCWD, sc->args[0], (mode_t)sc->args[1]);
+	return do_mknod(s, sc, t, AT_FDCWD, sc->args[0], (mode_t)sc->args[1],
+			(dev_t)(unsigned)sc->args[2]);
 }
 
 static int64_t do_symlink(struct sentry *s, struct platform_syscall *sc, struct task *t,

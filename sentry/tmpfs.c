@@ -605,8 +605,8 @@ static int tmpfs_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, str
 static int tmpfs_mknod(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	mode_t type = mode & S_IFMT;
-	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
-		return -EPERM;
+	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR)
+		return -EPERM;   /* S_IFCHR: a whiteout, the VFS lets no other device here */
 	return make(dir, name, mode, out);
 }
 

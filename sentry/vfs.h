@@ -86,7 +86,8 @@ struct vfs_fs_ops {
 	/* Changes.  Names are single valid components; the VFS has checked
 	 * the filesystem is writable and updates the dentry cache itself. */
 	int (*mkdir)(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out);
-	/* S_IFREG, S_IFIFO or S_IFSOCK nodes (devices are refused by the VFS). */
+	/* S_IFREG, S_IFIFO, S_IFSOCK nodes and whiteouts (S_IFCHR, device 0;
+	 * other devices are refused by the VFS). */
 	int (*mknod)(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out);
 	int (*symlink)(struct vfs_inode *dir, const char *name, const char *target,
 		       struct vfs_inode **out);

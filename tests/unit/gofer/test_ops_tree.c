@@ -181,6 +181,13 @@ static void test_mknod(void **state)
 		assert_true(q.path == st.st_ino);
 	}
 	assert_int_equal(p9_mknod(c, rootfid, "fifo", S_IFIFO | 0600, 0, 0, getegid(), NULL), -EEXIST);
+	/* a whiteout (0:0) is the one character device made */
+	{
+		struct stat wst;
+		assert_int_equal(p9_mknod(c, rootfid, "whiteout", S_IFCHR, 0, 0, getegid(), NULL), 0);
+		assert_int_equal(host_lstat("whiteout", &wst), 0);
+		assert_true(S_ISCHR(wst.st_mode) && wst.st_rdev == 0);
+	}
 	/* gid applied; a set-uid/set-gid file keeps its bits across that chown */
 	assert_int_equal(p9_mknod(c, rootfid, "suid", S_IFREG | 06755, 0, 0, 4244, NULL), 0);
 	assert_int_equal(host_lstat("suid", &st), 0);
