@@ -114,6 +114,10 @@ int platform_check(struct platform *p, const struct platform_syscall *sc);
 /* The procfs of the application's pid namespace, for reading its memory
  * through kept /proc/TID/mem descriptors (faster; optional). */
 void platform_set_procfs(int procfd);
+/* Task tid is about to exec or is gone: a kept descriptor of its memory
+ * names an address space it will not have (after a vfork, one that lives
+ * on as its parent's), so it must not be read again. */
+void platform_forget_memory(pid_t tid);
 /* Copy `len` bytes of application memory at `addr`: 0, -EFAULT, -ENOENT. */
 int platform_read(struct platform *p, const struct platform_syscall *sc,
 		  void *dst, uint64_t addr, size_t len);

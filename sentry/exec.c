@@ -685,6 +685,10 @@ static int64_t exec_locked(struct sentry *s, struct platform_syscall *sc, struct
 	}
 	pe->next = pending;
 	pending = pe;
+	/* the task's next address space is not the one its kept memory
+	 * descriptor names (after a vfork, that one is its parent's) */
+	platform_forget_memory(sc->tid);
+	platform_forget_memory(t->tgid);
 	rc = platform_continue(s->plat, sc);
 	if (rc < 0) {
 		pending_take(t->tgid);   /* the caller frees it */

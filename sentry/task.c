@@ -306,6 +306,7 @@ void task_exited(struct sentry *s, struct task *t)
 			*pp = t->next;
 			break;
 		}
+	platform_forget_memory(t->tid);   /* the tid may be another task's soon */
 	if (t->pidfd >= 0) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
 		close(t->pidfd);

@@ -72,3 +72,16 @@ if [ "$(echo "$out" | head -2)" = "$(printf '  argv: [/tmp/interp-copy] [show] [
 	pass "$name"; else fail "$name" "$out"; fi
 [ -f "$R/tmp/fresh" ] && cmp -s "$R/tmp/fresh" "$BUILD/tests/helpers/static_forkexec" ||
 	fail "exec: the binary written inside is in the host file" "$(ls -la "$R/tmp")"
+
+# dash runs each command in a vfork child: the child's memory until its
+# exec is its parent's, and after the exec the sentry must read the new
+# program's, not the parent's (a kept /proc/TID/mem descriptor names the
+# address space it was opened on: it used to read dash's, EIO).
+name="exec: a vfork child's exec (dash): the new program's syscalls are read from its own memory"
+if [ -x /bin/dash ]; then
+	want=$(/bin/dash -c 'cat /etc/hostname; cat /etc/os-release; echo done' 2>&1)
+	out=$(cd / && timeout -k 10 60 "$RL" --overlay=false do -- /bin/dash -c 'cat /etc/hostname; cat /etc/os-release; echo done' 2>&1)
+	if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "$out"; fi
+else
+	skip "$name" "no /bin/dash"
+fi
