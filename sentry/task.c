@@ -215,7 +215,10 @@ static struct fs_context *context_for_child(struct task *from, pid_t tid)
 	return fs_context_new(from->fs->root, from->fs->cwd, from->fs->umask);
 }
 
-struct task *task_get(struct sentry *s, pid_t tid)
+/* Ancestors met at once, at most (beyond: the first task's context). */
+#define MEET_ANCESTORS_MAX 64
+
+static struct task *task_meet(struct sentry *s, pid_t tid, int depth)
 {
 	struct task *t = task_find(s, tid);
 	if (t)
@@ -227,6 +230,12 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		return NULL;   /* gone already */
 	struct task *leader = tgid != tid ? task_find(s, tgid) : NULL;
 	struct task *parent = task_find(s, ppid);
+	/* A parent that made no trapped syscall yet (a subshell forking its
+	 * command at once) is met first: its context is its own parent's,
+	 * and the child's a copy of that.  (pid 1 is the sentry: the first
+	 * task's parent.) */
+	if (!leader && !parent && ppid > 1 && ppid != tid && depth < MEET_ANCESTORS_MAX)
+		parent = task_meet(s, ppid, depth + 1);
 	struct task *from = leader ? leader : parent;
 	struct fs_context *fs;
 	if (from) {
@@ -236,6 +245,11 @@ struct task *task_get(struct sentry *s, pid_t tid)
 		fs = fs_context_new(s->init_fs->root, s->init_fs->cwd, umask);
 	}
 	return fs ? task_add(s, tid, tgid, ppid, fs, &cred, leader ? leader : parent) : NULL;
+}
+
+struct task *task_get(struct sentry *s, pid_t tid)
+{
+	return task_meet(s, tid, 0);
 }
 
 /* Meets, now, the children of thread `tid` of process t that the sentry has

@@ -66,3 +66,12 @@ native=$("$BUILD/tests/helpers/static_clone_fs" 2>&1)
 sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/static_clone_fs 2>&1)
 if [ "$native" = "$sandbox" ] && [ "$native" = "$(printf 'shared: /tmp\ncopied: /')" ]; then pass "$name"; else
 	fail "$name" "native: $native" "sandbox: $sandbox"; fi
+
+# A subshell that forks its command before any trapped syscall of its own:
+# the sentry first meets the grandchild, whose parent it has never seen; the
+# grandchild's cwd is still the one inherited through that parent.
+name="process: a grandchild met before its parent inherits the cwd through it"
+mkdir -p "$R/tmp/inherit" && echo here > "$R/tmp/inherit/rel"
+out=$(timeout -k 10 60 "$RL" run --rootfs "$R" --cwd /tmp/inherit -- /bin/sh -c \
+	'f() { stat -c %n rel; cat rel; }; for i in 1 2 3; do f | cat; done' 2>&1)
+if [ "$out" = "$(printf 'rel\nhere\nrel\nhere\nrel\nhere')" ]; then pass "$name"; else fail "$name" "$out"; fi
