@@ -8,6 +8,14 @@
 
 set -u
 
+# Tests build trees beneath $SCRATCH and copy rootfs trees there: with no
+# such directory a copy would land in / (it once overwrote the host's
+# /etc/passwd).  Refuse to run without one.
+case ${SCRATCH:-} in
+/?*) [ -d "$SCRATCH" ] || { echo "not ok - SCRATCH=$SCRATCH is not a directory"; exit 1; } ;;
+*) echo "not ok - SCRATCH must be an absolute directory (got '${SCRATCH:-}')"; exit 1 ;;
+esac
+
 # RL_PLATFORM (from tests/run.sh, which runs the suite once per platform):
 # RL becomes a wrapper that adds --platform=$RL_PLATFORM, so the scripts
 # keep calling "$RL" as they are; RL_REAL is the binary itself.
@@ -59,8 +67,8 @@ busybox_rootfs() {
 
 fresh_busybox_rootfs() {
 	src=$(busybox_rootfs) || return 1
-	dst=$(mktemp -d "$SCRATCH/rootfs.XXXXXX")
-	cp -a "$src/." "$dst/"
+	dst=$(mktemp -d "$SCRATCH/rootfs.XXXXXX") && [ -d "$dst" ] || return 1
+	cp -a "$src/." "$dst/" || return 1
 	echo "$dst"
 }
 

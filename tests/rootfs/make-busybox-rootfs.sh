@@ -2,7 +2,10 @@
 # Builds a minimal root filesystem from Debian's busybox-static into DIR.
 # Reused when DIR/.complete exists.
 set -eu
-dir=$1
+dir=${1:-}
+case $dir in
+''|/|//*) echo "make-busybox-rootfs: refusing to build into '$dir'" >&2; exit 1 ;;
+esac
 [ -f "$dir/.complete" ] && exit 0
 bb=/bin/busybox
 if ! "$bb" --list >/dev/null 2>&1 || readelf -l "$bb" 2>/dev/null | grep -q INTERP; then
