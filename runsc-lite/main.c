@@ -41,6 +41,7 @@ struct globals {
 	bool file_access_shared;
 	const char *platform;        /* --platform, default seccomp */
 	bool no_sync_wakeup;         /* --sync-wakeup=false */
+	bool no_overlay;             /* --overlay=false */
 };
 
 static void usage(FILE *out)
@@ -52,8 +53,9 @@ static void usage(FILE *out)
 		"kernel (the sentry) from files a separate gofer process opens.\n"
 		"\n"
 		"commands:\n"
-		"  do        run with the host root, read-only (host /proc, /sys, /dev hidden)\n"
-		"  run       run with --rootfs DIR as the root (writable unless --readonly)\n"
+		"  do        run with the host root under a memory overlay (host /proc, /sys,\n"
+		"            /dev hidden); the host root is never written\n"
+		"  run       run with --rootfs DIR as the root, under a memory overlay\n"
 		"  version   print the version\n"
 		"  help      this text\n"
 		"\n"
@@ -67,7 +69,10 @@ static void usage(FILE *out)
 		"                       seccomp: wake the sentry on the trapped task's CPU\n"
 		"                       (default true; false only to measure its worth)\n"
 		"  --network=none       the sandbox's network (none only, for now)\n"
-		"  --overlay=false      writes go to the root directory (no overlay yet)\n"
+		"  --overlay=true|false true (default): the root is read-only beneath a memory\n"
+		"                       layer that takes every change, gone with the sandbox;\n"
+		"                       false: run writes to --rootfs itself, do gets the host\n"
+		"                       root read-only\n"
 		"  --file-access=exclusive|shared\n"
 		"                       exclusive (default): the sandbox owns the files, lookups and\n"
 		"                       attributes are cached; shared: the host may change them too,\n"
@@ -77,7 +82,7 @@ static void usage(FILE *out)
 		"\n"
 		"command flags (do, run):\n"
 		"  --rootfs=DIR         (run) the host directory to use as /\n"
-		"  --readonly           (run) serve the rootfs read-only\n"
+		"  --readonly           (run) the root read-only, no overlay: every write EROFS\n"
 		"  --cwd=DIR            working directory in the sandbox (do: the current one; run: /)\n"
 		"  --hostname=NAME      the sandbox's hostname (default: runsc-lite)\n"
 		"  --tmpfs=PATH[:OPTS]  mount a memory filesystem on PATH (an existing directory);\n"
@@ -129,7 +134,11 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			g->no_sync_wakeup = optarg[0] == 'f';
 			break;
 		case 'n': check_choice("network", optarg, "none"); break;
-		case 'o': check_choice("overlay", optarg, "false"); break;
+		case 'o':
+			if (strcmp(optarg, "true") && strcmp(optarg, "false"))
+				die("--overlay=%s: must be true or false", optarg);
+			g->no_overlay = optarg[0] == 'f';
+			break;
 		case 'f':
 			if (strcmp(optarg, "exclusive") && strcmp(optarg, "shared"))
 				die("--file-access=%s: must be exclusive or shared", optarg);
@@ -246,7 +255,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 	static struct sandbox_mount mounts[SANDBOX_MOUNTS_MAX];
 	size_t nmounts = 0;
 	const char *rootfs = NULL, *cwd = NULL, *hostname = "runsc-lite";
-	bool readonly = do_mode;
+	bool readonly = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -295,7 +304,9 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 	log_init("runsc-lite", logfd);
 	struct sandbox_opts o = {
 		.rootfs = do_mode ? "/" : rootfs,
-		.readonly = readonly,
+		/* `do` never writes the host root: read-only without the overlay */
+		.readonly = readonly || (do_mode && g->no_overlay),
+		.overlay = !g->no_overlay && !readonly,
 		.argv = argv + optind,
 		.env = environ,
 		.cwd = cwd,

@@ -176,7 +176,7 @@ int sandbox_run(const struct sandbox_opts *o)
 
 	RunscLite__GoferSpec gspec = RUNSC_LITE__GOFER_SPEC__INIT;
 	gspec.root = (char *)o->rootfs;
-	gspec.readonly = o->readonly;
+	gspec.readonly = o->readonly || o->overlay;   /* the overlay never writes its lower layer */
 	RunscLite__SandboxSpec sspec = RUNSC_LITE__SANDBOX_SPEC__INIT;
 	sspec.argv = o->argv;
 	sspec.n_argv = count(o->argv);
@@ -187,6 +187,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.hide_paths = (char **)o->hide;
 	sspec.n_hide_paths = o->nhide;
 	sspec.rootfs_readonly = o->readonly;
+	sspec.overlay = o->overlay;
 	sspec.cache_policy = (char *)o->cache_policy;
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;

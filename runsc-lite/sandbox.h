@@ -24,7 +24,8 @@ struct sandbox_mount {
 
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
-	bool readonly;
+	bool readonly;               /* every write EROFS */
+	bool overlay;                /* the rootfs read-only under a memory layer */
 	char **argv;                 /* NULL-terminated */
 	char **env;                  /* NULL-terminated */
 	const char *cwd;

@@ -101,7 +101,8 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
 /* ---- --tmpfs and --volume ---------------------------------------------------- */
 
 /* The backing tmpfs of the i-th mount of the spec, beneath the staging
- * directory (sentry/tmpfs.c). */
+ * directory (sentry/tmpfs.c), and the overlay upper layer's. */
+#define OVERLAY_BACKING ".rl/t/o"
 static void tmpfs_backing(size_t i, char *buf, size_t cap)
 {
 	snprintf(buf, cap, ".rl/t/%zu", i);
@@ -156,17 +157,20 @@ static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, si
 static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd)
 {
 	bool any = false;
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		const RunscLite__Mount *m = spec->mounts[i];
-		if (strcmp(m->type, "tmpfs") != 0)
+	for (size_t i = 0; i <= spec->n_mounts; i++) {
+		const RunscLite__Mount *m = i < spec->n_mounts ? spec->mounts[i] : NULL;
+		if (m ? strcmp(m->type, "tmpfs") != 0 : !spec->overlay)
 			continue;
 		if (!any && mkdirat(stagingfd, ".rl/t", 0700) < 0 && errno != EEXIST)
 			return -errno;
 		any = true;
 		char rel[32], abs[40], opts[96];
-		tmpfs_backing(i, rel, sizeof rel);
+		if (m)
+			tmpfs_backing(i, rel, sizeof rel);
+		else   /* the overlay's upper layer */
+			snprintf(rel, sizeof rel, "%s", OVERLAY_BACKING);
 		snprintf(abs, sizeof abs, "/%s", rel);   /* the sentry's root is the staging tmpfs */
-		if (m->size)
+		if (m && m->size)
 			snprintf(opts, sizeof opts, "mode=0700,size=%llu", (unsigned long long)m->size);
 		else
 			snprintf(opts, sizeof opts, "mode=0700");
@@ -197,7 +201,16 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	int rc = cache_policy(spec->cache_policy ? spec->cache_policy : "", &policy);
 	if (rc < 0)
 		return rc;
-	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly, policy, procfd, &root);
+	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly || spec->overlay, policy, procfd, &root);
+	if (rc == 0 && spec->overlay) {
+		/* the rootfs as the lower layer of a memory overlay */
+		struct vfs_fs *ufs;
+		struct vfs_inode *uroot;
+		struct tmpfs_opts o = { .stagingfd = stagingfd, .backing = OVERLAY_BACKING };
+		rc = tmpfs_new(&ufs, &uroot, &o);
+		if (rc == 0)
+			rc = overlay_new(&fs, root, uroot, &root);
+	}
 	if (rc < 0)
 		return rc;
 	if (!vfs_mount_new(fs, root, NULL))

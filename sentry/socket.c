@@ -188,10 +188,15 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 	}
 	struct vfs_inode *ino = w.result.dentry->inode;
 	int sock = -1;
-	if (S_ISSOCK(ino->attr.st_mode) && ino->fs->ops->socket_path) {
-		/* bound in the sandbox: Linux (unix_find_bsd) asks for write
-		 * permission on the socket file */
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	/* bound in the sandbox (a path the sentry binds and connects on the
+	 * application's behalf), unless socket_path says ENXIO: a host
+	 * socket the filesystem reaches through ->connect (an overlay's
+	 * lower layer) */
+	if (S_ISSOCK(ino->attr.st_mode) && ino->fs->ops->socket_path &&
+	    ino->fs->ops->socket_path(ino, sa.sun_path, sizeof sa.sun_path) != -ENXIO) {
+		/* Linux (unix_find_bsd) asks for write permission on the
+		 * socket file */
 		rc = vfs_permission(ino, &t->cred, VFS_MAY_WRITE);
 		if (rc == 0)
 			rc = ino->fs->ops->socket_path(ino, sa.sun_path, sizeof sa.sun_path);

@@ -89,6 +89,7 @@ struct tmpfs_node {
 	struct timespec ctime;      /* the sentry's last change (regular files) */
 	struct tmpfs_xattr *xattrs;
 	size_t user_xattr_bytes;
+	struct tmpfs_mark mark;     /* the overlay's, when this is its upper layer */
 };
 
 struct tmpfs {
@@ -135,8 +136,9 @@ static int open_backing(const struct vfs_inode *ino, int flags, mode_t mode)
 {
 	char name[96];
 	backing_name(ino, name, sizeof name);
+	/* (RESOLVE_NO_SYMLINKS, not O_NOFOLLOW, which F_GETFL would show) */
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.flags = (uint64_t)(flags | O_CLOEXEC),
 		.mode = (flags & O_CREAT) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
@@ -1092,6 +1094,16 @@ void tmpfs_free(struct vfs_fs *fs)
 	free(t->hash);
 	free(t);
 	free(fs);
+}
+
+void tmpfs_get_mark(const struct vfs_inode *ino, struct tmpfs_mark *m)
+{
+	*m = node(ino)->mark;
+}
+
+void tmpfs_set_mark(struct vfs_inode *ino, const struct tmpfs_mark *m)
+{
+	node(ino)->mark = *m;
 }
 
 int tmpfs_parse_size(const char *s, uint64_t *out)

@@ -121,7 +121,8 @@ struct vfs_fs_ops {
 	 * socket, is bound (the kernel's bind on a backing name): what
 	 * bind(2) does.  socket_path: the sentry-side path (in the sentry's
 	 * root) that the socket node ino is bound to, for connect(2);
-	 * -ECONNREFUSED when no socket was ever bound there (mknod). */
+	 * -ECONNREFUSED when no socket was ever bound there (mknod); -ENXIO
+	 * when ino is not the sandbox's own but a host socket: connect. */
 	int (*bind)(struct vfs_inode *dir, const char *name, mode_t mode, int sock_fd,
 		    struct vfs_inode **out);
 	int (*socket_path)(struct vfs_inode *ino, char *buf, size_t cap);
@@ -336,8 +337,24 @@ struct tmpfs_opts {
 int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o);
 /* Frees a tmpfs whose inodes are all gone (the root's last reference put). */
 void tmpfs_free(struct vfs_fs *fs);
+/* What the overlay (sentry/overlay.c) keeps with an inode of its upper
+ * tmpfs: the inode number of the lower file it is a copy of, and whether
+ * a directory hides any lower directory of its name.  Zero until set. */
+struct tmpfs_mark {
+	uint64_t origin;
+	bool has_origin;
+	bool opaque;
+};
+void tmpfs_get_mark(const struct vfs_inode *ino, struct tmpfs_mark *m);
+void tmpfs_set_mark(struct vfs_inode *ino, const struct tmpfs_mark *m);
 /* "N", "Nk", "Nm", "Ng" (bytes, nonzero): 0 or -EINVAL. */
 int tmpfs_parse_size(const char *s, uint64_t *out);
+/* The overlay root (sentry/overlay.c): lower_root's filesystem (the
+ * gofer's read-only rootfs) under upper_root's, which must be a tmpfs
+ * root: every change lands there, copied up from the lower layer first.
+ * Takes over both references. */
+int overlay_new(struct vfs_fs **out, struct vfs_inode *lower_root, struct vfs_inode *upper_root,
+		struct vfs_inode **root);
 /* The sandbox's /dev (sentry/devfs.c): devices are opened in the tree
  * devfs_prepare_host() made before the pivot (devfd, -1: none), attached
  * beneath stagingfd by devfs_attach(); procfd tells an opener's

@@ -24,6 +24,7 @@ expect "cli: unknown command" 125 'unknown command "dance"' -- dance
 expect "cli: no program" 125 "no program given" -- do
 expect "cli: unsupported platform value" 125 "platform=kvm: not supported" -- --platform=kvm do -- /bin/true
 expect "cli: a bad --sync-wakeup value" 125 "sync-wakeup=maybe: must be true or false" -- --sync-wakeup=maybe do -- /bin/true
+expect "cli: a bad --overlay value" 125 "overlay=maybe: must be true or false" -- --overlay=maybe do -- /bin/true
 expect "cli: missing program" 127 "cannot run /nonexistent/prog: No such file or directory" -- do -- /nonexistent/prog
 expect "cli: program not on PATH" 127 "cannot run no-such-cmd-xyz: No such file or directory" -- do -- no-such-cmd-xyz
 expect "cli: non-executable file" 126 "Permission denied" -- do -- "$SCRATCH/notexec"

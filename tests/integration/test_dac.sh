@@ -35,7 +35,7 @@ tree() { (cd "$1" && find . -mindepth 1 -printf '%y %m %U:%G %s %p\n' | sort); }
 
 build_tree "$SCRATCH/native" && build_tree "$R/tmp/dac" || { fail "dac: building the tree" "as root"; exit 0; }
 native=$(cd "$SCRATCH/native" && timeout -k 10 30 setpriv --bounding-set=-all --inh-caps=-all "$probe" 2>&1)
-sandbox=$(timeout -k 10 30 "$RL" run --rootfs "$R" --cwd /tmp/dac -- /bin/static_dac_probe 2>&1)
+sandbox=$(timeout -k 10 30 "$RL" --overlay=false run --rootfs "$R" --cwd /tmp/dac -- /bin/static_dac_probe 2>&1)
 n=$(printf '%s\n' "$native" | grep -c ' -> ')
 name="dac: permission checks as Linux's for a capability-less uid 0 ($n cases)"
 if ! printf '%s\n' "$native" | tail -1 | grep -q '^end/cases'; then

@@ -26,9 +26,18 @@ procs=$("$RL" do -- /bin/busybox ls /proc 2>&1 | grep '^[0-9]')
 if [ "$out" = "$want" ] && [ "$procs" = 1 ]; then pass "$name"; else
 	fail "$name" "$(diff <(echo "$want") <(echo "$out"))" "/proc: $procs"; fi
 
-name="do: the host root is read-only"
-out=$("$RL" do -- /bin/busybox sh -c 'echo x > /tmp/rl-should-not-exist' 2>&1)
+name="do: the host root is read-only (--overlay=false)"
+out=$("$RL" --overlay=false do -- /bin/busybox sh -c 'echo x > /tmp/rl-should-not-exist' 2>&1)
 if [ ! -e /tmp/rl-should-not-exist ] && echo "$out" | grep -q 'Read-only file system'; then
+	pass "$name"; else fail "$name" "$out"; rm -f /tmp/rl-should-not-exist; fi
+
+# The default: a memory overlay takes every change; the host sees none.
+name="do: writes land in the memory overlay, the host root is never written"
+before=$(stat -c '%s %Y' /etc/passwd)
+out=$("$RL" do -- /bin/busybox sh -c 'echo x > /tmp/rl-should-not-exist && cat /tmp/rl-should-not-exist &&
+	echo y >> /etc/passwd && busybox tail -1 /etc/passwd && rm /etc/hostname && ! test -e /etc/hostname && echo gone' 2>&1)
+if [ ! -e /tmp/rl-should-not-exist ] && [ "$out" = "$(printf 'x\ny\ngone')" ] &&
+   [ "$(stat -c '%s %Y' /etc/passwd)" = "$before" ] && [ -e /etc/hostname ]; then
 	pass "$name"; else fail "$name" "$out"; rm -f /tmp/rl-should-not-exist; fi
 
 name="do: a shell pipeline of forked children (busybox sh)"

@@ -14,7 +14,7 @@ mkdir -p "$SCRATCH/exec-native" "$R/tmp/exec"
 cp "$probe" "$SCRATCH/exec-native/probe"
 cp "$probe" "$R/tmp/exec/probe"
 native=$(cd "$SCRATCH/exec-native" && ./probe cases 2>&1)
-sandbox=$(timeout -k 10 120 "$RL" run --rootfs "$R" --cwd /tmp/exec -- /tmp/exec/probe cases 2>&1)
+sandbox=$(timeout -k 10 120 "$RL" --overlay=false run --rootfs "$R" --cwd /tmp/exec -- /tmp/exec/probe cases 2>&1)
 
 # One result per case: a header line, then its indented lines.
 case_block() {   # case_block OUTPUT NAME
@@ -38,7 +38,7 @@ if [ "$(printf '%s\n' "$sandbox" | grep '^[^ ]')" = "$(cat "$SCRATCH/exec-cases"
 
 name="exec: execve from a thread while others run (pid = old tgid, one thread left)"
 native=$(cd "$SCRATCH/exec-native" && timeout -k 10 60 ./probe thread-exec 2>&1)
-sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" --cwd /tmp/exec -- /tmp/exec/probe thread-exec 2>&1)
+sandbox=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" --cwd /tmp/exec -- /tmp/exec/probe thread-exec 2>&1)
 if [ "$native" = "$sandbox" ] && echo "$sandbox" | grep -q 'old tgid: yes, single thread: yes'; then
 	pass "$name"; else fail "$name" "native:" "$native" "sandbox:" "$sandbox"; fi
 
@@ -47,7 +47,7 @@ if [ "$native" = "$sandbox" ] && echo "$sandbox" | grep -q 'old tgid: yes, singl
 # mode, not what the dentry cache knew of the name before.
 cp "$BUILD/tests/helpers/static_forkexec" "$R/bin/"
 name="exec: a binary copied into a writable directory inside the sandbox runs at once"
-out=$(timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/sh -c '
+out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c '
 	: > /tmp/fresh; chmod 644 /tmp/fresh
 	/tmp/fresh 2>/dev/null; echo "not executable: $?"
 	chmod 755 /tmp/fresh
@@ -64,7 +64,7 @@ if [ "$(echo "$out" | head -3)" = "$(echo "$want" | head -3)" ] &&
 	pass "$name"; else fail "$name" "$out"; fi
 
 name="exec: a #! script written inside the sandbox runs at once, its interpreter a fresh copy too"
-out=$(timeout -k 10 60 "$RL" run --rootfs "$R" --cwd /tmp -- /bin/sh -c '
+out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" --cwd /tmp -- /bin/sh -c '
 	cp /tmp/exec/probe ./interp-copy
 	printf "#!/tmp/interp-copy show\n" > script-now; chmod +x script-now
 	./script-now a b' 2>&1)

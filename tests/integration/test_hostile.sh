@@ -24,7 +24,7 @@ mkdir -m 0755 "$R/tmp/race"
 watcher=$!
 wait_until 10 grep -q ready "$SCRATCH/watch.out"
 cat "$SCRATCH/outside/secret" >/dev/null	# the watcher's own proof that it sees opens: one
-out=$(timeout -k 10 120 "$RL" run --rootfs "$R" --cwd /tmp/race -- /bin/static_hostile_probe race \
+out=$(timeout -k 10 120 "$RL" --overlay=false run --rootfs "$R" --cwd /tmp/race -- /bin/static_hostile_probe race \
 	"$SCRATCH/outside/secret" 2>"$SCRATCH/race.err")
 rc=$?
 cat "$SCRATCH/outside/stop" >/dev/null

@@ -35,8 +35,8 @@ want="$(cat "$R/etc/passwd" "$R/etc/passwd")"
 if [ "$(echo "$out" | head -4)" = "$want" ] && echo "$out" | tail -1 | grep -q 'No such file'; then
 	pass "$name"; else fail "$name" "$out"; fi
 
-name="rootfs: a write is in the host file when the program exits (nothing lost)"
-out=$("$RL" run --rootfs "$R" -- /bin/sh -c 'echo hello > /tmp/f && echo more >> /tmp/f && cat /tmp/f' 2>&1)
+name="rootfs: a write is in the host file when the program exits (nothing lost, --overlay=false)"
+out=$("$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c 'echo hello > /tmp/f && echo more >> /tmp/f && cat /tmp/f' 2>&1)
 if [ "$out" = "$(printf 'hello\nmore')" ] && [ "$(cat "$R/tmp/f")" = "$(printf 'hello\nmore')" ]; then
 	pass "$name"; else fail "$name" "$out"; fi
 

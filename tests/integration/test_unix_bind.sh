@@ -19,7 +19,7 @@ mount --bind -o ro "$SCRATCH/rovol" "$SCRATCH/native-ro"
 native=$(cd "$SCRATCH/native" && timeout -k 10 60 "$probe" "$SCRATCH/native-ro" 2>&1)
 umount "$SCRATCH/native-ro"
 umount "$SCRATCH/native"
-sandbox=$(timeout -k 10 60 "$RL" run --rootfs "$R" --tmpfs=/scratch --volume="$SCRATCH/rovol:/ro:ro" \
+sandbox=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" --tmpfs=/scratch --volume="$SCRATCH/rovol:/ro:ro" \
 	--cwd /scratch -- /bin/static_unix_bind_probe /ro 2>&1)
 name="unix bind: as native ($(printf '%s\n' "$native" | grep -c ' -> ') cases)"
 if ! printf '%s\n' "$native" | tail -1 | grep -q '^end/cases'; then
@@ -32,7 +32,7 @@ fi
 
 # A socket on a gofer mount would be a host file: refused (EOPNOTSUPP),
 # and nothing appears on the host.
-out=$(timeout -k 10 60 "$RL" run --rootfs "$R" -- /bin/sh -c \
+out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c \
 	'cd /tmp && /bin/static_unix_bind_probe /tmp 2>&1 | grep bind-read-only' 2>&1)
 if [ "$out" = "sock/bind-read-only -> -1 EOPNOTSUPP" ] && [ ! -e "$R/tmp/ro.sock" ]; then
 	pass "unix bind: on a gofer mount EOPNOTSUPP, no host file"
@@ -43,7 +43,7 @@ fi
 # Two sandboxed programs, server and client, on a tmpfs socket; ls sees
 # the socket file.  getsockname shows the sentry-side backing name (a
 # documented difference), never a host path.
-out=$(timeout -k 10 60 "$RL" run --rootfs "$R" --tmpfs=/tmp -- /bin/sh -c '
+out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" --tmpfs=/tmp -- /bin/sh -c '
 	/bin/static_unix_bind_probe --serve /tmp/s.sock > /tmp/server.out &
 	/bin/static_unix_bind_probe --client /tmp/s.sock
 	ls -l /tmp/s.sock | cut -c1-10

@@ -48,7 +48,12 @@ if ! echo "$out" | grep -q secret$ && echo "$out" | grep -q 'Permission denied';
 R=$(fresh_busybox_rootfs) || { skip "unprivileged: rootfs" "no busybox rootfs"; exit 0; }
 [ "$(id -u)" = 0 ] && chown -R "$user" "$R"
 chmod 755 "$(dirname "$R")"
-name="unprivileged: run --rootfs writes and reads back a file"
-out=$(as_user "$bin" run --rootfs "$R" -- /bin/sh -c 'echo unpriv > /tmp/u; cat /tmp/u; id -u' 2>&1)
+name="unprivileged: run --rootfs --overlay=false writes and reads back a file"
+out=$(as_user "$bin" --overlay=false run --rootfs "$R" -- /bin/sh -c 'echo unpriv > /tmp/u; cat /tmp/u; id -u' 2>&1)
 if [ "$out" = "$(printf 'unpriv\n0')" ] && [ "$(cat "$R/tmp/u")" = unpriv ]; then
+	pass "$name"; else fail "$name" "$out"; fi
+
+name="unprivileged: run --rootfs (memory overlay) writes and reads back a file, the rootfs untouched"
+out=$(as_user "$bin" run --rootfs "$R" -- /bin/sh -c 'echo over > /tmp/v; cat /tmp/v; mkdir /tmp/d; mv /tmp/v /tmp/d/w; cat /tmp/d/w; id -u' 2>&1)
+if [ "$out" = "$(printf 'over\nover\n0')" ] && [ ! -e "$R/tmp/v" ] && [ ! -e "$R/tmp/d" ]; then
 	pass "$name"; else fail "$name" "$out"; fi

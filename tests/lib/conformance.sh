@@ -15,7 +15,16 @@
 # Last, the trees the two runs left behind are compared from the host.
 #
 # Settings (environment):
-#   CONF_POLICIES   cache policies to run under (default: fscache none remote_revalidating)
+#   CONF_POLICIES   cache policies to run under (default: fscache none
+#                   remote_revalidating overlay); "overlay" is the default
+#                   memory overlay over the rootfs (fscache beneath): the
+#                   scratch directory is an empty lower directory, every
+#                   change lands in sentry memory, and the reference is the
+#                   probe run natively on Linux's overlayfs (an empty lower
+#                   directory, a tmpfs upper, redirect_dir=off); the probe's
+#                   own state lines are compared, and the lower directory
+#                   must be left empty.  The others run with
+#                   --overlay=false and write the host.
 #   CONF_MIN_CASES  the native run must print at least this many cases (default 20)
 #   CONF_ROOTFS     the busybox rootfs to use (default: a fresh copy)
 #   CONF_NATIVE_CAPS  "none" (default): the native run has no capabilities;
@@ -112,9 +121,30 @@ conformance_compare() {
 	done
 }
 
+# The probe's output run natively on Linux's overlayfs: an empty lower
+# directory, a tmpfs upper layer (the sandbox's overlay keeps its upper
+# layer in a tmpfs of its own), no redirect_dir (a directory with a lower
+# part cannot be renamed: EXDEV, as in the sandbox).
+conformance_native_overlay() {   # FAMILY PROBE NOCAPS
+	local o="$SCRATCH/$1-ovl" out rc
+	mkdir -p "$o/lower" "$o/layers" "$o/merged" && chmod 0755 "$o/lower" &&
+		mount -t tmpfs -o mode=0755 conf-ovl-upper "$o/layers" || return 1
+	mkdir "$o/layers/upper" "$o/layers/work"
+	if ! mount -t overlay conf-ovl -o "lowerdir=$o/lower,upperdir=$o/layers/upper,workdir=$o/layers/work,redirect_dir=off,index=off,metacopy=off" "$o/merged"; then
+		umount "$o/layers"
+		return 1
+	fi
+	out=$(cd "$o/merged" && umask 022 && timeout -k 10 60 $3 "$2" 2>"$o.err")
+	rc=$?
+	umount "$o/merged"
+	umount "$o/layers"
+	printf '%s\n' "$out"
+	[ "$rc" = 0 ]
+}
+
 # conformance FAMILY PROBE_BINARY
 conformance() {
-	local family=$1 probe=$2 policies=${CONF_POLICIES:-fscache none remote_revalidating}
+	local family=$1 probe=$2 policies=${CONF_POLICIES:-fscache none remote_revalidating overlay}
 	local min=${CONF_MIN_CASES:-20} g name R native native_rc sandbox sandbox_rc ncases policy dir diffs
 	case $probe in /*) ;; *) probe="$PWD/$probe" ;; esac	# the native run cds away
 	[ -x "$probe" ] || { skip "$family: conformance" "$probe not built (make tests-build)"; return 0; }
@@ -153,12 +183,19 @@ conformance() {
 	fi
 	pass "$name"
 
+	local reference
 	for policy in $policies; do
+		reference=$native
+		if [ "$policy" = overlay ]; then
+			reference=$(conformance_native_overlay "$family" "$probe" "$nocaps") || {
+				skip "$family[overlay]: conformance" "no native overlayfs for the reference run"; continue; }
+		fi
 		dir="/tmp/$family-$policy"
 		mkdir -m 0755 "$R$dir"
-		local mnt=() cp=$policy
+		local mnt=() cp=$policy overlay=--overlay=false
 		[ "$policy" != tmpfs ] || { mnt=(--tmpfs="$dir:$tmpfs_opts"); cp=fscache; }
-		sandbox=$(umask 022 && timeout -k 10 120 "$RL" --cache-policy="$cp" run --rootfs "$R" "${mnt[@]}" --cwd "$dir" \
+		[ "$policy" != overlay ] || { cp=fscache; overlay=--overlay=true; }
+		sandbox=$(umask 022 && timeout -k 10 120 "$RL" --cache-policy="$cp" "$overlay" run --rootfs "$R" "${mnt[@]}" --cwd "$dir" \
 			-- "/bin/$(basename "$probe")" 2>"$SCRATCH/$family-$policy.err")
 		sandbox_rc=$?
 		name="$family[$policy]: the sandboxed probe runs to completion"
@@ -168,11 +205,17 @@ conformance() {
 			fail "$name" "exit $sandbox_rc (native: $native_rc); last line: $(printf '%s\n' "$sandbox" | tail -1)" \
 				"stderr: $(head -5 "$SCRATCH/$family-$policy.err")"
 		fi
-		conformance_compare "$family" "$policy" "$native" "$sandbox"
+		conformance_compare "$family" "$policy" "$reference" "$sandbox"
 
 		# What the probe left behind, seen from the host: catches a side
 		# effect the probe's own output does not show.  (A sandbox tmpfs
-		# is gone with the sandbox.)
+		# is gone with the sandbox, and so is an overlay's upper layer:
+		# the lower directory must be left as it was, empty.)
+		if [ "$policy" = overlay ]; then
+			name="$family[overlay]: the lower directory is left untouched"
+			if [ -z "$(ls -A "$R$dir")" ]; then pass "$name"; else fail "$name" "$(ls -la "$R$dir")"; fi
+			continue
+		fi
 		[ "$policy" != tmpfs ] || continue
 		name="$family[$policy]: the tree left behind is the native one"
 		diffs=$(diff <(conformance_tree "$SCRATCH/$family-native") <(conformance_tree "$R$dir") |
