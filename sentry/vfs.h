@@ -284,7 +284,8 @@ int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry *
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
 /* The name is gone (unlink, or replaced by a rename): later lookups miss,
- * while open files that hold the dentry keep its inode. */
+ * while open files that hold the dentry keep its inode.  A dentry nothing
+ * else refers to is freed at once: d must not be used afterwards. */
 void vfs_d_drop(struct vfs_dentry *d);
 /* d now lives as new_name in new_parent (after a rename). */
 int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name);
