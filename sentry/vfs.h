@@ -125,6 +125,13 @@ struct vfs_fs_ops {
 	int (*bind)(struct vfs_inode *dir, const char *name, mode_t mode, int sock_fd,
 		    struct vfs_inode **out);
 	int (*socket_path)(struct vfs_inode *ino, char *buf, size_t cap);
+	/* inotify_add_watch(2) on ino for the application's inotify
+	 * instance (inotify_fd, the sentry's duplicate of it; not taken
+	 * over), mask as the application gave it: the watch descriptor, or a
+	 * negative errno.  The host kernel then queues the events on that
+	 * instance itself.  Optional: without it (nothing on the host stands
+	 * for the inode: tmpfs directories, procfs, devfs) EOPNOTSUPP. */
+	int (*add_watch)(struct vfs_inode *ino, int inotify_fd, uint32_t mask);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 
