@@ -298,6 +298,7 @@ static const struct { uint8_t type; const char *field; } shared_fids[] = {
 	{ P9_TLINK, "dfid" },           { P9_TLINK, "fid" },
 	{ P9_TRENAME, "fid" },          { P9_TRENAME, "dfid" },
 	{ P9_TRENAMEAT, "olddirfid" },  { P9_TRENAMEAT, "newdirfid" },
+	{ P9_TINOTIFY, "fid" },
 };
 
 #define MAX_USES 8

@@ -4,6 +4,7 @@
 #include "gofer/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct gofer {
 static void conn_free(struct gofer_conn *c)
 {
 	gofer_fids_clear(c);
+	if (c->home_fd >= 0)
+		close(c->home_fd);
 	pthread_cond_destroy(&c->released);
 	pthread_mutex_destroy(&c->rename_lock);
 	pthread_mutex_destroy(&c->lock);
@@ -72,6 +75,9 @@ int gofer_start(struct gofer **out, int sock, const struct gofer_config *cfg)
 		return -ENOMEM;
 	}
 	c->cfg = cfg;
+	/* where the cwd goes back to after a Tlconnect or Tinotify (-1: it
+	 * stays where they left it; nothing depends on it) */
+	c->home_fd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->released, NULL);
 	pthread_mutex_init(&c->rename_lock, NULL);

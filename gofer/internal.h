@@ -109,6 +109,7 @@ struct gofer_conn {
 	atomic_size_t nfids;
 	atomic_size_t nxattrs;             /* live xattr fids */
 	bool fd_donation;                  /* of the current session */
+	int home_fd;                       /* O_PATH fd of the gofer's cwd at start, or -1 (ops_ext.c) */
 };
 
 /* takes fd; st describes it; NULL (fd closed) on ENOMEM */
@@ -194,6 +195,8 @@ void gofer_attr_of(const struct stat *st, struct p9_attr *r);
  * the gofer's own), set by the Tu* extension requests around the call. */
 extern __thread uint32_t gofer_create_uid;
 int gofer_op_allocate(void *arg, const struct p9_tallocate *t);
+/* Tinotify (ops_ext.c): fd is the instance the client sent, or -1. */
+int gofer_op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd);
 
 /* ---- operations (ops_*.c), called through gofer_ops ---------------------- */
 

@@ -850,6 +850,7 @@ const struct p9_server_ops gofer_ops = {
 	.walkopen = op_walkopen,
 	.lconnect = gofer_op_lconnect,
 	.allocate = gofer_op_allocate,
+	.inotify = gofer_op_inotify,
 	.ucreate = op_ucreate,
 	.umkdir = op_umkdir,
 	.umknod = op_umknod,

@@ -1,8 +1,8 @@
 /*
  * gofer: the runsc-lite extensions that reach host objects other than
- * plain files (PROTOCOL.md 5d): named pipes opened without ever blocking
- * the gofer, host unix sockets connected on the sandbox's behalf, and
- * fallocate.
+ * plain files (PROTOCOL.md 5d, 5f): named pipes opened without ever
+ * blocking the gofer, host unix sockets connected on the sandbox's behalf,
+ * fallocate, and inotify watches added on the sandbox's instances.
  */
 #include "gofer/internal.h"
 
@@ -12,8 +12,11 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -61,10 +64,26 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
 	return 0;
 }
 
-/* connect(2) takes a path, and the gofer has no /proc to name an fd: it
- * enters the socket's directory and connects by the bare name.  The cwd is
- * the process's, so this is serialised; nothing else uses the cwd. */
+/*
+ * connect(2) and inotify_add_watch(2) take a path, and the gofer has no
+ * /proc to name an fd: it enters the directory (fchdir to an fd it holds)
+ * and names the object by one component, "." or a bare name.  The cwd is
+ * the process's, shared by the workers, so this is serialised; every other
+ * gofer call is relative to an fd it holds, so nothing else depends on the
+ * cwd.  It is put back afterwards (conn->home_fd), so that it never pins a
+ * served directory.
+ */
 static pthread_mutex_t cwd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int in_dir(struct gofer_conn *c, int dirfd, int (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&cwd_lock);
+	int rc = fchdir(dirfd) < 0 ? -errno : fn(arg);
+	if (c->home_fd >= 0)
+		(void)!fchdir(c->home_fd);
+	pthread_mutex_unlock(&cwd_lock);
+	return rc;
+}
 
 /*
  * A listener whose accept queue is full makes connect(2) wait, and a host
@@ -103,17 +122,25 @@ static void mark_saturated(const struct stat *st)
 	pthread_mutex_unlock(&saturated_lock);
 }
 
-static int connect_once(int s, int dirfd, const struct sockaddr_un *sa)
+struct connect_args {
+	int sock;
+	const struct sockaddr_un *sa;
+};
+
+static int connect_here(void *arg)
 {
-	pthread_mutex_lock(&cwd_lock);
-	int rc = fchdir(dirfd) < 0 ? -errno : 0;
-	if (rc == 0 && connect(s, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
-		rc = -errno;
-	pthread_mutex_unlock(&cwd_lock);
-	return rc;
+	const struct connect_args *a = arg;
+	return connect(a->sock, (const struct sockaddr *)a->sa, sizeof(*a->sa)) < 0 ? -errno : 0;
 }
 
-static int connect_by_name(int dirfd, const char *name, const struct stat *st, int type, int *out)
+static int connect_once(struct gofer_conn *c, int s, int dirfd, const struct sockaddr_un *sa)
+{
+	struct connect_args a = { s, sa };
+	return in_dir(c, dirfd, connect_here, &a);
+}
+
+static int connect_by_name(struct gofer_conn *c, int dirfd, const char *name,
+			   const struct stat *st, int type, int *out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int s, rc;
@@ -124,12 +151,12 @@ static int connect_by_name(int dirfd, const char *name, const struct stat *st, i
 	s = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	rc = connect_once(s, dirfd, &sa);
+	rc = connect_once(c, s, dirfd, &sa);
 	if (rc == -EAGAIN && !is_saturated(st) && !atomic_exchange(&connect_waiting, true)) {
 		for (int waited = 0; rc == -EAGAIN && waited < CONNECT_WAIT_MS; waited++) {
 			struct timespec ms = { 0, 1000000 };
 			nanosleep(&ms, NULL);
-			rc = connect_once(s, dirfd, &sa);
+			rc = connect_once(c, s, dirfd, &sa);
 		}
 		if (rc == -EAGAIN)
 			mark_saturated(st);
@@ -169,7 +196,7 @@ static int op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd_out)
 		return -ECONNREFUSED;   /* what connect(2) says for a non-socket */
 	rc = gofer_check_name(f, &st);
 	if (rc == 0)
-		rc = connect_by_name(f->parent->fd, f->name, &st, (int)t->type, &s);
+		rc = connect_by_name(c, f->parent->fd, f->name, &st, (int)t->type, &s);
 	if (rc == 0)
 		rc = gofer_check_name(f, &st);
 	if (rc < 0) {
@@ -202,6 +229,91 @@ static int op_allocate(void *arg, const struct p9_tallocate *t)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+/* ---- Tinotify ------------------------------------------------------------------- */
+
+struct watch_args {
+	int ifd;
+	const char *name;
+	uint32_t mask;
+};
+
+static int watch_here(void *arg)
+{
+	const struct watch_args *a = arg;
+	int wd = inotify_add_watch(a->ifd, a->name, a->mask);
+	return wd < 0 ? -errno : wd;
+}
+
+/*
+ * The FD a hostile sentry sends must be an inotify instance.  The gofer has
+ * no /proc to read its name, so it accepts only an anonymous inode (every
+ * inotify instance is one; a host file, directory, socket or pipe is not),
+ * and inotify_add_watch itself refuses any other anonymous inode (eventfd,
+ * epoll...) with EINVAL: the kernel checks the file's operations.  Nothing
+ * else is ever done with it, and it is closed after the request (p9 server).
+ */
+static bool is_anon_inode(int fd)
+{
+	struct statfs sf;
+	return fstatfs(fd, &sf) == 0 && sf.f_type == ANON_INODE_FS_MAGIC;
+}
+
+/*
+ * Tinotify: the watch goes on the object the fid names, found by one
+ * component from an fd the gofer holds and never through a symlink
+ * (IN_DONT_FOLLOW; the sentry resolved the sandbox's links already):
+ *   - a directory: "." after entering it (its own fd): exactly the fid's
+ *     inode;
+ *   - anything else: its name in its parent, checked before and after to be
+ *     the fid's inode.  A host process that swaps the name in between could
+ *     make the watch land on another entry of that directory (still beneath
+ *     the served tree): then the watch is removed again and the answer is
+ *     ESTALE.  (A swap and a swap back between the checks goes unseen; only
+ *     a host process can race here: the sandbox's own renames wait for the
+ *     sentry's lock, which this request holds.)
+ * The events are then the host kernel's, queued on the sandbox's own
+ * instance: the gofer keeps nothing.
+ */
+static int op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int ifd)
+{
+	struct gofer_conn *c = arg;
+	struct gofer_fid *f;
+	struct stat st;
+	int rc = gofer_node_fid(c, t->fid, &f);
+
+	if (rc < 0)
+		return rc;
+	if (ifd < 0)
+		return -EBADF;
+	if (!is_anon_inode(ifd))
+		return -EINVAL;   /* what inotify_add_watch says for a non-inotify fd */
+	if (t->mask == 0)
+		return -EINVAL;   /* the kernel's answer, which IN_DONT_FOLLOW would hide */
+	struct watch_args a = { ifd, ".", t->mask | IN_DONT_FOLLOW };
+	if (S_ISDIR(f->type)) {
+		rc = in_dir(c, f->node->fd, watch_here, &a);
+	} else {
+		rc = gofer_check_name(f, &st);
+		if (rc < 0)
+			return rc == -EBUSY ? -EINVAL : rc;   /* a mount root that is no directory */
+		a.name = f->name;
+		rc = in_dir(c, f->parent->fd, watch_here, &a);
+		if (rc > 0 && gofer_check_name(f, &st) < 0) {
+			inotify_rm_watch(ifd, rc);
+			rc = -ESTALE;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	r->wd = (uint32_t)rc;
+	return 0;
+}
+
+int gofer_op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd)
+{
+	return op_inotify(arg, t, r, fd);
 }
 
 int gofer_op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd)

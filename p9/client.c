@@ -88,7 +88,7 @@ struct p9_client {
 };
 
 /* fd: an FD that came with the message (shown so the debug log proves the
- * donation), or -1.  c->lock held. */
+ * donation, or that a Tinotify sent its instance), or -1.  c->lock held. */
 static void trace_fcall(struct p9_client *c, const struct p9_fcall *fc, int fd)
 {
 	char line[TRACE_LINE_MAX + 32];
@@ -97,7 +97,7 @@ static void trace_fcall(struct p9_client *c, const struct p9_fcall *fc, int fd)
 		return;
 	int n = p9_fcall_format(fc, line, TRACE_LINE_MAX);
 	if (fd >= 0 && n >= 0)
-		snprintf(line + strlen(line), 32, " fd=%d (donated)", fd);
+		snprintf(line + strlen(line), 32, " fd=%d (%s)", fd, fc->type % 2 ? "donated" : "sent");
 	c->trace(c->trace_arg, line);
 }
 
@@ -398,7 +398,8 @@ static void abandon_send(struct p9_client *c, struct slot *s, bool flush, bool p
 
 /* ---- the internal round-trip API (client_internal.h) ------------------------- */
 
-int p9_rpc_send(struct p9_client *c, struct p9_fcall *tx)
+/* Sends tx, with fd in SCM_RIGHTS when fd >= 0 (the sender keeps its copy). */
+static int rpc_send(struct p9_client *c, struct p9_fcall *tx, int fd)
 {
 	struct slot *s;
 	int n, rc;
@@ -419,9 +420,9 @@ int p9_rpc_send(struct p9_client *c, struct p9_fcall *tx)
 		return n;
 	}
 	pthread_mutex_lock(&c->lock);
-	trace_fcall(c, tx, -1);
+	trace_fcall(c, tx, fd);
 	pthread_mutex_unlock(&c->lock);
-	rc = p9_send_packet(c->sock, s->tbuf, (size_t)n, -1);
+	rc = p9_send_packet(c->sock, s->tbuf, (size_t)n, fd);
 	pthread_mutex_lock(&c->lock);
 	if (rc < 0) {
 		kill_locked(c);
@@ -436,6 +437,11 @@ int p9_rpc_send(struct p9_client *c, struct p9_fcall *tx)
 	if (late)
 		send_flush(c, s);
 	return 0;
+}
+
+int p9_rpc_send(struct p9_client *c, struct p9_fcall *tx)
+{
+	return rpc_send(c, tx, -1);
 }
 
 int p9_rpc_wait(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out)
@@ -484,6 +490,13 @@ int p9_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *f
 	if (rc < 0)
 		return rc;
 	return p9_rpc_wait(c, tx, rx, fd_out);
+}
+
+int p9_rpc_with_fd(struct p9_client *c, struct p9_fcall *tx, int fd, struct p9_fcall *rx)
+{
+	int rc = rpc_send(c, tx, fd);
+
+	return rc < 0 ? rc : p9_rpc_wait(c, tx, rx, NULL);
 }
 
 void p9_rpc_done(struct p9_client *c, struct p9_fcall *rx)

@@ -5,6 +5,7 @@
 #include "p9/client_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 int p9_lconnect(struct p9_client *c, uint32_t fid, int type, int *sock_fd)
@@ -56,6 +57,29 @@ int p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
 	tx.u.trenameat2.base.newname = p9_str_make(newname);
 	tx.u.trenameat2.flags = flags;
 	return p9_rpc_noreply(c, &tx);
+}
+
+/* The reply's wd is checked here: the sentry hands it to the application
+ * as inotify_add_watch's result, where it must be a positive int. */
+int p9_inotify_add_watch(struct p9_client *c, uint32_t fid, uint32_t mask, int inotify_fd)
+{
+	struct p9_fcall tx = { .type = P9_TINOTIFY }, rx;
+	int rc;
+
+	if (!p9_client_ext(c))
+		return -EOPNOTSUPP;
+	if (inotify_fd < 0)
+		return -EBADF;
+	tx.u.tinotify.fid = fid;
+	tx.u.tinotify.mask = mask;
+	rc = p9_rpc_with_fd(c, &tx, inotify_fd, &rx);
+	if (rc < 0)
+		return rc;
+	uint32_t wd = rx.u.rinotify.wd;
+	p9_rpc_done(c, &rx);
+	if (wd == 0 || wd > INT32_MAX)
+		return p9_client_fail(c);
+	return (int)wd;
 }
 
 /* ---- creation with an explicit owner --------------------------------------- */

@@ -22,6 +22,9 @@
  */
 int  p9_rpc(struct p9_client *c, struct p9_fcall *tx, struct p9_fcall *rx, int *fd_out);
 void p9_rpc_done(struct p9_client *c, struct p9_fcall *rx);
+/* p9_rpc whose request carries fd (SCM_RIGHTS; the caller keeps its own
+ * copy) and whose reply carries none (Tinotify). */
+int  p9_rpc_with_fd(struct p9_client *c, struct p9_fcall *tx, int fd, struct p9_fcall *rx);
 /* p9_rpc for requests whose reply has no body worth reading. */
 int  p9_rpc_noreply(struct p9_client *c, struct p9_fcall *tx);
 

@@ -169,6 +169,8 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	    F(trenameat2, base.olddirfid), F(trenameat2, base.oldname),
 	    F(trenameat2, base.newdirfid), F(trenameat2, base.newname), F(trenameat2, flags)),
 	MSG(P9_RRENAMEAT2, "Rrenameat2", ""),
+	MSG(P9_TINOTIFY, "Tinotify", "dd", F(tinotify, fid), F(tinotify, mask)),
+	MSG(P9_RINOTIFY, "Rinotify", "d", F(rinotify, wd)),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

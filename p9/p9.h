@@ -108,6 +108,7 @@ enum p9_msg_type {
 	P9_TSETATTRCLUNK = 144, P9_RSETATTRCLUNK,
 	P9_TMULTIGETATTR = 146, P9_RMULTIGETATTR,
 	P9_TRENAMEAT2 = 148,  P9_RRENAMEAT2,
+	P9_TINOTIFY = 150,    P9_RINOTIFY,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -294,6 +295,12 @@ struct p9_tmultigetattr { uint32_t fid; struct p9_wnames wname; };
  * RENAME_EXCHANGE, RENAME_WHITEOUT). */
 struct p9_trenameat2 { struct p9_trenameat base; uint32_t flags; };
 struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
+/* Tinotify: inotify_add_watch(2) on the file the fid names, for the
+ * inotify instance the client sends with the request (SCM_RIGHTS, the only
+ * request that carries an FD); mask as inotify_add_watch's.  Rinotify: the
+ * watch descriptor, 1..INT32_MAX. */
+struct p9_tinotify { uint32_t fid, mask; };
+struct p9_rinotify { uint32_t wd; };
 #define P9_ATTR_SIZE 153   /* an Rgetattr body on the wire */
 
 /* A decoded (or to-be-encoded) message: header + the body of `type`. Only the
@@ -343,6 +350,7 @@ struct p9_fcall {
 		struct p9_tsetattr tsetattrclunk;
 		struct p9_tmultigetattr tmultigetattr; struct p9_rmultigetattr rmultigetattr;
 		struct p9_trenameat2 trenameat2;
+		struct p9_tinotify tinotify;     struct p9_rinotify rinotify;
 	} u;
 };
 
@@ -566,6 +574,11 @@ int  p9_multigetattr(struct p9_client *c, uint32_t fid, uint16_t nwname, const c
 /* Trenameat2: renameat2(2) of olddirfid/oldname to newdirfid/newname. */
 int  p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
 		  uint32_t newdirfid, const char *newname, uint32_t flags);
+/* Tinotify: inotify_add_watch(2) of the file fid names on the inotify
+ * instance inotify_fd (sent along, never closed here): the watch
+ * descriptor, or -ecode; -EOPNOTSUPP without the extension; a reply
+ * outside 1..INT32_MAX is a protocol violation (-EIO). */
+int  p9_inotify_add_watch(struct p9_client *c, uint32_t fid, uint32_t mask, int inotify_fd);
 /* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
 int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
 
@@ -674,6 +687,9 @@ struct p9_server_ops {
 	int (*multigetattr)(void *arg, const struct p9_tmultigetattr *t, struct p9_rmultigetattr *r,
 			    void *buf);
 	int (*renameat2)(void *arg, const struct p9_trenameat2 *t);
+	/* fd: the FD that came with the request (-1: none); the library
+	 * closes it once the callback returns, whatever it returned */
+	int (*inotify)(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd);
 };
 
 struct p9_server;
@@ -721,7 +737,8 @@ void p9_server_set_hooks(struct p9_server *s, int (*begin)(void *arg, const stru
  *   malformed body (p9_unpack -EINVAL)           -> Rlerror(EINVAL)
  *   larger than the negotiated msize             -> Rlerror(EMSGSIZE)
  *   anything but Tversion before a session       -> Rlerror(EPROTO)
- * FDs sent by the client are closed and ignored.
+ * FDs sent by the client are closed and ignored, except the one FD of a
+ * Tinotify, which its callback gets (and the library closes after it).
  */
 int  p9_server_handle_one(struct p9_server *s);
 /* Without p9_server_start(): p9_server_handle_one() until it returns <= 0;

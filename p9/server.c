@@ -85,6 +85,7 @@ struct p9_server {
 /* What the receive turn learnt about one packet. */
 struct request {
 	int len, flags;          /* recv length, P9_RECV_* */
+	int fd;                  /* the one FD that came with it, or -1 (closed by serve_one) */
 	uint8_t type;
 	uint16_t tag;
 	int slot;                /* in inflight[] */
@@ -415,8 +416,10 @@ static int handle_version(struct p9_worker *w, const struct request *q, const st
 
 /* Calls the backend for request t, filling r and maybe *fd. Returns the
  * backend's result, or -EOPNOTSUPP when it has no callback for the type.
- * s is the worker serving t: s->iobuf is t's I/O buffer. */
-static int dispatch(struct p9_worker *s, struct p9_fcall *t, struct p9_fcall *r, int *fd)
+ * s is the worker serving t: s->iobuf is t's I/O buffer.  in_fd: the FD
+ * that came with t, or -1; only a Tinotify callback sees it. */
+static int dispatch(struct p9_worker *s, struct p9_fcall *t, struct p9_fcall *r, int *fd,
+		    int in_fd)
 {
 	const struct p9_server_ops *ops = s->srv->ops;
 	void *arg = s->srv->arg;
@@ -476,6 +479,9 @@ static int dispatch(struct p9_worker *s, struct p9_fcall *t, struct p9_fcall *r,
 	CALL(P9_TUMKNOD, umknod);
 	CALL(P9_TUSYMLINK, usymlink);
 	CALL0(P9_TSETATTRCLUNK, setattrclunk);
+	case P9_TINOTIFY:
+		return ops->inotify ? ops->inotify(arg, &t->u.tinotify, &r->u.rinotify, in_fd)
+				    : -EOPNOTSUPP;
 	case P9_TMULTIGETATTR:
 		if ((uint32_t)t->u.tmultigetattr.wname.n * P9_ATTR_SIZE > iomax)
 			return -EMSGSIZE;
@@ -586,8 +592,12 @@ static int dequeue(struct p9_worker *w, struct request *q)
 			break;
 		pthread_mutex_unlock(&s->recv_lock);
 	}
-	if (q->len > 0)
-		p9_close_fds(fds, nfds); /* the gofer never accepts FDs */
+	/* One FD is kept for the request to look at (only a Tinotify's is
+	 * ever used: handle()); several are a malformed request, and go. */
+	if (q->len > 0 && nfds == 1)
+		q->fd = fds[0];
+	else if (q->len > 0)
+		p9_close_fds(fds, nfds);
 	return q->len;
 }
 
@@ -659,7 +669,7 @@ static int handle(struct p9_worker *w, const struct request *q)
 	if (s->begin && (rc = s->begin(s->arg, &t)) < 0)
 		return answer_error(w, q, &t, -rc);
 	memset(&r, 0, sizeof(r));
-	rc = dispatch(w, &t, &r, &fd);
+	rc = dispatch(w, &t, &r, &fd, q->fd);
 	if (fd >= 0 && (rc < 0 || !s->fd_donation)) {
 		close(fd); /* never leak; never donate without the extension */
 		fd = -1;
@@ -680,7 +690,7 @@ static int handle(struct p9_worker *w, const struct request *q)
 static int serve_one(struct p9_worker *w)
 {
 	struct p9_server *s = w->srv;
-	struct request q;
+	struct request q = { .fd = -1 };
 	int rc;
 
 	rc = receive(w, &q);
@@ -691,10 +701,13 @@ static int serve_one(struct p9_worker *w)
 	else if (rc > 0)
 		pthread_rwlock_rdlock(&s->session);
 	pthread_mutex_unlock(&s->recv_lock);
-	if (rc <= 0)
-		return rc;
-	rc = handle(w, &q);
-	pthread_rwlock_unlock(&s->session);
+	if (rc > 0) {
+		rc = handle(w, &q);
+		pthread_rwlock_unlock(&s->session);
+	}
+	/* whatever became of the request, an FD it brought is not kept */
+	if (q.fd >= 0)
+		close(q.fd);
 	return rc;
 }
 

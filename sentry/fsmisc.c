@@ -1,16 +1,20 @@
 /*
  * Syscalls of the file family that reduce to what the VFS already does:
  * the old getdents (x86-64 still has it; the sandbox must not answer ENOSYS
- * where Linux answers) and chroot (the application never holds
- * CAP_SYS_CHROOT, so a valid directory is EPERM, after Linux's path checks).
+ * where Linux answers), chroot (the application never holds
+ * CAP_SYS_CHROOT, so a valid directory is EPERM, after Linux's path checks)
+ * and inotify_add_watch (the path is the sandbox's; the watch goes on the
+ * host object behind the inode, and the host kernel delivers the events).
  */
 #include "sentry/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 /* The x86-64 layout of getdents(2): d_type is the record's last byte. */
@@ -65,4 +69,77 @@ int64_t sys_chroot(struct sentry *s, struct platform_syscall *sc, struct task *t
 		return rc;
 	vfs_path_put(w.result);
 	return -EPERM;
+}
+
+/* ---- inotify_add_watch -------------------------------------------------------- */
+
+/* Every bit inotify_add_watch accepts (Linux's ALL_INOTIFY_BITS). */
+#define INOTIFY_ALL_BITS (IN_ALL_EVENTS | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED | \
+			  IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK | IN_MASK_CREATE | \
+			  IN_MASK_ADD | IN_ISDIR | IN_ONESHOT)
+
+/* Whether the sentry's fd is an inotify instance: the kernel names its
+ * anonymous inode "inotify" (procfs link "anon_inode:inotify"). */
+static bool is_inotify(struct sentry *s, int fd)
+{
+	char link[32], name[32];
+	snprintf(link, sizeof link, "self/fd/%d", fd);
+	ssize_t n = readlinkat(s->procfd, link, name, sizeof name - 1);
+	if (n < 0)
+		return false;
+	name[n] = 0;
+	return strcmp(name, "anon_inode:inotify") == 0;
+}
+
+/* From the fd on, in Linux's order: the fd's checks, the path (read, then
+ * walked with IN_DONT_FOLLOW / IN_ONLYDIR), read permission on the file,
+ * then the filesystem. */
+static int add_watch(struct sentry *s, struct platform_syscall *sc, struct task *t, int ifd,
+		     uint32_t mask)
+{
+	if ((mask & IN_MASK_ADD) && (mask & IN_MASK_CREATE))
+		return -EINVAL;
+	if (!is_inotify(s, ifd))
+		return -EINVAL;
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, sc->args[1], path);
+	if (rc < 0)
+		return rc;
+	struct vfs_walk w = { 0 };
+	rc = walk_start(s, sc, t, AT_FDCWD, path, &w);
+	if (rc < 0)
+		return rc;
+	w.flags = (mask & IN_DONT_FOLLOW ? 0 : VFS_FOLLOW) | (mask & IN_ONLYDIR ? VFS_DIRECTORY : 0);
+	rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	struct vfs_inode *ino = w.result.dentry->inode;
+	/* Linux: "you can only watch an inode if you have read permissions on it" */
+	rc = vfs_permission(ino, &t->cred, VFS_MAY_READ);
+	if (rc == 0)
+		rc = ino->fs->ops->add_watch ? ino->fs->ops->add_watch(ino, ifd, mask) : -EOPNOTSUPP;
+	vfs_path_put(w.result);
+	return rc;
+}
+
+/*
+ * inotify_add_watch(fd, path, mask): the application's instance is taken
+ * with pidfd_getfd (the same open file description), checked to be one,
+ * and the filesystem of the inode the path names adds the watch on the
+ * host object behind it (goferfs: the gofer, Tinotify; tmpfs: the backing
+ * file).  The watch descriptor is the kernel's, for that instance, so
+ * inotify_rm_watch and read() stay native.  Checks in the order of Linux's
+ * fs/notify/inotify/inotify_user.c.
+ */
+int64_t sys_inotify_add_watch(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	uint32_t mask = (uint32_t)sc->args[2];
+	if ((mask & ~INOTIFY_ALL_BITS) || !(mask & INOTIFY_ALL_BITS))
+		return -EINVAL;
+	int ifd = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+	if (ifd < 0)
+		return ifd == -ENOENT ? ifd : -EBADF;
+	int rc = add_watch(s, sc, t, ifd, mask);
+	close(ifd);
+	return rc;
 }

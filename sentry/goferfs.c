@@ -749,6 +749,14 @@ static int gofer_connect(struct vfs_inode *ino, int type, int *sock_fd)
 	return p9_lconnect(client_of(ino), fid_of(ino), type, sock_fd);
 }
 
+/* The gofer adds the watch on the host object the fid names (Tinotify),
+ * for the instance sent along: events come from the host kernel, with the
+ * host's names, which on a gofer mount are the sandbox's. */
+static int gofer_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
+{
+	return p9_inotify_add_watch(client_of(ino), fid_of(ino), mask, inotify_fd);
+}
+
 _Static_assert(VFS_SET_MODE == P9_SETATTR_MODE && VFS_SET_UID == P9_SETATTR_UID &&
 	       VFS_SET_GID == P9_SETATTR_GID && VFS_SET_SIZE == P9_SETATTR_SIZE &&
 	       VFS_SET_ATIME == P9_SETATTR_ATIME && VFS_SET_MTIME == P9_SETATTR_MTIME &&
@@ -796,6 +804,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.setxattr = gofer_setxattr,
 	.removexattr = gofer_removexattr,
 	.connect = gofer_connect,
+	.add_watch = gofer_add_watch,
 	.release_file = gofer_release_file,
 	.release = gofer_release,
 };

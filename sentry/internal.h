@@ -129,7 +129,7 @@ void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, stru
 
 /* Handlers of the syscalls that change the tree (sentry/mutate.c), of
  * the xattr family (sentry/xattr.c), connect (sentry/socket.c) and the old
- * getdents and chroot (sentry/fsmisc.c). */
+ * getdents, chroot and inotify_add_watch (sentry/fsmisc.c). */
 typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
 #define MUTATE_HANDLERS(X) \
 	X(mkdir) X(mkdirat) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(renameat2) \
@@ -138,7 +138,7 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(connect) X(bind) X(getdents) X(chroot)
+	X(connect) X(bind) X(getdents) X(chroot) X(inotify_add_watch)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
@@ -338,11 +339,12 @@ static void xattrs_free(struct tmpfs *t, struct tmpfs_node *n)
 	n->xattrs = NULL;
 }
 
-/* The sentry-side address of a socket node's backing socket: an absolute
+/* The sentry-side path of an inode's backing file (a socket node's
+ * socket, for bind and connect; any backed file, for inotify): an absolute
  * path, the sentry's root being the staging tmpfs (sentry/boot.c).  It
  * names a file of this mount's backing tmpfs, which exists in the
  * sentry's mount namespace only. */
-static int socket_backing_path(const struct vfs_inode *ino, char *buf, size_t cap)
+static int backing_path(const struct vfs_inode *ino, char *buf, size_t cap)
 {
 	char name[96];
 	backing_name(ino, name, sizeof name);
@@ -635,7 +637,7 @@ static int tmpfs_bind(struct vfs_inode *dir, const char *name, mode_t mode, int 
 		return rc;
 	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	rc = socket_backing_path(ino, sa.sun_path, sizeof sa.sun_path);
+	rc = backing_path(ino, sa.sun_path, sizeof sa.sun_path);
 	if (rc == 0 && bind(sock, (struct sockaddr *)&sa, sizeof sa) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -652,7 +654,29 @@ static int tmpfs_socket_path(struct vfs_inode *ino, char *buf, size_t cap)
 {
 	if (!node(ino)->backed)
 		return -ECONNREFUSED;   /* mknod(S_IFSOCK), or no name left */
-	return socket_backing_path(ino, buf, cap);
+	return backing_path(ino, buf, cap);
+}
+
+/*
+ * inotify: a regular file's or FIFO's (or bound socket's) watch goes on its
+ * backing file, by its path in the sentry's root (inotify_add_watch names
+ * no fd; nothing else can rename backing names, which only the sentry
+ * makes).  The application reads, writes and opens that file natively, so
+ * those events are the kernel's own; what the sentry alone does (chmod,
+ * chown, xattrs, rename: the backing name never changes) shows no event.
+ * Directories, symlinks and unbound socket nodes exist only in sentry
+ * memory: nothing the host kernel could watch, EOPNOTSUPP.
+ */
+static int tmpfs_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
+{
+	char path[128];
+	if (!node(ino)->backed)
+		return -EOPNOTSUPP;
+	int rc = backing_path(ino, path, sizeof path);
+	if (rc < 0)
+		return rc;
+	int wd = inotify_add_watch(inotify_fd, path, mask | IN_DONT_FOLLOW);
+	return wd < 0 ? -errno : wd;
 }
 
 static int tmpfs_symlink(struct vfs_inode *dir, const char *name, const char *target,
@@ -1038,6 +1062,7 @@ static const struct vfs_fs_ops tmpfs_ops = {
 	.release = tmpfs_release,
 	.bind = tmpfs_bind,
 	.socket_path = tmpfs_socket_path,
+	.add_watch = tmpfs_add_watch,
 };
 
 int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o)

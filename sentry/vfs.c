@@ -174,10 +174,17 @@ void vfs_shrink(void)
 	}
 }
 
+/* A dropped name that nothing refers to but the cache (no open file, cwd,
+ * walk result, child or mount) is freed at once: its inode goes with it,
+ * so a gofer file's fid is clunked and the host's last reference to a
+ * removed file is closed (its space comes back, inotify's IN_DELETE_SELF
+ * comes).  One still referenced stays until the sandbox ends. */
 void vfs_d_drop(struct vfs_dentry *d)
 {
 	dcache_unhash(d);
 	d->deleted = true;
+	if (d->refs == 1 && d->nchildren == 0 && !d->mounted && d->parent)
+		dentry_free(d);
 }
 
 int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name)
@@ -186,10 +193,8 @@ int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *
 	if (!name)
 		return -ENOMEM;
 	struct vfs_dentry *old = dcache_find(new_parent, new_name);
-	if (old && old != d) {
-		dcache_unhash(old);   /* replaced: positive or negative, it is gone */
-		old->deleted = true;
-	}
+	if (old && old != d)
+		vfs_d_drop(old);   /* replaced: positive or negative, it is gone */
 	dcache_unhash(d);
 	free(d->name);
 	d->name = name;
@@ -273,12 +278,10 @@ static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentr
 		if (rc < 0)
 			return rc;
 		if (rc > 0) {
-			vfs_d_drop(d);   /* changed behind our back: look it up afresh */
-			/* nothing else knows an unused leaf: free it now, or a
-			 * filesystem whose names come and go (procfs) leaks one
-			 * dentry per change */
-			if (d->refs == 1 && d->nchildren == 0 && !d->mounted)
-				dentry_free(d);
+			/* changed behind our back: look it up afresh (an unused
+			 * leaf is freed at once, or a filesystem whose names
+			 * come and go, procfs, would leak one dentry per change) */
+			vfs_d_drop(d);
 			d = NULL;
 		}
 	}

@@ -126,6 +126,13 @@ struct vfs_fs_ops {
 	int (*bind)(struct vfs_inode *dir, const char *name, mode_t mode, int sock_fd,
 		    struct vfs_inode **out);
 	int (*socket_path)(struct vfs_inode *ino, char *buf, size_t cap);
+	/* inotify_add_watch(2) on ino for the application's inotify
+	 * instance (inotify_fd, the sentry's duplicate of it; not taken
+	 * over), mask as the application gave it: the watch descriptor, or a
+	 * negative errno.  The host kernel then queues the events on that
+	 * instance itself.  Optional: without it (nothing on the host stands
+	 * for the inode: tmpfs directories, procfs, devfs) EOPNOTSUPP. */
+	int (*add_watch)(struct vfs_inode *ino, int inotify_fd, uint32_t mask);
 	void (*release_file)(struct vfs_file *f);
 	void (*release)(struct vfs_inode *ino);
 
@@ -285,7 +292,8 @@ int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry *
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
 /* The name is gone (unlink, or replaced by a rename): later lookups miss,
- * while open files that hold the dentry keep its inode. */
+ * while open files that hold the dentry keep its inode.  A dentry nothing
+ * else refers to is freed at once: d must not be used afterwards. */
 void vfs_d_drop(struct vfs_dentry *d);
 /* d now lives as new_name in new_parent (after a rename). */
 int vfs_d_move(struct vfs_dentry *d, struct vfs_dentry *new_parent, const char *new_name);

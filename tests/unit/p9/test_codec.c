@@ -176,6 +176,7 @@ static void test_table(void **state)
 		111, 116, 117, 118, 119, 120, 121, 122, 123,
 		128, 129, 130, 131, 132, 133, 134, 135, /* runsc-lite extensions */
 		136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
+		150, 151,
 	};
 
 	assert_int_equal(p9_msg_table_check(), 0);
@@ -254,6 +255,46 @@ static void test_known_layouts(void **state)
 	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), 7 + 4 + 1 + 4 + 8 + 8 + 4 + 2);
 	fc.type = P9_TSETATTR;
 	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), 7 + 5 * 4 + 5 * 8);
+}
+
+/* Tinotify / Rinotify (PROTOCOL.md 5f): byte-exact, and a body one byte
+ * short or long is refused. */
+static void test_inotify_layout(void **state)
+{
+	struct p9_fcall fc = { .type = P9_TINOTIFY, .tag = 3 }, out;
+	uint8_t buf[64];
+	static const uint8_t tinotify[] = {
+		15, 0, 0, 0, 150, 3, 0, 7, 0, 0, 0, 0x02, 0x01, 0x00, 0x82,
+	};
+	static const uint8_t rinotify[] = { 11, 0, 0, 0, 151, 3, 0, 5, 0, 0, 0 };
+
+	fc.u.tinotify.fid = 7;
+	fc.u.tinotify.mask = 0x82000102; /* IN_ONESHOT|IN_DONT_FOLLOW|IN_CREATE|IN_MODIFY */
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(tinotify));
+	assert_memory_equal(buf, tinotify, sizeof(tinotify));
+	assert_int_equal(unpack_exact(tinotify, sizeof(tinotify), &out), 0);
+	assert_int_equal(out.type, P9_TINOTIFY);
+	assert_int_equal(out.u.tinotify.fid, 7);
+	assert_int_equal(out.u.tinotify.mask, 0x82000102u);
+
+	memset(&fc, 0, sizeof(fc));
+	fc.type = P9_RINOTIFY;
+	fc.tag = 3;
+	fc.u.rinotify.wd = 5;
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(rinotify));
+	assert_memory_equal(buf, rinotify, sizeof(rinotify));
+	assert_int_equal(unpack_exact(rinotify, sizeof(rinotify), &out), 0);
+	assert_int_equal(out.u.rinotify.wd, 5);
+
+	/* a mask missing its last byte, or one byte too many */
+	memcpy(buf, tinotify, sizeof(tinotify));
+	buf[0] = sizeof(tinotify) - 1;
+	assert_int_equal(unpack_exact(buf, sizeof(tinotify) - 1, &out), -EINVAL);
+	buf[0] = sizeof(tinotify) + 1;
+	buf[sizeof(tinotify)] = 0;
+	assert_int_equal(unpack_exact(buf, sizeof(tinotify) + 1, &out), -EINVAL);
+	assert_string_equal(p9_msg_desc(P9_TINOTIFY)->name, "Tinotify");
+	assert_string_equal(p9_msg_desc(P9_RINOTIFY)->fmt, "d");
 }
 
 static void test_truncated_every_prefix(void **state)
@@ -610,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_roundtrip_all),
 		cmocka_unit_test(test_known_layouts),
+		cmocka_unit_test(test_inotify_layout),
 		cmocka_unit_test(test_truncated_every_prefix),
 		cmocka_unit_test(test_bad_size_field_and_trailing),
 		cmocka_unit_test(test_unknown_types),
