@@ -928,6 +928,24 @@ static int ovl_socket_path(struct vfs_inode *ino, char *buf, size_t cap)
 	return r->fs->ops->socket_path ? r->fs->ops->socket_path(r, buf, cap) : -ENXIO;
 }
 
+/*
+ * inotify: the watch goes on the upper file, copied up first — every
+ * later change the sandbox makes lands there, so a watch on the lower
+ * file would see none of them.  A directory's new names land in the
+ * upper tmpfs directory, which is sentry memory with no host object to
+ * watch: EOPNOTSUPP, as for any tmpfs directory.
+ */
+static int ovl_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
+{
+	if (S_ISDIR(ino->attr.st_mode))
+		return -EOPNOTSUPP;
+	int rc = copy_up(ino, true);
+	if (rc < 0)
+		return rc;
+	struct vfs_inode *u = node(ino)->upper;
+	return u->fs->ops->add_watch ? u->fs->ops->add_watch(u, inotify_fd, mask) : -EOPNOTSUPP;
+}
+
 static void ovl_release(struct vfs_inode *ino)
 {
 	struct ovl_node *n = node(ino);
@@ -962,6 +980,7 @@ static const struct vfs_fs_ops overlay_ops = {
 	.connect = ovl_connect,
 	.bind = ovl_bind,
 	.socket_path = ovl_socket_path,
+	.add_watch = ovl_add_watch,
 	.release_file = ovl_release_file,
 	.release = ovl_release,
 };
