@@ -100,6 +100,10 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 /* procfs (sentry/procfs.c): /proc of the sandbox's pid namespace. */
 int procfs_new(struct sentry *s, const char *hostname, struct vfs_fs **out,
 	       struct vfs_inode **root);
+/* The object behind a /proc/PID/fd/N link that is outside the VFS (a
+ * pipe, a socket; the walk stopped at the link: VFS_OUTSIDE): a duplicate
+ * of the task's descriptor, for stat and the like; or -errno. */
+int procfs_fd_object(struct vfs_inode *link);
 /* The task whose syscall this thread serves (self, thread-self, paths
  * relative to its root); NULL between syscalls. */
 void procfs_set_caller(struct task *t);

@@ -33,10 +33,10 @@
  *
  * Magic links (get_link): opening /proc/PID/{exe,cwd,root} or fd/N goes to
  * the object itself through the VFS, not to a re-walk of the link's text.
- * An fd link to an object outside the VFS (a pipe, a socket, an inherited
- * host stdio file) cannot be opened: ENXIO (Linux re-opens a pipe; doing
- * so would hand the caller another task's description by pidfd_getfd,
- * which is not what Linux does either, so we refuse).
+ * An fd link to an object outside the VFS ends the walk at the link
+ * (VFS_OUTSIDE) and is opened here: a pipe or FIFO as Linux opens one
+ * again (open_outside: bash's <(...) and >(...) hand out /dev/fd/63);
+ * anything else — a socket, an inherited host file — is ENXIO.
  *
  * Permissions are Linux's modes (environ 0400, fd/ 0500...): the owner of
  * a process's files is its effective uid, and the application's uid 0
@@ -62,6 +62,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -1234,9 +1235,76 @@ static int donate(const struct buf *b, int *host_fd)
 	return 0;
 }
 
+/* A duplicate of the task's descriptor behind fd link n (the same open
+ * file description). */
+static int task_fd_dup(const struct pnode *n)
+{
+	struct task *t = node_task(n);
+	if (!t || t->pidfd < 0)
+		return -ENOENT;
+	int fd = (int)syscall(SYS_pidfd_getfd, t->pidfd, n->fd, 0);
+	return fd >= 0 ? fd : errno == EBADF ? -ENOENT : -errno;
+}
+
+int procfs_fd_object(struct vfs_inode *link)
+{
+	const struct pnode *n = link->priv;
+	if (link->fs->ops->get_link != proc_get_link || n->kind != K_FD)
+		return -ENXIO;
+	return task_fd_dup(n);
+}
+
+/*
+ * fd/N of a pipe the task holds.  Linux opens the pipe again: a new
+ * description of it.  For reading, the sentry does exactly that through
+ * its own procfs (read-only re-opens are all its policy allows there; and
+ * without waiting: a pipe with no writer left gives a reader at once,
+ * where Linux would wait for one).  For writing, the policy forbids the
+ * re-open, so the task's own description is duplicated (pidfd_getfd) when
+ * it writes: the same pipe end, sharing only its status flags with the
+ * original.  A write open of a read end, and every other kind of object
+ * (Linux: ENXIO for a socket), is ENXIO.
+ */
+static int open_outside(const struct pnode *n, int flags, int *host_fd)
+{
+	char spath[64], rel[96];
+	struct stat st;
+	if (node_spath(n, spath, sizeof spath, NULL) < 0)
+		return -ENOENT;
+	snprintf(rel, sizeof rel, "%s/fd/%d", spath, n->fd);
+	if (fstatat(S->procfd, rel, &st, 0) < 0)
+		return -ENOENT;
+	if (!S_ISFIFO(st.st_mode))
+		return -ENXIO;
+	int acc = flags & O_ACCMODE, fd;
+	if (acc == O_RDONLY) {
+		fd = openat(S->procfd, rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (!(flags & O_NONBLOCK))
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	} else {
+		fd = task_fd_dup(n);
+		if (fd < 0)
+			return fd;
+		int have = fcntl(fd, F_GETFL) & O_ACCMODE;
+		struct stat again;
+		/* the same pipe still, and an end that writes as asked */
+		if (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino ||
+		    have == O_RDONLY || (acc == O_RDWR && have != O_RDWR)) {
+			close(fd);
+			return -ENXIO;
+		}
+	}
+	*host_fd = fd;
+	return 0;
+}
+
 static int proc_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
 {
 	const struct pnode *n = ino->priv;
+	if (n->kind == K_FD)
+		return open_outside(n, flags, &res->host_fd);
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
 		return -EACCES;   /* nothing here is written through the sandbox */
 	if (!n->ent || !n->ent->gen)

@@ -273,6 +273,30 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
+/* A magic link to an object outside the VFS (a pipe behind /dev/fd/63):
+ * its filesystem opens the object; the application gets the descriptor
+ * with no file of the sentry behind it (fstat and the rest are the
+ * kernel's, as for a pipe the application made itself). */
+static int64_t open_outside(struct sentry *s, struct platform_syscall *sc, struct vfs_inode *link,
+			    int flags)
+{
+	if (flags & O_PATH)
+		return -ENXIO;   /* an O_PATH placeholder cannot stand for a pipe */
+	struct vfs_open_result res = { .host_fd = -1 };
+	int rc = link->fs->ops->open ? link->fs->ops->open(link, flags, &res) : -ENXIO;
+	if (rc < 0)
+		return rc;
+	if (res.host_fd < 0)
+		return -ENXIO;
+	/* (dropped before the task runs on: a pipe counts its ends by
+	 * description, and the sentry's must not keep a writer alive) */
+	rc = platform_add_fd(s->plat, sc, res.host_fd, flags & O_CLOEXEC);
+	close(res.host_fd);
+	if (rc >= 0 && platform_reply(s->plat, sc, rc) < 0)
+		rc = -ENOENT;
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
 static bool names_a_dir(const char *last)
 {
 	return last[0] == 0 || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
@@ -318,6 +342,8 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 			 * exists, so this is an open of it */
 			struct vfs_path to;
 			rc = li->fs->ops->get_link(li, &to);
+			if (rc == -ENXIO && !(w->flags & VFS_NO_MAGICLINKS))
+				return open_outside(s, sc, li, flags & ~O_CREAT);
 			if (rc < 0)
 				return rc;
 			if (rc == 0) {
@@ -428,10 +454,13 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	w.flags = ((flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW) | rflags;
 	if (flags & O_DIRECTORY)
 		w.flags |= VFS_DIRECTORY;
+	if (!(w.flags & VFS_NO_MAGICLINKS))
+		w.flags |= VFS_OUTSIDE;
 	rc = vfs_walk(&w, path);
 	if (rc < 0)
 		return rc;
-	int64_t r = open_file(s, sc, w.result, flags, &t->cred);
+	int64_t r = w.outside ? open_outside(s, sc, w.result.dentry->inode, flags)
+			      : open_file(s, sc, w.result, flags, &t->cred);
 	vfs_path_put(w.result);
 	return r;
 }
@@ -544,10 +573,17 @@ static int resolve_at_ex(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	bool follow = follow_default ? !(at_flags & AT_SYMLINK_NOFOLLOW) : (at_flags & AT_SYMLINK_FOLLOW);
-	w.flags = follow ? VFS_FOLLOW : 0;
+	w.flags = follow ? VFS_FOLLOW | VFS_OUTSIDE : 0;
 	rc = vfs_walk(&w, path);
 	if (rc < 0)
 		return rc;
+	if (w.outside) {
+		/* a pipe or socket behind /proc/PID/fd/N: the task's own
+		 * descriptor answers for it, as for an fd outside the VFS */
+		*dup = procfs_fd_object(w.result.dentry->inode);
+		vfs_path_put(w.result);
+		return *dup < 0 ? *dup : 1;
+	}
 	*out = w.result;
 	return 0;
 }
@@ -926,9 +962,14 @@ static int64_t sys_statfs(struct sentry *s, struct platform_syscall *sc, struct 
 	struct vfs_path p;
 	int dup = -1;
 	int rc = resolve_at(s, sc, t, AT_FDCWD, sc->args[0], 0, true, &p, &dup);
+	struct statfs st;
+	if (rc == 1) {   /* a pipe behind /dev/fd/N: its own filesystem */
+		rc = fstatfs(dup, &st) < 0 ? -errno : 0;
+		close(dup);
+		return rc < 0 ? rc : platform_write(s->plat, sc, sc->args[1], &st, sizeof st);
+	}
 	if (rc < 0)
 		return rc;
-	struct statfs st;
 	struct vfs_inode *ino = p.dentry->inode;
 	rc = ino->fs->ops->statfs ? ino->fs->ops->statfs(ino, &st) : -ENOSYS;
 	vfs_path_put(p);

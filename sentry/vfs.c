@@ -438,6 +438,7 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 	struct vfs_path cur = path[0] == '/' ? w->root : w->start;
 	w->trailing_slash = len > 0 && path[len - 1] == '/';
 	w->last[0] = 0;
+	w->outside = false;
 	char *rest = strdup(path);
 	if (!rest)
 		return -ENOMEM;
@@ -534,6 +535,12 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 			if (li->fs->ops->get_link) {
 				struct vfs_path to;
 				rc = li->fs->ops->get_link(li, &to);
+				if (rc == -ENXIO && is_last && (w->flags & VFS_OUTSIDE)) {
+					cur = next;   /* the caller opens what is behind it */
+					w->outside = true;
+					rc = 0;
+					break;
+				}
 				if (rc < 0)
 					break;
 				if (rc == 0) {

@@ -261,6 +261,10 @@ int vfs_may_delete(const struct vfs_inode *dir, const struct vfs_inode *victim,
 #define VFS_BENEATH     0x40  /* absolute paths and ".." above start: EXDEV */
 #define VFS_CACHED      0x80  /* anything the dentry cache cannot answer: EAGAIN */
 #define VFS_NO_MAGICLINKS 0x100 /* a magic link to follow (get_link): ELOOP */
+/* A last component that is a magic link to an object outside the VFS (a
+ * pipe behind /proc/PID/fd/N: get_link says ENXIO) ends the walk at the
+ * link itself, with w->outside set: the caller opens the object. */
+#define VFS_OUTSIDE     0x200
 
 struct vfs_walk {
 	struct vfs_path root;          /* the task's root: `..` stops here */
@@ -271,6 +275,7 @@ struct vfs_walk {
 	struct vfs_path result;        /* with VFS_PARENT: the parent directory */
 	char last[VFS_NAME_MAX + 1];   /* with VFS_PARENT: the final name ("" if none) */
 	bool trailing_slash;
+	bool outside;                  /* with VFS_OUTSIDE: result is such a magic link */
 };
 
 void vfs_init(void);

@@ -86,12 +86,15 @@ if echo "$out" | grep -q ' /bin/busybox$' && ! echo "$out" | grep -q 'loader\|\.
 
 # The host paths the sandbox must never show: the rootfs directory, the
 # test's scratch directory, the staging directory's names.  The patterns
-# come from a file, so no command line under /proc holds them.
+# come from a file, so no command line under /proc holds them.  (Every
+# file but the fd/ links, which are checked by readlink: reading one that
+# is a pipe waits for that pipe, natively too.)
 name="procfs: no host path under /proc (grep -r, every link, maps)"
 printf '%s\n' "$R" "$SCRATCH" "/.rl" "rl/loader" > "$R/tmp/pat"
 out=$(env -i PATH=/bin "$RL" run --rootfs "$R" -- /bin/sh -c '
 	sleep 2 | {
-	grep -r -F -f /tmp/pat /proc 2>&1 | grep -v "No such device or address"
+	find /proc -name fd -prune -o -type f -print 2>/dev/null | xargs grep -F -f /tmp/pat 2>/dev/null |
+		grep -v "No such device or address"
 	for l in /proc/*/fd/* /proc/*/task/*/fd/* /proc/*/exe /proc/*/cwd /proc/*/root; do readlink $l; done |
 		grep -F -f /tmp/pat
 	cat /proc/*/maps /proc/*/mountinfo | grep -F -f /tmp/pat
@@ -105,7 +108,31 @@ if [ "$(echo "$out" | grep -c '^NSpid:	[0-9]*$')" = "$(echo "$out" | grep -c '^N
    [ "$(echo "$out" | grep '^/proc' | sed 's/[0-9]*$/N/' | tr '\n' ' ')" = "/proc/N /proc/N /proc/N " ]; then
 	pass "$name"; else fail "$name" "$out"; fi
 
-name="procfs: an fd link to a pipe cannot be opened (ENXIO), a VFS file's can"
-out=$("$RL" run --rootfs "$R" -- /bin/sh -c 'exec 5</etc/hostname; cat /proc/self/fd/5 >/dev/null 2>&1 || echo vfs-failed; echo x | cat /proc/self/fd/0' 2>&1)
-if echo "$out" | grep -q 'No such device or address' && ! echo "$out" | grep -q vfs-failed; then
+name="procfs: an fd link to a pipe opens the pipe again, a VFS file's the file, a socket's is ENXIO"
+out=$("$RL" run --rootfs "$R" -- /bin/sh -c 'exec 5</etc/hostname; cat /proc/self/fd/5; echo x | cat /proc/self/fd/0
+	nc -l -p 8080 </dev/null & sleep 0.3; cat /proc/$!/fd/3 2>&1 | sed "s|^cat: .*/fd/3|fd/3|"; kill $!' 2>&1)
+if [ "$out" = "$(printf "busybox-rootfs\nx\nfd/3': No such device or address")" ]; then
 	pass "$name"; else fail "$name" "$out"; fi
+
+# /proc/self/fd/N (and /dev/fd/N, /dev/stdin) of a pipe: opened again as
+# Linux opens a pipe — bash's process substitution hands out /dev/fd/63 —,
+# stat and statfs answered by the pipe itself; a socket is ENXIO.
+if [ -x /bin/bash ]; then
+	same_output "procfs: /dev/fd/N of pipes (process substitution, /dev/stdin, stat, tee >(...))" -- /bin/bash -c '
+		diff <(printf "a\nb\n") <(printf "a\nc\n"); echo "diff=$?"
+		cat <(echo from-a-pipe)
+		echo piped | cat /dev/stdin
+		echo piped | cat /proc/self/fd/0
+		echo q | stat -L -c %F /dev/stdin
+		paste <(seq 3) <(seq 4 6)
+		exec 3> >(cat)
+		echo to-fd3 >&3
+		echo via-path > /dev/fd/3
+		exec 3>&-
+		sleep 0.3
+		exec 4< <(echo reopened)
+		cat /dev/fd/4
+		python3 -c "import socket,os; s=socket.socket(socket.AF_UNIX); open(\"/proc/self/fd/%d\" % s.fileno())" 2>&1 | tail -1'
+else
+	skip "procfs: /dev/fd/N of pipes" "no /bin/bash"
+fi
