@@ -108,6 +108,7 @@ enum p9_msg_type {
 	P9_TSETATTRCLUNK = 144, P9_RSETATTRCLUNK,
 	P9_TMULTIGETATTR = 146, P9_RMULTIGETATTR,
 	P9_TRENAMEAT2 = 148,  P9_RRENAMEAT2,
+	P9_TTMPFILE = 152,    P9_RTMPFILE,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -293,6 +294,12 @@ struct p9_tmultigetattr { uint32_t fid; struct p9_wnames wname; };
 /* Trenameat2: Trenameat with renameat2(2)'s flags (RENAME_NOREPLACE,
  * RENAME_EXCHANGE, RENAME_WHITEOUT). */
 struct p9_trenameat2 { struct p9_trenameat base; uint32_t flags; };
+/* Ttmpfile: an unnamed regular file (open(2)'s O_TMPFILE) on the directory
+ * dfid's filesystem, opened with flags (P9_DOTL_*: an access mode that
+ * writes, P9_DOTL_EXCL: never linkable) and bound to newfid; uid and gid as
+ * Tucreate's.  The reply is an Rlcreate body with the donated FD.  Tlink
+ * with newfid as its fid gives the file a name (unless P9_DOTL_EXCL). */
+struct p9_ttmpfile { uint32_t dfid, newfid, flags, mode, gid, uid; };
 struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
 #define P9_ATTR_SIZE 153   /* an Rgetattr body on the wire */
 
@@ -343,6 +350,7 @@ struct p9_fcall {
 		struct p9_tsetattr tsetattrclunk;
 		struct p9_tmultigetattr tmultigetattr; struct p9_rmultigetattr rmultigetattr;
 		struct p9_trenameat2 trenameat2;
+		struct p9_ttmpfile ttmpfile;     struct p9_rlcreate rtmpfile;
 	} u;
 };
 
@@ -566,6 +574,13 @@ int  p9_multigetattr(struct p9_client *c, uint32_t fid, uint16_t nwname, const c
 /* Trenameat2: renameat2(2) of olddirfid/oldname to newdirfid/newname. */
 int  p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
 		  uint32_t newdirfid, const char *newname, uint32_t flags);
+/* Ttmpfile: an unnamed file on dfid's filesystem (O_TMPFILE), bound to
+ * newfid (from p9_fid_alloc; on failure not created: the caller gives the
+ * number back with p9_fid_free) and opened with
+ * linux_flags (access mode, O_EXCL: never linkable, status flags); *host_fd
+ * is the donated FD.  -EOPNOTSUPP without the extension. */
+int  p9_tmpfile(struct p9_client *c, uint32_t dfid, uint32_t newfid, uint32_t linux_flags,
+		uint32_t mode, uint32_t uid, uint32_t gid, struct p9_qid *qid, int *host_fd);
 /* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
 int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
 
@@ -674,6 +689,7 @@ struct p9_server_ops {
 	int (*multigetattr)(void *arg, const struct p9_tmultigetattr *t, struct p9_rmultigetattr *r,
 			    void *buf);
 	int (*renameat2)(void *arg, const struct p9_trenameat2 *t);
+	int (*tmpfile)(void *arg, const struct p9_ttmpfile *t, struct p9_rlcreate *r, int *fd);
 };
 
 struct p9_server;
