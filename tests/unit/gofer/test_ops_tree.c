@@ -377,7 +377,8 @@ static void test_tmpfile(void **state)
 
 /* A gofer whose kernel refuses to name an unnamed file (linkat's
  * AT_EMPTY_PATH: ENOENT, as without CAP_DAC_READ_SEARCH before Linux 6.10)
- * says EOPNOTSUPP; the unnamed file still works.  Without the extension
+ * says EOPNOTSUPP; the unnamed file still works, chmod too without
+ * fchmodat2 (pre-6.6).  Without the extension
  * there is no Ttmpfile. */
 static void test_tmpfile_unlinkable(void **state)
 {
@@ -391,6 +392,11 @@ static void test_tmpfile_unlinkable(void **state)
 	tf = p9_fid_alloc(c);
 	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), 0);
 	assert_int_equal(write(fd, "x", 1), 1);
+	/* no fchmodat2 either: the chmod goes through the file's own FD */
+	struct p9_setattr sa = { .valid = P9_SETATTR_MODE, .mode = 0604 };
+	assert_int_equal(p9_setattr(c, tf, &sa), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0604);
 	assert_int_equal(p9_link(c, rootfid, tf, "never"), -EOPNOTSUPP);
 	assert_int_equal(host_lstat("never", &st), -ENOENT);
 	assert_int_equal(p9_clunk(c, tf), 0);
