@@ -153,6 +153,7 @@ void gofer_fid_release(struct gofer_conn *c, struct gofer_fid *f)
 	f->open_fd = f->lock_fd = -1;
 	f->open_acc = O_RDONLY;
 	f->opened = false;
+	f->unnamed = f->linkable = false;
 	gofer_fid_set_node(c, f, f->mount, NULL, NULL, "", 0);
 }
 
@@ -283,7 +284,8 @@ static void apply_move(struct gofer_conn *c, uint32_t num)
 
 /* The fields of requests that only READ the fid they name; every other fid
  * a request names is held exclusively.  A new message is thus safe by
- * default, merely served alone on its fids until listed here. */
+ * default, merely served alone on its fids until listed here.  (Tlink's
+ * fid is not: linking an unnamed file gives that fid its name.) */
 static const struct { uint8_t type; const char *field; } shared_fids[] = {
 	{ P9_TWALK, "fid" },            { P9_TWALKGETATTR, "fid" },
 	{ P9_TWALKOPEN, "fid" },        { P9_TMULTIGETATTR, "fid" },
@@ -295,7 +297,7 @@ static const struct { uint8_t type; const char *field; } shared_fids[] = {
 	{ P9_TSYMLINK, "fid" },         { P9_TMKNOD, "dfid" },
 	{ P9_TUMKDIR, "base.dfid" },    { P9_TUMKNOD, "base.dfid" },
 	{ P9_TUSYMLINK, "base.fid" },   { P9_TUNLINKAT, "dirfid" },
-	{ P9_TLINK, "dfid" },           { P9_TLINK, "fid" },
+	{ P9_TLINK, "dfid" },           { P9_TTMPFILE, "dfid" },
 	{ P9_TRENAME, "fid" },          { P9_TRENAME, "dfid" },
 	{ P9_TRENAMEAT, "olddirfid" },  { P9_TRENAMEAT, "newdirfid" },
 	{ P9_TINOTIFY, "fid" },

@@ -81,6 +81,14 @@ struct gofer_fid {
 	int open_fd;                       /* kept open FD (directory, or file not donated); -1 */
 	int lock_fd;                       /* FD owning this fid's OFD record locks; -1 */
 	struct gofer_xattr *xattr;         /* non-NULL: an xattr fid */
+	/* A Ttmpfile fid not linked yet: node is the unnamed file's own open
+	 * FD (a duplicate of the donated one, of access mode open_acc), parent
+	 * the directory it was made in, name "".  It cannot be walked from or
+	 * re-opened; Tlink names it (only if linkable: made without O_EXCL)
+	 * and it then is a walked fid of that name.  Changed only by a request
+	 * holding the fid exclusively. */
+	bool unnamed;
+	bool linkable;
 };
 
 #define GOFER_FID_BUCKETS 4096
@@ -176,7 +184,10 @@ int gofer_check_name(struct gofer_fid *f, struct stat *st);
  *     access mode, maybe O_APPEND...) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
  *     then checked to be the fid's inode (-ESTALE otherwise);
  *   directory: "." of its own O_PATH FD, read-only (-EISDIR for another
- *     access mode).
+ *     access mode);
+ *   an unnamed file (Ttmpfile): a duplicate of its own FD, if that FD
+ *     allows the access mode asked for (-EACCES otherwise); other flags
+ *     are not applied (the description is the application's).
  * Other types: -EINVAL (nothing else is ever opened: devices have side
  * effects on open, FIFOs block). O_NONBLOCK stays set on the result.
  */
@@ -204,13 +215,16 @@ int gofer_op_mkdir(void *arg, const struct p9_tmkdir *t, struct p9_rmkdir *r);
 int gofer_op_symlink(void *arg, const struct p9_tsymlink *t, struct p9_rsymlink *r);
 int gofer_op_mknod(void *arg, const struct p9_tmknod *t, struct p9_rmknod *r);
 int gofer_op_link(void *arg, const struct p9_tlink *t);
+int gofer_op_tmpfile(void *arg, const struct p9_ttmpfile *t, struct p9_rlcreate *r, int *fd_out);
 int gofer_op_renameat(void *arg, const struct p9_trenameat *t);
 int gofer_op_renameat2(void *arg, const struct p9_trenameat2 *t);
 int gofer_op_rename(void *arg, const struct p9_trename *t);
 int gofer_op_unlinkat(void *arg, const struct p9_tunlinkat *t);
 int gofer_op_remove(void *arg, const struct p9_tremove *t);
 /* Applies the creation gid rule to the new entry `name` of dfd, whose O_PATH
- * FD is pfd and lstat st (updated); undoes the creation on failure. */
+ * FD is pfd and lstat st (updated); undoes the creation on failure.  dfd -1
+ * and name NULL: an unnamed file (Ttmpfile), pfd its open FD; closing it
+ * undoes the creation. */
 int gofer_apply_create_gid(int dfd, const char *name, int pfd, struct stat *st, uint32_t gid);
 
 /* chmod of the file the O_PATH FD pfd refers to, never following a symlink

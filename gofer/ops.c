@@ -227,6 +227,13 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 		}
 	}
 	gofer_fid_set_node(c, dst, tmp.mount, tmp.node, tmp.parent, tmp.name, tmp.type);
+	if (src->unnamed && dst != src) {
+		/* a clone (no names: a file has no children) of an unnamed
+		 * file is one too, with the same FD and no more rights */
+		dst->unnamed = true;
+		dst->linkable = src->linkable;
+		dst->open_acc = src->open_acc;
+	}
 	return 0;
 }
 
@@ -340,6 +347,20 @@ int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out)
 
 	if (rc < 0)
 		return rc;
+	if (f->unnamed) {
+		/* no name to re-open by: its own FD, within that FD's access */
+		int acc = flags & O_ACCMODE;
+		bool readable = f->open_acc == O_RDWR;
+		bool writable = f->open_acc == O_WRONLY || f->open_acc == O_RDWR;
+		if (((acc == O_RDONLY || acc == O_RDWR) && !readable) ||
+		    ((acc == O_WRONLY || acc == O_RDWR) && !writable) || acc == O_ACCMODE)
+			return -EACCES;
+		fd = fcntl(f->node->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		*fd_out = fd;
+		return 0;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		if ((flags & O_ACCMODE) != O_RDONLY)
 			return -EISDIR;
@@ -423,6 +444,8 @@ static int op_lopen(void *arg, const struct p9_tlopen *t, struct p9_rlopen *r, i
 		return -EBADF;
 	if (f->opened)
 		return -EINVAL;
+	if (f->unnamed)
+		return -ENOENT; /* no name to open by; its FD was donated at Ttmpfile */
 	rc = gofer_stat_fd(f->node->fd, &st);
 	if (rc < 0)
 		return rc;
@@ -793,6 +816,8 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 		return -EBADF;
 	if (src->opened)
 		return -EBUSY;
+	if (src->unnamed)
+		return -ENOENT;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.open_fd = tmp.lock_fd = -1;
 	rc = walk_names(src, &t->wname, qids, &tmp);
@@ -872,6 +897,7 @@ const struct p9_server_ops gofer_ops = {
 	.rename = gofer_op_rename,
 	.renameat = gofer_op_renameat,
 	.renameat2 = gofer_op_renameat2,
+	.tmpfile = gofer_op_tmpfile,
 	.unlinkat = gofer_op_unlinkat,
 	.setattr = gofer_op_setattr,
 	.fsync = gofer_op_fsync,

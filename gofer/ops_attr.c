@@ -30,6 +30,8 @@ static int chmod_by_fd(int pfd, int dfd, const char *name, mode_t mode)
 
 	if (rc < 0)
 		return rc;
+	if (S_ISREG(st.st_mode) && (dfd < 0 || !name || !name[0]))
+		return fchmod(pfd, mode) < 0 ? -errno : 0; /* an unnamed file's own FD (EBADF: O_PATH) */
 	if (S_ISDIR(st.st_mode))
 		fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	else if (S_ISREG(st.st_mode) && dfd >= 0)

@@ -1,6 +1,7 @@
 /*
  * gofer: operations on directory entries — Tmkdir, Tsymlink, Tmknod, Tlink,
- * Trenameat, Trename, Tunlinkat, Tremove.
+ * Trenameat, Trename, Tunlinkat, Tremove — and Ttmpfile (an unnamed file
+ * that Tlink may name later).
  *
  * Every received name goes through gofer_name_check (gofer_dir_entry), and
  * every host call takes a directory FD the gofer holds plus one checked name,
@@ -55,7 +56,8 @@ int gofer_apply_create_gid(int dfd, const char *name, int pfd, struct stat *st, 
 		if (rc == 0)
 			rc = gofer_stat_fd(pfd, st);
 	}
-	if (rc < 0 && fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 && gofer_same_inode(&cur, st))
+	if (rc < 0 && name && fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    gofer_same_inode(&cur, st))
 		unlinkat(dfd, name, S_ISDIR(cur.st_mode) ? AT_REMOVEDIR : 0);
 	return rc;
 }
@@ -200,6 +202,37 @@ static int link_node(struct gofer_fid *f, int dfd, const char *name)
 	return -ESTALE;
 }
 
+/*
+ * The first name of an unnamed file (a Ttmpfile fid, held exclusively):
+ * linkat(AT_EMPTY_PATH) of its own FD, which only the gofer holds besides
+ * the application.  Refused (ENOENT, as Linux) for one made with O_EXCL,
+ * whatever the kernel would do.  The kernel allows this flink with
+ * CAP_DAC_READ_SEARCH (the root gofer) or, since Linux 6.10, to the very
+ * credentials that opened the file (the unprivileged gofer: one set for all
+ * its threads); otherwise it says ENOENT, and the gofer answers EOPNOTSUPP:
+ * this mount cannot name unnamed files (the directory gone stays ENOENT).
+ * Named, the fid is what a walk to dir/name gives.
+ */
+static int link_unnamed(struct gofer_conn *c, struct gofer_fid *f, struct gofer_fid *d,
+			const char *name)
+{
+	struct stat ds;
+
+	if (!f->linkable)
+		return -ENOENT;
+	if (linkat(f->node->fd, "", d->node->fd, name, AT_EMPTY_PATH) < 0) {
+		int rc = -errno;
+
+		if (rc == -ENOENT && gofer_stat_fd(d->node->fd, &ds) == 0 && ds.st_nlink > 0)
+			rc = -EOPNOTSUPP;
+		return rc;
+	}
+	gofer_fid_set_node(c, f, f->mount, gofer_handle_get(f->node), gofer_handle_get(d->node),
+			   name, S_IFREG);
+	f->unnamed = f->linkable = false; /* Linux clears I_LINKABLE too */
+	return 0;
+}
+
 /* Tlink: dfid/name becomes a new name of fid's file, which must not be a
  * directory (EPERM, as link(2)) and must be of the same mount (EXDEV). */
 int gofer_op_link(void *arg, const struct p9_tlink *t)
@@ -216,7 +249,82 @@ int gofer_op_link(void *arg, const struct p9_tlink *t)
 		return -EPERM;
 	if (f->mount != d->mount)
 		return -EXDEV;
+	if (f->unnamed)
+		return link_unnamed(arg, f, d, name);
 	return link_node(f, d->node->fd, name);
+}
+
+/* What Ttmpfile passes on to the host open: an access mode that writes (as
+ * O_TMPFILE requires), never linkable, and the status flags Tlopen keeps. */
+#define TMPFILE_FLAGS (O_ACCMODE | O_EXCL | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | \
+		       O_DIRECT | O_NOATIME)
+
+/*
+ * Ttmpfile: open(dir, O_TMPFILE) on the host, relative to the directory
+ * fid's own O_PATH FD ("." of it: no name, nothing followed), so the file
+ * lives on that directory's filesystem, inside the served tree.  Mode &
+ * 07777 exactly (the gofer's umask is 0), the owner rule of the Tu*
+ * requests (by the file's own FD; a failure closes the file, which is then
+ * gone).  newfid keeps a duplicate of the FD (the same description: the
+ * gofer never does I/O on it) for Tgetattr, Tsetattr, xattrs and Tlink; the
+ * donated FD is the application's.
+ */
+int gofer_op_tmpfile(void *arg, const struct p9_ttmpfile *t, struct p9_rlcreate *r, int *fd_out)
+{
+	struct gofer_conn *c = arg;
+	uint32_t lflags = p9_lopen_flags_to_linux(t->flags);
+	int acc = (int)(lflags & O_ACCMODE), fd, nfd, rc;
+	struct gofer_fid *d, *f;
+	struct gofer_handle *h;
+	struct stat st;
+
+	if (!c->fd_donation)
+		return -EOPNOTSUPP; /* the file would be unreachable */
+	if (acc == O_RDONLY)
+		return -EINVAL;
+	rc = gofer_node_fid(c, t->dfid, &d);
+	if (rc < 0)
+		return rc;
+	if (!S_ISDIR(d->type))
+		return -ENOTDIR;
+	if (d->mount->readonly)
+		return -EROFS;
+	if (t->newfid == P9_NOFID || gofer_fid_lookup(c, t->newfid))
+		return t->newfid == P9_NOFID ? -EINVAL : -EEXIST;
+	fd = openat(d->node->fd, ".", (int)(lflags & TMPFILE_FLAGS) | O_TMPFILE | O_NOCTTY | O_CLOEXEC,
+		    (mode_t)(t->mode & 07777));
+	if (fd < 0)
+		return -errno;
+	rc = gofer_stat_fd(fd, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode))
+		rc = -EIO;
+	if (rc == 0) {
+		gofer_create_uid = t->uid;
+		rc = gofer_apply_create_gid(-1, NULL, fd, &st, t->gid);
+		gofer_create_uid = (uint32_t)-1;
+	}
+	nfd = rc == 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (rc == 0 && nfd < 0)
+		rc = -errno;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	h = gofer_handle_new(nfd, &st);
+	rc = h ? gofer_fid_create(c, t->newfid, &f) : -ENOMEM;
+	if (rc < 0) {
+		gofer_handle_put(h);
+		close(fd);
+		return rc;
+	}
+	gofer_fid_set_node(c, f, d->mount, h, gofer_handle_get(d->node), "", S_IFREG);
+	f->unnamed = true;
+	f->linkable = !(lflags & O_EXCL);
+	f->open_acc = acc;
+	*fd_out = fd; /* the p9 library sends and closes it */
+	r->qid = gofer_qid_of(&st);
+	r->iounit = 0;
+	return 0;
 }
 
 /* What moved in a rename, to keep the fids that named it pointing at it. */

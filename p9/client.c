@@ -210,7 +210,7 @@ static int slot_take(struct p9_client *c, uint8_t type, struct slot **out)
 static bool carries_fd(uint8_t type)
 {
 	return type == P9_RLOPEN || type == P9_RLCREATE || type == P9_RWALKOPEN ||
-	       type == P9_RLCONNECT || type == P9_RUCREATE;
+	       type == P9_RLCONNECT || type == P9_RUCREATE || type == P9_RTMPFILE;
 }
 
 /* Decodes the reply in s and checks it answers s's request: the tag, type

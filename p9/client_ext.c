@@ -82,6 +82,32 @@ int p9_inotify_add_watch(struct p9_client *c, uint32_t fid, uint32_t mask, int i
 	return (int)wd;
 }
 
+/* Ttmpfile: the reply must carry the file's FD (an unnamed file has no
+ * other way in), else the gofer broke the protocol. */
+int p9_tmpfile(struct p9_client *c, uint32_t dfid, uint32_t newfid, uint32_t linux_flags,
+	       uint32_t mode, uint32_t uid, uint32_t gid, struct p9_qid *qid, int *host_fd)
+{
+	struct p9_fcall tx = { .type = P9_TTMPFILE }, rx;
+	int rc;
+
+	*host_fd = -1;
+	if (!p9_client_ext(c))
+		return -EOPNOTSUPP;
+	if (newfid == P9_NOFID)
+		return -EINVAL;
+	tx.u.ttmpfile = (struct p9_ttmpfile){ dfid, newfid, p9_lopen_flags_to_p9(linux_flags),
+					      mode, gid, uid };
+	rc = p9_rpc(c, &tx, &rx, host_fd);
+	if (rc < 0)
+		return rc;
+	if (qid)
+		*qid = rx.u.rtmpfile.qid;
+	p9_rpc_done(c, &rx);
+	if (*host_fd < 0)
+		return p9_client_fail(c);   /* an Rtmpfile without its file */
+	return 0;
+}
+
 /* ---- creation with an explicit owner --------------------------------------- */
 
 int p9_ucreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t linux_flags,

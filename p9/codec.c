@@ -171,6 +171,10 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	MSG(P9_RRENAMEAT2, "Rrenameat2", ""),
 	MSG(P9_TINOTIFY, "Tinotify", "dd", F(tinotify, fid), F(tinotify, mask)),
 	MSG(P9_RINOTIFY, "Rinotify", "d", F(rinotify, wd)),
+	MSG(P9_TTMPFILE, "Ttmpfile", "dddddd",
+	    F(ttmpfile, dfid), F(ttmpfile, newfid), F(ttmpfile, flags),
+	    F(ttmpfile, mode), F(ttmpfile, gid), F(ttmpfile, uid)),
+	MSG(P9_RTMPFILE, "Rtmpfile", "Qd", F(rtmpfile, qid), F(rtmpfile, iounit)),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

@@ -109,6 +109,7 @@ enum p9_msg_type {
 	P9_TMULTIGETATTR = 146, P9_RMULTIGETATTR,
 	P9_TRENAMEAT2 = 148,  P9_RRENAMEAT2,
 	P9_TINOTIFY = 150,    P9_RINOTIFY,
+	P9_TTMPFILE = 152,    P9_RTMPFILE,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -294,6 +295,12 @@ struct p9_tmultigetattr { uint32_t fid; struct p9_wnames wname; };
 /* Trenameat2: Trenameat with renameat2(2)'s flags (RENAME_NOREPLACE,
  * RENAME_EXCHANGE, RENAME_WHITEOUT). */
 struct p9_trenameat2 { struct p9_trenameat base; uint32_t flags; };
+/* Ttmpfile: an unnamed regular file (open(2)'s O_TMPFILE) on the directory
+ * dfid's filesystem, opened with flags (P9_DOTL_*: an access mode that
+ * writes, P9_DOTL_EXCL: never linkable) and bound to newfid; uid and gid as
+ * Tucreate's.  The reply is an Rlcreate body with the donated FD.  Tlink
+ * with newfid as its fid gives the file a name (unless P9_DOTL_EXCL). */
+struct p9_ttmpfile { uint32_t dfid, newfid, flags, mode, gid, uid; };
 struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
 /* Tinotify: inotify_add_watch(2) on the file the fid names, for the
  * inotify instance the client sends with the request (SCM_RIGHTS, the only
@@ -351,6 +358,7 @@ struct p9_fcall {
 		struct p9_tmultigetattr tmultigetattr; struct p9_rmultigetattr rmultigetattr;
 		struct p9_trenameat2 trenameat2;
 		struct p9_tinotify tinotify;     struct p9_rinotify rinotify;
+		struct p9_ttmpfile ttmpfile;     struct p9_rlcreate rtmpfile;
 	} u;
 };
 
@@ -579,6 +587,13 @@ int  p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
  * descriptor, or -ecode; -EOPNOTSUPP without the extension; a reply
  * outside 1..INT32_MAX is a protocol violation (-EIO). */
 int  p9_inotify_add_watch(struct p9_client *c, uint32_t fid, uint32_t mask, int inotify_fd);
+/* Ttmpfile: an unnamed file on dfid's filesystem (O_TMPFILE), bound to
+ * newfid (from p9_fid_alloc; on failure not created: the caller gives the
+ * number back with p9_fid_free) and opened with
+ * linux_flags (access mode, O_EXCL: never linkable, status flags); *host_fd
+ * is the donated FD.  -EOPNOTSUPP without the extension. */
+int  p9_tmpfile(struct p9_client *c, uint32_t dfid, uint32_t newfid, uint32_t linux_flags,
+		uint32_t mode, uint32_t uid, uint32_t gid, struct p9_qid *qid, int *host_fd);
 /* Tfsync: fsync (datasync: fdatasync) of fid's file or directory. */
 int p9_fsync(struct p9_client *c, uint32_t fid, bool datasync);
 
@@ -690,6 +705,7 @@ struct p9_server_ops {
 	/* fd: the FD that came with the request (-1: none); the library
 	 * closes it once the callback returns, whatever it returned */
 	int (*inotify)(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd);
+	int (*tmpfile)(void *arg, const struct p9_ttmpfile *t, struct p9_rlcreate *r, int *fd);
 };
 
 struct p9_server;

@@ -473,6 +473,7 @@ static int dispatch(struct p9_worker *s, struct p9_fcall *t, struct p9_fcall *r,
 		return ops->lconnect ? ops->lconnect(arg, &t->u.tlconnect, fd) : -EOPNOTSUPP;
 	CALL0(P9_TALLOCATE, allocate);
 	CALL0(P9_TRENAMEAT2, renameat2);
+	CALLFD(P9_TTMPFILE, tmpfile);
 	case P9_TUCREATE:
 		return ops->ucreate ? ops->ucreate(arg, &t->u.tucreate, &r->u.rucreate, fd) : -EOPNOTSUPP;
 	CALL(P9_TUMKDIR, umkdir);

@@ -392,6 +392,38 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 	return 0;
 }
 
+/*
+ * O_TMPFILE: Ttmpfile makes the unnamed file on the host and binds a new fid
+ * to it, which becomes the inode's (its attributes, chmod, xattrs and a
+ * later link go through that fid).  The gofer cannot re-open a file without
+ * a name, so until it is linked the only descriptions are the one donated
+ * here and its dups.  The owner is the gofer's, as for every creation here.
+ */
+static int gofer_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct vfs_inode **out,
+			 struct vfs_open_result *res)
+{
+	struct p9_client *c = client_of(dir);
+	uint32_t nf = p9_fid_alloc(c);
+	uint32_t p9flags = (uint32_t)((flags & ~(OPEN_FLAGS_LOCAL | (O_TMPFILE & ~O_DIRECTORY))) |
+				      (flags & O_EXCL));
+	struct p9_qid qid;
+	int fd = -1;
+	int rc = p9_tmpfile(c, fid_of(dir), nf, p9flags, mode & 07777, (uint32_t)-1, CREATE_GID,
+			    &qid, &fd);
+	if (rc < 0) {
+		p9_fid_free(c, nf);
+		return rc;
+	}
+	rc = inode_for_fid(dir->fs, nf, out);
+	if (rc < 0) {
+		close(fd);
+		p9_clunk(c, nf);
+		return rc;
+	}
+	res->host_fd = fd;
+	return 0;
+}
+
 static int dir_fid(struct vfs_file *f, uint32_t *out)
 {
 	struct vfs_inode *ino = f->path.dentry->inode;
@@ -787,6 +819,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.readlink = gofer_readlink,
 	.open = gofer_open,
 	.create = gofer_create,
+	.tmpfile = gofer_tmpfile,
 	.readdir = gofer_readdir,
 	.statfs = gofer_statfs,
 	.refresh = gofer_refresh,

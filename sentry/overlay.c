@@ -716,6 +716,20 @@ static int ovl_create(struct vfs_inode *dir, const char *name, int flags, mode_t
 	return make_upper(dir, name, make_file, &a, out);
 }
 
+/* O_TMPFILE: an unnamed file of the upper layer, in a copied-up dir. */
+static int ovl_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct vfs_inode **out,
+		       struct vfs_open_result *res)
+{
+	int rc = copy_up(dir, true);
+	if (rc < 0)
+		return rc;
+	struct vfs_inode *pu = node(dir)->upper, *u;
+	if (!pu->fs->ops->tmpfile)
+		return -EOPNOTSUPP;
+	rc = pu->fs->ops->tmpfile(pu, flags, mode, &u, res);
+	return rc < 0 ? rc : node_new(dir->fs, dir, NULL, NULL, u, out);
+}
+
 static int ovl_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	struct make_args a = { .name = name, .mode = mode };
@@ -962,6 +976,7 @@ static const struct vfs_fs_ops overlay_ops = {
 	.readlink = ovl_readlink,
 	.open = ovl_open,
 	.create = ovl_create,
+	.tmpfile = ovl_tmpfile,
 	.readdir = ovl_readdir,
 	.statfs = ovl_statfs,
 	.refresh = ovl_refresh,

@@ -111,6 +111,9 @@ int get_attr(struct vfs_inode *ino, struct stat *st)
 			  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |      \
 			  O_PATH | O_TMPFILE)
 
+/* O_TMPFILE's own bit (O_TMPFILE is __O_TMPFILE | O_DIRECTORY). */
+#define O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+
 static bool wants_write(int flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
@@ -392,6 +395,44 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
+/*
+ * open(dir, O_TMPFILE): Linux's do_tmpfile/vfs_tmpfile order — EROFS, write
+ * and search permission on the directory, then EOPNOTSUPP for a filesystem
+ * without unnamed files.  The file gets a dentry of its own, "#INO" in dir,
+ * deleted and in no cache (vfs_d_alloc_unnamed): it is the FD identity's
+ * path for the file (procfs shows "/dir/#INO (deleted)", as Linux), and it
+ * goes, with the inode, when the FD identity drops the last fd's entry.
+ */
+static int64_t open_tmpfile(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			    struct vfs_path dir, int flags, mode_t mode)
+{
+	struct vfs_inode *di = dir.dentry->inode;
+	if (di->fs->readonly)
+		return -EROFS;
+	int rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
+	if (!di->fs->ops->tmpfile)
+		return -EOPNOTSUPP;
+	struct vfs_inode *ino = NULL;
+	struct vfs_open_result res = { .host_fd = -1, .opener = sc->tid };
+	rc = di->fs->ops->tmpfile(di, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG, &ino, &res);
+	if (rc < 0)
+		return rc;
+	ino->host_writable = true;
+	char name[32];
+	snprintf(name, sizeof name, "#%llu", (unsigned long long)ino->attr.st_ino);
+	struct vfs_dentry *d = vfs_d_alloc_unnamed(dir.dentry, name, ino);
+	if (!d) {
+		close(res.host_fd);
+		vfs_inode_put(ino);
+		return -ENOMEM;
+	}
+	rc = files_install(s, sc, (struct vfs_path){ dir.mnt, d }, flags, res.host_fd);
+	vfs_dentry_put(d);   /* the FD identity entry holds it now (or nothing: freed) */
+	return rc < 0 ? rc : SYSCALL_ANSWERED;
+}
+
 /* openat2's RESOLVE_* as walk flags; RESOLVE_IN_ROOT makes the start the root. */
 static int resolve_to_walk(uint64_t resolve, struct vfs_walk *w)
 {
@@ -419,11 +460,18 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	snprintf(detail + strlen(detail), 64, " flags=%#x", flags);
-	/* open and openat ignore unknown flags (openat2 refused them already) */
+	/* open and openat ignore unknown flags (openat2 refused them already),
+	 * and O_PATH ignores the flags it has no use for (build_open_how) */
 	flags &= OPEN_VALID_FLAGS;
-	/* O_CREAT|O_DIRECTORY never meant anything (Linux 6.4+: EINVAL) */
-	if ((flags & O_CREAT) && (flags & O_DIRECTORY) && (flags & O_TMPFILE) != O_TMPFILE)
-		return -EINVAL;
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (flags & O_TMPFILE_BIT) {
+		/* O_TMPFILE is O_DIRECTORY too, never O_CREAT, and must write */
+		if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY)
+			return -EINVAL;
+	} else if ((flags & O_CREAT) && (flags & O_DIRECTORY)) {
+		return -EINVAL;   /* never meant anything (Linux 6.4+: EINVAL) */
+	}
 	struct vfs_walk w = { 0 };
 	/* RESOLVE_BENEATH/IN_ROOT anchor even an absolute path at dirfd */
 	bool anchored = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
@@ -432,15 +480,15 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	int rflags = resolve_to_walk(resolve, &w);
-	if ((flags & O_TMPFILE) == O_TMPFILE) {
-		/* the directory must exist and be one; unnamed files need the
-		 * gofer to create them (O_TMPFILE on the host): not yet */
+	if (flags & O_TMPFILE_BIT) {
+		/* the directory must exist and be one (followed, as Linux) */
 		w.flags = VFS_FOLLOW | VFS_DIRECTORY | rflags;
 		rc = vfs_walk(&w, path);
 		if (rc < 0)
 			return rc;
+		int64_t r = open_tmpfile(s, sc, t, w.result, flags, mode);
 		vfs_path_put(w.result);
-		return -EOPNOTSUPP;
+		return r;
 	}
 	if ((flags & O_CREAT) && !(flags & O_PATH)) {
 		w.flags = VFS_PARENT | rflags;
@@ -503,7 +551,7 @@ static int64_t sys_openat2(struct sentry *s, struct platform_syscall *sc, struct
 	int flags = (int)how.flags;
 	if (how.mode & ~(uint64_t)07777)
 		return -EINVAL;
-	if (how.mode && !(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+	if (how.mode && !(flags & (O_CREAT | O_TMPFILE_BIT)))
 		return -EINVAL;
 	if ((flags & O_PATH) && (flags & ~(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
 		return -EINVAL;
@@ -512,7 +560,7 @@ static int64_t sys_openat2(struct sentry *s, struct platform_syscall *sc, struct
 		return -EINVAL;
 	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
 		return -EINVAL;
-	if ((how.resolve & RESOLVE_CACHED) && (flags & (O_CREAT | O_TRUNC | O_TMPFILE)))
+	if ((how.resolve & RESOLVE_CACHED) && (flags & (O_CREAT | O_TRUNC | O_TMPFILE_BIT)))
 		return -EAGAIN;
 	return do_openat(s, sc, t, (int)sc->args[0], sc->args[1], flags, (mode_t)how.mode, how.resolve);
 }

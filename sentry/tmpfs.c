@@ -87,6 +87,11 @@ struct tmpfs_node {
 	/* regular files, FIFOs and bound sockets: a backing file named by the
 	 * inode number (a socket's is the kernel's socket file, bound by bind) */
 	bool backed;
+	/* An O_TMPFILE file that was never linked (and not made with O_EXCL):
+	 * link may give it a first name (Linux's I_LINKABLE).  Its backing
+	 * file keeps its name until the inode goes, so the sentry can still
+	 * re-open it (/proc/self/fd/N). */
+	bool linkable;
 	struct timespec ctime;      /* the sentry's last change (regular files) */
 	struct tmpfs_xattr *xattrs;
 	size_t user_xattr_bytes;
@@ -575,6 +580,29 @@ static int tmpfs_create(struct vfs_inode *dir, const char *name, int flags, mode
 	return 0;
 }
 
+/* open(dir, O_TMPFILE): an inode of the mount (counted against nr_inodes,
+ * owned as a new file) with no entry and no link, its backing file made
+ * and opened like any other; the VFS gives it an unnamed dentry, and the
+ * inode goes (backing name unlinked) with that dentry's last reference. */
+static int tmpfs_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct vfs_inode **out,
+			 struct vfs_open_result *res)
+{
+	struct vfs_inode *ino;
+	int rc = inode_alloc(dir, S_IFREG | (mode & 07777), &ino);
+	if (rc < 0)
+		return rc;
+	ino->attr.st_nlink = 0;
+	node(ino)->linkable = !(flags & O_EXCL);
+	int fd = create_backing(ino, flags);
+	if (fd < 0) {
+		vfs_inode_put(ino);
+		return fd == -1 ? -EIO : fd;
+	}
+	*out = ino;
+	res->host_fd = fd;
+	return 0;
+}
+
 /* ---- changes ------------------------------------------------------------------ */
 
 static int make(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
@@ -712,7 +740,9 @@ static int tmpfs_symlink(struct vfs_inode *dir, const char *name, const char *ta
 static int tmpfs_link(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
 		      struct vfs_inode **out)
 {
-	if (node(dir)->dead || (target->attr.st_nlink == 0))
+	/* a file whose last name went stays nameless; an O_TMPFILE one gets
+	 * its first name once (Linux's I_LINKABLE) */
+	if (node(dir)->dead || (target->attr.st_nlink == 0 && !node(target)->linkable))
 		return -ENOENT;
 	if (target->attr.st_nlink >= 65000)
 		return -EMLINK;
@@ -721,6 +751,7 @@ static int tmpfs_link(struct vfs_inode *dir, const char *name, struct vfs_inode 
 		return rc;
 	target->refs += 2;   /* the entry's and the caller's */
 	target->attr.st_nlink++;
+	node(target)->linkable = false;
 	touch(target, false);
 	touch(dir, true);
 	*out = target;
@@ -1044,6 +1075,7 @@ static const struct vfs_fs_ops tmpfs_ops = {
 	.readlink = tmpfs_readlink,
 	.open = tmpfs_open,
 	.create = tmpfs_create,
+	.tmpfile = tmpfs_tmpfile,
 	.readdir = tmpfs_readdir,
 	.statfs = tmpfs_statfs,
 	.refresh = tmpfs_refresh,

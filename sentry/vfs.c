@@ -56,13 +56,15 @@ void vfs_inode_put(struct vfs_inode *ino)
 
 void vfs_dentry_get(struct vfs_dentry *d) { d->refs++; }
 
+static void dentry_free(struct vfs_dentry *d);
+
 /* Dentries stay cached while their parent lives: the cache holds one
- * reference per entry, so a put never frees a hashed dentry.  Eviction
- * arrives with cache policies (a later issue). */
+ * reference per entry, so a put never frees a hashed dentry (vfs_shrink
+ * evicts them).  An unnamed one is in no cache: its last put frees it. */
 void vfs_dentry_put(struct vfs_dentry *d)
 {
-	if (d)
-		d->refs--;
+	if (d && --d->refs == 0 && d->unnamed)
+		dentry_free(d);
 }
 
 struct vfs_path vfs_path_get(struct vfs_path p)
@@ -114,6 +116,22 @@ struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struc
 		return d;
 	}
 	return dentry_new(dir, name, ino);
+}
+
+struct vfs_dentry *vfs_d_alloc_unnamed(struct vfs_dentry *dir, const char *name,
+				       struct vfs_inode *ino)
+{
+	struct vfs_dentry *d = calloc(1, sizeof *d);
+	if (!d || !(d->name = strdup(name))) {
+		free(d);
+		return NULL;
+	}
+	d->parent = dir;
+	dir->nchildren++;   /* keeps the directory (and so the path) cached */
+	d->inode = ino;
+	d->deleted = d->unnamed = true;
+	d->refs = 1;
+	return d;
 }
 
 static void dcache_unhash(struct vfs_dentry *d)

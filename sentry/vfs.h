@@ -69,6 +69,12 @@ struct vfs_fs_ops {
 	/* Creates and opens a regular file `name` in `dir`. */
 	int (*create)(struct vfs_inode *dir, const char *name, int flags, mode_t mode,
 		      struct vfs_inode **out, struct vfs_open_result *res);
+	/* open(dir, O_TMPFILE): creates and opens an unnamed regular file
+	 * (st_nlink 0) on dir's filesystem; mode has the umask applied.  It
+	 * may be linked later (link) unless flags has O_EXCL.  Optional:
+	 * without it, EOPNOTSUPP. */
+	int (*tmpfile)(struct vfs_inode *dir, int flags, mode_t mode, struct vfs_inode **out,
+		       struct vfs_open_result *res);
 	/* Reads directory entries starting at the backend's cookie `*pos`;
 	 * emit() returns false when the caller's buffer is full. */
 	int (*readdir)(struct vfs_file *f, uint64_t *pos,
@@ -193,6 +199,9 @@ struct vfs_dentry {
 	struct vfs_mount *mounted;     /* a mount on top of this dentry */
 	struct vfs_dentry *hash_next;
 	bool deleted;                  /* its name is gone (unlinked, replaced) */
+	/* Never had a name (an O_TMPFILE file, "#INO"): not in the cache, freed
+	 * with its last reference (vfs_d_alloc_unnamed). */
+	bool unnamed;
 	int nchildren;                 /* dentries whose parent this is */
 	int refs;
 };
@@ -296,6 +305,12 @@ int vfs_walk(struct vfs_walk *w, const char *path);
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
+/* A dentry for an unnamed file in dir (O_TMPFILE): named `name` ("#INO", as
+ * Linux's d_tmpfile) for /proc/self/fd links, deleted, never hashed; the
+ * caller holds its one reference, and the last vfs_dentry_put frees it
+ * (and puts ino, whose reference it takes).  NULL on ENOMEM. */
+struct vfs_dentry *vfs_d_alloc_unnamed(struct vfs_dentry *dir, const char *name,
+				       struct vfs_inode *ino);
 /* The name is gone (unlink, or replaced by a rename): later lookups miss,
  * while open files that hold the dentry keep its inode.  A dentry nothing
  * else refers to is freed at once: d must not be used afterwards. */

@@ -190,8 +190,152 @@ static void g_at(void)
 	close(ffd);
 }
 
+/* ---- O_TMPFILE ------------------------------------------------------------ */
+
+/* The fd's attributes: "nlink=N mode=M size=S" (what an unnamed file shows). */
+static void FST(const char *name, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		line(name, "%s", ename(errno));
+	else
+		line(name, "nlink=%lu mode=%04o size=%lld u=%u g=%u", (unsigned long)st.st_nlink,
+		     (unsigned)(st.st_mode & 07777), (long long)st.st_size, (unsigned)st.st_uid,
+		     (unsigned)st.st_gid);
+}
+
+/* /proc/self/fd/N of fd, from the group's directory on ("d/#N (deleted)"):
+ * the scratch directory's place and the inode number differ between runs. */
+static void FDLINK(const char *name, int fd)
+{
+	char p[64], t[512], out[512];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(p, t, sizeof t - 1);
+	if (n < 0) {
+		line(name, "%s", ename(errno));
+		return;
+	}
+	t[n] = 0;
+	char key[80];
+	snprintf(key, sizeof key, "/%s/", conf_group);
+	const char *at = strstr(t, key);
+	at = at ? at + strlen(key) : t;
+	size_t o = 0;
+	for (; *at && o < sizeof out - 2; at++) {
+		if (*at >= '0' && *at <= '9') {
+			if (o == 0 || out[o - 1] != 'N')
+				out[o++] = 'N';
+		} else {
+			out[o++] = *at;
+		}
+	}
+	out[o] = 0;
+	line(name, "\"%s\"", out);
+}
+
+static int link_proc(int fd, const char *to, int flags)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, p, AT_FDCWD, to, flags);
+}
+
+static int reopen_proc(int fd, int flags)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	return open(p, flags);
+}
+
+static void g_tmpfile(void)
+{
+	group("open.tmpfile");
+	mkd("d", 0755);
+	mkd("d2", 0755);
+	mkd("nowrite", 0555);
+	mkd("nosearch", 0666);
+	mkfile("f", 0644, "f");
+	mkfile("d/taken", 0644, "taken");
+	/* flags: O_TMPFILE must write, is O_DIRECTORY, never O_CREAT */
+	OF("rdwr", open("d", O_TMPFILE | O_RDWR, 0600));
+	OF("wronly", open("d", O_TMPFILE | O_WRONLY, 0600));
+	OF("rdonly", open("d", O_TMPFILE | O_RDONLY, 0600));
+	OF("rdonly-trunc", open("d", O_TMPFILE | O_RDONLY | O_TRUNC, 0600));
+	OF("accmode-3", open("d", O_TMPFILE | O_ACCMODE, 0600));
+	OF("creat", open("d", O_TMPFILE | O_CREAT | O_RDWR, 0600));
+	OF("bit-without-directory", syscall(SYS_open, "d", (O_TMPFILE & ~O_DIRECTORY) | O_RDWR, 0600));
+	OF("cloexec-append", open("d", O_TMPFILE | O_WRONLY | O_APPEND | O_CLOEXEC, 0600));
+	OF("opath-open", syscall(SYS_open, "d", O_TMPFILE | O_PATH | O_RDWR, 0600));
+	O2("openat2", AT_FDCWD, "d", O_TMPFILE | O_RDWR, 0600, 0);
+	O2("openat2-opath", AT_FDCWD, "d", O_TMPFILE | O_PATH | O_RDWR, 0, 0);
+	O2("openat2-cached", AT_FDCWD, "d", O_TMPFILE | O_RDWR, 0600, RESOLVE_CACHED);
+	O2("openat2-cached-directory", AT_FDCWD, "d", O_RDONLY | O_DIRECTORY, 0, RESOLVE_CACHED);
+	/* the path: a directory, followed; permission to write and search it */
+	OF("on-file", open("f", O_TMPFILE | O_RDWR, 0600));
+	OF("missing", open("missing", O_TMPFILE | O_RDWR, 0600));
+	OF("missing-parent", open("missing/d", O_TMPFILE | O_RDWR, 0600));
+	OF("through-file", open("f/d", O_TMPFILE | O_RDWR, 0600));
+	OF("empty-path", open("", O_TMPFILE | O_RDWR, 0600));
+	OF("dot", open(".", O_TMPFILE | O_RDWR, 0600));
+	OF("dir-slash", open("d/", O_TMPFILE | O_RDWR, 0600));
+	NOCAP("nowrite-dir", open("nowrite", O_TMPFILE | O_RDWR, 0600));
+	NOCAP("nosearch-dir", open("nosearch", O_TMPFILE | O_RDWR, 0600));
+
+	/* an unnamed file: data through the fd, nlink 0, mode & ~umask */
+	umask(027);
+	int fd = open("d", O_TMPFILE | O_RDWR, 0666);
+	umask(022);
+	RV("write", write(fd, "unnamed data", 12));
+	char b[32] = "";
+	ssize_t n = pread(fd, b, sizeof b - 1, 0);
+	line("read-back", "%zd \"%.*s\"", n, n > 0 ? (int)n : 0, b);
+	FST("fstat", fd);
+	FDLINK("fdlink", fd);
+	int r = reopen_proc(fd, O_RDONLY);
+	OF("reopen-unnamed", r);
+	R("fchmod", fchmod(fd, 0604));
+	R("ftruncate", ftruncate(fd, 7));
+	FST("fstat-changed", fd);
+	/* linked through the magic link: the name shows the data, nlink 1 */
+	R("link-proc-nofollow", link_proc(fd, "d/nofollow", 0));
+	R("link-proc-taken", link_proc(fd, "d/taken", AT_SYMLINK_FOLLOW));
+	R("link-proc-missing-dir", link_proc(fd, "missing/x", AT_SYMLINK_FOLLOW));
+	R("link-proc", link_proc(fd, "d/named", AT_SYMLINK_FOLLOW));
+	FST("fstat-linked", fd);
+	S("named", AT_FDCWD, "d/named", 0);
+	CONTENT("named-content", "d/named");
+	FDLINK("fdlink-linked", fd);
+	R("link-proc-again", link_proc(fd, "d2/second", AT_SYMLINK_FOLLOW));
+	FST("fstat-twice", fd);
+	OF("reopen-linked", reopen_proc(fd, O_RDONLY));
+	/* the names go: no further name (I_LINKABLE was for the first) */
+	R("unlink-named", unlink("d/named"));
+	R("unlink-second", unlink("d2/second"));
+	FST("fstat-unlinked", fd);
+	R("relink-after-unlink", link_proc(fd, "d/again", AT_SYMLINK_FOLLOW));
+	close(fd);
+
+	/* linkat(fd, "", AT_EMPTY_PATH): the opener's own credentials */
+	fd = open("d", O_TMPFILE | O_WRONLY, 0640);
+	RV("write-wronly", write(fd, "empty-path", 10));
+	R("link-empty-path", linkat(fd, "", AT_FDCWD, "d/by-fd", AT_EMPTY_PATH));
+	CONTENT("by-fd-content", "d/by-fd");
+	R("link-empty-path-no-flag", linkat(fd, "", AT_FDCWD, "d/by-fd2", 0));
+	close(fd);
+	/* O_EXCL: never linkable */
+	fd = open("d", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	FST("excl-fstat", fd);
+	R("excl-link-proc", link_proc(fd, "d/excl", AT_SYMLINK_FOLLOW));
+	R("excl-link-empty-path", linkat(fd, "", AT_FDCWD, "d/excl", AT_EMPTY_PATH));
+	close(fd);
+	/* closed without a name: nothing left anywhere (the state below) */
+	fd = open("d2", O_TMPFILE | O_RDWR, 0600);
+	RV("write-forgotten", write(fd, "gone", 4));
+	close(fd);
+}
+
 int main(void)
 {
-	static void (*const groups[])(void) = { g_flags, g_creat, g_trunc_append, g_at, NULL };
+	static void (*const groups[])(void) = { g_flags, g_creat, g_trunc_append, g_at, g_tmpfile, NULL };
 	return conf_main(groups);
 }

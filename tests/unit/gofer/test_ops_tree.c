@@ -273,6 +273,143 @@ static void test_link(void **state)
 	stop(&g, c);
 }
 
+/* Ttmpfile: an unnamed file on the host (nothing in the tree), its FD
+ * donated and kept by the fid; Tlink gives it its first name (the data
+ * written through the FD is there) and the fid then names it; O_EXCL:
+ * never linkable; the errors of open(O_TMPFILE). */
+static void test_tmpfile(void **state)
+{
+	struct gofer_proc g = start_gofer(0);
+	uint32_t rootfid, rofid, otherfid, tf, xf, sub, file, clone;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	char before[1024], after[1024], buf[16];
+	struct p9_attr a;
+	struct p9_qid q;
+	struct stat st;
+	uint16_t nq = 0;
+	int fd = -1, fd2 = -1;
+
+	host_listing(root, before, sizeof(before));
+	tf = p9_fid_alloc(c);
+	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDWR, 0640, (uint32_t)-1, (uint32_t)-1, &q, &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "tmpdata", 7), 7);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_nlink, 0);
+	assert_int_equal(st.st_mode, S_IFREG | 0640); /* exact: no umask in the gofer */
+	assert_true(q.path == st.st_ino);
+	host_listing(root, after, sizeof(after));
+	assert_string_equal(before, after); /* unnamed: nothing new in the tree */
+	/* the fid: attributes through its own FD; no walk, clone or open */
+	assert_int_equal(p9_getattr(c, tf, P9_GETATTR_BASIC, &a), 0);
+	assert_int_equal(a.nlink, 0);
+	assert_int_equal(a.size, 7);
+	clone = p9_fid_alloc(c);
+	const char *below[] = { "x" };
+	assert_int_equal(p9_walk(c, tf, clone, 1, below, NULL, &nq), -ENOTDIR);
+	assert_int_equal(p9_walk(c, tf, clone, 0, NULL, NULL, &nq), 0);   /* a clone: unnamed too */
+	assert_int_equal(p9_lopen(c, clone, O_RDONLY, NULL, NULL, &fd2), -ENOENT);
+	assert_int_equal(p9_getattr(c, clone, P9_GETATTR_BASIC, &a), 0);
+	assert_int_equal(a.nlink, 0);
+	assert_int_equal(p9_clunk(c, clone), 0);
+	assert_int_equal(p9_walk_open(c, tf, 0, NULL, O_RDONLY, &q, &fd2), -ENOENT);
+	assert_int_equal(p9_lopen(c, tf, O_RDONLY, NULL, NULL, &fd2), -ENOENT);
+	/* a truncate through the fid acts on the unnamed file itself */
+	struct p9_setattr sa = { .valid = P9_SETATTR_SIZE, .size = 3 };
+	assert_int_equal(p9_setattr(c, tf, &sa), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	assert_int_equal(pwrite(fd, "tmpdata", 7, 0), 7);
+
+	/* linked: the name shows the data, the fid names the file */
+	assert_int_equal(p9_link(c, rootfid, tf, "file.txt"), -EEXIST);
+	sub = walk1(c, rootfid, "subdir");
+	assert_int_equal(p9_link(c, sub, tf, "named"), 0);
+	assert_int_equal(host_lstat("subdir/named", &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_true(st.st_ino == q.path);
+	fd2 = -1;
+	assert_int_equal(p9_walk_open(c, tf, 0, NULL, O_RDONLY, &q, &fd2), 0);
+	assert_int_equal(read(fd2, buf, sizeof(buf)), 7);
+	assert_memory_equal(buf, "tmpdata", 7);
+	close(fd2);
+	assert_int_equal(p9_getattr(c, tf, P9_GETATTR_BASIC, &a), 0);
+	assert_int_equal(a.nlink, 1);
+	assert_int_equal(p9_clunk(c, tf), 0);
+	close(fd);
+
+	/* O_EXCL: never linkable */
+	xf = p9_fid_alloc(c);
+	assert_int_equal(p9_tmpfile(c, rootfid, xf, O_WRONLY | O_EXCL, 0600, (uint32_t)-1,
+				    (uint32_t)-1, &q, &fd), 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
+	assert_int_equal(p9_link(c, rootfid, xf, "excl"), -ENOENT);
+	assert_int_equal(host_lstat("excl", &st), -ENOENT);
+	/* xattrs: the read-only try on a write-only unnamed file is refused, the
+	 * write-only one (its own FD) works */
+	assert_int_equal(p9_setxattr(c, xf, "user.k", "v", 1, 0), 0);
+	assert_int_equal(p9_clunk(c, xf), 0);
+	close(fd);
+
+	/* errors: read-only access, not a directory, fid in use, read-only
+	 * mount, another mount's directory */
+	tf = p9_fid_alloc(c);
+	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDONLY, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), -EINVAL);
+	file = walk1(c, rootfid, "file.txt");
+	assert_int_equal(p9_tmpfile(c, file, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), -ENOTDIR);
+	assert_int_equal(p9_tmpfile(c, rootfid, sub, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), -EEXIST);
+	assert_int_equal(p9_client_attach(c, "ro", &rofid, &q), 0);
+	assert_int_equal(p9_tmpfile(c, rofid, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), -EROFS);
+	assert_int_equal(fd, -1);
+	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), 0);
+	assert_int_equal(p9_link(c, rofid, tf, "ro-link"), -EROFS);
+	assert_int_equal(p9_client_attach(c, "other", &otherfid, &q), 0);
+	assert_int_equal(p9_link(c, otherfid, tf, "x-link"), -EXDEV);
+	assert_int_equal(p9_clunk(c, tf), 0);
+	close(fd);
+	host_listing(root, after, sizeof(after));
+	assert_non_null(strstr(before, "subdir/"));
+	assert_int_equal(host_lstat("ro-link", &st), -ENOENT);
+	assert_int_equal(host_lstat("subdir/named", &st), 0); /* the one name made */
+	stop(&g, c);
+}
+
+/* A gofer whose kernel refuses to name an unnamed file (linkat's
+ * AT_EMPTY_PATH: ENOENT, as without CAP_DAC_READ_SEARCH before Linux 6.10)
+ * says EOPNOTSUPP; the unnamed file still works, chmod too without
+ * fchmodat2 (pre-6.6).  Without the extension
+ * there is no Ttmpfile. */
+static void test_tmpfile_unlinkable(void **state)
+{
+	struct gofer_proc g = start_gofer(OPT_RESTRICTED);
+	uint32_t rootfid, tf;
+	struct p9_client *c = open_client(&g, "root", &rootfid);
+	struct p9_qid q;
+	struct stat st;
+	int fd = -1;
+
+	tf = p9_fid_alloc(c);
+	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	/* no fchmodat2 either: the chmod goes through the file's own FD */
+	struct p9_setattr sa = { .valid = P9_SETATTR_MODE, .mode = 0604 };
+	assert_int_equal(p9_setattr(c, tf, &sa), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0604);
+	assert_int_equal(p9_link(c, rootfid, tf, "never"), -EOPNOTSUPP);
+	assert_int_equal(host_lstat("never", &st), -ENOENT);
+	assert_int_equal(p9_clunk(c, tf), 0);
+	close(fd);
+	stop(&g, c);
+
+	g = start_gofer(OPT_PLAIN);
+	c = open_client(&g, "root", &rootfid);
+	tf = p9_fid_alloc(c);
+	assert_int_equal(p9_tmpfile(c, rootfid, tf, O_RDWR, 0600, (uint32_t)-1, (uint32_t)-1, &q, &fd), -EOPNOTSUPP);
+	stop(&g, c);
+}
+
 /* Without linkat(AT_EMPTY_PATH) the gofer links the fid's name, checked. */
 static void test_link_fallback(void **state)
 {
@@ -683,6 +820,8 @@ int main(void)
 		cmocka_unit_test(test_link_fallback),
 		cmocka_unit_test(test_renameat),
 		cmocka_unit_test(test_renameat2),
+		cmocka_unit_test(test_tmpfile),
+		cmocka_unit_test(test_tmpfile_unlinkable),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinkat),
 		cmocka_unit_test(test_remove),

@@ -177,6 +177,7 @@ static void test_table(void **state)
 		128, 129, 130, 131, 132, 133, 134, 135, /* runsc-lite extensions */
 		136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
 		150, 151,
+		152, 153,
 	};
 
 	assert_int_equal(p9_msg_table_check(), 0);
@@ -295,6 +296,52 @@ static void test_inotify_layout(void **state)
 	assert_int_equal(unpack_exact(buf, sizeof(tinotify) + 1, &out), -EINVAL);
 	assert_string_equal(p9_msg_desc(P9_TINOTIFY)->name, "Tinotify");
 	assert_string_equal(p9_msg_desc(P9_RINOTIFY)->fmt, "d");
+}
+
+/* Ttmpfile/Rtmpfile (PROTOCOL.md 5g), byte-exact: dfid newfid flags mode
+ * gid uid, each [4]; the reply is an Rlcreate body. */
+static void test_tmpfile_layout(void **state)
+{
+	static const uint8_t ttmpfile[] = {
+		31, 0, 0, 0, 152, 5, 0,
+		1, 0, 0, 0,  2, 0, 0, 0,  0x82, 0, 0, 0,  0xa4, 1, 0, 0,
+		0xff, 0xff, 0xff, 0xff,  7, 0, 0, 0,
+	};
+	static const uint8_t rtmpfile[] = {
+		24, 0, 0, 0, 153, 5, 0,
+		0, 0, 0, 0, 0, 0x2a, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0,
+	};
+	struct p9_fcall fc = { .type = P9_TTMPFILE, .tag = 5 }, out;
+	uint8_t buf[64];
+
+	/* O_RDWR|O_EXCL in dotl flags: 2 | 0x80 */
+	fc.u.ttmpfile = (struct p9_ttmpfile){ 1, 2, p9_lopen_flags_to_p9(O_RDWR | O_EXCL), 0644,
+					      (uint32_t)-1, 7 };
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(ttmpfile));
+	assert_memory_equal(buf, ttmpfile, sizeof(ttmpfile));
+	assert_int_equal(unpack_exact(ttmpfile, sizeof(ttmpfile), &out), 0);
+	assert_int_equal(out.type, P9_TTMPFILE);
+	assert_int_equal(out.u.ttmpfile.dfid, 1);
+	assert_int_equal(out.u.ttmpfile.newfid, 2);
+	assert_int_equal(p9_lopen_flags_to_linux(out.u.ttmpfile.flags), O_RDWR | O_EXCL);
+	assert_int_equal(out.u.ttmpfile.mode, 0644);
+	assert_int_equal(out.u.ttmpfile.gid, 0xffffffffu);
+	assert_int_equal(out.u.ttmpfile.uid, 7);
+	/* one byte short or one too many: refused */
+	uint8_t bad[sizeof(ttmpfile) + 1];
+	memcpy(bad, ttmpfile, sizeof(ttmpfile));
+	put_le32(bad, sizeof(ttmpfile) - 1);
+	assert_int_equal(unpack_exact(bad, sizeof(ttmpfile) - 1, &out), -EINVAL);
+	bad[sizeof(ttmpfile)] = 0;
+	put_le32(bad, sizeof(bad));
+	assert_int_equal(unpack_exact(bad, sizeof(bad), &out), -EINVAL);
+
+	memset(&fc, 0, sizeof(fc));
+	fc.type = P9_RTMPFILE;
+	fc.tag = 5;
+	fc.u.rtmpfile.qid.path = 0x2a;
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(rtmpfile));
+	assert_memory_equal(buf, rtmpfile, sizeof(rtmpfile));
 }
 
 static void test_truncated_every_prefix(void **state)
@@ -652,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_all),
 		cmocka_unit_test(test_known_layouts),
 		cmocka_unit_test(test_inotify_layout),
+		cmocka_unit_test(test_tmpfile_layout),
 		cmocka_unit_test(test_truncated_every_prefix),
 		cmocka_unit_test(test_bad_size_field_and_trailing),
 		cmocka_unit_test(test_unknown_types),
