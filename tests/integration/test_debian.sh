@@ -127,9 +127,10 @@ EOF
 
 # cp -a of a directory of the rootfs keeps modes, owners, times, links
 # (but the group of /etc/shadow and /etc/gshadow: uid 0 without CAP_CHOWN
-# may not give a file a group it is not in, EPERM both ways); find, du.  Directory sizes are left out of the copy's listing
-# (the rootfs is ext4, the copy on a tmpfs: 4096 against the tmpfs's
-# count of entries; which one is printed is the filesystem's business).
+# may not give a file a group it is not in, EPERM both ways); find, du.
+# Directory sizes are left out of the copy's listing (the rootfs is ext4,
+# the copy on a tmpfs: 4096 against the tmpfs's count of entries; which
+# one is printed is the filesystem's business).
 compare "debian: coreutils cp -a of /etc and /usr/share/doc, find, du" 90 <<'EOF'
 # Of / itself (the "." and ".." of ls -la /) nothing is compared: the
 # root of the kernel overlay is its upper directory (made by this test
