@@ -72,6 +72,27 @@ fresh_busybox_rootfs() {
 	echo "$dst"
 }
 
+# A Debian bookworm rootfs (debootstrap minbase with python3 gcc libc6-dev
+# make git tar xz-utils procps) built once per machine by
+# tests/rootfs/make-debian-rootfs.sh into its cache directory
+# (${RUNSC_LITE_CACHE:-/var/cache/runsc-lite}/debian-bookworm: outside
+# $BUILD, so `make clean` keeps it).  Shared and never written by the tests:
+# use it read-only (the sandbox's overlay, or a kernel overlayfs over it).
+# Prints the directory; when it cannot be had, prints a one-line reason
+# (for skip) instead and fails.
+debian_rootfs() {
+	dir=${RUNSC_LITE_CACHE:-/var/cache/runsc-lite}/debian-bookworm
+	if [ ! -f "$dir/.complete" ]; then
+		if [ "$(id -u)" != 0 ]; then
+			echo "no Debian rootfs at $dir, and building one (debootstrap) needs root"; return 1
+		fi
+		if ! sh "$TOP/tests/rootfs/make-debian-rootfs.sh" "$dir" >/dev/null 2>"$SCRATCH/debian-rootfs.err"; then
+			echo "cannot build the Debian rootfs: $(tail -1 "$SCRATCH/debian-rootfs.err")"; return 1
+		fi
+	fi
+	echo "$dir"
+}
+
 # wait_until SECONDS CMD...: polls CMD every 50 ms; bounded, never sleeps blindly.
 wait_until() {
 	limit=$(( $1 * 20 )); shift
