@@ -103,6 +103,7 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
 /* The backing tmpfs of the i-th mount of the spec, beneath the staging
  * directory (sentry/tmpfs.c), and the overlay upper layer's. */
 #define OVERLAY_BACKING ".rl/t/o"
+#define SHM_BACKING ".rl/t/shm"
 static void tmpfs_backing(size_t i, char *buf, size_t cap)
 {
 	snprintf(buf, cap, ".rl/t/%zu", i);
@@ -154,31 +155,38 @@ static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, si
  * private), so the application never has it; it sees, at most, an empty
  * directory .rl/t/N of its read-only kernel-level root.
  */
+static int mount_backing(int stagingfd, const char *rel, uint64_t size)
+{
+	char abs[40], opts[96];
+	snprintf(abs, sizeof abs, "/%s", rel);   /* the sentry's root is the staging tmpfs */
+	if (size)
+		snprintf(opts, sizeof opts, "mode=0700,size=%llu", (unsigned long long)size);
+	else
+		snprintf(opts, sizeof opts, "mode=0700");
+	if (mkdirat(stagingfd, rel, 0700) < 0 ||
+	    mount("runsc-lite-tmpfs", abs, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return -errno;
+	return 0;
+}
+
 static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd)
 {
-	bool any = false;
-	for (size_t i = 0; i <= spec->n_mounts; i++) {
-		const RunscLite__Mount *m = i < spec->n_mounts ? spec->mounts[i] : NULL;
-		if (m ? strcmp(m->type, "tmpfs") != 0 : !spec->overlay)
+	if (mkdirat(stagingfd, ".rl/t", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < spec->n_mounts; i++) {
+		const RunscLite__Mount *m = spec->mounts[i];
+		if (strcmp(m->type, "tmpfs") != 0)
 			continue;
-		if (!any && mkdirat(stagingfd, ".rl/t", 0700) < 0 && errno != EEXIST)
-			return -errno;
-		any = true;
-		char rel[32], abs[40], opts[96];
-		if (m)
-			tmpfs_backing(i, rel, sizeof rel);
-		else   /* the overlay's upper layer */
-			snprintf(rel, sizeof rel, "%s", OVERLAY_BACKING);
-		snprintf(abs, sizeof abs, "/%s", rel);   /* the sentry's root is the staging tmpfs */
-		if (m && m->size)
-			snprintf(opts, sizeof opts, "mode=0700,size=%llu", (unsigned long long)m->size);
-		else
-			snprintf(opts, sizeof opts, "mode=0700");
-		if (mkdirat(stagingfd, rel, 0700) < 0 ||
-		    mount("runsc-lite-tmpfs", abs, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-			return -errno;
+		char rel[32];
+		tmpfs_backing(i, rel, sizeof rel);
+		rc = mount_backing(stagingfd, rel, m->size);
 	}
-	return 0;
+	if (rc == 0 && spec->overlay)
+		rc = mount_backing(stagingfd, OVERLAY_BACKING, 0);
+	if (rc == 0)
+		rc = mount_backing(stagingfd, SHM_BACKING, 0);
+	return rc;
 }
 
 /* Mounts fs at `path` of the VFS if that directory exists: 1 if mounted. */
@@ -238,6 +246,18 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	struct vfs_inode *droot;
 	rc = devfs_new(&dfs, devfd, stagingfd, procfd, &droot);
 	if (rc < 0 || (rc = mount_at("/dev", dfs, droot)) < 0)
+		return rc;
+	/* /dev/shm: a tmpfs of its own, as container runtimes give one
+	 * (POSIX shared memory and semaphores: Python's multiprocessing) */
+	struct vfs_fs *sfs;
+	struct vfs_inode *sroot;
+	struct tmpfs_opts so = { .stagingfd = stagingfd, .backing = SHM_BACKING, .mode = 01777 };
+	rc = tmpfs_new(&sfs, &sroot, &so);
+	if (rc == 0 && (rc = mount_at("/dev/shm", sfs, sroot)) == 0) {
+		vfs_inode_put(sroot);   /* no /dev/shm to mount it on */
+		tmpfs_free(sfs);
+	}
+	if (rc < 0)
 		return rc;
 	if (spec->n_mounts > 64)
 		return -E2BIG;

@@ -5,7 +5,7 @@
  *   null zero full random urandom   character devices (1:3 1:5 1:7 1:8 1:9)
  *   tty console                     the opener's controlling terminal (5:0 5:1)
  *   ptmx pts/                       a devpts instance of the sandbox's own (5:2)
- *   shm/                            an empty directory (until tmpfs backs it)
+ *   shm/                            an empty directory, where the sentry mounts a tmpfs
  *   fd stdin stdout stderr          symlinks into /proc/self/fd
  *
  * Opening a device must give the application a real host open file

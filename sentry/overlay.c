@@ -482,6 +482,7 @@ static int copy_up_one(struct vfs_inode *ino, bool data)
 	tmpfs_set_mark(u, &m);
 	n->upper = u;
 	sync_attr(ino);
+	sync_attr(n->parent);   /* its upper directory has one entry more (st_size) */
 	return 0;
 }
 

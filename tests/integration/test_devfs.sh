@@ -44,6 +44,8 @@ in_both "mknod in /dev is EPERM, creating files EROFS" "Operation not permitted
 Read-only file system" \
 	'busybox mknod /dev/x c 1 3 2>&1 | busybox sed "s/.*: //"; (: > /dev/newfile) 2>&1 | busybox sed "s/.*: //"'
 in_both "/dev/shm is an empty directory" "dir" '[ -d /dev/shm ] && [ -z "$(busybox ls -A /dev/shm)" ] && echo dir'
+in_both "/dev/shm is a writable tmpfs (1777): POSIX shared memory lives there" "1777 made gone" \
+	'echo "$(busybox stat -c %a /dev/shm) $(echo x > /dev/shm/sem.t && busybox cat /dev/shm/sem.t >/dev/null && echo made) $(busybox rm /dev/shm/sem.t && echo gone)"'
 
 # No host device but devfs's: names that exist on most hosts are absent.
 in_both "no other host device (/dev/sda /dev/vda /dev/mem /dev/kmsg /dev/loop0 /dev/net/tun)" \
