@@ -87,6 +87,7 @@ int gofer_fid_create(struct gofer_conn *c, uint32_t num, struct gofer_fid **out)
 		return -ENOMEM;
 	f->num = num;
 	f->open_fd = -1;
+	f->dir_fd = -1;
 	f->lock_fd = -1;
 	f->open_acc = O_RDONLY;
 	pthread_mutex_lock(&c->lock);
@@ -134,6 +135,10 @@ void gofer_fid_set_node(struct gofer_conn *c, struct gofer_fid *f, const struct 
 	f->type = type;
 	f->move = NULL;
 	pthread_mutex_unlock(&c->lock);
+	if (old_node != node && f->dir_fd >= 0) {
+		close(f->dir_fd);   /* it lists the node the fid named before */
+		f->dir_fd = -1;
+	}
 	gofer_handle_put(old_node);
 	gofer_handle_put(old_parent);
 	move_free(old_move);
@@ -143,6 +148,9 @@ void gofer_fid_release(struct gofer_conn *c, struct gofer_fid *f)
 {
 	if (f->open_fd >= 0)
 		close(f->open_fd);
+	if (f->dir_fd >= 0)
+		close(f->dir_fd);
+	f->dir_fd = -1;
 	if (f->lock_fd >= 0)
 		close(f->lock_fd); /* also drops the fid's OFD locks */
 	if (f->xattr) {

@@ -79,6 +79,11 @@ struct gofer_fid {
 	bool opened;                       /* Tlopen/Tlcreate done, or an xattr fid */
 	int open_acc;                      /* O_ACCMODE of that open (O_RDONLY otherwise) */
 	int open_fd;                       /* kept open FD (directory, or file not donated); -1 */
+	/* A walked, not opened, directory's own FD for Treaddir (the
+	 * extension's one-message listing: no Tlopen, no clone to clunk),
+	 * opened at its first Treaddir, closed when the fid names another
+	 * node; -1.  Changed only by a request holding the fid exclusively. */
+	int dir_fd;
 	int lock_fd;                       /* FD owning this fid's OFD record locks; -1 */
 	struct gofer_xattr *xattr;         /* non-NULL: an xattr fid */
 	/* A Ttmpfile fid not linked yet: node is the unnamed file's own open

@@ -567,15 +567,34 @@ static int op_readdir(void *arg, const struct p9_treaddir *t, struct p9_rreaddir
 	bool full = false;
 	ssize_t n;
 
-	if (!f || !f->opened)
+	int dfd;
+
+	if (!f)
 		return -EBADF;
-	if (f->open_fd < 0 || !S_ISDIR(f->type))
-		return -ENOTDIR;
+	if (f->opened) {
+		if (f->open_fd < 0 || !S_ISDIR(f->type))
+			return -ENOTDIR;
+		dfd = f->open_fd;
+	} else {
+		/* The extension lists a walked directory without Tlopen (one
+		 * message per listing); plain 9P2000.L wants it opened. */
+		struct gofer_conn *c = arg;
+		if (!c->fd_donation || f->unnamed || f->xattr)
+			return -EBADF;
+		if (!S_ISDIR(f->type))
+			return -ENOTDIR;
+		if (f->dir_fd < 0) {
+			int rc = gofer_open_real(f, O_RDONLY, &f->dir_fd);
+			if (rc < 0)
+				return rc;
+		}
+		dfd = f->dir_fd;
+	}
 	/* Stateless: every call seeks to the client's cookie (0 or a d_off). */
-	if (lseek(f->open_fd, (off_t)t->offset, SEEK_SET) < 0)
+	if (lseek(dfd, (off_t)t->offset, SEEK_SET) < 0)
 		return -errno;
 	while (!full) {
-		n = getdents64(f->open_fd, dents.b, sizeof(dents.b));
+		n = getdents64(dfd, dents.b, sizeof(dents.b));
 		if (n < 0) {
 			if (pos)
 				break;

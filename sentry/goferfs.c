@@ -424,10 +424,17 @@ static int gofer_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct v
 	return 0;
 }
 
+/* The fid a directory is listed through.  Our gofer lists the inode's own
+ * walked fid (PROTOCOL.md §5: one Treaddir per chunk, nothing to open or
+ * clunk, where plain 9P2000.L needs a clone opened for it). */
 static int dir_fid(struct vfs_file *f, uint32_t *out)
 {
 	struct vfs_inode *ino = f->path.dentry->inode;
 	struct gofer_dir *gd = f->priv;
+	if (p9_client_has_fd_donation(client_of(ino))) {
+		*out = fid_of(ino);
+		return 0;
+	}
 	if (!gd) {
 		gd = malloc(sizeof *gd);
 		if (!gd)

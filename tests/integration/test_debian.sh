@@ -137,8 +137,10 @@ compare "debian: coreutils cp -a of /etc and /usr/share/doc, find, du" 90 <<'EOF
 # just now: its mtime, a tmpfs size), the sandbox's is the rootfs's root
 # until its first change there; neither is the rootfs's business (nor is
 # the "total" line, which counts its blocks).  /proc and /dev are mount
-# points, each with its own filesystem (checked below).
-ls -la / | grep -vE "^total | (\.|\.\.|proc|dev)$"
+# points, each with its own filesystem (checked below); their lines are
+# left out, and with them the column widths they set (natively /proc's
+# link count is the number of processes on the whole host).
+ls -la / | grep -vE "^total | (\.|\.\.|proc|dev)$" | tr -s " "
 ls -la /usr/bin /var/lib/dpkg /usr/lib/x86_64-linux-gnu /etc/apt
 lst() { (cd "$1" && find . \( -type d -printf "%p d %m %U:%G %Ts\n" \) -o -printf "%p %y %m %n %U:%G %Ts %s %l\n" | sort); }
 for d in /etc /usr/share/doc; do

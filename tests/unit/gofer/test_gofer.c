@@ -395,8 +395,23 @@ static void test_readdir(void **state)
 	int calls = 0;
 
 	fid = walk_ok(c, rootfid, 0, NULL);
-	/* not opened yet */
-	assert_int_equal(p9_readdir(c, fid, 0, sizeof(buf), buf), -EBADF);
+	/* the extension lists a walked directory without Tlopen, and the fid
+	 * stays walkable afterwards (plain 9P2000.L: see
+	 * test_plain_9p2000L_no_donation) */
+	assert_true(p9_readdir(c, fid, 0, sizeof(buf), buf) > 0);
+	{
+		const char *sub[] = { "subdir" };
+		uint32_t sfid = walk_ok(c, fid, 1, sub);
+		assert_true(p9_readdir(c, sfid, 0, sizeof(buf), buf) > 0);
+		/* walked in place to a file, its listing FD goes with the node */
+		const char *inner[] = { "inner.txt" };
+		struct p9_qid q[1];
+		uint16_t nq = 0;
+		assert_int_equal(p9_walk(c, sfid, sfid, 1, inner, q, &nq), 0);
+		assert_int_equal(nq, 1);
+		assert_int_equal(p9_readdir(c, sfid, 0, sizeof(buf), buf), -ENOTDIR);
+		p9_clunk(c, sfid);
+	}
 	assert_int_equal(p9_lopen(c, fid, O_RDONLY, NULL, NULL, &fd), 0);
 	assert_int_equal(fd, -1);
 
@@ -977,6 +992,15 @@ static void test_plain_9p2000L_no_donation(void **state)
 	assert_true(raw_recv(g.sock, buf, sizeof(buf), &r, &fd) > 0);
 	assert_int_equal(r.type, P9_RLOPEN);
 	assert_int_equal(fd, -1); /* no extension: no FD */
+
+	/* no extension: a walked directory must be opened to be listed */
+	memset(&t, 0, sizeof(t));
+	t.type = P9_TREADDIR;
+	t.tag = 5;
+	t.u.treaddir.fid = 0;
+	t.u.treaddir.count = 4096;
+	raw_send_fc(g.sock, &t);
+	raw_expect_error(g.sock, 5, EBADF);
 
 	/* a new Tversion drops every fid */
 	raw_version(g.sock, P9_VERSION_RUNSC, P9_VERSION_RUNSC);
