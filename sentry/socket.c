@@ -82,6 +82,108 @@ static int64_t native(struct sentry *s, struct platform_syscall *sc)
 }
 
 /*
+ * The addresses of the sockets the sentry bound.  The kernel knows such a
+ * socket by its backing name (/.rl/t/N/INO, never reused), which
+ * getsockname(2) and the peer's getpeername(2) would show; Linux shows the
+ * address the program gave to bind(2), as it gave it.  Kept per backing
+ * name, at most BOUND_NAMES_MAX (the oldest forgotten first: such a socket
+ * then shows its backing name).
+ */
+#define BOUND_NAMES_MAX 4096
+static struct bound_name {
+	char backing[sizeof ((struct sockaddr_un *)0)->sun_path];
+	struct sockaddr_un addr;      /* as the program bound it */
+	socklen_t len;
+} *bound_names;
+static size_t bound_next, bound_count;
+
+static void remember_bound(int sock, const struct sockaddr_un *addr, socklen_t len)
+{
+	struct sockaddr_un k;
+	socklen_t kl = sizeof k;
+	if (getsockname(sock, (struct sockaddr *)&k, &kl) < 0 || kl <= offsetof(struct sockaddr_un, sun_path))
+		return;
+	if (!bound_names && !(bound_names = calloc(BOUND_NAMES_MAX, sizeof *bound_names)))
+		return;
+	struct bound_name *b = &bound_names[bound_next];
+	bound_next = (bound_next + 1) % BOUND_NAMES_MAX;
+	if (bound_count < BOUND_NAMES_MAX)
+		bound_count++;
+	memset(b, 0, sizeof *b);
+	memcpy(b->backing, k.sun_path, kl - offsetof(struct sockaddr_un, sun_path));
+	b->addr = *addr;
+	b->len = len;
+}
+
+/* The address the program bound for a kernel address, if it is a backing
+ * name the sentry gave; false otherwise. */
+static bool bound_address(const struct sockaddr_un *k, socklen_t kl, struct sockaddr_un *out,
+			  socklen_t *out_len)
+{
+	size_t plen = kl > offsetof(struct sockaddr_un, sun_path) ? kl - offsetof(struct sockaddr_un, sun_path) : 0;
+	if (k->sun_family != AF_UNIX || plen == 0 || plen > sizeof k->sun_path || k->sun_path[0] == 0)
+		return false;
+	for (size_t i = 0; i < bound_count; i++) {
+		const struct bound_name *b = &bound_names[i];
+		if (strncmp(b->backing, k->sun_path, plen) == 0 &&
+		    (plen == sizeof b->backing || b->backing[plen] == 0)) {
+			*out = b->addr;
+			*out_len = b->len;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * getsockname(2), getpeername(2): the kernel's answer, with a backing name
+ * put back to the address the program bound (above).  In Linux's order:
+ * the length first (EFAULT, EINVAL), then the socket, then the copy out,
+ * truncated to the length given and that length set to the whole one.
+ */
+static int64_t socket_name(struct sentry *s, struct platform_syscall *sc, bool peer)
+{
+	int32_t cap;
+	int rc = platform_read(s->plat, sc, &cap, sc->args[2], sizeof cap);
+	if (rc < 0)
+		return rc;
+	if (cap < 0)
+		return -EINVAL;
+	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+	if (dup < 0)
+		return dup == -ENOENT ? dup : -EBADF;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	rc = (peer ? getpeername(dup, (struct sockaddr *)&ss, &len) : getsockname(dup, (struct sockaddr *)&ss, &len)) < 0
+		     ? -errno : 0;
+	close(dup);
+	if (rc < 0)
+		return rc;
+	struct sockaddr_un mine;
+	socklen_t mine_len;
+	if (bound_address((const struct sockaddr_un *)&ss, len, &mine, &mine_len)) {
+		memcpy(&ss, &mine, sizeof mine);
+		len = mine_len;
+	}
+	size_t n = len < (socklen_t)cap ? len : (size_t)cap;
+	if (n && (rc = platform_write(s->plat, sc, sc->args[1], &ss, n)) < 0)
+		return rc;
+	int32_t full = (int32_t)len;
+	rc = platform_write(s->plat, sc, sc->args[2], &full, sizeof full);
+	return rc < 0 ? rc : 0;
+}
+
+int64_t sys_getsockname(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return socket_name(s, sc, false);
+}
+
+int64_t sys_getpeername(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return socket_name(s, sc, true);
+}
+
+/*
  * bind(2) of a unix socket to a path.  The path is the sandbox's: the
  * sentry creates the socket node in the VFS, and a tmpfs binds the
  * application's socket (through the sentry's duplicate of it: one open
@@ -110,6 +212,14 @@ int64_t sys_bind(struct sentry *s, struct platform_syscall *sc, struct task *t)
 		return native(s, sc);
 	}
 	int64_t r = bind_socket_node(s, sc, t, path, dup);
+	if (r == 0) {
+		/* Linux keeps the path up to its first NUL, with one NUL
+		 * counted (unix_mkname_bsd) */
+		struct sockaddr_un as_bound = { .sun_family = AF_UNIX };
+		size_t plen = strnlen(path, sizeof as_bound.sun_path - 1);
+		memcpy(as_bound.sun_path, path, plen);
+		remember_bound(dup, &as_bound, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1));
+	}
 	close(dup);
 	return r;
 }

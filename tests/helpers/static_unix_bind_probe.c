@@ -3,11 +3,12 @@
  * line ("sock/case -> result"), so that a native run (in a tmpfs) and a
  * sandboxed run (cwd on a --tmpfs mount) can be compared line by line.
  * Run in an empty writable directory; argv[1], if given, is a read-only
- * directory (bind there is EROFS).  Prints no address: getsockname shows
- * where the socket is bound, which is the sandbox's business (see
+ * directory (bind there is EROFS).  The names getsockname, getpeername and
+ * accept give are the ones the program bound (the sentry puts them back:
  * docs/ARCHITECTURE.md, "Unix sockets bound in the sandbox").
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -49,6 +50,22 @@ static int do_bind(int fd, const char *path)
 {
 	struct sockaddr_un sa;
 	return bind(fd, (struct sockaddr *)&sa, addr(&sa, path));
+}
+
+/* getsockname/getpeername of fd: the path and the length. */
+static void name_case(const char *name, int fd, bool peer)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof sa;
+	memset(&sa, 0, sizeof sa);
+	int rc = peer ? getpeername(fd, (struct sockaddr *)&sa, &len) : getsockname(fd, (struct sockaddr *)&sa, &len);
+	if (rc < 0)
+		printf("sock/%s -> -1 %s\n", name, strerrorname_np(errno));
+	else
+		printf("sock/%s -> \"%.*s\" len=%u\n", name,
+		       len > offsetof(struct sockaddr_un, sun_path) ? (int)(len - offsetof(struct sockaddr_un, sun_path)) : 0,
+		       sa.sun_path, (unsigned)len);
+	fflush(stdout);
 }
 
 static int do_connect(int fd, const char *path)
@@ -253,6 +270,39 @@ int main(int argc, char **argv)
 	R("inet-with-unix-address", do_bind(socket(AF_INET, SOCK_STREAM, 0), "i.sock")); cases++;
 	R("not-a-socket", do_bind(open("file", O_RDONLY), "f.sock")); cases++;
 	R("bad-fd", do_bind(9999, "b.sock")); cases++;
+
+	/* names: what was bound, by whom, as it was given (relative too) */
+	{
+		int gs = socket(AF_UNIX, SOCK_STREAM, 0), gc = socket(AF_UNIX, SOCK_STREAM, 0), ga;
+		R("names/bind", do_bind(gs, "./gn.sock")); cases++;
+		R("names/listen", listen(gs, 8)); cases++;
+		R("names/connect", do_connect(gc, "gn.sock")); cases++;
+		name_case("names/server-sockname", gs, false); cases++;
+		name_case("names/client-peername", gc, true); cases++;
+		name_case("names/client-sockname", gc, false); cases++;
+		struct sockaddr_un na;
+		socklen_t len = sizeof na;
+		memset(&na, 0xff, sizeof na);
+		ga = accept(gs, (struct sockaddr *)&na, &len);
+		printf("sock/names/accept-address -> %s len=%u\n", ga < 0 ? "fail" : "ok", (unsigned)len);
+		cases++;
+		name_case("names/accepted-sockname", ga, false); cases++;
+		name_case("names/accepted-peername", ga, true); cases++;
+		len = 4;   /* shorter than the name: truncated, the whole length told */
+		memset(&na, 0, sizeof na);
+		R("names/short-buffer", getsockname(gs, (struct sockaddr *)&na, &len)); cases++;
+		printf("sock/names/short-buffer-len -> %u %.2s\n", (unsigned)len, na.sun_path);
+		cases++;
+		int neg = -1;
+		R("names/negative-length", getsockname(gs, (struct sockaddr *)&na, (socklen_t *)&neg)); cases++;
+		R("names/bad-length-pointer", getsockname(gs, (struct sockaddr *)&na, (socklen_t *)8)); cases++;
+		R("names/not-a-socket", getsockname(0 + open("file", O_RDONLY), (struct sockaddr *)&na, &len)); cases++;
+		R("names/bad-fd", getpeername(9999, (struct sockaddr *)&na, &len)); cases++;
+		R("names/unconnected-peer", getpeername(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&na, &len)); cases++;
+		close(ga);
+		close(gc);
+		close(gs);
+	}
 
 	if (argc > 1) {
 		char ro[300];
