@@ -85,7 +85,7 @@ struct p9_server {
 /* What the receive turn learnt about one packet. */
 struct request {
 	int len, flags;          /* recv length, P9_RECV_* */
-	int fd;                  /* the one FD that came with it, or -1 (closed by serve_one) */
+	int fd;                  /* the one FD that came with it, or -1 (closed before the reply) */
 	uint8_t type;
 	uint16_t tag;
 	int slot;                /* in inflight[] */
@@ -647,12 +647,19 @@ static int handle_flush(struct p9_worker *w, const struct request *q, const stru
 	return answer(w, q, t, &r, -1);
 }
 
-/* Serves request q (the session lock held). */
-static int handle(struct p9_worker *w, const struct request *q)
+/* Serves request q (the session lock held).  An FD the request brought
+ * is the callback's for the call only, and closed before the reply leaves:
+ * a client that has its answer finds nothing of it left in the server. */
+static int handle(struct p9_worker *w, struct request *q)
 {
 	struct p9_server *s = w->srv;
 	struct p9_fcall t, r;
 	int n, rc, fd = -1;
+
+	if (q->fd >= 0 && q->type != P9_TINOTIFY) {
+		close(q->fd);   /* no other request takes one */
+		q->fd = -1;
+	}
 
 	if ((q->flags & P9_RECV_TRUNC) || (s->msize && (uint32_t)q->len > s->msize))
 		return answer_error(w, q, NULL, EMSGSIZE);
@@ -671,6 +678,10 @@ static int handle(struct p9_worker *w, const struct request *q)
 		return answer_error(w, q, &t, -rc);
 	memset(&r, 0, sizeof(r));
 	rc = dispatch(w, &t, &r, &fd, q->fd);
+	if (q->fd >= 0) {
+		close(q->fd);
+		q->fd = -1;
+	}
 	if (fd >= 0 && (rc < 0 || !s->fd_donation)) {
 		close(fd); /* never leak; never donate without the extension */
 		fd = -1;
