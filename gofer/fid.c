@@ -308,7 +308,7 @@ static const struct { uint8_t type; const char *field; } shared_fids[] = {
 	{ P9_TLINK, "dfid" },           { P9_TTMPFILE, "dfid" },
 	{ P9_TRENAME, "fid" },          { P9_TRENAME, "dfid" },
 	{ P9_TRENAMEAT, "olddirfid" },  { P9_TRENAMEAT, "newdirfid" },
-	{ P9_TINOTIFY, "fid" },
+	{ P9_TINOTIFY, "fid" },          { P9_TBIND, "dfid" },
 };
 
 #define MAX_USES 8

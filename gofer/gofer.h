@@ -22,10 +22,11 @@
  *     host tree); the gofer keeps them for Treaddir. A regular file's FD is
  *     donated with Rlopen when the runsc-lite extension is negotiated.
  *   - Read-only mounts refuse write access, O_TRUNC and O_CREAT with EROFS.
- *   - Tinotify (the one request that brings an FD, the sandbox's inotify
- *     instance) watches the fid's object by one component from an fd the
- *     gofer holds ("." of a directory, a name in its parent), never
- *     following a symlink; the FD is closed after the request.
+ *   - Tinotify and Tbind (the requests that bring an FD: the sandbox's
+ *     inotify instance, its unix socket) name the object by one component
+ *     from a directory the gofer holds an fd of ("." of a directory, a name
+ *     in its parent; Tbind makes that name, never on a read-only mount),
+ *     never following a symlink; the FD is closed before the reply.
  *   - At most GOFER_MAX_FIDS fids per connection (ENFILE beyond), and at
  *     most P9_SERVER_MAX_INFLIGHT requests in flight (the socket is not read
  *     beyond), GOFER_WORKERS of them served at a time.

@@ -213,6 +213,11 @@ extern __thread uint32_t gofer_create_uid;
 int gofer_op_allocate(void *arg, const struct p9_tallocate *t);
 /* Tinotify (ops_ext.c): fd is the instance the client sent, or -1. */
 int gofer_op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd);
+/* Tbind (ops_ext.c): sock is the socket the client sent, or -1. */
+int gofer_op_bind(void *arg, const struct p9_tbind *t, struct p9_rbind *r, int sock);
+/* After a bind(2) made the socket file `name` in dfd (ops_tree.c): still a
+ * socket, mode & 07777, the owner rule of the Tu* requests; the qid. */
+int gofer_bound(int dfd, const char *name, mode_t mode, uint32_t gid, struct p9_qid *qid);
 
 /* ---- operations (ops_*.c), called through gofer_ops ---------------------- */
 

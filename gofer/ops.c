@@ -895,6 +895,7 @@ const struct p9_server_ops gofer_ops = {
 	.lconnect = gofer_op_lconnect,
 	.allocate = gofer_op_allocate,
 	.inotify = gofer_op_inotify,
+	.bind = gofer_op_bind,
 	.ucreate = op_ucreate,
 	.umkdir = op_umkdir,
 	.umknod = op_umknod,

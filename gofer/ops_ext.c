@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <time.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -314,6 +315,64 @@ static int op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify
 int gofer_op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd)
 {
 	return op_inotify(arg, t, r, fd);
+}
+
+struct bind_args {
+	int sock;
+	struct sockaddr_un sa;
+	socklen_t len;
+};
+
+static int bind_here(void *arg)
+{
+	const struct bind_args *a = arg;
+	return bind(a->sock, (const struct sockaddr *)&a->sa, a->len) < 0 ? -errno : 0;
+}
+
+/*
+ * Tbind: bind(2) of the sandbox's own unix socket (the FD the sentry sent
+ * with the request: the application's socket itself) to `name` in the
+ * directory dfid names.  bind takes a path, and the gofer has no /proc: it
+ * enters the directory and binds to the bare name (in_dir, as Tlconnect),
+ * so the kernel makes the socket file there and nowhere else.  The gofer's
+ * umask is 0: the file is made 0777, then given the mode the sentry asked
+ * for (the application's umask applied), then the owner rule of the Tu*
+ * requests (gofer_bound).  The socket keeps that bare name as its address
+ * (the sentry puts the application's back for getsockname).  A host
+ * process, and the sandbox through Tlconnect, can then connect to it.
+ */
+int gofer_op_bind(void *arg, const struct p9_tbind *t, struct p9_rbind *r, int sock)
+{
+	struct gofer_conn *c = arg;
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_fid *d;
+	int domain = 0, rc;
+	socklen_t dl = sizeof(domain);
+
+	if (!c->fd_donation)
+		return -EOPNOTSUPP;
+	if (sock < 0)
+		return -EBADF;
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
+		return -ENOTSOCK;
+	if (domain != AF_UNIX)
+		return -EINVAL;   /* what bind(2) says for a unix address on another family */
+	rc = gofer_dir_entry(c, t->dfid, t->name, name, &d);
+	if (rc < 0)
+		return rc;
+	struct bind_args a = { .sock = sock, .sa = { .sun_family = AF_UNIX } };
+	size_t len = strlen(name);
+	if (len >= sizeof(a.sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sa.sun_path, name, len + 1);
+	a.len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	rc = in_dir(c, d->node->fd, bind_here, &a);
+	if (rc < 0)
+		return rc;
+	gofer_create_uid = t->uid;
+	rc = gofer_bound(d->node->fd, name, (mode_t)t->mode, t->gid, &r->qid);
+	gofer_create_uid = (uint32_t)-1;
+	return rc;
 }
 
 int gofer_op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd)

@@ -82,6 +82,30 @@ static int created(int dfd, const char *name, mode_t type, uint32_t gid, struct 
 	return rc;
 }
 
+int gofer_bound(int dfd, const char *name, mode_t mode, uint32_t gid, struct p9_qid *qid)
+{
+	struct stat st;
+	int rc, pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (pfd < 0)
+		return -errno;
+	rc = gofer_stat_fd(pfd, &st);
+	if (rc == 0 && !S_ISSOCK(st.st_mode))
+		rc = -ESTALE; /* replaced meanwhile: not ours to change */
+	if (rc == 0)
+		rc = gofer_chmod_node(pfd, dfd, name, mode & 07777);
+	if (rc == 0)
+		rc = gofer_stat_fd(pfd, &st);
+	if (rc == 0)
+		rc = gofer_apply_create_gid(dfd, name, pfd, &st, gid);
+	else if (rc != -ESTALE)
+		unlinkat(dfd, name, 0);   /* the socket file we made */
+	close(pfd);
+	if (rc == 0)
+		*qid = gofer_qid_of(&st);
+	return rc;
+}
+
 /* Tmkdir: mode & 07777, exactly (the gofer's umask is 0); gid rule above. */
 int gofer_op_mkdir(void *arg, const struct p9_tmkdir *t, struct p9_rmkdir *r)
 {

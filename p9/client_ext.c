@@ -108,6 +108,28 @@ int p9_tmpfile(struct p9_client *c, uint32_t dfid, uint32_t newfid, uint32_t lin
 	return 0;
 }
 
+/* Tbind: the socket travels with the request; the reply is the file's qid. */
+int p9_bind(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t uid,
+	    uint32_t gid, int sock, struct p9_qid *qid)
+{
+	struct p9_fcall tx = { .type = P9_TBIND }, rx;
+
+	if (!p9_client_ext(c))
+		return -EOPNOTSUPP;
+	if (!name)
+		return -EINVAL;
+	if (sock < 0)
+		return -EBADF;
+	tx.u.tbind = (struct p9_tbind){ dfid, p9_str_make(name), mode, gid, uid };
+	int rc = p9_rpc_with_fd(c, &tx, sock, &rx);
+	if (rc < 0)
+		return rc;
+	if (qid)
+		*qid = rx.u.rbind.qid;
+	p9_rpc_done(c, &rx);
+	return 0;
+}
+
 /* ---- creation with an explicit owner --------------------------------------- */
 
 int p9_ucreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t linux_flags,

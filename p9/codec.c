@@ -175,6 +175,9 @@ static const struct p9_msgdesc msg_table[P9_NTYPES] = {
 	    F(ttmpfile, dfid), F(ttmpfile, newfid), F(ttmpfile, flags),
 	    F(ttmpfile, mode), F(ttmpfile, gid), F(ttmpfile, uid)),
 	MSG(P9_RTMPFILE, "Rtmpfile", "Qd", F(rtmpfile, qid), F(rtmpfile, iounit)),
+	MSG(P9_TBIND, "Tbind", "dsddd",
+	    F(tbind, dfid), F(tbind, name), F(tbind, mode), F(tbind, gid), F(tbind, uid)),
+	MSG(P9_RBIND, "Rbind", "Q", F(rbind, qid)),
 };
 
 const struct p9_msgdesc *p9_msg_desc(uint8_t type)

@@ -110,6 +110,7 @@ enum p9_msg_type {
 	P9_TRENAMEAT2 = 148,  P9_RRENAMEAT2,
 	P9_TINOTIFY = 150,    P9_RINOTIFY,
 	P9_TTMPFILE = 152,    P9_RTMPFILE,
+	P9_TBIND = 154,       P9_RBIND,
 };
 #define P9_NTYPES 256 /* the type field is a u8 */
 
@@ -301,6 +302,10 @@ struct p9_trenameat2 { struct p9_trenameat base; uint32_t flags; };
  * Tucreate's.  The reply is an Rlcreate body with the donated FD.  Tlink
  * with newfid as its fid gives the file a name (unless P9_DOTL_EXCL). */
 struct p9_ttmpfile { uint32_t dfid, newfid, flags, mode, gid, uid; };
+/* Tbind: the unix socket sent with the request bound to `name` in dfid
+ * (PROTOCOL.md §5h); mode & 07777 of the socket file, owner as Tumknod. */
+struct p9_tbind    { uint32_t dfid; struct p9_str name; uint32_t mode, gid, uid; };
+struct p9_rbind    { struct p9_qid qid; };
 struct p9_rmultigetattr { uint16_t count; struct p9_data data; };
 /* Tinotify: inotify_add_watch(2) on the file the fid names, for the
  * inotify instance the client sends with the request (SCM_RIGHTS, the only
@@ -359,6 +364,7 @@ struct p9_fcall {
 		struct p9_trenameat2 trenameat2;
 		struct p9_tinotify tinotify;     struct p9_rinotify rinotify;
 		struct p9_ttmpfile ttmpfile;     struct p9_rlcreate rtmpfile;
+		struct p9_tbind tbind;           struct p9_rbind rbind;
 	} u;
 };
 
@@ -587,6 +593,11 @@ int  p9_renameat2(struct p9_client *c, uint32_t olddirfid, const char *oldname,
  * descriptor, or -ecode; -EOPNOTSUPP without the extension; a reply
  * outside 1..INT32_MAX is a protocol violation (-EIO). */
 int  p9_inotify_add_watch(struct p9_client *c, uint32_t fid, uint32_t mask, int inotify_fd);
+/* Tbind: bind(2) of the unix socket `sock` (sent along, never closed here)
+ * to `name` in directory dfid, on the host; the socket file gets mode &
+ * 07777 and the owner rule of Tumknod.  -EOPNOTSUPP without the extension. */
+int  p9_bind(struct p9_client *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t uid,
+	     uint32_t gid, int sock, struct p9_qid *qid);
 /* Ttmpfile: an unnamed file on dfid's filesystem (O_TMPFILE), bound to
  * newfid (from p9_fid_alloc; on failure not created: the caller gives the
  * number back with p9_fid_free) and opened with
@@ -705,6 +716,7 @@ struct p9_server_ops {
 	/* fd: the FD that came with the request (-1: none); the library
 	 * closes it once the callback returns, whatever it returned */
 	int (*inotify)(void *arg, const struct p9_tinotify *t, struct p9_rinotify *r, int fd);
+	int (*bind)(void *arg, const struct p9_tbind *t, struct p9_rbind *r, int fd);
 	int (*tmpfile)(void *arg, const struct p9_ttmpfile *t, struct p9_rlcreate *r, int *fd);
 };
 

@@ -483,6 +483,8 @@ static int dispatch(struct p9_worker *s, struct p9_fcall *t, struct p9_fcall *r,
 	case P9_TINOTIFY:
 		return ops->inotify ? ops->inotify(arg, &t->u.tinotify, &r->u.rinotify, in_fd)
 				    : -EOPNOTSUPP;
+	case P9_TBIND:
+		return ops->bind ? ops->bind(arg, &t->u.tbind, &r->u.rbind, in_fd) : -EOPNOTSUPP;
 	case P9_TMULTIGETATTR:
 		if ((uint32_t)t->u.tmultigetattr.wname.n * P9_ATTR_SIZE > iomax)
 			return -EMSGSIZE;
@@ -656,7 +658,7 @@ static int handle(struct p9_worker *w, struct request *q)
 	struct p9_fcall t, r;
 	int n, rc, fd = -1;
 
-	if (q->fd >= 0 && q->type != P9_TINOTIFY) {
+	if (q->fd >= 0 && q->type != P9_TINOTIFY && q->type != P9_TBIND) {
 		close(q->fd);   /* no other request takes one */
 		q->fd = -1;
 	}

@@ -674,6 +674,18 @@ static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
+/* bind(2) on a gofer mount: the gofer binds the application's socket (the
+ * sentry's duplicate, the same description) to a host socket file, which
+ * a host process can connect to, and the sandbox through Tlconnect. */
+static int gofer_bind(struct vfs_inode *dir, const char *name, mode_t mode, int sock,
+		      struct vfs_inode **out)
+{
+	struct p9_qid qid;
+	int rc = p9_bind(client_of(dir), fid_of(dir), name, mode & 07777, (uint32_t)-1, CREATE_GID,
+			 sock, &qid);
+	return rc < 0 ? rc : gofer_lookup(dir, name, out);
+}
+
 static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *target,
 			 struct vfs_inode **out)
 {
@@ -844,6 +856,7 @@ static const struct vfs_fs_ops goferfs_ops = {
 	.setxattr = gofer_setxattr,
 	.removexattr = gofer_removexattr,
 	.connect = gofer_connect,
+	.bind = gofer_bind,
 	.add_watch = gofer_add_watch,
 	.release_file = gofer_release_file,
 	.release = gofer_release,

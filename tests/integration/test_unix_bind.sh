@@ -3,7 +3,7 @@
 # there): the probe (tests/helpers/static_unix_bind_probe.c), server and
 # clients in one sandbox, compared line by line with a native run in a
 # real tmpfs; then what the sandbox answers that Linux cannot be compared
-# with (a gofer mount, getsockname), and two sandboxed programs.
+# with (a gofer mount: a host socket file), and two sandboxed programs.
 . "$TOP/tests/lib.sh"
 
 probe="$BUILD/tests/helpers/static_unix_bind_probe"
@@ -30,14 +30,37 @@ else
 	fail "$name" "$(diff <(printf '%s\n' "$native") <(printf '%s\n' "$sandbox") | head -20)"
 fi
 
-# A socket on a gofer mount would be a host file: refused (EOPNOTSUPP),
-# and nothing appears on the host.
-out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c \
-	'cd /tmp && /bin/static_unix_bind_probe /tmp 2>&1 | grep bind-read-only' 2>&1)
-if [ "$out" = "sock/bind-read-only -> -1 EOPNOTSUPP" ] && [ ! -e "$R/tmp/ro.sock" ]; then
-	pass "unix bind: on a gofer mount EOPNOTSUPP, no host file"
+# On a gofer mount the socket file is a host file: the gofer binds the
+# sandbox's socket to it (Tbind), with the sandbox's umask; a host process
+# connects to the sandboxed server there, and so does another sandbox
+# (through the gofer's Tlconnect); getsockname shows the name bound.
+rm -f "$R/tmp/h.sock"
+timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c \
+	'umask 027; /bin/static_unix_bind_probe --serve /tmp/h.sock' > "$SCRATCH/h.out" 2>&1 &
+server=$!
+if wait_until 10 test -S "$R/tmp/h.sock"; then
+	host=$(timeout -k 10 30 "$probe" --client "$R/tmp/h.sock" 2>&1)
+	wait "$server"
+	mode=$(stat -c '%A' "$R/tmp/h.sock")
+	if [ "$host" = "client -> 0" ] && [ "$mode" = "srwxr-x---" ] &&
+	   [ "$(cat "$SCRATCH/h.out")" = "$(printf 'name -> /tmp/h.sock\nserved -> 0')" ]; then
+		pass "unix bind: on a gofer mount a host socket file, umask applied; a host client connects"
+	else
+		fail "unix bind: on a gofer mount a host socket file, umask applied; a host client connects" \
+			"host client: $host" "mode: $mode" "server: $(cat "$SCRATCH/h.out")"
+	fi
 else
-	fail "unix bind: on a gofer mount EOPNOTSUPP, no host file" "$out" "$(ls -la "$R/tmp" | head -5)"
+	kill "$server" 2>/dev/null
+	fail "unix bind: on a gofer mount a host socket file, umask applied; a host client connects" \
+		"no socket file appeared: $(cat "$SCRATCH/h.out")"
+fi
+rm -f "$R/tmp/h.sock"
+out=$(timeout -k 10 60 "$RL" --overlay=false run --rootfs "$R" -- /bin/sh -c \
+	'/bin/static_unix_bind_probe --serve /tmp/h.sock > /tmp/h.out & /bin/static_unix_bind_probe --client /tmp/h.sock; wait; cat /tmp/h.out' 2>&1)
+if [ "$out" = "$(printf 'client -> 0\nname -> /tmp/h.sock\nserved -> 0')" ]; then
+	pass "unix bind: on a gofer mount, server and client both sandboxed (Tbind, Tlconnect)"
+else
+	fail "unix bind: on a gofer mount, server and client both sandboxed (Tbind, Tlconnect)" "$out"
 fi
 
 # Two sandboxed programs, server and client, on a tmpfs socket; ls sees

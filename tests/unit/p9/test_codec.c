@@ -178,6 +178,7 @@ static void test_table(void **state)
 		136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
 		150, 151,
 		152, 153,
+		154, 155,
 	};
 
 	assert_int_equal(p9_msg_table_check(), 0);
@@ -342,6 +343,42 @@ static void test_tmpfile_layout(void **state)
 	fc.u.rtmpfile.qid.path = 0x2a;
 	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(rtmpfile));
 	assert_memory_equal(buf, rtmpfile, sizeof(rtmpfile));
+}
+
+/* Tbind / Rbind (PROTOCOL.md 5h), byte-exact: dfid name mode gid uid;
+ * the reply a qid. */
+static void test_bind_layout(void **state)
+{
+	static const uint8_t tbind[] = {
+		28, 0, 0, 0, 154, 6, 0,
+		9, 0, 0, 0,  3, 0, 's', '.', 's',  0xe8, 1, 0, 0,
+		0xff, 0xff, 0xff, 0xff,  0, 0, 0, 0,
+	};
+	static const uint8_t rbind[] = {
+		20, 0, 0, 0, 155, 6, 0,  0x08, 0, 0, 0, 0,  0x2a, 0, 0, 0, 0, 0, 0, 0,
+	};
+	struct p9_fcall fc = { .type = P9_TBIND, .tag = 6 }, out;
+	uint8_t buf[64];
+
+	fc.u.tbind = (struct p9_tbind){ 9, p9_str_make("s.s"), 0750, 0xffffffffu, 0 };
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(tbind));
+	assert_memory_equal(buf, tbind, sizeof(tbind));
+	memcpy(buf, tbind, sizeof(tbind));   /* (strings point into the buffer) */
+	assert_int_equal(p9_unpack(buf, sizeof(tbind), &out), 0);
+	assert_int_equal(out.u.tbind.dfid, 9);
+	assert_true(p9_str_eq(out.u.tbind.name, "s.s"));
+	assert_int_equal(out.u.tbind.mode, 0750);
+	assert_int_equal(out.u.tbind.gid, 0xffffffffu);
+	memset(&fc, 0, sizeof(fc));
+	fc.type = P9_RBIND;
+	fc.tag = 6;
+	fc.u.rbind.qid = (struct p9_qid){ 0x08, 0, 0x2a };
+	assert_int_equal(p9_pack(buf, sizeof(buf), &fc), sizeof(rbind));
+	assert_memory_equal(buf, rbind, sizeof(rbind));
+	/* one byte short */
+	memcpy(buf, tbind, sizeof(tbind));
+	buf[0] = sizeof(tbind) - 1;
+	assert_int_equal(unpack_exact(buf, sizeof(tbind) - 1, &out), -EINVAL);
 }
 
 static void test_truncated_every_prefix(void **state)
@@ -700,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_known_layouts),
 		cmocka_unit_test(test_inotify_layout),
 		cmocka_unit_test(test_tmpfile_layout),
+		cmocka_unit_test(test_bind_layout),
 		cmocka_unit_test(test_truncated_every_prefix),
 		cmocka_unit_test(test_bad_size_field_and_trailing),
 		cmocka_unit_test(test_unknown_types),
