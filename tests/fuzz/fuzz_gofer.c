@@ -43,7 +43,7 @@
  *     donated FD is one of them or has the marker in its first 64 KiB;
  *   - FDs come only as PROTOCOL.md allows, one at most, only once the
  *     extension was negotiated: regular files with Rlopen, Rlcreate,
- *     Rucreate, Rwalkopen, FIFOs with Rlopen and Rwalkopen, sockets with Rlconnect; never
+ *     Rucreate, Rwalkopen, Rtmpfile, FIFOs with Rlopen and Rwalkopen, sockets with Rlconnect; never
  *     a directory, never O_PATH but a FIFO reader's; an Rlopen of a file (qid QTFILE), an
  *     Rwalkopen or an Rlconnect always carries its FD;
  *   - after the closing Tversion the gofer holds no FD on the tree (the
@@ -517,14 +517,14 @@ static void check_qids(const struct p9_fcall *r)
 		check_readdir(&r->u.rreaddir);
 }
 
-/* Which replies may carry an FD, and of what (PROTOCOL.md 5, 5c, 5d):
+/* Which replies may carry an FD, and of what (PROTOCOL.md 5, 5c, 5d, 5g):
  * never a directory, never an O_PATH FD. */
 static bool fd_allowed(uint8_t rtype, mode_t mode)
 {
 	switch (rtype) {
 	case P9_RLOPEN: case P9_RWALKOPEN:
 		return S_ISREG(mode) || S_ISFIFO(mode);
-	case P9_RLCREATE: case P9_RUCREATE:
+	case P9_RLCREATE: case P9_RUCREATE: case P9_RTMPFILE:
 		return S_ISREG(mode);
 	case P9_RLCONNECT:
 		return S_ISSOCK(mode);
@@ -537,7 +537,7 @@ static bool fd_required(const struct p9_fcall *r)
 {
 	/* Rlopen of a directory (qid QTDIR) carries none */
 	return (r->type == P9_RLOPEN && r->u.rlopen.qid.type == P9_QTFILE) ||
-	       r->type == P9_RWALKOPEN || r->type == P9_RLCONNECT;
+	       r->type == P9_RWALKOPEN || r->type == P9_RLCONNECT || r->type == P9_RTMPFILE;
 }
 
 static void check_donated_fd(int fd, const struct p9_fcall *r)
