@@ -22,9 +22,26 @@
 
 #define V9FS_MAGIC 0x01021997
 
+/*
+ * Owners as the sandbox sees them.  Unprivileged, the sentry and the
+ * application live in a user namespace that maps id 0 to the invoking
+ * user's; the gofer, outside it, reports host ids.  Inside, the kernel
+ * shows that user's files as 0's and everyone else's as the overflow id
+ * (what fstat(2) of a donated FD says in the sentry, and what `unshare -r`
+ * shows), so Rgetattr's ids are mapped the same way, and a chown's back.
+ * Read once from the sentry's own uid_map/gid_map; off when they are the
+ * identity (the sentry runs as root in the host's user namespace).
+ */
+struct idmap {
+	bool on;
+	uint32_t host_uid, host_gid;          /* what 0 is on the host */
+	uint32_t overflow_uid, overflow_gid;  /* what every other host id is here */
+};
+
 struct goferfs {
 	struct p9_client *client;
 	int procfd;            /* the sentry's own procfs: re-opens read handles */
+	struct idmap ids;
 };
 
 /*
@@ -87,15 +104,16 @@ static uint32_t fid_of(struct vfs_inode *ino)
 	return ((struct gofer_inode *)ino->priv)->fid;
 }
 
-static void attr_to_stat(const struct p9_attr *a, dev_t dev, struct stat *st)
+static void attr_to_stat(const struct p9_attr *a, const struct vfs_fs *fs, struct stat *st)
 {
+	const struct idmap *m = &((const struct goferfs *)fs->priv)->ids;
 	memset(st, 0, sizeof *st);
-	st->st_dev = dev;
+	st->st_dev = fs->dev;
 	st->st_ino = a->qid.path;
 	st->st_mode = a->mode;
 	st->st_nlink = a->nlink;
-	st->st_uid = a->uid;
-	st->st_gid = a->gid;
+	st->st_uid = !m->on ? a->uid : a->uid == m->host_uid ? 0 : m->overflow_uid;
+	st->st_gid = !m->on ? a->gid : a->gid == m->host_gid ? 0 : m->overflow_gid;
 	st->st_rdev = a->rdev;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = (blksize_t)a->blksize;
@@ -145,7 +163,7 @@ static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct
 	gi->read_fd = -1;
 	gi->lru_prev = gi->lru_next = NULL;
 	gi->dircache = NULL;
-	attr_to_stat(a, fs->dev, &ino->attr);
+	attr_to_stat(a, fs, &ino->attr);
 	return ino;
 }
 
@@ -189,7 +207,7 @@ static int gofer_revalidate(struct vfs_inode *dir, struct vfs_dentry *d)
 	if (!d->inode || a.qid.path != (uint64_t)d->inode->attr.st_ino ||
 	    (a.mode & S_IFMT) != (d->inode->attr.st_mode & S_IFMT))
 		return 1;
-	attr_to_stat(&a, d->inode->fs->dev, &d->inode->attr);
+	attr_to_stat(&a, d->inode->fs, &d->inode->attr);
 	return 0;
 }
 
@@ -652,7 +670,7 @@ static int gofer_refresh(struct vfs_inode *ino)
 	struct p9_attr a;
 	int rc = p9_getattr(client_of(ino), fid_of(ino), P9_GETATTR_BASIC, &a);
 	if (rc == 0)
-		attr_to_stat(&a, ino->fs->dev, &ino->attr);
+		attr_to_stat(&a, ino->fs, &ino->attr);
 	return rc;
 }
 
@@ -758,12 +776,25 @@ static int gofer_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 
 static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 {
+	/* an id the user namespace does not map is EINVAL, as chown(2) says */
+	const struct idmap *m = &((const struct goferfs *)ino->fs->priv)->ids;
+	uint32_t uid = a->uid, gid = a->gid;
+	if (m->on && (a->valid & VFS_SET_UID)) {
+		if (a->uid != 0)
+			return -EINVAL;
+		uid = m->host_uid;
+	}
+	if (m->on && (a->valid & VFS_SET_GID)) {
+		if (a->gid != 0)
+			return -EINVAL;
+		gid = m->host_gid;
+	}
 	/* VFS_SET_* bits are the 9P2000.L setattr bits */
 	struct p9_setattr p = {
 		.valid = a->valid,
 		.mode = a->mode,
-		.uid = a->uid,
-		.gid = a->gid,
+		.uid = uid,
+		.gid = gid,
 		.size = (uint64_t)a->size,
 		.atime_sec = (uint64_t)a->atime.tv_sec,
 		.atime_nsec = (uint64_t)a->atime.tv_nsec,
@@ -863,6 +894,52 @@ static const struct vfs_fs_ops goferfs_ops = {
 };
 
 
+/* One line "0 HOST 1" of self/uid_map (or gid_map): HOST; else -1 (the
+ * identity of the host's namespace, or a map this code does not expect). */
+static int64_t single_map(int procfd, const char *file)
+{
+	char buf[256];
+	int fd = procfd >= 0 ? openat(procfd, file, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	unsigned long inside, host, count;
+	int used = 0;
+	if (sscanf(buf, " %lu %lu %lu %n", &inside, &host, &count, &used) != 3 || buf[used] != 0 ||
+	    inside != 0 || count != 1 || host > UINT32_MAX)
+		return -1;
+	return (int64_t)host;
+}
+
+static uint32_t overflow_id(int procfd, const char *file)
+{
+	char buf[32];
+	int fd = procfd >= 0 ? openat(procfd, file, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 65534;
+	buf[n] = 0;
+	return (uint32_t)strtoul(buf, NULL, 10);
+}
+
+static void read_idmap(int procfd, struct idmap *m)
+{
+	int64_t u = single_map(procfd, "self/uid_map"), g = single_map(procfd, "self/gid_map");
+	*m = (struct idmap){ .on = u >= 0 && g >= 0 };
+	if (!m->on)
+		return;
+	m->host_uid = (uint32_t)u;
+	m->host_gid = (uint32_t)g;
+	m->overflow_uid = overflow_id(procfd, "sys/kernel/overflowuid");
+	m->overflow_gid = overflow_id(procfd, "sys/kernel/overflowgid");
+}
+
 int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 		bool readonly, enum vfs_cache_policy policy, int procfd, struct vfs_inode **root)
 {
@@ -876,6 +953,7 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 	}
 	g->client = c;
 	g->procfd = procfd;
+	read_idmap(procfd, &g->ids);
 	fs->ops = &goferfs_ops;
 	fs->priv = g;
 	fs->readonly = readonly;

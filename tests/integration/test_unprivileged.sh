@@ -33,8 +33,11 @@ name="unprivileged: do cat /etc/hostname"
 out=$(as_user "$bin" do --cwd=/ -- /bin/cat /etc/hostname 2>&1)
 if [ "$out" = "$(cat /etc/hostname)" ]; then pass "$name"; else fail "$name" "$out"; fi
 
-name="unprivileged: do busybox ls -la /etc matches the user's native view"
-native=$(as_user /bin/busybox ls -la /etc 2>&1)
+# The program is uid 0 of a user namespace that maps 0 to the user: what
+# `unshare -r` shows natively (the user's files are 0's, the others the
+# overflow id), for stat through the gofer and fstat of a donated fd alike.
+name="unprivileged: do busybox ls -la /etc matches the user's native view in a user namespace"
+native=$(as_user unshare --user --map-root-user /bin/busybox ls -la /etc 2>&1)
 sandbox=$(as_user "$bin" do --cwd=/ -- /bin/busybox ls -la /etc 2>&1)
 if [ "$native" = "$sandbox" ]; then pass "$name"; else fail "$name" "$(diff <(echo "$native") <(echo "$sandbox") | head)"; fi
 
@@ -56,4 +59,10 @@ if [ "$out" = "$(printf 'unpriv\n0')" ] && [ "$(cat "$R/tmp/u")" = unpriv ]; the
 name="unprivileged: run --rootfs (memory overlay) writes and reads back a file, the rootfs untouched"
 out=$(as_user "$bin" run --rootfs "$R" -- /bin/sh -c 'echo over > /tmp/v; cat /tmp/v; mkdir /tmp/d; mv /tmp/v /tmp/d/w; cat /tmp/d/w; id -u' 2>&1)
 if [ "$out" = "$(printf 'over\nover\n0')" ] && [ ! -e "$R/tmp/v" ] && [ ! -e "$R/tmp/d" ]; then
+	pass "$name"; else fail "$name" "$out"; fi
+
+name="unprivileged: the user's own files are uid 0's inside: a rootfs of theirs is writable (stat and fstat agree)"
+out=$(as_user "$bin" run --rootfs "$R" -- /bin/sh -c 'echo appended >> /etc/passwd && busybox tail -1 /etc/passwd;
+	busybox stat -c "%u" /etc/passwd; busybox stat -L -c "%u" /dev/stdin < /etc/hostname' 2>&1)
+if [ "$out" = "$(printf 'appended\n0\n0')" ] && ! grep -qx appended "$R/etc/passwd"; then
 	pass "$name"; else fail "$name" "$out"; fi
