@@ -590,16 +590,15 @@ static int op_readdir(void *arg, const struct p9_treaddir *t, struct p9_rreaddir
 		}
 		dfd = f->dir_fd;
 	}
-	/* Stateless: every call seeks to the client's cookie (0 or a d_off). */
+	/* Stateless: every call seeks to the client's cookie (0 or a d_off).
+	 * A reply is filled as long as the next entry fits, so one that is
+	 * not full is the end of the listing (PROTOCOL.md §5). */
 	if (lseek(dfd, (off_t)t->offset, SEEK_SET) < 0)
 		return -errno;
 	while (!full) {
 		n = getdents64(dfd, dents.b, sizeof(dents.b));
-		if (n < 0) {
-			if (pos)
-				break;
-			return -errno;
-		}
+		if (n < 0)
+			return -errno;   /* not the entries before it: a short reply is the end */
 		if (n == 0)
 			break;
 		for (ssize_t off = 0; off < n;) {

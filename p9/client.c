@@ -938,6 +938,19 @@ static int copy_data(struct p9_client *c, const struct p9_data *d, uint32_t coun
 	return (int)d->count;
 }
 
+/* An Rreaddir entry of the longest name: qid[13] offset[8] type[1] name[2+255]. */
+#define DIRENT_MAX (13 + 8 + 1 + 2 + 255)
+
+int p9_readdir_end(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf,
+		   bool *at_end)
+{
+	if (count > c->msize - P9_IOHDRSZ)
+		count = c->msize - P9_IOHDRSZ;
+	int n = p9_readdir(c, fid, offset, count, buf);
+	*at_end = n >= 0 && c->fd_donation && (uint32_t)n + DIRENT_MAX <= count;
+	return n;
+}
+
 int p9_readdir(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf)
 {
 	struct p9_fcall tx = { .type = P9_TREADDIR }, rx;

@@ -529,6 +529,12 @@ int  p9_lcreate(struct p9_client *c, uint32_t fid, const char *name, uint32_t li
  * name[s] entries); returns bytes (0 at the end of the directory). count is
  * clamped to msize - P9_IOHDRSZ; buf must hold count bytes. */
 int  p9_readdir(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf);
+/* The same, and *at_end: with the runsc-lite extension, whether this reply
+ * was the listing's last (it left room for an entry of the longest name:
+ * PROTOCOL.md §5), so no Treaddir is needed to learn that nothing follows.
+ * Always false without the extension. */
+int  p9_readdir_end(struct p9_client *c, uint32_t fid, uint64_t offset, uint32_t count, void *buf,
+		    bool *at_end);
 struct p9_dirent { struct p9_qid qid; uint64_t offset; uint8_t type; uint16_t namelen; const char *name; /* not NUL-terminated, points into buf */ };
 /* iterate: returns 1 and fills *ent while entries remain at *pos, 0 at the
  * end, -EPROTO on malformed data (truncated entry, empty name). */

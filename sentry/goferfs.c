@@ -587,7 +587,8 @@ static int readdir_through_gofer(struct vfs_file *f, uint64_t *pos,
 		return rc;
 	static char buf[8192];
 	for (;;) {
-		int n = p9_readdir(c, fid, *pos, sizeof buf, buf);
+		bool end;
+		int n = p9_readdir_end(c, fid, *pos, sizeof buf, buf, &end);
 		if (n <= 0)
 			return n;
 		size_t at = 0;
@@ -606,6 +607,8 @@ static int readdir_through_gofer(struct vfs_file *f, uint64_t *pos,
 		}
 		if (rc < 0)
 			return -EIO;
+		if (end)
+			return 0;   /* the gofer said so: no Treaddir just to hear it */
 	}
 }
 

@@ -431,6 +431,16 @@ static void test_readdir(void **state)
 	}
 	assert_int_equal(n, 0);
 	assert_true(calls > 1);
+	/* a reply with room left for the longest entry is the end (the
+	 * extension: PROTOCOL.md 5); a full one is not */
+	{
+		bool end = true;
+		assert_true(p9_readdir_end(c, fid, 0, 64, buf, &end) > 0);
+		assert_false(end);
+		end = false;
+		assert_true(p9_readdir_end(c, fid, 0, sizeof(buf), buf, &end) > 0);
+		assert_true(end);
+	}
 	/* a count too small for any entry */
 	assert_int_equal(p9_readdir(c, fid, 0, 10, buf), -EINVAL);
 
