@@ -27,7 +27,12 @@ SCRIPT
 echo "\$ runsc-lite run --rootfs $rootfs -- /bin/sh /demo.sh"
 status=0
 "$bin" run --rootfs "$rootfs" -- /bin/sh /demo.sh || status=$?
+echo "== on the host: the rootfs is untouched (the default memory overlay took the write)"
+if [ -e "$rootfs/tmp/greeting" ]; then echo "  $rootfs/tmp/greeting exists: the overlay leaked"; status=1
+else echo "  no $rootfs/tmp/greeting"; fi
+echo "\$ runsc-lite --overlay=false run --rootfs $rootfs -- /bin/sh -c 'echo ... > /tmp/greeting'"
+"$bin" --overlay=false run --rootfs "$rootfs" -- /bin/sh -c 'echo "hello from inside runsc-lite" > /tmp/greeting' || status=$?
 rm -f "$secret"
-echo "== on the host, the file written inside:"
-cat "$rootfs/tmp/greeting"
+echo "== on the host, the file written inside with --overlay=false:"
+cat "$rootfs/tmp/greeting" || status=1
 exit $status
