@@ -51,20 +51,29 @@ int64_t sys_getdents(struct sentry *s, struct platform_syscall *sc, struct task 
 	return getdents_common(s, sc, emit_old_dirent);
 }
 
+/* Walks the path at addr (from the cwd) with walk flags: 0 with w->result
+ * (a reference the caller drops), or a negative errno. */
+static int walk_path_arg(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			 uint64_t addr, int flags, struct vfs_walk *w)
+{
+	char path[VFS_PATH_MAX];
+	int rc = read_path(s, sc, addr, path);
+	if (rc < 0)
+		return rc;
+	*w = (struct vfs_walk){ 0 };
+	rc = walk_start(s, sc, t, AT_FDCWD, path, w);
+	if (rc < 0)
+		return rc;
+	w->flags = flags;
+	return vfs_walk(w, path);
+}
+
 /* chroot: Linux resolves the path (following, a directory), checks search
  * permission, then CAP_SYS_CHROOT, which the application never holds. */
 int64_t sys_chroot(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
-	char path[VFS_PATH_MAX];
-	int rc = read_path(s, sc, sc->args[0], path);
-	if (rc < 0)
-		return rc;
-	struct vfs_walk w = { 0 };
-	rc = walk_start(s, sc, t, AT_FDCWD, path, &w);
-	if (rc < 0)
-		return rc;
-	w.flags = VFS_FOLLOW | VFS_DIRECTORY;
-	rc = vfs_walk(&w, path);
+	struct vfs_walk w;
+	int rc = walk_path_arg(s, sc, t, sc->args[0], VFS_FOLLOW | VFS_DIRECTORY, &w);
 	if (rc < 0)
 		return rc;
 	vfs_path_put(w.result);
@@ -101,16 +110,9 @@ static int add_watch(struct sentry *s, struct platform_syscall *sc, struct task 
 		return -EINVAL;
 	if (!is_inotify(s, ifd))
 		return -EINVAL;
-	char path[VFS_PATH_MAX];
-	int rc = read_path(s, sc, sc->args[1], path);
-	if (rc < 0)
-		return rc;
-	struct vfs_walk w = { 0 };
-	rc = walk_start(s, sc, t, AT_FDCWD, path, &w);
-	if (rc < 0)
-		return rc;
-	w.flags = (mask & IN_DONT_FOLLOW ? 0 : VFS_FOLLOW) | (mask & IN_ONLYDIR ? VFS_DIRECTORY : 0);
-	rc = vfs_walk(&w, path);
+	struct vfs_walk w;
+	int rc = walk_path_arg(s, sc, t, sc->args[1],
+			       (mask & IN_DONT_FOLLOW ? 0 : VFS_FOLLOW) | (mask & IN_ONLYDIR ? VFS_DIRECTORY : 0), &w);
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = w.result.dentry->inode;
