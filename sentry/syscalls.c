@@ -1104,7 +1104,10 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
 		task_note_syscall(s, sc, t);
 		vfs_set_current_cred(&t->cred);
+		t->busy++;
 		rc = handlers[sc->nr](s, sc, t);
+		if (--t->busy == 0 && t->exited)
+			task_free(t);
 		vfs_set_current_cred(NULL);
 	} else {
 		/* trapped by the policy but not served yet: fail closed */
