@@ -357,13 +357,33 @@ static bool shares_read_handle(struct vfs_inode *ino, int flags)
 
 /* One round trip: Twalkopen of the inode's own fid (no names), which
  * creates no fid on the gofer. */
-static int open_through_gofer(struct vfs_inode *ino, int flags, int *fd)
+static int open_fid(struct p9_client *c, uint32_t fid, int flags, int *fd)
 {
 	struct p9_qid qid;
-	int rc = p9_walk_open(client_of(ino), fid_of(ino), 0, NULL,
-			      (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
+	int rc = p9_walk_open(c, fid, 0, NULL, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
 	if (rc == -EOPNOTSUPP)   /* a gofer without the extension */
-		rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, fd);
+		rc = open_on_clone(c, fid, NULL, flags, 0, 0, fd);
+	return rc;
+}
+
+static int open_through_gofer(struct vfs_inode *ino, int flags, int *fd)
+{
+	return open_fid(client_of(ino), fid_of(ino), flags, fd);
+}
+
+/* As open_through_gofer, without the sentry lock when the caller allows
+ * it.  The inode's fid may be replaced meanwhile (a rename re-points it):
+ * an open that failed then is made again, with the lock. */
+static int open_released(struct vfs_inode *ino, int flags, int *fd)
+{
+	struct gofer_inode *gi = ino->priv;
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = gi->fid;
+	bool released = vfs_io_begin();
+	int rc = open_fid(c, fid, flags, fd);
+	vfs_io_end(released);
+	if (released && rc < 0 && rc != -EINTR && gi->fid != fid)
+		rc = open_through_gofer(ino, flags, fd);
 	return rc;
 }
 
@@ -407,10 +427,12 @@ static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *
 		drop_read_handle(gi);   /* stale or refused: ask the gofer again */
 	}
 	int fd = -1;
-	int rc = open_through_gofer(ino, flags, &fd);
+	int rc = open_released(ino, flags, &fd);
 	if (rc < 0)
 		return rc;
-	if (shared) {
+	/* (another open may have kept a handle meanwhile: this fd is the
+	 * application's own then) */
+	if (shared && gi->read_fd < 0) {
 		/* keep the donated FD as the handle; the application gets a
 		 * description of its own */
 		keep_read_handle(gi, fd);

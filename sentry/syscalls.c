@@ -207,7 +207,22 @@ static int open_permission(struct vfs_inode *ino, const struct vfs_cred *c, int 
 	return rc;
 }
 
+static int64_t open_path(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
+			 const struct vfs_cred *cred);
+
+/* p is referenced meanwhile: the open may release the lock, and the caller
+ * may hold p without a reference (a name just looked up, a magic link's
+ * object). */
 static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
+			 const struct vfs_cred *cred)
+{
+	vfs_path_get(p);
+	int64_t rc = open_path(s, sc, p, flags, cred);
+	vfs_path_put(p);
+	return rc;
+}
+
+static int64_t open_path(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
 			 const struct vfs_cred *cred)
 {
 	struct vfs_inode *ino = p.dentry->inode;
@@ -266,8 +281,11 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		ino->attr_stale = true;
 		flags &= ~O_TRUNC;
 	}
+	/* the open may release the lock for its 9P request (open_file) */
 	struct vfs_open_result res = { .host_fd = -1 };
+	bool prev = vfs_io_allow(true);
 	int rc = ino->fs->ops->open(ino, flags, &res);
+	vfs_io_allow(prev);
 	if (rc < 0)
 		return rc;
 	if (wants_write(flags))

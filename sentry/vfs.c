@@ -310,6 +310,13 @@ void vfs_io_end(bool released)
 		lock_ops->reacquire();
 }
 
+bool vfs_io_allow(bool allow)
+{
+	bool prev = io_may_release;
+	io_may_release = allow;
+	return prev;
+}
+
 /* The backend lookup of `name` in dir, entered in the cache.  The new
  * dentry is marked in lookup meanwhile, and referenced, as is the
  * directory: if the filesystem releases the lock, neither is evicted or
@@ -324,9 +331,9 @@ static int lookup_new(struct vfs_path *dir, const char *name, bool may_release,
 	vfs_dentry_get(d);
 	vfs_dentry_get(dir->dentry);
 	struct vfs_inode *di = dir->dentry->inode, *ino = NULL;
-	io_may_release = may_release;
+	bool prev = vfs_io_allow(may_release);
 	int rc = di->fs->ops->lookup(di, name, &ino);
-	io_may_release = false;
+	vfs_io_allow(prev);
 	d->in_lookup = false;
 	if (lock_ops)
 		lock_ops->wake_all();
@@ -353,9 +360,9 @@ static int revalidate(struct vfs_path *dir, struct vfs_dentry *d, bool may_relea
 	struct vfs_inode *di = dir->dentry->inode;
 	vfs_dentry_get(d);
 	vfs_dentry_get(dir->dentry);
-	io_may_release = may_release;
+	bool prev = vfs_io_allow(may_release);
 	int rc = di->fs->ops->revalidate(di, d);
-	io_may_release = false;
+	vfs_io_allow(prev);
 	vfs_dentry_put(dir->dentry);   /* (d, its child, keeps it) */
 	if (d->deleted) {
 		rc = rc < 0 ? rc : 1;
@@ -659,9 +666,9 @@ static int walk(struct vfs_walk *w, const char *path)
 			 * reading the body may release the lock */
 			vfs_dentry_get(next.dentry);
 			vfs_dentry_get(cur.dentry);
-			io_may_release = true;
+			bool prev = vfs_io_allow(true);
 			rc = li->fs->ops->readlink(li, target, sizeof target);
-			io_may_release = false;
+			vfs_io_allow(prev);
 			vfs_dentry_put(cur.dentry);
 			vfs_dentry_put(next.dentry);
 			if (rc < 0)

@@ -317,12 +317,18 @@ struct vfs_lock_ops {
 	void (*wake_all)(void);
 };
 void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
-/* Called by a filesystem's lookup around a request that may block: true
- * when the lock was given up; then, until vfs_io_end(true), it must touch
- * nothing shared (no VFS object, no state of its own that others change),
- * only the request itself.  Outside a lookup the walk makes, always false. */
+/* Called by a filesystem around a request that may block: true when the
+ * lock was given up; then, until vfs_io_end(true), it must touch nothing
+ * shared (no VFS object, no state of its own that others change), only the
+ * request itself.  False unless the caller allowed it (vfs_io_allow): the
+ * walk does for its lookups, re-validations and link reads, the open
+ * handler for the open of a regular file. */
 bool vfs_io_begin(void);
 void vfs_io_end(bool released);
+/* Allows (or forbids) vfs_io_begin for this thread: the caller keeps what
+ * it uses referenced and expects the world to have moved on afterwards.
+ * Returns the previous setting, to restore. */
+bool vfs_io_allow(bool allow);
 
 /* Frees unused cached dentries beyond the cache's bound; call holding the
  * lock between syscalls (a walk holds references on what it keeps across

@@ -1,6 +1,6 @@
-# A slow gofer (stopped with SIGSTOP from outside): lookups that need it
-# wait — on a volume and on the overlay root's lower layer, seven at once,
-# more than the sentry's first four workers — while the sandbox's other
+# A slow gofer (stopped with SIGSTOP from outside): lookups and an open
+# that need it wait — on a volume and on the overlay root's lower layer,
+# eight at once, more than the sentry's first four workers — while the sandbox's other
 # syscalls (a tmpfs, cached names, procfs) go on; a task killed inside such
 # a lookup wedges nothing; once the gofer continues, every lookup completes.
 . "$TOP/tests/lib.sh"
@@ -17,6 +17,7 @@ timeout -k 5 120 "$RL" ${DBG:+--debug-log=$DBG} run --rootfs "$R" --tmpfs /tmp -
 	read go
 	for i in 1 2 3 4 5 6; do ( [ -e /vol/slow$i ] || echo slow$i done ) & done
 	( [ -e /slowroot ] || echo slowroot done ) &
+	( read l < /vol/there; echo open done ) &
 	( [ -e /vol/victim ]; echo victim survived ) &
 	victim=$!
 	i=0
@@ -45,8 +46,8 @@ done
 
 kill -STOP "$gofer"
 echo go >&3
-name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups wait"
-if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done' "$out"; then
+name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups and an open wait"
+if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done' "$out"; then
 	pass "$name"
 else
 	fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
@@ -56,7 +57,8 @@ wait $rl
 rc=$?
 name="slow gofer: every waiting lookup completes once it continues"
 done_count=$(grep -c '^slow.* done$' "$out")
-if [ $rc = 0 ] && [ "$done_count" = 7 ] && grep -q '^all done' "$out" && ! grep -q victim "$out"; then
+if [ $rc = 0 ] && [ "$done_count" = 7 ] && grep -q '^open done' "$out" && grep -q '^all done' "$out" &&
+   ! grep -q victim "$out"; then
 	pass "$name"
 else
 	fail "$name" "exit $rc, $done_count of 7 lookups answered:" "$(cat "$out")"
