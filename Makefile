@@ -22,7 +22,7 @@ SANFLAGS :=
 endif
 
 DEB_PACKAGES := gcc make pkg-config libseccomp-dev libcap-dev libprotobuf-c-dev \
-                protobuf-c-compiler libcmocka-dev busybox-static
+                protobuf-c-compiler libcmocka-dev busybox-static slirp4netns
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -126,9 +126,11 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TEST_HELPER_SRCS := $(wildcard tests/helpers/*.c)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(TEST_HELPER_SRCS))
 
-$(BUILD)/tests/%: tests/unit/%.c $(GEN_OBJS) $(LIBS)
+# (the log is the CLI's module, which the components log through)
+UNIT_OBJS := $(GEN_OBJS) $(call objs,runsc-lite/log.c)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(GEN_OBJS) -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_OBJS) -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

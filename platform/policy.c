@@ -59,6 +59,34 @@ enum policy_action policy_lookup(const struct policy *p, const char *name)
 	return dflt;
 }
 
+static bool names(const struct policy *p, const char *syscall)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].syscall, syscall) == 0)
+			return true;
+	return false;
+}
+
+int policy_merge(const struct policy *base, const struct policy *over, struct policy_rule *buf,
+		 size_t cap, struct policy *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < over->nrules; i++)
+		if (strcmp(over->rules[i].syscall, "default") != 0) {
+			if (n == cap)
+				return -E2BIG;
+			buf[n++] = over->rules[i];
+		}
+	for (size_t i = 0; i < base->nrules; i++)
+		if (!names(over, base->rules[i].syscall)) {
+			if (n == cap)
+				return -E2BIG;
+			buf[n++] = base->rules[i];
+		}
+	*out = (struct policy){ base->name, buf, n };
+	return 0;
+}
+
 int policy_install(const struct policy *p, const struct policy_binding *bind,
 		   size_t nbind, int *listener, const char **bad_rule)
 {

@@ -47,6 +47,16 @@ struct policy_binding {
 extern const struct policy policy_app;      /* the application */
 extern const struct policy policy_sentry;   /* the sentry, after setup */
 extern const struct policy policy_gofer;    /* the gofer, after setup */
+extern const struct policy policy_appnet;   /* on top of policy_app: sentry/net.c */
+
+/*
+ * `over` on top of `base`: every rule of over, and the rules of base for
+ * the syscalls over does not name (its default stays base's), in buf (cap
+ * rules; no allocation: it runs in a freshly cloned task).  0 with *out,
+ * or -E2BIG.
+ */
+int policy_merge(const struct policy *base, const struct policy *over, struct policy_rule *buf,
+		 size_t cap, struct policy *out);
 
 /*
  * Builds and loads the filter for the calling thread (the process must have

@@ -10,6 +10,7 @@
  * 127 when it cannot be found, 126 when it cannot be executed.
  */
 #include "runsc-lite/log.h"
+#include "runsc-lite/netflags.h"
 #include "runsc-lite/sandbox.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@ struct globals {
 	const char *platform;        /* --platform, default seccomp */
 	bool no_sync_wakeup;         /* --sync-wakeup=false */
 	bool no_overlay;             /* --overlay=false */
+	struct net_flags net;        /* --network, --allow-net */
 };
 
 static void usage(FILE *out)
@@ -68,7 +70,14 @@ static void usage(FILE *out)
 		"  --sync-wakeup=true|false\n"
 		"                       seccomp: wake the sentry on the trapped task's CPU\n"
 		"                       (default true; false only to measure its worth)\n"
-		"  --network=none       the sandbox's network (none only, for now)\n"
+		"  --network=none|host|user\n"
+		"                       none (default): a network namespace of its own with only\n"
+		"                       lo; host: the host's network (abstract unix sockets stay\n"
+		"                       the sandbox's own); user: a namespace of its own with\n"
+		"                       outbound access through slirp4netns\n"
+		"  --allow-net=RULE,... (host, user) connect/sendto only to these: ADDR[/PREFIX]\n"
+		"                       [:PORT[-PORT]], [IPV6][/PREFIX][:PORT], NAME[:PORT]\n"
+		"                       (resolved once, at start); others fail with ECONNREFUSED\n"
 		"  --overlay=true|false true (default): the root is read-only beneath a memory\n"
 		"                       layer that takes every change, gone with the sandbox;\n"
 		"                       false: run writes to --rootfs itself, do gets the host\n"
@@ -94,14 +103,6 @@ static void usage(FILE *out)
 		"                       through the gofer, read-write unless :ro; repeatable\n");
 }
 
-/* A flag value that the issue-by-issue build does not support yet is an
- * error, never silently ignored. */
-static void check_choice(const char *flag, const char *value, const char *supported)
-{
-	if (strcmp(value, supported) != 0)
-		die("--%s=%s: not supported (this version supports --%s=%s)", flag, value, flag, supported);
-}
-
 static int parse_globals(int argc, char **argv, struct globals *g)
 {
 	static const struct option opts[] = {
@@ -110,6 +111,7 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "sync-wakeup", required_argument, NULL, 's' },
 		{ "network", required_argument, NULL, 'n' },
+		{ "allow-net", required_argument, NULL, 'a' },
 		{ "overlay", required_argument, NULL, 'o' },
 		{ "file-access", required_argument, NULL, 'f' },
 		{ "cache-policy", required_argument, NULL, 'c' },
@@ -133,7 +135,8 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 				die("--sync-wakeup=%s: must be true or false", optarg);
 			g->no_sync_wakeup = optarg[0] == 'f';
 			break;
-		case 'n': check_choice("network", optarg, "none"); break;
+		case 'n': net_flags_mode(&g->net, optarg); break;
+		case 'a': net_flags_allow(&g->net, optarg); break;
 		case 'o':
 			if (strcmp(optarg, "true") && strcmp(optarg, "false"))
 				die("--overlay=%s: must be true or false", optarg);
@@ -320,6 +323,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.no_sync_wakeup = g->no_sync_wakeup,
 		.mounts = mounts,
 		.nmounts = nmounts,
+		.net = &g->net,
 	};
 	return sandbox_run(&o);
 }
@@ -331,8 +335,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "sentry") == 0)
 		return role_sentry(argc, argv);
 
-	struct globals g = { 0 };
+	static struct globals g;   /* (static: the rules table is large) */
 	int i = parse_globals(argc, argv, &g);
+	net_flags_check(&g.net);
 	if (i >= argc) {
 		usage(stderr);
 		return 125;

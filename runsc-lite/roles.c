@@ -214,6 +214,7 @@ int role_sentry(int argc, char **argv)
 		.spec_len = len,
 		.loader = rl_loader_image,
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
+		.net_fd = fcntl(ROLE_NET_FD, F_GETFD) >= 0 ? ROLE_NET_FD : -1,
 	};
 	return sentry_main(&a);
 }

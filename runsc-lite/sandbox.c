@@ -1,4 +1,6 @@
 #include "runsc-lite/sandbox.h"
+#include "runsc-lite/netflags.h"
+#include "runsc-lite/netuser.h"
 
 #include "runsc-lite/log.h"
 #include "spec.pb-c.h"
@@ -26,17 +28,17 @@ static void forward_signal(int sig)
 }
 
 /* Puts fds at the role's fixed numbers, closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd)
+static void exec_role(const char *role, int sock, int spec, int logfd, int netfd)
 {
-	int fds[3] = { sock, spec, logfd };
+	int fds[4] = { sock, spec, logfd, netfd };
 	/* move out of the way first so the dup2s below cannot clobber */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
 			_exit(125);
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0 && dup2(fds[i], ROLE_SOCK_FD + i) < 0)
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0 ? dup2(fds[i], ROLE_SOCK_FD + i) < 0 : (close(ROLE_SOCK_FD + i), false))
 			_exit(125);
-	syscall(SYS_close_range, logfd >= 0 ? ROLE_LOG_FD + 1 : ROLE_LOG_FD, ~0U, 0);
+	syscall(SYS_close_range, ROLE_NET_FD + 1, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -70,7 +72,7 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -93,7 +95,7 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd)
 			_exit(125);
 		/* a sentry whose CLI is gone has nobody to report to */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("sentry", sock, spec_rd, logfd);
+		exec_role("sentry", sock, spec_rd, logfd, netfd);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -126,7 +128,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd);
+		exec_role("gofer", sock, spec_rd, logfd, -1);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -191,6 +193,22 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.cache_policy = (char *)o->cache_policy;
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
+	/* --network, --allow-net */
+	static RunscLite__NetRule rbuf[NET_RULES_MAX], *rptr[NET_RULES_MAX];
+	sspec.network = (char *)(o->net && o->net->mode ? o->net->mode : "none");
+	sspec.net_filter = o->net && o->net->filter;
+	for (size_t i = 0; o->net && i < o->net->nrules; i++) {
+		const struct net_rule *r = &o->net->rules[i];
+		runsc_lite__net_rule__init(&rbuf[i]);
+		rbuf[i].addr.data = (uint8_t *)r->addr;
+		rbuf[i].addr.len = r->family == AF_INET ? 4 : 16;
+		rbuf[i].prefix = r->prefix;
+		rbuf[i].port_lo = r->port_lo;
+		rbuf[i].port_hi = r->port_hi;
+		rptr[i] = &rbuf[i];
+	}
+	sspec.allow_net = rptr;
+	sspec.n_allow_net = o->net ? o->net->nrules : 0;
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
@@ -245,7 +263,13 @@ int sandbox_run(const struct sandbox_opts *o)
 	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
 
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd);
+	/* --network=user: the sentry hands the application's namespaces over
+	 * on nv, and the application starts once slirp4netns serves them */
+	int nv[2] = { -1, -1 };
+	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
+	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
+		die_errno(errno, "socketpair");
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, nv[1]);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
@@ -257,6 +281,12 @@ int sandbox_run(const struct sandbox_opts *o)
 	close(sv[1]);
 	close(sspec_rd);
 	debugf("gofer pid %d, sentry pid %d", (int)gofer, (int)sentry);
+	pid_t helper = -1;
+	if (user_net) {
+		close(nv[1]);
+		helper = netuser_start(nv[0]);   /* (-1: the sentry ends with the reason) */
+		close(nv[0]);
+	}
 
 	int ws;
 	while (waitpid(sentry, &ws, 0) < 0 && errno == EINTR)
@@ -266,6 +296,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	 * (writes went to the host through donated FDs), so it may just go. */
 	kill(gofer, SIGKILL);
 	waitpid(gofer, NULL, 0);
+	netuser_stop(helper);
 	if (WIFSIGNALED(ws)) {
 		warnx_rl("the sentry was killed by signal %d; the sandbox is gone", WTERMSIG(ws));
 		return 128 + WTERMSIG(ws);

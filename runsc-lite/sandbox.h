@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct net_flags;
+
 /* --tmpfs=PATH[:OPTS] and --volume=HOST:PATH[:ro], in flag order. */
 #define SANDBOX_MOUNTS_MAX 64
 struct sandbox_mount {
@@ -38,6 +40,7 @@ struct sandbox_opts {
 	bool no_sync_wakeup;         /* seccomp without SYNC_WAKE_UP */
 	const struct sandbox_mount *mounts;
 	size_t nmounts;
+	const struct net_flags *net; /* --network, --allow-net (netflags.h) */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */
@@ -51,5 +54,6 @@ int role_sentry(int argc, char **argv);
 #define ROLE_SOCK_FD 3     /* the gofer <-> sentry socket */
 #define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
+#define ROLE_NET_FD  6     /* sentry, --network=user: sentry_args.net_fd */
 
 #endif

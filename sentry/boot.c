@@ -284,35 +284,33 @@ static void drop_all_capabilities(void)
 	cap_free(none);
 }
 
-static int send_fd(int sock, int fd)
+/*
+ * The first task's seccomp listener reaches the sentry by pidfd_getfd: the
+ * task says which fd it is and waits until the sentry has it.  (Not
+ * SCM_RIGHTS: a mediated network traps sendmsg, and nobody would answer.)
+ */
+static int hand_over_listener(int sock, int listener)
 {
-	char dummy = 'L';
-	struct iovec iov = { &dummy, 1 };
-	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	char ack;
+	return write(sock, &listener, sizeof listener) == sizeof listener && read(sock, &ack, 1) == 1
+		       ? 0 : -EIO;
 }
 
-static int recv_fd(int sock)
+static int take_listener(int sock, pid_t pid)
 {
-	char dummy;
-	struct iovec iov = { &dummy, 1 };
-	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	int n, fd = -EIO;
+	if (read(sock, &n, sizeof n) != sizeof n)
 		return -EIO;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EIO;
-	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+		fd = fd < 0 ? -errno : fd;
+		close(pidfd);
+	}
+	if (write(sock, "k", 1) != 1 && fd >= 0) {
+		close(fd);
+		fd = -EIO;
+	}
 	return fd;
 }
 
@@ -369,6 +367,9 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 		die_errno(errno, "sandbox: remounting the root read-only");
 	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		die_errno(errno, "sandbox: sethostname");
+	int nrc = net_setup_app();
+	if (nrc < 0)
+		die_errno(-nrc, "sandbox: bringing lo up");
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
@@ -381,11 +382,16 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
 	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
-	int rc = policy_install_flags(&policy_app, NULL, 0, &listener, &bad,
+	/* a mediated network traps the sends that name a destination too */
+	static struct policy_rule merged[1024];
+	struct policy app = policy_app;
+	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0)
+		die("sandbox: the network policy does not fit");
+	int rc = policy_install_flags(&app, NULL, 0, &listener, &bad,
 				      traced ? POLICY_TRAP_AS_TRACE : 0);
 	if (rc < 0)
 		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
-	if (traced ? write(sock, "T", 1) != 1 : send_fd(sock, listener) < 0)
+	if (traced ? write(sock, "T", 1) != 1 : hand_over_listener(sock, listener) < 0)
 		_exit(125);
 	if (listener >= 0)
 		close(listener);
@@ -421,8 +427,9 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
 	return n == (ssize_t)strlen(map) ? 0 : -err;
 }
 
+/* --network=host: the host's network namespace (sentry/net.c) */
 #define APP_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | \
-			 CLONE_NEWUTS | CLONE_NEWNET | SIGCHLD)
+			 CLONE_NEWUTS | (net_shares_host() ? 0 : CLONE_NEWNET) | SIGCHLD)
 
 /*
  * ptrace platform: the application's first task is not the sentry's child
@@ -478,8 +485,41 @@ static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__Sandbox
 
 /* Starts the application's first task.  Returns the pid the serve loop
  * waits for and signals (the task, or under ptrace its helper parent). */
+/* --network=user: the application's network and user namespaces go to
+ * the CLI, which starts slirp4netns on them and answers 'r' once it serves
+ * them: the application starts with its network up. */
+static int hand_over_network(int procfd, pid_t pid, int net_fd)
+{
+	char path[64];
+	int ns[2];
+	snprintf(path, sizeof path, "%d/ns/net", (int)pid);
+	ns[0] = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof path, "%d/ns/user", (int)pid);
+	ns[1] = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	int rc = ns[0] < 0 || ns[1] < 0 ? -errno : 0;
+	if (rc == 0) {
+		char tag = 'n', ok = 0;
+		struct iovec iov = { &tag, 1 };
+		union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof ns)]; } u;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof ns);
+		memcpy(CMSG_DATA(cm), ns, sizeof ns);
+		if (sendmsg(net_fd, &msg, MSG_NOSIGNAL) != 1 || read(net_fd, &ok, 1) != 1 || ok != 'r')
+			rc = -ENETDOWN;
+	}
+	if (ns[0] >= 0)
+		close(ns[0]);
+	if (ns[1] >= 0)
+		close(ns[1]);
+	return rc;
+}
+
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
-		       int *listener)
+		       int *listener, int net_fd)
 {
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
@@ -514,6 +554,8 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
 	if (rc == 0)
 		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+	if (rc == 0 && net_fd >= 0 && (rc = hand_over_network(procfd, pid, net_fd)) < 0)
+		warnx_rl("sentry: --network=user: the network did not come up");
 	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
@@ -524,7 +566,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		char ok;
 		rc = read(sv[0], &ok, 1) == 1 ? 0 : -EIO;   /* its filter is in place */
 	} else if (rc == 0) {
-		*listener = recv_fd(sv[0]);
+		*listener = take_listener(sv[0], pid);
 		if (*listener < 0)
 			rc = *listener;
 	}
@@ -582,6 +624,9 @@ int sentry_main(const struct sentry_args *a)
 		return fail("invalid sandbox spec", EINVAL);
 	if (getpid() != 1)
 		return fail("must run as pid 1 of its own pid namespace", EINVAL);
+	int nrc = net_init(spec);
+	if (nrc < 0)
+		return fail("invalid network in the sandbox spec", -nrc);
 
 	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -635,7 +680,9 @@ int sentry_main(const struct sentry_args *a)
 		/* exact fork tracking: see PLATFORM_TASK_CREATED */
 		platform_set_task_events(s.plat, true);
 	}
-	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
+	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener, a->net_fd);
+	if (a->net_fd >= 0)
+		close(a->net_fd);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
 	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||

@@ -110,6 +110,31 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
  * thread waiting for that lock with the sentry lock held would deadlock. */
 void sentry_pin_lock(bool pin);
 
+/* The network (sentry/net.c).  net_init validates the spec's network
+ * fields (-EINVAL); net_setup_app runs in the first task before it drops
+ * its capabilities (lo up in its own namespace).  net_connect/net_bind
+ * serve a connect/bind that names no path: NET_NATIVE when the kernel may
+ * run it as it is.  net_unprefix turns a name the sentry gave an abstract
+ * socket back into the application's (false: not one). */
+struct RunscLite__SandboxSpec;
+int net_init(const struct RunscLite__SandboxSpec *spec);
+bool net_shares_host(void);
+int net_setup_app(void);
+#define NET_NATIVE INT64_MIN
+int64_t net_connect(struct sentry *s, struct platform_syscall *sc);
+int64_t net_bind(struct sentry *s, struct platform_syscall *sc);
+/* Whether binds, connects and sends are the sentry's to make
+ * (configs/appnet.policy then traps the sends). */
+bool net_mediated(void);
+int64_t net_sendto(struct sentry *s, struct platform_syscall *sc);
+int64_t net_sendmsg(struct sentry *s, struct platform_syscall *sc);
+int64_t net_sendmmsg(struct sentry *s, struct platform_syscall *sc);
+bool net_unprefix(void *addr, uint32_t *len);
+/* Whether --allow-net's rules let the sandbox reach this internet address
+ * (sockaddr_in or sockaddr_in6; an IPv4-mapped IPv6 address as IPv4). */
+struct sockaddr_storage;
+bool net_allows(const struct sockaddr_storage *sa);
+
 /* procfs (sentry/procfs.c): /proc of the sandbox's pid namespace. */
 int procfs_new(struct sentry *s, const char *hostname, struct vfs_fs **out,
 	       struct vfs_inode **root);
@@ -145,7 +170,7 @@ void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, stru
 #endif
 
 /* Handlers of the syscalls that change the tree (sentry/mutate.c), of
- * the xattr family (sentry/xattr.c), connect (sentry/socket.c) and the old
+ * the xattr family (sentry/xattr.c), the sockets (sentry/socket.c) and the old
  * getdents, chroot and inotify_add_watch (sentry/fsmisc.c). */
 typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, struct task *t);
 #define MUTATE_HANDLERS(X) \
@@ -155,7 +180,8 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(umask) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(connect) X(bind) X(getsockname) X(getpeername) X(getdents) X(chroot) X(inotify_add_watch)
+	X(connect) X(bind) X(getsockname) X(getpeername) X(sendto) X(sendmsg) X(sendmmsg) \
+	X(getdents) X(chroot) X(inotify_add_watch)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 

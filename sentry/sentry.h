@@ -28,6 +28,10 @@ struct sentry_args {
 	size_t spec_len;
 	const void *loader;          /* the exec loader image */
 	size_t loader_len;
+	/* --network=user: where the application's network (and user)
+	 * namespace go to the CLI, which answers once slirp4netns serves
+	 * them; -1 otherwise */
+	int net_fd;
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -68,7 +68,8 @@ static int read_unix_path(struct sentry *s, struct platform_syscall *sc, char *p
 	return 1;
 }
 
-/* Lets the kernel run a bind/connect that names no path.  Safe even if
+/* Lets the kernel run a bind/connect that names no path (when the network
+ * is not mediated: sentry/net.c).  Safe even if
  * another thread of the task rewrites the address meanwhile into a path
  * (the kernel reads it again): a path then resolves in the task's own
  * kernel-level root, the read-only staging tmpfs, where nothing can be
@@ -164,6 +165,8 @@ static int64_t socket_name(struct sentry *s, struct platform_syscall *sc, bool p
 	if (bound_address((const struct sockaddr_un *)&ss, len, &mine, &mine_len)) {
 		memcpy(&ss, &mine, sizeof mine);
 		len = mine_len;
+	} else {
+		net_unprefix(&ss, &len);   /* an abstract name of the sandbox's (host network) */
 	}
 	size_t n = len < (socklen_t)cap ? len : (size_t)cap;
 	if (n && (rc = platform_write(s->plat, sc, sc->args[1], &ss, n)) < 0)
@@ -195,8 +198,12 @@ int64_t sys_bind(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
 	int rc = read_unix_path(s, sc, path);
-	if (rc <= 0)
-		return rc < 0 ? rc : native(s, sc);
+	if (rc == 0) {   /* no path: the network's business */
+		int64_t r = net_bind(s, sc);
+		return r == NET_NATIVE ? native(s, sc) : r;
+	}
+	if (rc < 0)
+		return rc;
 	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
 	if (dup < 0)
 		return dup == -ENOENT ? dup : -EBADF;
@@ -263,8 +270,12 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 	int fd = (int)sc->args[0];
 	char path[sizeof ((struct sockaddr_un *)0)->sun_path + 1];
 	int rc = read_unix_path(s, sc, path);
-	if (rc <= 0)   /* not a path: the kernel's business, in the sandbox's netns */
-		return rc < 0 ? rc : native(s, sc);
+	if (rc == 0) {   /* no path: the network's business (sentry/net.c) */
+		int64_t r = net_connect(s, sc);
+		return r == NET_NATIVE ? native(s, sc) : r;
+	}
+	if (rc < 0)
+		return rc;
 
 	int dup = platform_get_fd(s->plat, sc, fd);
 	if (dup < 0)
@@ -333,4 +344,24 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 					 fd, app_fd_cloexec(s, sc->tid, fd) ? O_CLOEXEC : 0);
 	close(sock);
 	return rc;
+}
+
+/* Sends naming a destination: trapped only when the sentry mediates the
+ * network (sentry/net.c); the rest runs natively. */
+int64_t sys_sendto(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int64_t r = net_sendto(s, sc);
+	return r == NET_NATIVE ? native(s, sc) : r;
+}
+
+int64_t sys_sendmsg(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int64_t r = net_sendmsg(s, sc);
+	return r == NET_NATIVE ? native(s, sc) : r;
+}
+
+int64_t sys_sendmmsg(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int64_t r = net_sendmmsg(s, sc);
+	return r == NET_NATIVE ? native(s, sc) : r;
 }
