@@ -18,11 +18,22 @@
 #include <unistd.h>
 
 static volatile pid_t sentry_pid;
+static volatile sig_atomic_t stop_requests, killed_on_request;
 
+/* The first SIGINT/SIGTERM goes to the program, as every signal; a second
+ * one means the program did not listen (a fork bomb, a pid 1 without a
+ * handler): the sentry is killed, and with it, by its pid namespace, every
+ * task of the sandbox. */
 static void forward_signal(int sig)
 {
-	if (sentry_pid > 0)
-		kill(sentry_pid, sig);
+	if (sentry_pid <= 0)
+		return;
+	if ((sig == SIGINT || sig == SIGTERM) && ++stop_requests >= 2) {
+		killed_on_request = sig;
+		kill(sentry_pid, SIGKILL);
+		return;
+	}
+	kill(sentry_pid, sig);
 }
 
 /* Puts fds at the role's fixed numbers, closes everything else, execs. */
@@ -70,7 +81,7 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, struct sandbox_cgroup *cg)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -110,6 +121,9 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd)
 		if (rc == 0)
 			rc = write_file(path, map);
 	}
+	/* into the sandbox's cgroup before it starts anything */
+	if (rc == 0 && cg)
+		rc = limits_cgroup_attach(cg, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
 		rc = -EIO;
 	close(sync[1]);
@@ -192,6 +206,17 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
 
+	/* limits: a cgroup where the caller may, rlimits always */
+	struct sandbox_cgroup *cg = limits_cgroup_create(&o->limits);
+	RunscLite__Limits lspec = RUNSC_LITE__LIMITS__INIT;
+	lspec.nproc = o->limits.pids;
+	lspec.nofile = o->limits.nofile;
+	lspec.cpu_seconds = o->limits.cpu_seconds;
+	lspec.address_space = limits_cgroup_has_memory(cg) ? 0 : o->limits.memory;
+	lspec.overlay_size = o->limits.overlay_size;
+	sspec.limits = &lspec;
+	debugf("limits: %s", limits_cgroup_kind(cg));
+
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
 	RunscLite__Mount mbuf[SANDBOX_MOUNTS_MAX], *mptr[SANDBOX_MOUNTS_MAX];
@@ -227,15 +252,23 @@ int sandbox_run(const struct sandbox_opts *o)
 	gspec.n_volumes = nvol;
 
 	int sv[2];
+	int gspec_rd, sspec_rd, rc = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		die_errno(errno, "socketpair");
-	int gspec_rd, sspec_rd, rc;
-	if ((rc = spec_pipe(&gspec.base, &gspec_rd)) < 0 || (rc = spec_pipe(&sspec.base, &sspec_rd)) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		limits_cgroup_finish(cg);
+		die_errno(-rc, "socketpair");
+	}
+	if ((rc = spec_pipe(&gspec.base, &gspec_rd)) < 0 || (rc = spec_pipe(&sspec.base, &sspec_rd)) < 0) {
+		limits_cgroup_finish(cg);
 		die_errno(-rc, "passing the sandbox spec");
+	}
 
 	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd);
-	if (gofer < 0)
+	if (gofer < 0) {
+		limits_cgroup_finish(cg);
 		die_errno(-gofer, "starting the gofer");
+	}
 	close(sv[0]);
 	close(gspec_rd);
 
@@ -245,10 +278,11 @@ int sandbox_run(const struct sandbox_opts *o)
 	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
 
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, cg);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
+		limits_cgroup_finish(cg);
 		if (sentry == -EPERM || sentry == -ENOSPC)
 			die_errno(-sentry, "creating the sandbox namespaces (are user namespaces enabled?)");
 		die_errno(-sentry, "starting the sentry");
@@ -266,6 +300,12 @@ int sandbox_run(const struct sandbox_opts *o)
 	 * (writes went to the host through donated FDs), so it may just go. */
 	kill(gofer, SIGKILL);
 	waitpid(gofer, NULL, 0);
+	limits_cgroup_finish(cg);
+	if (killed_on_request) {
+		warnx_rl("the sandbox was killed: a second %s while it was running",
+			 killed_on_request == SIGINT ? "SIGINT" : "SIGTERM");
+		return 128 + SIGKILL;
+	}
 	if (WIFSIGNALED(ws)) {
 		warnx_rl("the sentry was killed by signal %d; the sandbox is gone", WTERMSIG(ws));
 		return 128 + WTERMSIG(ws);

@@ -7,6 +7,8 @@
 #ifndef RUNSC_LITE_SANDBOX_H
 #define RUNSC_LITE_SANDBOX_H
 
+#include "runsc-lite/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +40,7 @@ struct sandbox_opts {
 	bool no_sync_wakeup;         /* seccomp without SYNC_WAKE_UP */
 	const struct sandbox_mount *mounts;
 	size_t nmounts;
+	struct sandbox_limits limits;   /* --pids-limit, --memory, ... */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */

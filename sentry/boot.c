@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -183,7 +184,8 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 		rc = mount_backing(stagingfd, rel, m->size);
 	}
 	if (rc == 0 && spec->overlay)
-		rc = mount_backing(stagingfd, OVERLAY_BACKING, 0);
+		rc = mount_backing(stagingfd, OVERLAY_BACKING,
+				   spec->limits ? spec->limits->overlay_size : 0);
 	if (rc == 0)
 		rc = mount_backing(stagingfd, SHM_BACKING, 0);
 	return rc;
@@ -353,6 +355,36 @@ static int exec_program(char **argv)
 	return denied ? EACCES : ENOENT;
 }
 
+/*
+ * The sandbox's rlimits, set in its first task and inherited by every task
+ * after it (runsc-lite/limits.h).  RLIMIT_NPROC counts the tasks of one uid
+ * in one user namespace (Linux 5.14+: ucounts), and the sandbox is the only
+ * user of its namespace: the limit is the sandbox's task count.  Soft and
+ * hard alike, so the program cannot raise them (it has no CAP_SYS_RESOURCE).
+ */
+static void set_limits(const RunscLite__Limits *l)
+{
+	if (!l)
+		return;
+	struct { int res; uint64_t v; const char *name; } set[] = {
+		{ RLIMIT_NPROC, l->nproc, "tasks" },
+		{ RLIMIT_NOFILE, l->nofile, "open files" },
+		{ RLIMIT_CPU, l->cpu_seconds, "CPU time" },
+		{ RLIMIT_AS, l->address_space, "memory (address space)" },
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+		if (!set[i].v)
+			continue;
+		struct rlimit rl = { (rlim_t)set[i].v, (rlim_t)set[i].v }, cur;
+		/* never above what the sentry has: only lowering needs no privilege */
+		if (getrlimit(set[i].res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max > cur.rlim_max)
+			rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+		if (setrlimit(set[i].res, &rl) < 0)
+			die_errno(errno, "sandbox: setting the limit on %s", set[i].name);
+	}
+}
+
 /* Runs in the new task; never returns. */
 static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 {
@@ -369,6 +401,7 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 		die_errno(errno, "sandbox: remounting the root read-only");
 	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		die_errno(errno, "sandbox: sethostname");
+	set_limits(spec->limits);
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
@@ -514,6 +547,10 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
 	if (rc == 0)
 		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+	/* Under memory pressure the kernel kills the sandbox's tasks first, not
+	 * the host's (inherited by every task; raising it needs no privilege). */
+	if (rc == 0)
+		rc = write_map(procfd, pid, "oom_score_adj", "1000");
 	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
