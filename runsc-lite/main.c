@@ -104,7 +104,9 @@ static void usage(FILE *out)
 		"  --overlay-size=N[k|m|g]\n"
 		"                       bytes the overlay's memory layer may hold (ENOSPC beyond;\n"
 		"                       default half of RAM)\n"
-		"A second SIGINT or SIGTERM to runsc-lite kills the whole sandbox.\n");
+		"A second SIGINT or SIGTERM to runsc-lite kills the whole sandbox.\n"
+		"  --preserve-fds=N     (do, run) pass fds 3..3+N-1 on to the program, as runc;\n"
+		"                       by default it gets stdio only\n");
 }
 
 /* A flag value that the issue-by-issue build does not support yet is an
@@ -268,9 +270,11 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		{ "nofile", required_argument, NULL, 'N' },
 		{ "cpu-time", required_argument, NULL, 'U' },
 		{ "overlay-size", required_argument, NULL, 'O' },
+		{ "preserve-fds", required_argument, NULL, 'F' },
 		{ 0, 0, 0, 0 },
 	};
 	struct sandbox_limits limits = { .pids = LIMITS_DEFAULT_PIDS, .nofile = LIMITS_DEFAULT_NOFILE };
+	uint64_t preserve = 0;
 	static struct sandbox_mount mounts[SANDBOX_MOUNTS_MAX];
 	size_t nmounts = 0;
 	const char *rootfs = NULL, *cwd = NULL, *hostname = "runsc-lite";
@@ -307,6 +311,11 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		case 'O':
 			if (limits_parse_size(optarg, &limits.overlay_size) < 0)
 				die("--overlay-size=%s: must be a positive number of bytes, k, m or g", optarg);
+			break;
+		case 'F':
+			if (strcmp(optarg, "0") != 0 &&
+			    (limits_parse_count(optarg, &preserve) < 0 || preserve > PRESERVE_FDS_MAX))
+				die("--preserve-fds=%s: must be a number from 0 to %d", optarg, PRESERVE_FDS_MAX);
 			break;
 		case 'T':
 		case 'V':
@@ -365,6 +374,7 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.mounts = mounts,
 		.nmounts = nmounts,
 		.limits = limits,
+		.preserve_fds = (unsigned)preserve,
 	};
 	return sandbox_run(&o);
 }

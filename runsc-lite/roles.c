@@ -214,6 +214,7 @@ int role_sentry(int argc, char **argv)
 		.spec_len = len,
 		.loader = rl_loader_image,
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
+		.preserved_fd = ROLE_PRESERVED_FD,
 	};
 	return sentry_main(&a);
 }

@@ -36,18 +36,30 @@ static void forward_signal(int sig)
 	kill(sentry_pid, sig);
 }
 
-/* Puts fds at the role's fixed numbers, closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd)
+/* Puts fds at the role's fixed numbers (and the caller's fds 3..3+npreserve-1
+ * at ROLE_PRESERVED_FD...), closes everything else, execs. */
+static void exec_role(const char *role, int sock, int spec, int logfd, unsigned npreserve)
 {
 	int fds[3] = { sock, spec, logfd };
-	/* move out of the way first so the dup2s below cannot clobber */
+	/* move out of the way first so the dup2s below cannot clobber: above
+	 * every target number */
+	int base = ROLE_PRESERVED_FD + (int)npreserve + 8;
 	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, base)) < 0)
+			_exit(125);
+	int pres[PRESERVE_FDS_MAX];
+	for (unsigned i = 0; i < npreserve; i++)
+		if ((pres[i] = fcntl(3 + (int)i, F_DUPFD, base)) < 0)
 			_exit(125);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0 && dup2(fds[i], ROLE_SOCK_FD + i) < 0)
 			_exit(125);
-	syscall(SYS_close_range, logfd >= 0 ? ROLE_LOG_FD + 1 : ROLE_LOG_FD, ~0U, 0);
+	if (logfd < 0)
+		close(ROLE_LOG_FD);   /* may be a caller's fd */
+	for (unsigned i = 0; i < npreserve; i++)
+		if (dup2(pres[i], ROLE_PRESERVED_FD + (int)i) < 0)
+			_exit(125);
+	syscall(SYS_close_range, ROLE_PRESERVED_FD + npreserve, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -81,7 +93,8 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd, struct sandbox_cgroup *cg)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, struct sandbox_cgroup *cg,
+			  unsigned npreserve)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -104,7 +117,14 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, struct sandbox_cgrou
 			_exit(125);
 		/* a sentry whose CLI is gone has nobody to report to */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("sentry", sock, spec_rd, logfd);
+		/* Not interactive (stdin is no terminal): the sandbox gets a session
+		 * of its own, so it has no controlling terminal at all -- /dev/tty
+		 * is ENXIO even when stdout is the caller's terminal.  Interactive,
+		 * it stays in the caller's session for job control; TIOCSTI and its
+		 * kin are refused by the application's policy either way. */
+		if (!isatty(STDIN_FILENO))
+			setsid();
+		exec_role("sentry", sock, spec_rd, logfd, npreserve);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -140,7 +160,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd);
+		exec_role("gofer", sock, spec_rd, logfd, 0);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -215,6 +235,12 @@ int sandbox_run(const struct sandbox_opts *o)
 	lspec.address_space = limits_cgroup_has_memory(cg) ? 0 : o->limits.memory;
 	lspec.overlay_size = o->limits.overlay_size;
 	sspec.limits = &lspec;
+	if (o->preserve_fds > PRESERVE_FDS_MAX)
+		die("--preserve-fds=%u: at most %d", o->preserve_fds, PRESERVE_FDS_MAX);
+	for (unsigned i = 0; i < o->preserve_fds; i++)
+		if (fcntl(3 + (int)i, F_GETFD) < 0 || 3 + (int)i == o->debug_fd)
+			die("--preserve-fds=%u: fd %u is not open", o->preserve_fds, 3 + i);
+	sspec.preserve_fds = o->preserve_fds;
 	debugf("limits: %s", limits_cgroup_kind(cg));
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
@@ -278,7 +304,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
 
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, cg);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, cg, o->preserve_fds);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);

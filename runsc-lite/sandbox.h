@@ -41,6 +41,7 @@ struct sandbox_opts {
 	const struct sandbox_mount *mounts;
 	size_t nmounts;
 	struct sandbox_limits limits;   /* --pids-limit, --memory, ... */
+	unsigned preserve_fds;       /* fds 3..3+N-1 go on to the program */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */
@@ -54,5 +55,7 @@ int role_sentry(int argc, char **argv);
 #define ROLE_SOCK_FD 3     /* the gofer <-> sentry socket */
 #define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
+#define ROLE_PRESERVED_FD 6 /* the sentry: --preserve-fds from here on */
+#define PRESERVE_FDS_MAX 1024
 
 #endif

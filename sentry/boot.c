@@ -386,6 +386,9 @@ static void set_limits(const RunscLite__Limits *l)
 }
 
 /* Runs in the new task; never returns. */
+/* where the sentry holds the --preserve-fds fds (sentry_args.preserved_fd) */
+static int preserved_fd = -1;
+
 static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 {
 	char go;
@@ -405,11 +408,23 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
-	/* Nothing of the sentry's crosses into the application but stdio. */
-	if (dup2(sock, 3) < 0)
+	/* Nothing of the sentry's crosses into the application but stdio and
+	 * the fds the user passed (--preserve-fds: at preserved_fd... here,
+	 * 3... for the program).  Everything moves above the targets first. */
+	int n = preserved_fd > 0 ? (int)spec->preserve_fds : 0, base = preserved_fd + n + 8;
+	int moved[1024];
+	if (n > 1024 || (sock = fcntl(sock, F_DUPFD, base)) < 0)
 		_exit(125);
-	syscall(SYS_close_range, 4, ~0U, 0);
-	sock = 3;
+	for (int i = 0; i < n; i++)
+		if ((moved[i] = fcntl(preserved_fd + i, F_DUPFD, base)) < 0)
+			_exit(125);
+	for (int i = 0; i < n; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			_exit(125);
+	if (dup2(sock, 3 + n) < 0)
+		_exit(125);
+	syscall(SYS_close_range, 4 + n, ~0U, 0);
+	sock = 3 + n;
 	int listener = -1;
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
@@ -671,9 +686,13 @@ int sentry_main(const struct sentry_args *a)
 		/* exact fork tracking: see PLATFORM_TASK_CREATED */
 		platform_set_task_events(s.plat, true);
 	}
+	preserved_fd = a->preserved_fd;
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
+	/* the program has them now; the sentry keeps no host fd it does not use */
+	for (uint32_t i = 0; preserved_fd > 0 && i < spec->preserve_fds && i < 1024; i++)
+		close(preserved_fd + (int)i);
 	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||
 	    (rc = devfs_attach(s.devfd, s.stagingfd)) < 0) {
 		kill(init_pid, SIGKILL);

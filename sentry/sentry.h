@@ -28,6 +28,7 @@ struct sentry_args {
 	size_t spec_len;
 	const void *loader;          /* the exec loader image */
 	size_t loader_len;
+	int preserved_fd;            /* the spec's preserve_fds fds start here */
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -138,3 +138,37 @@ else
 		fail "$name" "sandbox: '$out' (native: '$nat')"
 	fi
 fi
+
+# Not interactive (stdin is no terminal): the sandbox has a session of its
+# own and no controlling terminal, even when its stdout is the caller's
+# terminal -- natively the same command still opens /dev/tty.
+name="policy: not interactive, the sandbox has no controlling terminal (/dev/tty ENXIO)"
+if ! command -v script >/dev/null; then
+	skip "$name" "no script(1) for a pty"
+else
+	cmd="sh -c 'echo x > /dev/tty && echo tty-ok' </dev/null 2>&1 | sed 's/.*: //'"
+	nat=$(script -qec "$cmd" /dev/null </dev/null 2>&1 | tr -d '\r' | tail -1)
+	out=$(script -qec "timeout -k 5 60 $RL do -- $cmd" /dev/null </dev/null 2>&1 | tr -d '\r' | tail -1)
+	if [ "$out" = "No such device or address" ] && [ "$nat" = tty-ok ]; then
+		pass "$name"
+	else
+		fail "$name" "sandbox: '$out' (native: '$nat')"
+	fi
+fi
+
+# --preserve-fds=N passes the caller's fds 3..3+N-1 on, as runc; without it
+# the program has stdio only, whatever the caller had open.
+echo preserved-input >"$SCRATCH/in.txt"
+name="policy: --preserve-fds=2 gives the program the caller's fds 3 and 4"
+out=$(timeout -k 5 60 "$RL" do --preserve-fds=2 -- /bin/sh -c 'cat <&3; echo written >&4' \
+	3<"$SCRATCH/in.txt" 4>"$SCRATCH/out.txt" 2>&1)
+if [ "$out" = preserved-input ] && [ "$(cat "$SCRATCH/out.txt")" = written ]; then pass "$name"
+else fail "$name" "out: $out" "fd 4 got: $(cat "$SCRATCH/out.txt")"; fi
+name="policy: without --preserve-fds the caller's open fds 3 and 4 do not reach the program"
+out=$(timeout -k 5 60 "$RL" do -- "$BUILD/tests/helpers/fdcheck" 3<"$SCRATCH/in.txt" 4>"$SCRATCH/out.txt" 2>&1)
+if [ "$out" = none ]; then pass "$name"; else fail "$name" "$out"; fi
+name="policy: --preserve-fds=1 with fd 3 closed is refused with one line"
+out=$("$RL" do --preserve-fds=1 -- /bin/true 3<&- 2>&1)
+rc=$?
+if [ "$rc" = 125 ] && [ "$out" = "runsc-lite: --preserve-fds=1: fd 3 is not open" ]; then pass "$name"
+else fail "$name" "exit $rc: $out"; fi
