@@ -113,8 +113,10 @@ static void *worker(void *arg)
 		uint64_t a[6];
 		for (int k = 0; k < 6; k++)
 			a[k] = rnd(&s) % 3 ? pointer(&s) : number(&s);
-		/* keep stdio: the test reads our output */
-		if ((nr == SYS_close || nr == SYS_fchdir || nr == SYS_fchmod || nr == SYS_fchown) && a[0] < 3)
+		/* keep stdio: the test talks to us through it (the kernel reads an
+		 * fd as an unsigned int: the upper half does not count) */
+		if ((nr == SYS_close || nr == SYS_fchdir || nr == SYS_fchmod || nr == SYS_fchown) &&
+		    (uint32_t)a[0] < 3)
 			a[0] = 3 + rnd(&s) % 20;
 		if (nr == SYS_dup)
 			a[0] = rnd(&s) % 24;
@@ -209,14 +211,15 @@ int main(int argc, char **argv)
 	pthread_t fl;
 	pthread_create(&fl, NULL, flipper, NULL);
 	run(seed, calls / 10, threads);
-	/* the calls may have renamed or removed the start directory */
-	if (chdir(cwd) < 0 && chdir("/") < 0)
-		return 2;
+	/* the calls may have renamed or removed the start directory, or taken
+	 * the search permission of "/": then the run goes on where it is */
+	if (chdir(cwd) < 0)
+		(void)!chdir("/");
 	wait_go("mark1");
 	long half = (calls - calls / 10) / 2;
 	run(seed ^ 0x5555, half, threads);
-	if (chdir(cwd) < 0 && chdir("/") < 0)
-		return 2;
+	if (chdir(cwd) < 0)
+		(void)!chdir("/");
 	wait_go("mark2");
 	run(seed ^ 0xaaaa, calls - calls / 10 - half, threads);
 	atomic_store(&stop, 1);
