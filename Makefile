@@ -162,6 +162,15 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/runsc-lite
 
+# Syscall fuzzing from inside the sandbox, long: FUZZ_CALLS (default 10^6)
+# random trapped syscalls; `make test` runs the short form (20000).
+FUZZ_CALLS ?= 1000000
+fuzz-syscalls: tests-build
+	@s=$$(mktemp -d /tmp/rl-fuzz.XXXXXX); \
+	FUZZ_CALLS=$(FUZZ_CALLS) RL=$(CURDIR)/$(BIN) BUILD=$(CURDIR)/$(BUILD) TOP=$(CURDIR) SCRATCH=$$s \
+		bash tests/integration/test_fuzz_syscalls.sh; rc=$$?; rm -rf $$s; exit $$rc
+.PHONY: fuzz-syscalls
+
 clean:
 	rm -rf build
 

@@ -8,7 +8,13 @@
 #            process binds to SYMBOL at install time (e.g. a fixed fd number),
 #            or a decimal number;
 #            argN!=SYMBOL when it differs; argN&MASK=VALUE when the masked
-#            argument equals VALUE (decimal numbers)
+#            argument equals VALUE; argN<N, argN<=N, argN>N, argN>=N
+#            (unsigned 64-bit comparisons); numbers are decimal or 0x hex
+#   At most three conditions, each on a different argument (libseccomp
+#   refuses two comparisons of one argument in one rule).  Rules of one
+#   syscall are alternatives: an unconditional rule overrides every
+#   conditional one, and where conditional rules overlap libseccomp tests
+#   the (masked) equality ones first.
 # Blank lines and `#` comments are ignored.  The table name is the file's
 # base name: configs/app.policy -> policy_app.
 set -eu
@@ -30,21 +36,28 @@ for f in "$@"; do
 		if (sys !~ /^[a-z_0-9]+$/) fail("bad syscall name " sys)
 		conds = ""
 		for (i = 3; i <= NF; i++) {
-			if ($i ~ /^arg[0-5]&[0-9]+=[0-9]+$/) {
-				# argN&MASK=VALUE: the masked argument equals VALUE
-				split(substr($i, 6), mv, "=")
-				conds = conds sprintf("{ %d, 0, NULL, %s, %s }, ", substr($i, 4, 1), mv[2], mv[1])
+			if ($i ~ /^arg[0-5](<|<=|>|>=)(0x[0-9a-f]+|[0-9]+)$/) {
+				# ordered: 1 <, 2 <=, 3 >, 4 >=
+				op = substr($i, 5); num = op; sub(/^[<>]=?/, "", num)
+				ord = op ~ /^<=/ ? 2 : op ~ /^</ ? 1 : op ~ /^>=/ ? 4 : 3
+				conds = conds sprintf("{ %d, 0, NULL, %sULL, 0, %d }, ", substr($i, 4, 1), num, ord)
 				continue
 			}
-			if ($i !~ /^arg[0-5]!?=([a-z_]+|[0-9]+)$/) fail("bad condition " $i)
+			if ($i ~ /^arg[0-5]&(0x[0-9a-f]+|[0-9]+)=(0x[0-9a-f]+|[0-9]+)$/) {
+				# argN&MASK=VALUE: the masked argument equals VALUE
+				split(substr($i, 6), mv, "=")
+				conds = conds sprintf("{ %d, 0, NULL, %sULL, %sULL, 0 }, ", substr($i, 4, 1), mv[2], mv[1])
+				continue
+			}
+			if ($i !~ /^arg[0-5]!?=([a-z_]+|0x[0-9a-f]+|[0-9]+)$/) fail("bad condition " $i)
 			ne = ($i ~ /!=/)
 			sym = $i; sub(/^arg[0-5]!?=/, "", sym)
-			if (sym ~ /^[0-9]+$/)
-				conds = conds sprintf("{ %d, %d, NULL, %s, 0 }, ", substr($i, 4, 1), ne, sym)
+			if (sym ~ /^(0x[0-9a-f]+|[0-9]+)$/)
+				conds = conds sprintf("{ %d, %d, NULL, %sULL, 0, 0 }, ", substr($i, 4, 1), ne, sym)
 			else
-				conds = conds sprintf("{ %d, %d, \"%s\", 0, 0 }, ", substr($i, 4, 1), ne, sym)
+				conds = conds sprintf("{ %d, %d, \"%s\", 0, 0, 0 }, ", substr($i, 4, 1), ne, sym)
 		}
-		if (NF - 2 > 2) fail("at most two conditions")
+		if (NF - 2 > 3) fail("at most three conditions")
 		rules[n++] = sprintf("\t{ \"%s\", %s, %s, %d, { %s} },", sys, act, err, NF - 2, conds)
 	}
 	END {

@@ -163,7 +163,9 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 			rc = -ENOSYS;
 			break;
 		}
-		struct scmp_arg_cmp cmp[2];
+		struct scmp_arg_cmp cmp[3];
+		static const enum scmp_compare ordered[] = { SCMP_CMP_EQ, SCMP_CMP_LT, SCMP_CMP_LE,
+							     SCMP_CMP_GT, SCMP_CMP_GE };
 		for (int c = 0; c < r->ncond; c++) {
 			uint64_t v = r->cond[c].value;
 			if (r->cond[c].symbol && bind_value(bind, nbind, r->cond[c].symbol, &v) < 0) {
@@ -171,14 +173,20 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 				rc = -EINVAL;
 				break;
 			}
-			if (r->cond[c].mask)
+			if (r->cond[c].order > 0 && r->cond[c].order <= 4)
+				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
+								ordered[r->cond[c].order], v, 0 };
+			else if (r->cond[c].mask)
 				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg, SCMP_CMP_MASKED_EQ,
 								r->cond[c].mask, v };
 			else
 				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
 					r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
 		}
-		if (rc == 0)
+		/* A rule that names the default's verdict documents a syscall
+		 * (default-deny policies list every one); libseccomp refuses
+		 * such a rule (EACCES) and the default gives that verdict. */
+		if (rc == 0 && to_scmp(r, flags) != dflt)
 			rc = seccomp_rule_add_array(ctx, to_scmp(r, flags), nr, (unsigned)r->ncond, cmp);
 		if (rc < 0)
 			*bad_rule = r->syscall;

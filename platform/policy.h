@@ -23,6 +23,7 @@ struct policy_cond {
 	const char *symbol;      /* bound to a value at install time, or NULL: */
 	uint64_t value;          /* a literal */
 	uint64_t mask;           /* nonzero: (arg & mask) == value */
+	int order;               /* nonzero: arg <, <=, >, >= value (1..4) */
 };
 
 struct policy_rule {
@@ -30,7 +31,7 @@ struct policy_rule {
 	enum policy_action action;
 	int errno_value;
 	int ncond;
-	struct policy_cond cond[2];
+	struct policy_cond cond[3];
 };
 
 struct policy {

@@ -100,7 +100,22 @@ static void usage(FILE *out)
 		"                       repeatable, mounted in flag order\n"
 		"  --volume=HOST:PATH[:ro|rw]\n"
 		"                       serve host directory HOST at PATH (an existing directory)\n"
-		"                       through the gofer, read-write unless :ro; repeatable\n");
+		"                       through the gofer, read-write unless :ro; repeatable\n"
+		"\n"
+		"limits (do, run; docs/SECURITY.md says which holds where):\n"
+		"  --pids-limit=N|unlimited\n"
+		"                       tasks (processes and threads) of the sandbox (default 1024);\n"
+		"                       fork/clone beyond fail with EAGAIN\n"
+		"  --memory=N[k|m|g]    memory of the sandbox (cgroup; without one, per process\n"
+		"                       address space); default: none\n"
+		"  --nofile=N           open files per process (default 65536)\n"
+		"  --cpu-time=SECONDS   CPU time per process (then SIGKILL); default: none\n"
+		"  --overlay-size=N[k|m|g]\n"
+		"                       bytes the overlay's memory layer may hold (ENOSPC beyond;\n"
+		"                       default half of RAM)\n"
+		"A second SIGINT or SIGTERM to runsc-lite kills the whole sandbox.\n"
+		"  --preserve-fds=N     (do, run) pass fds 3..3+N-1 on to the program, as runc;\n"
+		"                       by default it gets stdio only\n");
 }
 
 static int parse_globals(int argc, char **argv, struct globals *g)
@@ -253,8 +268,16 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "tmpfs", required_argument, NULL, 'T' },
 		{ "volume", required_argument, NULL, 'V' },
+		{ "pids-limit", required_argument, NULL, 'P' },
+		{ "memory", required_argument, NULL, 'M' },
+		{ "nofile", required_argument, NULL, 'N' },
+		{ "cpu-time", required_argument, NULL, 'U' },
+		{ "overlay-size", required_argument, NULL, 'O' },
+		{ "preserve-fds", required_argument, NULL, 'F' },
 		{ 0, 0, 0, 0 },
 	};
+	struct sandbox_limits limits = { .pids = LIMITS_DEFAULT_PIDS, .nofile = LIMITS_DEFAULT_NOFILE };
+	uint64_t preserve = 0;
 	static struct sandbox_mount mounts[SANDBOX_MOUNTS_MAX];
 	size_t nmounts = 0;
 	const char *rootfs = NULL, *cwd = NULL, *hostname = "runsc-lite";
@@ -267,6 +290,36 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		case 'R': readonly = true; break;
 		case 'c': cwd = optarg; break;
 		case 'H': hostname = optarg; break;
+		case 'P':
+			if (strcmp(optarg, "unlimited") == 0)
+				limits.pids = 0;
+			else if (limits_parse_count(optarg, &limits.pids) < 0)
+				die("--pids-limit=%s: must be a positive number or unlimited", optarg);
+			break;
+		case 'M':
+			if (limits_parse_size(optarg, &limits.memory) < 0)
+				die("--memory=%s: must be a positive number of bytes, k, m or g", optarg);
+			if (limits.memory < (4u << 20))
+				die("--memory=%s: at least 4m (the sandbox's own processes need some)", optarg);
+			break;
+		case 'N':
+			if (limits_parse_count(optarg, &limits.nofile) < 0 || limits.nofile < 16 ||
+			    limits.nofile > (1u << 20))
+				die("--nofile=%s: must be a number from 16 to 1048576", optarg);
+			break;
+		case 'U':
+			if (limits_parse_count(optarg, &limits.cpu_seconds) < 0)
+				die("--cpu-time=%s: must be a positive number of seconds", optarg);
+			break;
+		case 'O':
+			if (limits_parse_size(optarg, &limits.overlay_size) < 0)
+				die("--overlay-size=%s: must be a positive number of bytes, k, m or g", optarg);
+			break;
+		case 'F':
+			if (strcmp(optarg, "0") != 0 &&
+			    (limits_parse_count(optarg, &preserve) < 0 || preserve > PRESERVE_FDS_MAX))
+				die("--preserve-fds=%s: must be a number from 0 to %d", optarg, PRESERVE_FDS_MAX);
+			break;
 		case 'T':
 		case 'V':
 			if (nmounts == SANDBOX_MOUNTS_MAX)
@@ -324,6 +377,8 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.mounts = mounts,
 		.nmounts = nmounts,
 		.net = &g->net,
+		.limits = limits,
+		.preserve_fds = (unsigned)preserve,
 	};
 	return sandbox_run(&o);
 }

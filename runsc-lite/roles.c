@@ -215,6 +215,7 @@ int role_sentry(int argc, char **argv)
 		.loader = rl_loader_image,
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
 		.net_fd = fcntl(ROLE_NET_FD, F_GETFD) >= 0 ? ROLE_NET_FD : -1,
+		.preserved_fd = ROLE_PRESERVED_FD,
 	};
 	return sentry_main(&a);
 }

@@ -20,25 +20,47 @@
 #include <unistd.h>
 
 static volatile pid_t sentry_pid;
+static volatile sig_atomic_t stop_requests, killed_on_request;
 
+/* The first SIGINT/SIGTERM goes to the program, as every signal; a second
+ * one means the program did not listen (a fork bomb, a pid 1 without a
+ * handler): the sentry is killed, and with it, by its pid namespace, every
+ * task of the sandbox. */
 static void forward_signal(int sig)
 {
-	if (sentry_pid > 0)
-		kill(sentry_pid, sig);
+	if (sentry_pid <= 0)
+		return;
+	if ((sig == SIGINT || sig == SIGTERM) && ++stop_requests >= 2) {
+		killed_on_request = sig;
+		kill(sentry_pid, SIGKILL);
+		return;
+	}
+	kill(sentry_pid, sig);
 }
 
-/* Puts fds at the role's fixed numbers, closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd, int netfd)
+/* Puts fds at the role's fixed numbers (and the caller's fds 3..3+npreserve-1
+ * at ROLE_PRESERVED_FD...), closes everything else, execs. */
+static void exec_role(const char *role, int sock, int spec, int logfd, int netfd, unsigned npreserve)
 {
 	int fds[4] = { sock, spec, logfd, netfd };
-	/* move out of the way first so the dup2s below cannot clobber */
+	/* move out of the way first so the dup2s below cannot clobber: above
+	 * every target number */
+	int base = ROLE_PRESERVED_FD + (int)npreserve + 8;
 	for (int i = 0; i < 4; i++)
-		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, base)) < 0)
 			_exit(125);
+	int pres[PRESERVE_FDS_MAX];
+	for (unsigned i = 0; i < npreserve; i++)
+		if ((pres[i] = fcntl(3 + (int)i, F_DUPFD, base)) < 0)
+			_exit(125);
+	/* an absent one's number is closed: it may be a caller's fd */
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0 ? dup2(fds[i], ROLE_SOCK_FD + i) < 0 : (close(ROLE_SOCK_FD + i), false))
 			_exit(125);
-	syscall(SYS_close_range, ROLE_NET_FD + 1, ~0U, 0);
+	for (unsigned i = 0; i < npreserve; i++)
+		if (dup2(pres[i], ROLE_PRESERVED_FD + (int)i) < 0)
+			_exit(125);
+	syscall(SYS_close_range, ROLE_PRESERVED_FD + npreserve, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -72,7 +94,8 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd, struct sandbox_cgroup *cg,
+			  unsigned npreserve)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -95,7 +118,14 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd)
 			_exit(125);
 		/* a sentry whose CLI is gone has nobody to report to */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("sentry", sock, spec_rd, logfd, netfd);
+		/* Not interactive (stdin is no terminal): the sandbox gets a session
+		 * of its own, so it has no controlling terminal at all -- /dev/tty
+		 * is ENXIO even when stdout is the caller's terminal.  Interactive,
+		 * it stays in the caller's session for job control; TIOCSTI and its
+		 * kin are refused by the application's policy either way. */
+		if (!isatty(STDIN_FILENO))
+			setsid();
+		exec_role("sentry", sock, spec_rd, logfd, netfd, npreserve);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -112,6 +142,9 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd)
 		if (rc == 0)
 			rc = write_file(path, map);
 	}
+	/* into the sandbox's cgroup before it starts anything */
+	if (rc == 0 && cg)
+		rc = limits_cgroup_attach(cg, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
 		rc = -EIO;
 	close(sync[1]);
@@ -128,7 +161,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd, -1);
+		exec_role("gofer", sock, spec_rd, logfd, -1, 0);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -210,6 +243,23 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.allow_net = rptr;
 	sspec.n_allow_net = o->net ? o->net->nrules : 0;
 
+	/* limits: a cgroup where the caller may, rlimits always */
+	struct sandbox_cgroup *cg = limits_cgroup_create(&o->limits);
+	RunscLite__Limits lspec = RUNSC_LITE__LIMITS__INIT;
+	lspec.nproc = o->limits.pids;
+	lspec.nofile = o->limits.nofile;
+	lspec.cpu_seconds = o->limits.cpu_seconds;
+	lspec.address_space = limits_cgroup_has_memory(cg) ? 0 : o->limits.memory;
+	lspec.overlay_size = o->limits.overlay_size;
+	sspec.limits = &lspec;
+	if (o->preserve_fds > PRESERVE_FDS_MAX)
+		die("--preserve-fds=%u: at most %d", o->preserve_fds, PRESERVE_FDS_MAX);
+	for (unsigned i = 0; i < o->preserve_fds; i++)
+		if (fcntl(3 + (int)i, F_GETFD) < 0 || 3 + (int)i == o->debug_fd)
+			die("--preserve-fds=%u: fd %u is not open", o->preserve_fds, 3 + i);
+	sspec.preserve_fds = o->preserve_fds;
+	debugf("limits: %s", limits_cgroup_kind(cg));
+
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
 	RunscLite__Mount mbuf[SANDBOX_MOUNTS_MAX], *mptr[SANDBOX_MOUNTS_MAX];
@@ -245,15 +295,23 @@ int sandbox_run(const struct sandbox_opts *o)
 	gspec.n_volumes = nvol;
 
 	int sv[2];
+	int gspec_rd, sspec_rd, rc = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		die_errno(errno, "socketpair");
-	int gspec_rd, sspec_rd, rc;
-	if ((rc = spec_pipe(&gspec.base, &gspec_rd)) < 0 || (rc = spec_pipe(&sspec.base, &sspec_rd)) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		limits_cgroup_finish(cg);
+		die_errno(-rc, "socketpair");
+	}
+	if ((rc = spec_pipe(&gspec.base, &gspec_rd)) < 0 || (rc = spec_pipe(&sspec.base, &sspec_rd)) < 0) {
+		limits_cgroup_finish(cg);
 		die_errno(-rc, "passing the sandbox spec");
+	}
 
 	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd);
-	if (gofer < 0)
+	if (gofer < 0) {
+		limits_cgroup_finish(cg);
 		die_errno(-gofer, "starting the gofer");
+	}
 	close(sv[0]);
 	close(gspec_rd);
 
@@ -269,10 +327,11 @@ int sandbox_run(const struct sandbox_opts *o)
 	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
 	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
 		die_errno(errno, "socketpair");
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, nv[1]);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, nv[1], cg, o->preserve_fds);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
+		limits_cgroup_finish(cg);
 		if (sentry == -EPERM || sentry == -ENOSPC)
 			die_errno(-sentry, "creating the sandbox namespaces (are user namespaces enabled?)");
 		die_errno(-sentry, "starting the sentry");
@@ -297,6 +356,12 @@ int sandbox_run(const struct sandbox_opts *o)
 	kill(gofer, SIGKILL);
 	waitpid(gofer, NULL, 0);
 	netuser_stop(helper);
+	limits_cgroup_finish(cg);
+	if (killed_on_request) {
+		warnx_rl("the sandbox was killed: a second %s while it was running",
+			 killed_on_request == SIGINT ? "SIGINT" : "SIGTERM");
+		return 128 + SIGKILL;
+	}
 	if (WIFSIGNALED(ws)) {
 		warnx_rl("the sentry was killed by signal %d; the sandbox is gone", WTERMSIG(ws));
 		return 128 + WTERMSIG(ws);

@@ -7,6 +7,8 @@
 #ifndef RUNSC_LITE_SANDBOX_H
 #define RUNSC_LITE_SANDBOX_H
 
+#include "runsc-lite/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,6 +43,8 @@ struct sandbox_opts {
 	const struct sandbox_mount *mounts;
 	size_t nmounts;
 	const struct net_flags *net; /* --network, --allow-net (netflags.h) */
+	struct sandbox_limits limits;   /* --pids-limit, --memory, ... */
+	unsigned preserve_fds;       /* fds 3..3+N-1 go on to the program */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */
@@ -55,5 +59,7 @@ int role_sentry(int argc, char **argv);
 #define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
 #define ROLE_NET_FD  6     /* sentry, --network=user: sentry_args.net_fd */
+#define ROLE_PRESERVED_FD 7 /* the sentry: --preserve-fds from here on */
+#define PRESERVE_FDS_MAX 1024
 
 #endif

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -183,7 +184,8 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 		rc = mount_backing(stagingfd, rel, m->size);
 	}
 	if (rc == 0 && spec->overlay)
-		rc = mount_backing(stagingfd, OVERLAY_BACKING, 0);
+		rc = mount_backing(stagingfd, OVERLAY_BACKING,
+				   spec->limits ? spec->limits->overlay_size : 0);
 	if (rc == 0)
 		rc = mount_backing(stagingfd, SHM_BACKING, 0);
 	return rc;
@@ -351,7 +353,40 @@ static int exec_program(char **argv)
 	return denied ? EACCES : ENOENT;
 }
 
+/*
+ * The sandbox's rlimits, set in its first task and inherited by every task
+ * after it (runsc-lite/limits.h).  RLIMIT_NPROC counts the tasks of one uid
+ * in one user namespace (Linux 5.14+: ucounts), and the sandbox is the only
+ * user of its namespace: the limit is the sandbox's task count.  Soft and
+ * hard alike, so the program cannot raise them (it has no CAP_SYS_RESOURCE).
+ */
+static void set_limits(const RunscLite__Limits *l)
+{
+	if (!l)
+		return;
+	struct { int res; uint64_t v; const char *name; } set[] = {
+		{ RLIMIT_NPROC, l->nproc, "tasks" },
+		{ RLIMIT_NOFILE, l->nofile, "open files" },
+		{ RLIMIT_CPU, l->cpu_seconds, "CPU time" },
+		{ RLIMIT_AS, l->address_space, "memory (address space)" },
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+		if (!set[i].v)
+			continue;
+		struct rlimit rl = { (rlim_t)set[i].v, (rlim_t)set[i].v }, cur;
+		/* never above what the sentry has: only lowering needs no privilege */
+		if (getrlimit(set[i].res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max > cur.rlim_max)
+			rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+		if (setrlimit(set[i].res, &rl) < 0)
+			die_errno(errno, "sandbox: setting the limit on %s", set[i].name);
+	}
+}
+
 /* Runs in the new task; never returns. */
+/* where the sentry holds the --preserve-fds fds (sentry_args.preserved_fd) */
+static int preserved_fd = -1;
+
 static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 {
 	char go;
@@ -370,14 +405,27 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	int nrc = net_setup_app();
 	if (nrc < 0)
 		die_errno(-nrc, "sandbox: bringing lo up");
+	set_limits(spec->limits);
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
-	/* Nothing of the sentry's crosses into the application but stdio. */
-	if (dup2(sock, 3) < 0)
+	/* Nothing of the sentry's crosses into the application but stdio and
+	 * the fds the user passed (--preserve-fds: at preserved_fd... here,
+	 * 3... for the program).  Everything moves above the targets first. */
+	int n = preserved_fd > 0 ? (int)spec->preserve_fds : 0, base = preserved_fd + n + 8;
+	int moved[1024];
+	if (n > 1024 || (sock = fcntl(sock, F_DUPFD, base)) < 0)
 		_exit(125);
-	syscall(SYS_close_range, 4, ~0U, 0);
-	sock = 3;
+	for (int i = 0; i < n; i++)
+		if ((moved[i] = fcntl(preserved_fd + i, F_DUPFD, base)) < 0)
+			_exit(125);
+	for (int i = 0; i < n; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			_exit(125);
+	if (dup2(sock, 3 + n) < 0)
+		_exit(125);
+	syscall(SYS_close_range, 4 + n, ~0U, 0);
+	sock = 3 + n;
 	int listener = -1;
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
@@ -556,6 +604,10 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
 	if (rc == 0 && net_fd >= 0 && (rc = hand_over_network(procfd, pid, net_fd)) < 0)
 		warnx_rl("sentry: --network=user: the network did not come up");
+	/* Under memory pressure the kernel kills the sandbox's tasks first, not
+	 * the host's (inherited by every task; raising it needs no privilege). */
+	if (rc == 0)
+		rc = write_map(procfd, pid, "oom_score_adj", "1000");
 	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
@@ -680,11 +732,15 @@ int sentry_main(const struct sentry_args *a)
 		/* exact fork tracking: see PLATFORM_TASK_CREATED */
 		platform_set_task_events(s.plat, true);
 	}
+	preserved_fd = a->preserved_fd;
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener, a->net_fd);
 	if (a->net_fd >= 0)
 		close(a->net_fd);
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
+	/* the program has them now; the sentry keeps no host fd it does not use */
+	for (uint32_t i = 0; preserved_fd > 0 && i < spec->preserve_fds && i < 1024; i++)
+		close(preserved_fd + (int)i);
 	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||
 	    (rc = devfs_attach(s.devfd, s.stagingfd)) < 0) {
 		kill(init_pid, SIGKILL);

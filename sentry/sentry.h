@@ -32,6 +32,7 @@ struct sentry_args {
 	 * namespace go to the CLI, which answers once slirp4netns serves
 	 * them; -1 otherwise */
 	int net_fd;
+	int preserved_fd;            /* the spec's preserve_fds fds start here */
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -2,7 +2,8 @@
 # Runs every test of every build variant and prints one summary line:
 #   N passed, N failed, N skipped
 # Unit tests are cmocka binaries (TAP output); integration tests are
-# tests/integration/test_*.sh run with the variant's runsc-lite.
+# tests/integration/test_*.sh and the red-team tests/security/test_*.sh,
+# run with the variant's runsc-lite.
 # TESTS_ONLY=unit|integration narrows the run; VARIANTS overrides the builds.
 # The integration suite runs once per interception platform (PLATFORMS,
 # default "seccomp ptrace"; tests/lib.sh turns RL_PLATFORM into
@@ -68,7 +69,7 @@ for variant in $variants; do
 		base_variant=$variant
 		for plat in ${PLATFORMS:-seccomp ptrace}; do
 			variant="$base_variant/$plat"
-			for t in "$TOP"/tests/integration/test_*.sh; do
+			for t in "$TOP"/tests/integration/test_*.sh "$TOP"/tests/security/test_*.sh; do
 				echo "# integration ($plat): $(basename "$t")"
 				SCRATCH=$(mktemp -d /tmp/rl-test.XXXXXX)
 				RL="$BUILD/runsc-lite" RL_PLATFORM=$plat SCRATCH="$SCRATCH" \
