@@ -191,6 +191,49 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 	return rc;
 }
 
+/*
+ * --network=user: /etc/resolv.conf names slirp4netns's DNS forwarder, as
+ * podman does for its slirp4netns networks.  Written into the overlay's
+ * memory layer, so the rootfs is never touched; without an overlay the
+ * rootfs's own file stays (a writable rootfs is the user's to configure).
+ */
+static int write_resolv_conf(const RunscLite__SandboxSpec *spec)
+{
+	static const char text[] = "# written by runsc-lite for --network=user (slirp4netns)\n"
+				   "nameserver 10.0.2.3\n";
+	if (!spec->overlay || !spec->network || strcmp(spec->network, "user") != 0)
+		return 0;
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_PARENT };
+	int rc = vfs_walk(&w, "/etc/resolv.conf");
+	if (rc < 0)
+		return 0;   /* no /etc: nothing to configure */
+	struct vfs_inode *dir = w.result.dentry->inode, *ino = NULL;
+	struct vfs_dentry *d;
+	struct vfs_open_result res = { .host_fd = -1 };
+	rc = vfs_lookup_child(&w.result, "resolv.conf", &d);
+	if (rc == 0 && S_ISREG(d->inode->attr.st_mode)) {
+		rc = d->inode->fs->ops->open(d->inode, O_WRONLY | O_TRUNC, &res);
+	} else if (rc == 0 && !S_ISDIR(d->inode->attr.st_mode)) {
+		/* a symlink (to systemd-resolved's stub file, say): replaced */
+		rc = dir->fs->ops->unlink(dir, "resolv.conf", false);
+		if (rc == 0) {
+			vfs_d_drop(d);
+			rc = -ENOENT;
+		}
+	}
+	if (rc == -ENOENT && (rc = dir->fs->ops->create(dir, "resolv.conf", O_WRONLY | O_CREAT, 0644,
+							 &ino, &res)) == 0 &&
+	    !vfs_add_child(w.result.dentry, "resolv.conf", ino))
+		rc = -ENOMEM;
+	if (rc == 0 && res.host_fd >= 0 && write(res.host_fd, text, sizeof text - 1) != sizeof text - 1)
+		rc = -EIO;
+	if (res.host_fd >= 0)
+		close(res.host_fd);
+	vfs_path_put(w.result);
+	return rc;
+}
+
 /* Mounts fs at `path` of the VFS if that directory exists: 1 if mounted. */
 static int mount_at(const char *path, struct vfs_fs *fs, struct vfs_inode *root)
 {
@@ -745,6 +788,12 @@ int sentry_main(const struct sentry_args *a)
 	    (rc = devfs_attach(s.devfd, s.stagingfd)) < 0) {
 		kill(init_pid, SIGKILL);
 		return fail("mounting the tmpfs backing store and the device tree", -rc);
+	}
+	/* (the memory layer exists from here; the first task's syscalls are
+	 * not served yet, so it never sees the file missing) */
+	if ((rc = write_resolv_conf(spec)) < 0) {
+		kill(init_pid, SIGKILL);
+		return fail("writing /etc/resolv.conf for --network=user", -rc);
 	}
 	if (!use_ptrace && (rc = platform_seccomp_open_sync(&s.plat, listener, !spec->no_sync_wakeup)) < 0)
 		return fail("seccomp platform", -rc);

@@ -100,6 +100,11 @@ else
 ok" \
 		"$RL" --network=user run --rootfs "$R" -- /bin/sh -c \
 		"ip -o -4 addr show tap0 | { read n dev fam addr rest; echo \$addr; }; /bin/net_probe connect 10.0.2.2 $ok_port"
+	expect "network user: /etc/resolv.conf names slirp4netns's DNS, the rootfs's file untouched" \
+		"nameserver 10.0.2.3
+$(cat "$R/etc/resolv.conf" 2>/dev/null || echo none)" \
+		sh -c "\"\$0\" --network=user run --rootfs \"\$1\" -- /bin/grep nameserver /etc/resolv.conf;
+			cat \"\$1/etc/resolv.conf\" 2>/dev/null || echo none" "$RL" "$R"
 	expect "network user: with --allow-net, a refused port" "ok
 ECONNREFUSED" \
 		"$RL" --network=user "--allow-net=10.0.2.2:$ok_port" run --rootfs "$R" -- /bin/sh -c \
