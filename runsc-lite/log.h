@@ -19,6 +19,12 @@ void log_init(const char *role, int debug_fd);
 bool log_enabled(void);
 int  log_fd(void);
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --log FILE --log-format text|json (OCI): every die()/warnx_rl() message
+ * is also written to fd, one line each; json is one
+ * {"level":"error","msg":...,"time":...} object per line (engines show msg). */
+void log_set_error_log(int fd, bool json);
+/* die()'s exit status (125 unless set: OCI commands use 1, as runc does). */
+void log_set_exit_status(int status);
 void warnx_rl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* die() with ": strerror(errno_value)" appended. */

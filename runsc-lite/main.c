@@ -10,6 +10,7 @@
  * 127 when it cannot be found, 126 when it cannot be executed.
  */
 #include "runsc-lite/log.h"
+#include "runsc-lite/oci.h"
 #include "runsc-lite/sandbox.h"
 
 #include <errno.h>
@@ -42,6 +43,10 @@ struct globals {
 	const char *platform;        /* --platform, default seccomp */
 	bool no_sync_wakeup;         /* --sync-wakeup=false */
 	bool no_overlay;             /* --overlay=false */
+	bool overlay_given;
+	const char *root;            /* OCI: --root */
+	const char *log;             /* OCI: --log */
+	const char *log_format;      /* OCI: --log-format text|json */
 };
 
 static void usage(FILE *out)
@@ -114,6 +119,12 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "file-access", required_argument, NULL, 'f' },
 		{ "cache-policy", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		/* OCI runtime flags (runc's), see runsc-lite/oci.h */
+		{ "root", required_argument, NULL, 'R' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "systemd-cgroup", no_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'v' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -138,6 +149,7 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			if (strcmp(optarg, "true") && strcmp(optarg, "false"))
 				die("--overlay=%s: must be true or false", optarg);
 			g->no_overlay = optarg[0] == 'f';
+			g->overlay_given = true;
 			break;
 		case 'f':
 			if (strcmp(optarg, "exclusive") && strcmp(optarg, "shared"))
@@ -151,6 +163,17 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			g->cache_policy = optarg;
 			break;
 		case 'h': usage(stdout); exit(0);
+		case 'R': g->root = optarg; break;
+		case 'L': g->log = optarg; break;
+		case 'F':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				die("--log-format=%s: must be text or json", optarg);
+			g->log_format = optarg;
+			break;
+		case 'S': break;   /* accepted: no cgroups are set up either way */
+		case 'v':
+			printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
+			exit(0);
 		default:
 			die("unknown or incomplete flag %s (see runsc-lite help)", argv[optind - 1]);
 		}
@@ -324,6 +347,16 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 	return sandbox_run(&o);
 }
 
+/* `run --rootfs DIR [--] PROGRAM`, the sandbox's own form, or the OCI
+ * `run [flags] ID` (no --rootfs, no "--"). */
+static bool legacy_run(int argc, char **argv)
+{
+	for (int k = 1; k < argc; k++)
+		if (strcmp(argv[k], "--") == 0 || strncmp(argv[k], "--rootfs", 8) == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "gofer") == 0)
@@ -338,8 +371,29 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	const char *cmd = argv[i];
-	if (strcmp(cmd, "do") == 0 || strcmp(cmd, "run") == 0)
+	if (g.log) {
+		/* OCI engines read the error they show from this file */
+		int fd = open(g.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die_errno(errno, "--log=%s", g.log);
+		log_set_error_log(fd, g.log_format && strcmp(g.log_format, "json") == 0);
+	}
+	if (strcmp(cmd, "do") == 0 || (strcmp(cmd, "run") == 0 && legacy_run(argc - i, argv + i)))
 		return cmd_run(argc - i, argv + i, &g, cmd[0] == 'd');
+	if (oci_is_command(cmd)) {
+		int logfd = open_debug_log(&g);
+		log_init("runsc-lite", logfd);
+		struct oci_globals og = {
+			.root = g.root,
+			.platform = g.platform,
+			.overlay = g.overlay_given ? !g.no_overlay : -1,
+			.cache_policy = g.cache_policy ? g.cache_policy
+					: g.file_access_shared ? "remote_revalidating" : NULL,
+			.no_sync_wakeup = g.no_sync_wakeup,
+			.debug_fd = logfd,
+		};
+		return oci_command(argc - i, argv + i, &og);
+	}
 	if (strcmp(cmd, "version") == 0) {
 		printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
 		return 0;

@@ -214,6 +214,9 @@ int role_sentry(int argc, char **argv)
 		.spec_len = len,
 		.loader = rl_loader_image,
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
+		/* OCI create only (sandbox.c passes them then, else closes them) */
+		.start_fd = fcntl(ROLE_START_FD, F_GETFD) >= 0 ? ROLE_START_FD : -1,
+		.ready_fd = fcntl(ROLE_READY_FD, F_GETFD) >= 0 ? ROLE_READY_FD : -1,
 	};
 	return sentry_main(&a);
 }

@@ -25,18 +25,23 @@ static void forward_signal(int sig)
 		kill(sentry_pid, sig);
 }
 
-/* Puts fds at the role's fixed numbers, closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd)
+/* Puts fds at the role's fixed numbers (ROLE_SOCK_FD...ROLE_READY_FD, -1:
+ * that number stays closed), closes everything else, execs. */
+static void exec_role(const char *role, int sock, int spec, int logfd, int start_fd, int ready_fd)
 {
-	int fds[3] = { sock, spec, logfd };
+	enum { NFDS = ROLE_READY_FD - ROLE_SOCK_FD + 1 };
+	int fds[NFDS] = { sock, spec, logfd, start_fd, ready_fd };
 	/* move out of the way first so the dup2s below cannot clobber */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NFDS; i++)
 		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
 			_exit(125);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NFDS; i++) {
 		if (fds[i] >= 0 && dup2(fds[i], ROLE_SOCK_FD + i) < 0)
 			_exit(125);
-	syscall(SYS_close_range, logfd >= 0 ? ROLE_LOG_FD + 1 : ROLE_LOG_FD, ~0U, 0);
+		if (fds[i] < 0)
+			close(ROLE_SOCK_FD + i);
+	}
+	syscall(SYS_close_range, ROLE_READY_FD + 1, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -70,7 +75,7 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, const struct sandbox_opts *o)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -91,9 +96,13 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd)
 		close(sync[1]);
 		if (read(sync[0], &go, 1) != 1)
 			_exit(125);
-		/* a sentry whose CLI is gone has nobody to report to */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("sentry", sock, spec_rd, logfd);
+		/* a sentry whose CLI is gone has nobody to report to; after OCI
+		 * create, the caller (a subreaper: conmon, the containerd shim)
+		 * waits for it instead */
+		if (!o->detached)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		exec_role("sentry", sock, spec_rd, logfd, o->gate ? o->start_fd : -1,
+			  o->gate ? o->ready_fd : -1);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -121,12 +130,21 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd)
 	return pid;
 }
 
-static pid_t start_gofer(int sock, int spec_rd, int logfd)
+static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd);
+		if (!detached) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		} else {
+			/* It ends by itself when the sentry does (EOF on its socket);
+			 * meanwhile it must not hold the container's stdin/stdout,
+			 * whose EOF the engine may wait for. */
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+				_exit(125);
+		}
+		exec_role("gofer", sock, spec_rd, logfd, -1, -1);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -166,7 +184,7 @@ static size_t count(char **v)
 	return n;
 }
 
-int sandbox_run(const struct sandbox_opts *o)
+void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid_out)
 {
 	struct stat st;
 	if (stat(o->rootfs, &st) < 0)
@@ -191,6 +209,20 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.cache_policy = (char *)o->cache_policy;
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
+	sspec.umask = o->has_umask ? 0x80000000u | (o->umask & 0777) : 0;
+	sspec.gate = o->gate;
+	RunscLite__Rlimit rbuf[SANDBOX_RLIMITS_MAX], *rptr[SANDBOX_RLIMITS_MAX];
+	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
+		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);
+	for (size_t i = 0; i < o->nrlimits; i++) {
+		runsc_lite__rlimit__init(&rbuf[i]);
+		rptr[i] = &rbuf[i];
+		rbuf[i].resource = o->rlimits[i].resource;
+		rbuf[i].soft = o->rlimits[i].soft;
+		rbuf[i].hard = o->rlimits[i].hard;
+	}
+	sspec.rlimits = rptr;
+	sspec.n_rlimits = o->nrlimits;
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
@@ -233,19 +265,13 @@ int sandbox_run(const struct sandbox_opts *o)
 	if ((rc = spec_pipe(&gspec.base, &gspec_rd)) < 0 || (rc = spec_pipe(&sspec.base, &sspec_rd)) < 0)
 		die_errno(-rc, "passing the sandbox spec");
 
-	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd);
+	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached);
 	if (gofer < 0)
 		die_errno(-gofer, "starting the gofer");
 	close(sv[0]);
 	close(gspec_rd);
 
-	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-	sigemptyset(&sa.sa_mask);
-	int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
-		sigaction(fwd[i], &sa, NULL);
-
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, o);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
@@ -253,10 +279,23 @@ int sandbox_run(const struct sandbox_opts *o)
 			die_errno(-sentry, "creating the sandbox namespaces (are user namespaces enabled?)");
 		die_errno(-sentry, "starting the sentry");
 	}
-	sentry_pid = sentry;
 	close(sv[1]);
 	close(sspec_rd);
 	debugf("gofer pid %d, sentry pid %d", (int)gofer, (int)sentry);
+	*gofer_pid = gofer;
+	*sentry_pid_out = sentry;
+}
+
+int sandbox_run(const struct sandbox_opts *o)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+		sigaction(fwd[i], &sa, NULL);
+	int gofer, sentry;
+	sandbox_spawn(o, &gofer, &sentry);
+	sentry_pid = sentry;
 
 	int ws;
 	while (waitpid(sentry, &ws, 0) < 0 && errno == EINTR)

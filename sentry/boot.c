@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -354,7 +355,7 @@ static int exec_program(char **argv)
 }
 
 /* Runs in the new task; never returns. */
-static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
+static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
 {
 	char go;
 	if (read(sync_fd, &go, 1) != 1)
@@ -372,10 +373,13 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
-	/* Nothing of the sentry's crosses into the application but stdio. */
-	if (dup2(sock, 3) < 0)
+	if (spec->umask & 0x80000000u)
+		umask((mode_t)spec->umask & 0777);
+	/* Nothing of the sentry's crosses into the application but stdio (and,
+	 * until the exec below, the start gate). */
+	if (dup2(sock, 3) < 0 || (start_fd >= 0 && dup2(start_fd, 4) < 0))
 		_exit(125);
-	syscall(SYS_close_range, 4, ~0U, 0);
+	syscall(SYS_close_range, start_fd >= 0 ? 5 : 4, ~0U, 0);
 	sock = 3;
 	int listener = -1;
 	const char *bad;
@@ -391,6 +395,16 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 		close(listener);
 	close(sock);
 	log_init("app", -1);
+	if (start_fd >= 0) {
+		/* OCI: "created" until `runsc-lite start` writes the byte */
+		char started;
+		ssize_t n;
+		while ((n = read(4, &started, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(125);
+		close(4);
+	}
 
 	/* From here every path syscall is served by the sentry. */
 	clearenv();
@@ -436,7 +450,7 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
  * It dies with the sentry (pid namespace), and the first task with it
  * (PDEATHSIG).  Never returns.
  */
-static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__SandboxSpec *spec)
+static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
 {
 	sigset_t old, wait_for;
 	sigemptyset(&wait_for);
@@ -449,7 +463,7 @@ static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__Sandbox
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pid_fd);
-		app_init(sync0, sock, spec);
+		app_init(sync0, sock, start_fd, spec);
 	}
 	if (pid < 0 || write(pid_fd, &pid, sizeof pid) != sizeof pid)
 		_exit(125);
@@ -478,8 +492,26 @@ static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__Sandbox
 
 /* Starts the application's first task.  Returns the pid the serve loop
  * waits for and signals (the task, or under ptrace its helper parent). */
+/* OCI process.rlimits, set on the new task from here: raising a hard
+ * limit needs CAP_SYS_RESOURCE of the initial user namespace, which the
+ * task (in a user namespace of its own) could never have. */
+static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
+{
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const RunscLite__Rlimit *r = spec->rlimits[i];
+		struct rlimit rl = { (rlim_t)r->soft, (rlim_t)r->hard };
+		if (prlimit(pid, (__rlimit_resource_t)r->resource, &rl, NULL) < 0) {
+			int err = errno;
+			warnx_rl("sentry: setting rlimit %d to %llu:%llu: %s", r->resource,
+				 (unsigned long long)r->soft, (unsigned long long)r->hard, strerror(err));
+			return -err;
+		}
+	}
+	return 0;
+}
+
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
-		       int *listener)
+		       int start_fd, int *listener)
 {
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
@@ -492,7 +524,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 			close(sv[0]);
 			close(sync[1]);
 			close(pp[0]);
-			app_parent(pp[1], sync[0], sv[1], spec);
+			app_parent(pp[1], sync[0], sv[1], start_fd, spec);
 		}
 		close(pp[1]);
 		if (waited < 0 || read(pp[0], &pid, sizeof pid) != sizeof pid)
@@ -503,7 +535,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		if (pid == 0) {
 			close(sv[0]);
 			close(sync[1]);
-			app_init(sync[0], sv[1], spec);
+			app_init(sync[0], sv[1], start_fd, spec);
 		}
 	}
 	if (waited < 0 || pid < 0)
@@ -514,6 +546,8 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
 	if (rc == 0)
 		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+	if (rc == 0)
+		rc = set_rlimits(pid, spec);
 	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
@@ -618,7 +652,8 @@ int sentry_main(const struct sentry_args *a)
 	if (rc < 0)
 		return fail("building the VFS", -rc);
 	struct vfs_path root = vfs_root();
-	s.init_fs = fs_context_new(root, root, 022);
+	s.init_fs = fs_context_new(root, root,
+				   spec->umask & 0x80000000u ? (mode_t)spec->umask & 0777 : 022);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 
 	/* From here the sentry sees no host file: its root is the staging tmpfs. */
@@ -634,7 +669,12 @@ int sentry_main(const struct sentry_args *a)
 		/* exact fork tracking: see PLATFORM_TASK_CREATED */
 		platform_set_task_events(s.plat, true);
 	}
-	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener);
+	int start_fd = spec->gate ? a->start_fd : -1;
+	if (spec->gate && (a->start_fd < 0 || a->ready_fd < 0))
+		return fail("OCI create without its start and ready fds", EBADF);
+	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener);
+	if (start_fd >= 0)
+		close(start_fd);   /* the first task holds it until it is started */
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
 	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||
@@ -650,6 +690,23 @@ int sentry_main(const struct sentry_args *a)
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);
 		return fail("confining the sentry", -rc);
+	}
+	if (spec->gate) {
+		/* "created": whoever runs `create` may return now, and `kill` may
+		 * follow at once: the signals sentry_serve() forwards are blocked
+		 * from here (pending ones reach its signalfd), else pid 1 would
+		 * drop them */
+		sigset_t fwd;
+		sigemptyset(&fwd);
+		int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			sigaddset(&fwd, sigs[i]);
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
+		if (write(a->ready_fd, "R", 1) != 1) {
+			kill(init_pid, SIGKILL);
+			return fail("reporting the sandbox ready", errno);
+		}
+		close(a->ready_fd);
 	}
 	return sentry_serve(&s, init_pid);
 }

@@ -28,6 +28,10 @@ struct sentry_args {
 	size_t spec_len;
 	const void *loader;          /* the exec loader image */
 	size_t loader_len;
+	/* OCI create (spec.gate): the first task reads one byte from start_fd
+	 * before its exec ("start"); the sentry writes one byte to ready_fd
+	 * once the task waits there and the sentry serves ("created") */
+	int start_fd, ready_fd;
 };
 
 int sentry_main(const struct sentry_args *args);
