@@ -518,6 +518,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.start_fd = start_fd,
 		.ready_fd = ready[1],
 		.detached = detached,
+		.make_mount_points = true,
 	};
 	int gofer, sentry;
 	sandbox_spawn(&o, &gofer, &sentry);

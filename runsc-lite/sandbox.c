@@ -211,6 +211,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
 	sspec.umask = o->has_umask ? 0x80000000u | (o->umask & 0777) : 0;
 	sspec.gate = o->gate;
+	sspec.make_mount_points = o->make_mount_points;
 	RunscLite__Rlimit rbuf[SANDBOX_RLIMITS_MAX], *rptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

@@ -54,6 +54,7 @@ struct sandbox_opts {
 	int start_fd;                /* the first task reads one byte from it before its exec */
 	int ready_fd;                /* the sentry writes one byte when the first task waits */
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
+	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 };
 
 /* Starts the gofer and the sentry and returns; their pids in *gofer and

@@ -110,6 +110,45 @@ static void tmpfs_backing(size_t i, char *buf, size_t cap)
 	snprintf(buf, cap, ".rl/t/%zu", i);
 }
 
+/* mkdir -p of a mount point through the VFS (OCI: runc makes missing
+ * mount destinations).  Each component is created by its filesystem's own
+ * mkdir, so on the overlay root it lands in the memory layer; an existing
+ * component, symlink or not, is walked as the mount itself will walk it. */
+static int make_mount_point(const char *path)
+{
+	char prefix[VFS_PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= sizeof prefix)
+		return -ENAMETOOLONG;
+	for (size_t i = 1; i <= len; i++) {
+		if ((i < len && path[i] != '/') || path[i - 1] == '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = 0;
+		struct vfs_path r = vfs_root();
+		struct vfs_walk w = { .root = r, .start = r, .flags = VFS_PARENT };
+		int rc = vfs_walk(&w, prefix);
+		if (rc < 0)
+			return rc;
+		struct vfs_dentry *d;
+		rc = vfs_lookup_child(&w.result, w.last, &d);
+		if (rc == -ENOENT) {
+			struct vfs_inode *dir = w.result.dentry->inode, *ino = NULL;
+			rc = dir->fs->readonly ? -EROFS : dir->fs->ops->mkdir
+				? dir->fs->ops->mkdir(dir, w.last, S_IFDIR | 0755, &ino) : -EPERM;
+			if (rc == 0) {
+				vfs_dir_changed(dir);
+				if (!vfs_add_child(w.result.dentry, w.last, ino))
+					rc = -ENOMEM;
+			}
+		}
+		vfs_path_put(w.result);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Mounts spec->mounts[i] over its destination, an existing directory. */
 static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, size_t i,
 		     enum vfs_cache_policy policy, int procfd, int stagingfd)
@@ -120,6 +159,11 @@ static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, si
 	struct vfs_path r = vfs_root();
 	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
 	int rc = vfs_walk(&w, m->destination);
+	if (rc == -ENOENT && spec->make_mount_points) {
+		rc = make_mount_point(m->destination);
+		if (rc == 0)
+			rc = vfs_walk(&w, m->destination);
+	}
 	if (rc < 0) {
 		warnx_rl("sentry: mount point %s: %s", m->destination, strerror(-rc));
 		return rc;

@@ -139,6 +139,20 @@ if rl run --keep --bundle "$SCRATCH/brun" r3 >/dev/null 2>&1; is_status r3 stopp
    touch "$SCRATCH/bkeep/shared/go" && wait_until 10 is_status r4 stopped && rl delete r4; then pass "$name"; else
 	fail "$name" "r3 $(status r3) r4 $(status r4)"; fi
 
+# ---- mounts --------------------------------------------------------------------
+name="oci: bind (ro) and tmpfs (size, mode) mounts, their missing mount points made; the rootfs unchanged"
+mkdir -p "$SCRATCH/vol" && echo volfile >"$SCRATCH/vol/f"
+bundle "$SCRATCH/bm" '["sh", "-c", "cat /new/dir/f; echo w >/new/dir/g || echo ro-refused; stat -c %a /scratch; df -k /scratch | tail -1 | tr -s \" \" | cut -d\" \" -f2; ls /sys | wc -l"]' \
+	",\"mountsExtra\": 0"
+sed -i "s|\"mounts\": \[|\"mounts\": [ { \"destination\": \"/new/dir\", \"type\": \"bind\", \"source\": \"$SCRATCH/vol\", \"options\": [\"rbind\", \"ro\"] }, { \"destination\": \"/scratch\", \"type\": \"tmpfs\", \"options\": [\"size=1m\", \"mode=700\"] },|" "$SCRATCH/bm/config.json"
+out=$(rl run --bundle "$SCRATCH/bm" m1 2>&1)
+if [ "$out" = "volfile
+sh: can't create /new/dir/g: Read-only file system
+ro-refused
+700
+1024
+0" ] && [ ! -e "$R/new" ] && [ ! -e "$R/scratch" ] && [ ! -e "$SCRATCH/vol/g" ]; then pass "$name"; else fail "$name" "$out"; fi
+
 # ---- kill ---------------------------------------------------------------------
 bundle "$SCRATCH/bk" '["sh", "-c", "trap \"echo got-usr1\" USR1; trap \"echo got-term; exit 3\" TERM; echo ready; while :; do sleep 0.05; done"]'
 usr1_twice() { [ "$(grep -c got-usr1 "$SCRATCH/k1.out")" = 2 ]; }
