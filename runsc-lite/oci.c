@@ -883,6 +883,115 @@ static int cmd_delete(int argc, char **argv, const struct oci_globals *g)
 	return 0;
 }
 
+/* ---- ps --------------------------------------------------------------------------- */
+
+static unsigned long long pid_ns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/*
+ * The application's processes, as host pids: the descendants of the sentry
+ * that live in another pid namespace than the sentry's own (which holds the
+ * sentry and, on the ptrace platform, the first task's helper parent).
+ * Orphans are reparented to the application's pid 1, so they stay
+ * descendants.  Returns the count (at most max).
+ */
+static size_t app_pids(const struct container *c, pid_t *out, size_t max)
+{
+	unsigned long long sentry_ns = pid_ns_of(c->pid);
+	DIR *d = opendir("/proc");
+	size_t n = 0;
+	if (!d || !sentry_ns)
+		goto out;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		if (*end || v <= 0 || v == c->pid)
+			continue;
+		pid_t p = (pid_t)v, a = p;
+		/* bounded walk up: a pid tree is shallow, and a loop impossible */
+		for (int depth = 0; depth < 4096 && a > 1 && a != c->pid; depth++)
+			a = ppid_of(a);
+		unsigned long long ns = pid_ns_of(p);
+		if (a == c->pid && ns && ns != sentry_ns)
+			out[n++] = p;
+	}
+out:
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int cmd_ps(int argc, char **argv, const struct oci_globals *g)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ 0, 0, 0, 0 },
+	};
+	bool json = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
+			json = optarg[0] == 'j';
+		else if (c == 'f')
+			die("ps: --format=%s: must be table or json", optarg);
+		else
+			die("ps: unknown or incomplete flag %s", argv[optind - 1]);
+	}
+	if (optind != argc - 1)
+		die("ps: usage: runsc-lite ps [--format table|json] ID");
+	struct container ct;
+	open_container(argv[optind], &ct, false);
+	need_state(&ct);
+	static pid_t pids[65536];
+	size_t n = strcmp(status_of(&ct), "stopped") ? app_pids(&ct, pids, sizeof pids / sizeof pids[0]) : 0;
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		printf("]\n");
+	} else {
+		printf("%-8s %s\n", "PID", "CMD");
+		for (size_t i = 0; i < n; i++) {
+			char path[64], cmd[256] = "";
+			snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pids[i]);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			ssize_t len = fd >= 0 ? read(fd, cmd, sizeof cmd - 1) : 0;
+			if (fd >= 0)
+				close(fd);
+			for (ssize_t k = 0; k < len - 1; k++)
+				if (cmd[k] == 0)
+					cmd[k] = ' ';
+			printf("%-8d %s\n", (int)pids[i], cmd);
+		}
+	}
+	close_container(&ct);
+	return 0;
+}
+
 /* ---- spec, features ------------------------------------------------------------ */
 
 static const char default_spec[] =
@@ -998,7 +1107,7 @@ static const struct {
 	{ "spec", cmd_spec, false },
 	{ "features", cmd_features, false },
 	{ "exec", cmd_unsupported, false },
-	{ "ps", cmd_unsupported, false },
+	{ "ps", cmd_ps, true },
 	{ "events", cmd_unsupported, false },
 	{ "pause", cmd_unsupported, false },
 	{ "resume", cmd_unsupported, false },

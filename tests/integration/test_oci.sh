@@ -191,6 +191,20 @@ grep -q 'is stopped' "$SCRATCH/err" || ok=0
 rl delete k4
 [ $ok = 1 ] && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"
 
+# ---- ps -------------------------------------------------------------------------
+name="oci: ps lists the container's processes (host pids, json and table), none once stopped"
+bundle "$SCRATCH/bps" '["sh", "-c", "sleep 100 & sleep 200"]'
+rl run -d --bundle "$SCRATCH/bps" p1 >/dev/null 2>&1
+all_sleep() { for p in $(printf '%s' "$1" | tr -d '[]' | tr ',' ' '); do grep -q sleep "/proc/$p/cmdline" || return 1; done; }
+two() { [ "$(rl ps --format json p1 | tr ',' '\n' | grep -c '[0-9]')" = 2 ]; }
+if wait_until 10 two && json=$(rl ps --format json p1) && table=$(rl ps p1) &&
+   printf '%s\n' "$table" | grep -q '^PID *CMD' && printf '%s\n' "$table" | grep -q ' sleep 200$' &&
+   printf '%s\n' "$table" | grep -q ' sleep 100$' &&
+   all_sleep "$json" &&
+   rl kill p1 KILL && wait_until 10 is_status p1 stopped && [ "$(rl ps --format json p1)" = "[]" ]; then pass "$name"; else
+	fail "$name" "json: $json" "$table"; fi
+rl delete --force p1
+
 # ---- list -----------------------------------------------------------------------
 name="oci: list (table, -q, --format json)"
 rl create --bundle "$SCRATCH/bk2" l1 >/dev/null 2>&1
