@@ -23,8 +23,9 @@ endif
 
 DEB_PACKAGES := gcc make pkg-config libseccomp-dev libcap-dev libprotobuf-c-dev \
                 protobuf-c-compiler libcmocka-dev busybox-static
-# OCI: config.json (json-c); podman, conmon and crun for tests/integration/test_podman.sh
-DEB_PACKAGES += libjson-c-dev podman conmon crun
+# OCI: config.json (json-c); podman, conmon, crun and containerd for the
+# tests/integration/test_podman.sh and test_containerd.sh clients
+DEB_PACKAGES += libjson-c-dev podman conmon crun containerd
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
