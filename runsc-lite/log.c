@@ -13,11 +13,22 @@ static int log_debug_fd = -1;
 static int log_error_fd = -1;
 static bool log_error_json;
 static int log_exit_status = 125;
+static int log_report_fd = -1;
+
+/* -1: none; >= 0: the first message goes there (not to stderr: the
+ * reader prints it); -2: reported, later ones go to the logs only. */
+void log_set_report_fd(int fd) { log_report_fd = fd; }
 
 void log_set_error_log(int fd, bool json)
 {
 	log_error_fd = fd;
 	log_error_json = json;
+}
+
+int log_error_log(bool *json)
+{
+	*json = log_error_json;
+	return log_error_fd;
 }
 
 void log_set_exit_status(int status) { log_exit_status = status; }
@@ -96,12 +107,22 @@ static void vmessage(int errno_value, const char *fmt, va_list ap)
 	if (n > (int)sizeof msg - 2)
 		n = sizeof msg - 2;
 	msg[n++] = '\n';
-	ssize_t unused = write(STDERR_FILENO, msg, (size_t)n);
+	/* a report fd armed (>= 0) or used (-2): the reader prints the cause */
+	ssize_t unused = log_report_fd != -1 ? 0 : write(STDERR_FILENO, msg, (size_t)n);
 	(void)unused;
 	if (log_error_fd >= 0) {
 		msg[n - 1] = 0;
 		error_log(errno_value >= 0 ? "error" : "warning", msg + strlen("runsc-lite: "));
 		msg[n - 1] = '\n';
+	}
+	if (log_report_fd >= 0) {
+		/* the first message is the cause: "E" and it, once */
+		const char *cause = msg + strlen("runsc-lite: ");
+		char buf[sizeof msg + 1];
+		int len = snprintf(buf, sizeof buf, "E%.*s", (int)(msg + n - 1 - cause), cause);
+		ssize_t w = write(log_report_fd, buf, (size_t)len);
+		(void)w;
+		log_report_fd = -2;   /* reported: later messages go to the logs only */
 	}
 	if (log_debug_fd >= 0) {
 		msg[n - 1] = 0;

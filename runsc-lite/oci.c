@@ -520,22 +520,35 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.detached = detached,
 		.make_mount_points = true,
 	};
+	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;
 	sandbox_spawn(&o, &gofer, &sentry);
 	undo.sentry = sentry;
 	undo.gofer = gofer;
 	close(start_fd);
 	close(ready[1]);
-	char r;
-	ssize_t n;
-	while ((n = read(ready[0], &r, 1)) < 0 && errno == EINTR)
-		;
+	/* "R": ready; "E" and a message: why not (the sentry's first error);
+	 * EOF: the sentry died without a word */
+	char r[1024];
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(ready[0], r + got, sizeof r - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (r[0] == 'R' || got == sizeof r - 1)
+			break;
+	}
 	close(ready[0]);
-	if (n != 1) {
-		/* the sentry said why on stderr */
+	if (got == 0 || r[0] != 'R') {
 		int ws = 0;
 		waitpid(sentry, &ws, 0);
 		undo.sentry = 0;
+		r[got] = 0;
+		if (got > 1 && r[0] == 'E')
+			die("container \"%s\": %s", id, r + 1);
 		die("container \"%s\": the sandbox did not start (sentry exit status %d)", id,
 		    WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
 	}

@@ -217,6 +217,7 @@ int role_sentry(int argc, char **argv)
 		/* OCI create only (sandbox.c passes them then, else closes them) */
 		.start_fd = fcntl(ROLE_START_FD, F_GETFD) >= 0 ? ROLE_START_FD : -1,
 		.ready_fd = fcntl(ROLE_READY_FD, F_GETFD) >= 0 ? ROLE_READY_FD : -1,
+		.error_log_fd = fcntl(ROLE_ERRLOG_FD, F_GETFD) >= 0 ? ROLE_ERRLOG_FD : -1,
 	};
 	return sentry_main(&a);
 }

@@ -27,10 +27,11 @@ static void forward_signal(int sig)
 
 /* Puts fds at the role's fixed numbers (ROLE_SOCK_FD...ROLE_READY_FD, -1:
  * that number stays closed), closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd, int start_fd, int ready_fd)
+static void exec_role(const char *role, int sock, int spec, int logfd, int start_fd, int ready_fd,
+		      int errlog_fd)
 {
-	enum { NFDS = ROLE_READY_FD - ROLE_SOCK_FD + 1 };
-	int fds[NFDS] = { sock, spec, logfd, start_fd, ready_fd };
+	enum { NFDS = ROLE_ERRLOG_FD - ROLE_SOCK_FD + 1 };
+	int fds[NFDS] = { sock, spec, logfd, start_fd, ready_fd, errlog_fd };
 	/* move out of the way first so the dup2s below cannot clobber */
 	for (int i = 0; i < NFDS; i++)
 		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
@@ -41,7 +42,7 @@ static void exec_role(const char *role, int sock, int spec, int logfd, int start
 		if (fds[i] < 0)
 			close(ROLE_SOCK_FD + i);
 	}
-	syscall(SYS_close_range, ROLE_READY_FD + 1, ~0U, 0);
+	syscall(SYS_close_range, ROLE_ERRLOG_FD + 1, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -102,7 +103,7 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, const struct sandbox
 		if (!o->detached)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		exec_role("sentry", sock, spec_rd, logfd, o->gate ? o->start_fd : -1,
-			  o->gate ? o->ready_fd : -1);
+			  o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -144,7 +145,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
 				_exit(125);
 		}
-		exec_role("gofer", sock, spec_rd, logfd, -1, -1);
+		exec_role("gofer", sock, spec_rd, logfd, -1, -1, -1);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -212,6 +213,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.umask = o->has_umask ? 0x80000000u | (o->umask & 0777) : 0;
 	sspec.gate = o->gate;
 	sspec.make_mount_points = o->make_mount_points;
+	sspec.error_log_json = o->error_log_json;
 	RunscLite__Rlimit rbuf[SANDBOX_RLIMITS_MAX], *rptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

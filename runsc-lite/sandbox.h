@@ -53,6 +53,8 @@ struct sandbox_opts {
 	bool gate;                   /* start_fd and ready_fd are given: */
 	int start_fd;                /* the first task reads one byte from it before its exec */
 	int ready_fd;                /* the sentry writes one byte when the first task waits */
+	int error_log_fd;            /* with gate: -1, or the --log file the sentry reports to */
+	bool error_log_json;
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 };
@@ -74,5 +76,6 @@ int role_sentry(int argc, char **argv);
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
 #define ROLE_START_FD 6    /* sentry, OCI create: the start gate (start_fd) */
 #define ROLE_READY_FD 7    /* sentry, OCI create: "the first task waits" (ready_fd) */
+#define ROLE_ERRLOG_FD 8   /* sentry, OCI create with --log: the error log */
 
 #endif

@@ -439,6 +439,10 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 		close(listener);
 	close(sock);
 	log_init("app", -1);
+	/* the sentry's OCI report and error log fds are closed here: the
+	 * application's own messages ("cannot run") go to its stderr */
+	log_set_report_fd(-1);
+	log_set_error_log(-1, false);
 	if (start_fd >= 0) {
 		/* OCI: "created" until `runsc-lite start` writes the byte */
 		char started;
@@ -660,6 +664,10 @@ int sentry_main(const struct sentry_args *a)
 		return fail("invalid sandbox spec", EINVAL);
 	if (getpid() != 1)
 		return fail("must run as pid 1 of its own pid namespace", EINVAL);
+	if (a->error_log_fd >= 0)
+		log_set_error_log(a->error_log_fd, spec->error_log_json);
+	if (spec->gate && a->ready_fd >= 0)
+		log_set_report_fd(a->ready_fd);   /* why create failed, if it does */
 
 	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -746,6 +754,7 @@ int sentry_main(const struct sentry_args *a)
 		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 			sigaddset(&fwd, sigs[i]);
 		sigprocmask(SIG_BLOCK, &fwd, NULL);
+		log_set_report_fd(-1);
 		if (write(a->ready_fd, "R", 1) != 1) {
 			kill(init_pid, SIGKILL);
 			return fail("reporting the sandbox ready", errno);

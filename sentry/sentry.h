@@ -32,6 +32,7 @@ struct sentry_args {
 	 * before its exec ("start"); the sentry writes one byte to ready_fd
 	 * once the task waits there and the sentry serves ("created") */
 	int start_fd, ready_fd;
+	int error_log_fd;            /* -1, or OCI --log: setup errors go there too */
 };
 
 int sentry_main(const struct sentry_args *args);

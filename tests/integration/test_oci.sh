@@ -267,6 +267,17 @@ expect_bad "hooks" 'hooks are not supported' "$head$proc,\"hooks\":{\"prestart\"
 expect_bad "a uid other than 0" 'uid 1000 gid 0' "$head\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":1000,\"gid\":0}}}"
 expect_bad "a bad runsc-lite annotation" 'must be "seccomp" or "ptrace"' "$head$proc,\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}"
 expect_bad "a terminal without support" 'terminal' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"
+name="oci: a failure inside the sandbox at create: its cause in one line and in the --log; nothing left"
+printf '%s' '{"ociVersion":"1.0.2","root":{"path":"'"$R"'","readonly":true},'"$proc"',"mounts":[{"destination":"/nonexistent/x","type":"tmpfs"}]}' \
+	>"$SCRATCH/bad/config.json"
+rm -f "$SCRATCH/bad.log"
+"$RL" --root "$ST" --log "$SCRATCH/bad.log" --log-format json create --bundle "$SCRATCH/bad" bad >/dev/null 2>"$SCRATCH/err"
+rc=$?
+if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] &&
+   grep -q 'container "bad": sentry: mount point /nonexistent/x: Read-only file system' "$SCRATCH/err" &&
+   tail -1 "$SCRATCH/bad.log" | grep -q '^{"level":"error","msg":"container \\"bad\\": sentry: mount point /nonexistent/x: Read-only file system"' &&
+   [ ! -e "$ST/bad" ]; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/err")" "$(cat "$SCRATCH/bad.log")"; fi
 name="oci: a huge config.json is refused (bounded read)"
 head -c 2000000 /dev/zero | tr '\0' ' ' >"$SCRATCH/bad/config.json"
 if rl create --bundle "$SCRATCH/bad" bad 2>"$SCRATCH/err"; then fail "$name" "accepted"; else
