@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -378,6 +380,64 @@ static void undo_create(void)
 	rmdir(undo.dir);
 }
 
+/* The "L" message of the ready socket and its fd; -1 if it is not that
+ * (an "E" report or EOF: the caller then reads why). */
+static int recv_fd_byte(int sock)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	ssize_t n;
+	/* peeked without a control buffer: a peek would install the fd too */
+	while ((n = recv(sock, &byte, 1, MSG_PEEK)) < 0 && errno == EINTR)
+		;
+	if (n != 1 || byte != 'L')
+		return -1;   /* left in the socket for the caller */
+	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+/* --console-socket: the pty master, over SCM_RIGHTS, as runc sends it (the
+ * payload names the pty). */
+static int send_console(const char *path, int master)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path));
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -errno;
+	if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int err = errno;
+		close(sock);
+		return -err;
+	}
+	char name[] = "/dev/ptmx";
+	struct iovec iov = { name, sizeof name - 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	memset(&u, 0, sizeof u);
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof master);
+	int rc = sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	close(sock);
+	return rc;
+}
+
 struct create_flags {
 	const char *bundle;
 	const char *pid_file;
@@ -456,8 +516,10 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		die("%s", err);
 	for (size_t i = 0; i < cfg.nnotes; i++)
 		debugf("%s", cfg.notes[i]);
-	if (cfg.terminal)
-		die("process.terminal: a terminal (--console-socket) is not supported yet");
+	if (cfg.terminal && !f->console_socket)
+		die("process.terminal is true: --console-socket is required (where the pty master goes)");
+	if (!cfg.terminal && f->console_socket)
+		die("--console-socket=%s: given, but process.terminal is false", f->console_socket);
 	if (f->preserve_fds)
 		die("--preserve-fds=%d: passing extra fds into the sandbox is not supported yet", f->preserve_fds);
 
@@ -486,8 +548,9 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	char fifo[PATH_MAX + 16];
 	snprintf(fifo, sizeof fifo, "%s/exec.fifo", dir);
 	int start_fd = open(fifo, O_RDWR | O_CLOEXEC);
+	/* a socket: the pty master comes this way too */
 	int ready[2];
-	if (start_fd < 0 || pipe2(ready, O_CLOEXEC) < 0)
+	if (start_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0)
 		die_errno(errno, "creating the start gate in %s", dir);
 
 	bool overlay = g->overlay >= 0 ? g->overlay : cfg.overlay >= 0 ? cfg.overlay : true;
@@ -519,6 +582,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.ready_fd = ready[1],
 		.detached = detached,
 		.make_mount_points = true,
+		.terminal = cfg.terminal,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;
@@ -527,6 +591,16 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	undo.gofer = gofer;
 	close(start_fd);
 	close(ready[1]);
+	/* with a terminal, first "L" and the pty master, for the console socket */
+	if (cfg.terminal) {
+		int master = recv_fd_byte(ready[0]);
+		if (master >= 0) {
+			int rc = send_console(f->console_socket, master);
+			close(master);
+			if (rc < 0)
+				die_errno(-rc, "--console-socket=%s", f->console_socket);
+		}
+	}
 	/* "R": ready; "E" and a message: why not (the sentry's first error);
 	 * EOF: the sentry died without a word */
 	char r[1024];

@@ -214,6 +214,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.gate = o->gate;
 	sspec.make_mount_points = o->make_mount_points;
 	sspec.error_log_json = o->error_log_json;
+	sspec.terminal = o->terminal;
 	RunscLite__Rlimit rbuf[SANDBOX_RLIMITS_MAX], *rptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

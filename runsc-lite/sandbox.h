@@ -57,6 +57,7 @@ struct sandbox_opts {
 	bool error_log_json;
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
+	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
 };
 
 /* Starts the gofer and the sentry and returns; their pids in *gofer and

@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -398,6 +399,29 @@ static int exec_program(char **argv)
 	return denied ? EACCES : ENOENT;
 }
 
+/* OCI terminal: the slave the first task takes as its stdio and
+ * controlling terminal (opened by the sentry, inherited by the clone). */
+static int app_tty = -1;
+
+/* A pty of the sandbox's own devpts (devfd: devfs_prepare_host()), so that
+ * inside, /dev/pts/0 is the terminal and `tty` names it.  Returns the
+ * master; *slave the peer, opened through the master (TIOCGPTPEER), never
+ * by a path. */
+static int open_pty(int devfd, int *slave)
+{
+	int master = openat(devfd, "pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int err = errno;
+		close(master);
+		return -err;
+	}
+	return master;
+}
+
 /* Runs in the new task; never returns. */
 static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
 {
@@ -419,6 +443,12 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 		die_errno(errno, "sandbox: no_new_privs");
 	if (spec->umask & 0x80000000u)
 		umask((mode_t)spec->umask & 0777);
+	if (app_tty >= 0) {
+		/* a session of its own whose controlling terminal is the pty */
+		if (dup2(app_tty, 0) < 0 || dup2(app_tty, 1) < 0 || dup2(app_tty, 2) < 0 ||
+		    setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)
+			die_errno(errno, "sandbox: making the terminal the controlling one");
+	}
 	/* Nothing of the sentry's crosses into the application but stdio (and,
 	 * until the exec below, the start gate). */
 	if (dup2(sock, 3) < 0 || (start_fd >= 0 && dup2(start_fd, 4) < 0))
@@ -689,6 +719,17 @@ int sentry_main(const struct sentry_args *a)
 	s.devfd = devfs_prepare_host(staging);
 	if (s.devfd < 0)
 		return fail("preparing /dev", -s.devfd);
+	if (spec->terminal) {
+		if (!spec->gate || a->ready_fd < 0)
+			return fail("a terminal without OCI create", EINVAL);
+		int master = open_pty(s.devfd, &app_tty);
+		if (master < 0)
+			return fail("opening a pty of the sandbox's devpts", -master);
+		rc = send_fd(a->ready_fd, master);   /* the caller's console socket gets it */
+		close(master);
+		if (rc < 0)
+			return fail("passing the pty master", -rc);
+	}
 
 	struct p9_client *client;
 	uint32_t root_fid;
@@ -727,6 +768,10 @@ int sentry_main(const struct sentry_args *a)
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener);
 	if (start_fd >= 0)
 		close(start_fd);   /* the first task holds it until it is started */
+	if (app_tty >= 0) {
+		close(app_tty);    /* the first task's stdio now */
+		app_tty = -1;
+	}
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
 	if ((rc = mount_tmpfs_backing(spec, s.stagingfd)) < 0 ||

@@ -205,6 +205,29 @@ if wait_until 10 two && json=$(rl ps --format json p1) && table=$(rl ps p1) &&
 	fail "$name" "json: $json" "$table"; fi
 rl delete --force p1
 
+# ---- terminal: --console-socket -------------------------------------------------
+name="oci: terminal: the pty master reaches the console socket; inside, a terminal with its size and input, the session's controlling one"
+bundle "$SCRATCH/bt" '["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size; read line; echo got:$line; cut -d\" \" -f6,7 /proc/self/stat"]'
+sed -i 's/"process": {/"process": { "terminal": true,/' "$SCRATCH/bt/config.json"
+"$BUILD/tests/helpers/console_recv" "$SCRATCH/console.sock" 33 101 'typed
+' >"$SCRATCH/console.out" 2>&1 &
+crpid=$!
+wait_until 5 test -S "$SCRATCH/console.sock"
+if rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bt" t1 >"$SCRATCH/t1.out" 2>&1 && rl start t1 &&
+   wait $crpid && out=$(tr -d '\r' <"$SCRATCH/console.out") &&
+   printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^33 101$' &&
+   printf '%s\n' "$out" | grep -q '^got:typed$' && printf '%s\n' "$out" | grep -q '^1 34816$' &&
+   [ ! -s "$SCRATCH/t1.out" ]; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/t1.out")" "$(cat -A "$SCRATCH/console.out")"; fi
+rl delete --force t1
+name="oci: a console socket that refuses: one clear error, nothing left"
+rl create --console-socket "$SCRATCH/no-such.sock" --bundle "$SCRATCH/bt" t2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -q 'console-socket=.*no-such.sock: No such file or directory' "$SCRATCH/err" &&
+   [ ! -e "$ST/t2" ]; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: --console-socket without process.terminal is refused"
+if ! rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bk2" t3 2>"$SCRATCH/err" >/dev/null &&
+   grep -q 'process.terminal is false' "$SCRATCH/err" && [ ! -e "$ST/t3" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
+
 # ---- list -----------------------------------------------------------------------
 name="oci: list (table, -q, --format json)"
 rl create --bundle "$SCRATCH/bk2" l1 >/dev/null 2>&1
@@ -266,7 +289,7 @@ expect_bad "a missing rootfs" 'root.path: /nonexistent-rootfs: No such file' '{"
 expect_bad "hooks" 'hooks are not supported' "$head$proc,\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}}"
 expect_bad "a uid other than 0" 'uid 1000 gid 0' "$head\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":1000,\"gid\":0}}}"
 expect_bad "a bad runsc-lite annotation" 'must be "seccomp" or "ptrace"' "$head$proc,\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}"
-expect_bad "a terminal without support" 'terminal' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"
+expect_bad "a terminal without --console-socket" 'console-socket is required' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"
 name="oci: a failure inside the sandbox at create: its cause in one line and in the --log; nothing left"
 printf '%s' '{"ociVersion":"1.0.2","root":{"path":"'"$R"'","readonly":true},'"$proc"',"mounts":[{"destination":"/nonexistent/x","type":"tmpfs"}]}' \
 	>"$SCRATCH/bad/config.json"

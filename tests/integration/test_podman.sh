@@ -61,6 +61,26 @@ out=$(pm run --rm --network none --hostname pmhost -e FOO=bar localhost/rl-busyb
 if [ "$out" = 'bar pmhost 1
 NAME="runsc-lite busybox test rootfs"' ]; then pass "$name"; else fail "$name" "$out"; fi
 
+name="podman: run -it (through script's pty): a terminal inside, typed input reaches the shell, its exit code"
+if command -v script >/dev/null; then
+	# script(1) runs a command line, not a shell function: the same podman
+	# invocation as pm, written out
+	{ printf '#!/bin/sh\nCONTAINERS_CONF="%s" exec podman --root "%s" --runroot "%s" --storage-driver vfs ' \
+		"$PS/containers.conf" "$PS/storage" "$PS/run"
+	  printf -- '--cgroup-manager=cgroupfs --events-backend=file --tmpdir "%s" --runtime "%s" ' "$PS/tmp" "$PS/runtime"
+	  printf -- 'run -it --rm --network none localhost/rl-busybox sh -c %s\n' \
+		"'[ -t 0 ] && echo is-a-tty; cut -d\" \" -f6,7 /proc/self/stat; read l; echo \"got \$l\"; exit 4'"
+	} >"$PS/pm-it.sh"
+	chmod 755 "$PS/pm-it.sh"
+	out=$(printf 'typed\n' | timeout -k 5 60 script -qec "$PS/pm-it.sh" /dev/null 2>&1; echo "exit=$?")
+	out=$(printf '%s\n' "$out" | tr -d '\r')
+	if printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^1 34816$' &&
+	   printf '%s\n' "$out" | grep -q '^got typed$' && printf '%s\n' "$out" | grep -q '^exit=4$'; then pass "$name"; else
+		fail "$name" "$out"; fi
+else
+	skip "$name" "no script(1) here"
+fi
+
 # run -d, ps, kill -s USR1 reaching a handler, logs, stop
 name="podman: run -d, ps shows it up, kill -s USR1 reaches its handler (logs)"
 cid=$(pm run -d --network none localhost/rl-busybox sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.05; done' 2>"$SCRATCH/err")
