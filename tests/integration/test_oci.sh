@@ -325,5 +325,42 @@ if grep -q '^time="20.*Z" level=error msg="container \\\?"nope\\\?" does not exi
    grep -q '^time="20.*Z" level=error msg="container "nope" does not exist"$' "$SCRATCH/text.log"; then pass "$name"; else
 	fail "$name" "$(cat "$SCRATCH/text.log")"; fi
 
+# ---- unprivileged: the state under $XDG_RUNTIME_DIR, the sandbox in user namespaces
+name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/start/delete"
+user=rl-test
+if [ "$(id -u)" != 0 ]; then
+	skip "$name" "already unprivileged (test_oci runs as the caller)"
+elif ! { id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null; }; then
+	skip "$name" "cannot create user $user"
+elif ! setpriv --reuid="$user" --regid="$user" --clear-groups unshare --user --map-root-user true 2>/dev/null; then
+	skip "$name" "unprivileged user namespaces are disabled on this kernel"
+else
+	# what the user can reach: a copy of the binary (and the platform wrapper)
+	u="$SCRATCH/unpriv"
+	mkdir -p "$u/xdg" "$u/b"
+	cp "$RL_REAL" "$u/runsc-lite"
+	cp -a "$R" "$u/b/rootfs"
+	ubin="$u/runsc-lite"
+	if [ -n "${RL_PLATFORM:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --platform=%s "$@"\n' "$u/runsc-lite" "$RL_PLATFORM" >"$u/rl"
+		chmod 755 "$u/rl"
+		ubin="$u/rl"
+	fi
+	printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sh","-c","echo hi >/tmp/x; cat /tmp/x; exit 6"],"cwd":"/","env":["PATH=/bin"]}}' \
+		>"$u/b/config.json"
+	chmod 755 "$SCRATCH" "$u"
+	chown -R "$user" "$u/xdg"
+	as_u() { setpriv --reuid="$user" --regid="$user" --clear-groups env -i XDG_RUNTIME_DIR="$u/xdg" "$@"; }
+	out=$(as_u "$ubin" run --bundle "$u/b" u1 2>&1; echo "exit=$?")
+	as_u "$ubin" create --bundle "$u/b" u2 >/dev/null 2>&1
+	st=$(as_u "$ubin" state u2 2>&1)
+	if [ "$out" = "hi
+exit=6" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
+	   [ "$(stat -c %U:%a "$u/xdg/runsc-lite")" = "$user:700" ] && as_u "$ubin" start u2 &&
+	   wait_until 10 eval 'as_u "$ubin" state u2 | grep -q stopped' && as_u "$ubin" delete u2 &&
+	   [ -z "$(ls -A "$u/xdg/runsc-lite")" ]; then pass "$name"; else
+		fail "$name" "$out" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
+fi
+
 name="oci: nothing is left in the state directory"
 if [ -z "$(ls -A "$ST")" ]; then pass "$name"; else fail "$name" "$(ls -la "$ST")"; fi
