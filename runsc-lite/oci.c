@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
@@ -350,6 +351,109 @@ static const char *owner_name(void)
 	return pw ? pw->pw_name : "";
 }
 
+/* ---- hooks ------------------------------------------------------------------------ */
+
+static json_object *state_json(const struct container *c);
+
+/*
+ * Runs the `kind` hooks the state recorded (checked by oci_config.c when
+ * the container was created), each on the host as runc runs them: its own
+ * args and env only, the container's state JSON on stdin, its output kept
+ * for the message, killed after its timeout.  Returns 0, or -1 with `err`.
+ */
+static int run_hooks(const struct container *c, const char *kind, char *err, size_t errlen)
+{
+	json_object *all = jfield(c->state, "hooks"), *list = jfield(all, kind);
+	if (!list || !json_object_is_type(list, json_type_array))
+		return 0;
+	json_object *st = state_json(c);
+	const char *state = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(list); i++) {
+		json_object *h = json_object_array_get_idx(list, i);
+		const char *path = jstr(h, "path");
+		json_object *a = jfield(h, "args"), *e = jfield(h, "env");
+		long long timeout = jint(h, "timeout");
+		size_t na = a ? json_object_array_length(a) : 0, ne = e ? json_object_array_length(e) : 0;
+		char **argv = calloc(na + 2, sizeof *argv), **envp = calloc(ne + 1, sizeof *envp);
+		int in[2] = { -1, -1 };
+		int out = memfd_create("hook-output", MFD_CLOEXEC);
+		if (!argv || !envp || out < 0 || pipe2(in, O_CLOEXEC) < 0) {
+			snprintf(err, errlen, "hooks.%s[%zu]: %s", kind, i, strerror(errno ? errno : ENOMEM));
+			rc = -1;
+		}
+		for (size_t k = 0; rc == 0 && k < na; k++)
+			argv[k] = (char *)json_object_get_string(json_object_array_get_idx(a, k));
+		if (na == 0 && argv)
+			argv[0] = (char *)path;
+		for (size_t k = 0; rc == 0 && k < ne; k++)
+			envp[k] = (char *)json_object_get_string(json_object_array_get_idx(e, k));
+		pid_t pid = rc == 0 ? fork() : -1;
+		if (pid == 0) {
+			signal(SIGPIPE, SIG_DFL);
+			if (dup2(in[0], 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+				_exit(127);
+			execve(path, argv, envp);
+			dprintf(2, "%s: %s", path, strerror(errno));
+			_exit(127);
+		}
+		if (rc == 0 && pid < 0) {
+			snprintf(err, errlen, "hooks.%s[%zu]: fork: %s", kind, i, strerror(errno));
+			rc = -1;
+		}
+		if (in[0] >= 0)
+			close(in[0]);
+		if (rc == 0) {
+			/* a hook that does not read its stdin must not block us */
+			signal(SIGPIPE, SIG_IGN);
+			ssize_t unused = write(in[1], state, strlen(state));
+			(void)unused;
+			close(in[1]);
+			in[1] = -1;
+			int ws = 0;
+			struct timespec t0, now;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			bool done = false, timed_out = false;
+			while (!done) {
+				done = waitpid(pid, &ws, WNOHANG) == pid;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (!done && timeout > 0 && now.tv_sec - t0.tv_sec >= timeout) {
+					kill(pid, SIGKILL);
+					waitpid(pid, &ws, 0);
+					done = timed_out = true;
+				} else if (!done) {
+					struct timespec ts = { 0, 2 * 1000 * 1000 };
+					nanosleep(&ts, NULL);
+				}
+			}
+			if (timed_out || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+				char msg[256] = "";
+				ssize_t n = pread(out, msg, sizeof msg - 1, 0);
+				msg[n > 0 ? n : 0] = 0;
+				for (char *p = msg; *p; p++)
+					if (*p == '\n')
+						*p = ' ';
+				if (timed_out)
+					snprintf(err, errlen, "hooks.%s[%zu] %s: timed out after %llds", kind, i, path, timeout);
+				else if (WIFEXITED(ws))
+					snprintf(err, errlen, "hooks.%s[%zu] %s: exit status %d%s%s", kind, i, path,
+						 WEXITSTATUS(ws), msg[0] ? ": " : "", msg);
+				else
+					snprintf(err, errlen, "hooks.%s[%zu] %s: killed by signal %d", kind, i, path, WTERMSIG(ws));
+				rc = -1;
+			}
+		}
+		if (in[1] >= 0)
+			close(in[1]);
+		if (out >= 0)
+			close(out);
+		free(argv);
+		free(envp);
+	}
+	json_object_put(st);
+	return rc;
+}
+
 /* ---- create ------------------------------------------------------------------- */
 
 /* Undone at exit unless create completes: die() may leave from anywhere. */
@@ -654,13 +758,20 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	for (size_t i = 0; i < cfg.nannotations; i++)
 		json_object_object_add(ann, cfg.ann_keys[i], json_object_new_string(cfg.ann_values[i]));
 	json_object_object_add(s, "annotations", ann);
+	if (cfg.hooks)
+		json_object_object_add(s, "hooks", json_object_get((json_object *)cfg.hooks));
 	int rc = write_atomic(ct->dirfd, "state.json",
-			      json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN));
+			      json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	ct->state = s;
 	if (rc < 0)
 		die_errno(-rc, "writing %s/state.json", dir);
 	if (f->pid_file)
 		write_pid_file(f->pid_file, sentry);
+	/* prestart (deprecated, the same moment) and createRuntime: the sandbox
+	 * exists, the program has not started; a failure undoes the create */
+	char herr[512];
+	if (run_hooks(ct, "prestart", herr, sizeof herr) < 0 || run_hooks(ct, "createRuntime", herr, sizeof herr) < 0)
+		die("container \"%s\": %s", id, herr);
 	undo.pending = false;
 	*gofer_out = gofer;
 	oci_config_free(&cfg);
@@ -696,6 +807,10 @@ static void start_locked(struct container *c)
 	if (n != 1)
 		die_errno(err, "container \"%s\": starting", c->id);
 	unlinkat(c->dirfd, "exec.fifo", 0);
+	/* the spec: a failing poststart hook is a warning, the container runs on */
+	char herr[512];
+	if (run_hooks(c, "poststart", herr, sizeof herr) < 0)
+		warnx_rl("container \"%s\": %s", c->id, herr);
 }
 
 static int cmd_start(int argc, char **argv, const struct oci_globals *g)
@@ -763,8 +878,12 @@ static int cmd_run(int argc, char **argv, const struct oci_globals *g)
 		while (flock(c.dirfd, LOCK_EX) < 0 && errno == EINTR)
 			;
 		struct stat st;
-		if (fstat(c.dirfd, &st) == 0 && st.st_nlink > 0)   /* not deleted meanwhile */
+		if (fstat(c.dirfd, &st) == 0 && st.st_nlink > 0) {   /* not deleted meanwhile */
+			char herr[512];
+			if (run_hooks(&c, "poststop", herr, sizeof herr) < 0)
+				warnx_rl("container \"%s\": %s", c.id, herr);
 			remove_container_dir(&c);
+		}
 	}
 	close_container(&c);
 	return status;
@@ -961,8 +1080,12 @@ static int cmd_delete(int argc, char **argv, const struct oci_globals *g)
 	const char *status = status_of(&ct);
 	if (strcmp(status, "running") == 0 && !force)
 		die("container \"%s\" is running: stop it first, or delete --force", id);
-	if (ct.state)
+	if (ct.state) {
 		kill_sandbox(&ct);
+		char herr[512];
+		if (run_hooks(&ct, "poststop", herr, sizeof herr) < 0)
+			warnx_rl("container \"%s\": %s", id, herr);
+	}
 	int rc = remove_container_dir(&ct);
 	if (rc < 0)
 		die_errno(-rc, "container \"%s\": removing %s", id, ct.dir);

@@ -589,15 +589,58 @@ static int parse_linux(struct ctx *x, json_object *l)
 	return 0;
 }
 
+/* Hooks run on the host, by the runtime (runsc-lite/oci.c): prestart and
+ * createRuntime at create, poststart after start, poststop at delete.
+ * createContainer and startContainer would run inside the container's
+ * namespaces, where nothing of the host runs: refused. */
 static int parse_hooks(struct ctx *x, json_object *h)
 {
+	static const char *const ours[] = { "prestart", "createRuntime", "poststart", "poststop" };
 	if (!json_object_is_type(h, json_type_object))
 		return bad(x, "hooks: must be an object");
 	json_object_object_foreach(h, key, val) {
-		if (json_object_is_type(val, json_type_array) && json_object_array_length(val) == 0)
+		char what[96];
+		snprintf(what, sizeof what, "hooks.%.40s", key);
+		if (!json_object_is_type(val, json_type_array))
+			return bad(x, "%s: must be an array", what);
+		size_t n = json_object_array_length(val);
+		if (n == 0)
 			continue;
-		/* a hook that silently does not run is worse than an error */
-		return bad(x, "hooks.%s: hooks are not supported yet", key);
+		bool known = false;
+		for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+			known |= strcmp(key, ours[i]) == 0;
+		if (!known)
+			/* a hook that silently does not run is worse than an error */
+			return bad(x, "%s: not supported (prestart, createRuntime, poststart, poststop run; "
+				   "nothing runs inside the sandbox)", what);
+		if (n > OCI_HOOKS_MAX)
+			return bad(x, "%s: more than %d hooks", what, OCI_HOOKS_MAX);
+		for (size_t i = 0; i < n; i++) {
+			json_object *hk = json_object_array_get_idx(val, i), *v;
+			const char *path, **a;
+			size_t na;
+			uint64_t t = 1;
+			snprintf(what, sizeof what, "hooks.%.40s[%zu]", key, i);
+			if (!json_object_is_type(hk, json_type_object) || !(v = field(hk, "path")))
+				return bad(x, "%s.path: required", what);
+			if (get_string(x, v, what, PATH_MAX, &path) < 0 || check_abs_path(x, what, path) < 0)
+				return -1;
+			if ((v = field(hk, "args"))) {
+				if (get_string_array(x, v, what, OCI_ARGS_MAX, OCI_STRING_MAX, &a, &na) < 0)
+					return -1;
+				free(a);
+			}
+			if ((v = field(hk, "env"))) {
+				if (get_string_array(x, v, what, OCI_ENV_MAX, OCI_STRING_MAX, &a, &na) < 0)
+					return -1;
+				free(a);
+			}
+			if ((v = field(hk, "timeout")) && get_uint(x, v, what, 3600, &t) < 0)
+				return -1;
+			if (t == 0)
+				return bad(x, "%s.timeout: must be 1 to 3600 seconds", what);
+		}
+		x->c->hooks = h;
 	}
 	return 0;
 }

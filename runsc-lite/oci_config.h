@@ -33,6 +33,7 @@
 #define OCI_MOUNTS_MAX     128         /* entries, the ignored ones included */
 #define OCI_ANNOTATIONS_MAX 256
 #define OCI_NOTES_MAX      64
+#define OCI_HOOKS_MAX      64          /* of each kind */
 #define OCI_ERR_MAX        512
 
 /* The capability sets of process.capabilities, in this order. */
@@ -76,6 +77,10 @@ struct oci_config {
 	int overlay;
 	const char *platform;         /* seccomp | ptrace */
 	const char *file_access;      /* exclusive | shared */
+	/* hooks (prestart, createRuntime, poststart, poststop; checked: path
+	 * absolute, args/env bounded strings, timeout 1..3600), NULL if none:
+	 * a json_object the runtime keeps in its state for start and delete */
+	void *hooks;
 	/* what was accepted but is not applied, one line each */
 	char *notes[OCI_NOTES_MAX];
 	size_t nnotes;

@@ -205,6 +205,30 @@ if wait_until 10 two && json=$(rl ps --format json p1) && table=$(rl ps p1) &&
 	fail "$name" "json: $json" "$table"; fi
 rl delete --force p1
 
+# ---- hooks ------------------------------------------------------------------------
+name="oci: hooks prestart, createRuntime, poststart, poststop run on the host with the state on stdin"
+hook() { printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s/hook.%s.json; echo $HOOKVAR >> %s/hook.%s.json"], "env": ["HOOKVAR=%s-env"]}' \
+	"$SCRATCH" "$1" "$SCRATCH" "$1" "$1"; }
+bundle "$SCRATCH/bh" '["true"]' ",\"hooks\": { \"prestart\": [$(hook prestart)], \"createRuntime\": [$(hook createRuntime)],
+	\"poststart\": [$(hook poststart)], \"poststop\": [$(hook poststop)] }"
+hook_status() { sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' "$SCRATCH/hook.$1.json"; }
+if rl create --bundle "$SCRATCH/bh" h1 >/dev/null 2>"$SCRATCH/err" && [ "$(hook_status prestart)" = created ] &&
+   [ "$(hook_status createRuntime)" = created ] && [ ! -e "$SCRATCH/hook.poststart.json" ] &&
+   rl start h1 && [ -e "$SCRATCH/hook.poststart.json" ] && wait_until 10 is_status h1 stopped &&
+   [ ! -e "$SCRATCH/hook.poststop.json" ] && rl delete h1 && [ "$(hook_status poststop)" = stopped ] &&
+   grep -q '"id": *"h1"' "$SCRATCH/hook.prestart.json" && grep -q 'poststop-env$' "$SCRATCH/hook.poststop.json"; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")" "$(head -c 300 "$SCRATCH"/hook.*.json 2>&1)"; fi
+name="oci: a failing prestart hook fails create with its output; nothing left"
+bundle "$SCRATCH/bh2" '["true"]' ',"hooks": { "prestart": [ {"path": "/bin/sh", "args": ["sh", "-c", "echo nope; exit 3"]} ] }'
+rl create --bundle "$SCRATCH/bh2" h2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'container "h2": hooks.prestart\[0\] /bin/sh: exit status 3: nope' "$SCRATCH/err" &&
+   [ ! -e "$ST/h2" ]; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: a createRuntime hook past its timeout is killed and fails create"
+bundle "$SCRATCH/bh3" '["true"]' ',"hooks": { "createRuntime": [ {"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1} ] }'
+rl create --bundle "$SCRATCH/bh3" h3 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'hooks.createRuntime\[0\] /bin/sleep: timed out after 1s' "$SCRATCH/err" && [ ! -e "$ST/h3" ]; then
+	pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+
 # ---- terminal: --console-socket -------------------------------------------------
 name="oci: terminal: the pty master reaches the console socket; inside, a terminal with its size and input, the session's controlling one"
 bundle "$SCRATCH/bt" '["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size; read line; echo got:$line; cut -d\" \" -f6,7 /proc/self/stat"]'
@@ -286,7 +310,7 @@ expect_bad "a relative mount destination" 'must be an absolute path' "$head$proc
 expect_bad "a NUL in a path" 'contains a NUL' "$head$proc,\"mounts\":[{\"destination\":\"/m\\u0000nt\",\"type\":\"tmpfs\"}]}"
 expect_bad "a .. in a destination" 'must not contain' "$head$proc,\"mounts\":[{\"destination\":\"/tmp/../etc\",\"type\":\"tmpfs\"}]}"
 expect_bad "a missing rootfs" 'root.path: /nonexistent-rootfs: No such file' '{"ociVersion":"1.0.2","root":{"path":"/nonexistent-rootfs"},'"$proc"'}'
-expect_bad "hooks" 'hooks are not supported' "$head$proc,\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}}"
+expect_bad "a hook inside the container (createContainer)" 'hooks.createContainer: not supported' "$head$proc,\"hooks\":{\"createContainer\":[{\"path\":\"/bin/true\"}]}}"
 expect_bad "a uid other than 0" 'uid 1000 gid 0' "$head\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":1000,\"gid\":0}}}"
 expect_bad "a bad runsc-lite annotation" 'must be "seccomp" or "ptrace"' "$head$proc,\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}"
 expect_bad "a terminal without --console-socket" 'console-socket is required' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"

@@ -75,7 +75,7 @@ static void test_podman_like_config(void **state)
 		 "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"mount\"}],"
 		 "\"resources\":{\"pids\":{\"limit\":2048}},\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"},"
 		 "\"maskedPaths\":[\"/proc/kcore\"]},"
-		 "\"hooks\":{\"prestart\":[]},"
+		 "\"hooks\":{\"prestart\":[],\"poststop\":[{\"path\":\"/bin/true\",\"args\":[\"true\",\"x\"],\"env\":[\"A=1\"],\"timeout\":5}]},"
 		 "\"annotations\":{\"io.podman\":\"x\",\"dev.runsc-lite.overlay\":\"false\","
 		 "\"dev.runsc-lite.platform\":\"ptrace\",\"dev.runsc-lite.file-access\":\"shared\"}}",
 		 bundle, bundle, bundle);
@@ -129,6 +129,7 @@ static void test_podman_like_config(void **state)
 	assert_true(file_noted);
 	assert_true(seccomp_noted);
 	assert_int_equal(c.nannotations, 4);
+	assert_non_null(c.hooks);
 	assert_int_equal(c.overlay, 0);
 	assert_string_equal(c.platform, "ptrace");
 	assert_string_equal(c.file_access, "shared");
@@ -144,6 +145,7 @@ static void test_minimal_config(void **state)
 	assert_int_equal(c.nenv, 0);
 	assert_non_null(c.env);
 	assert_null(c.hostname);
+	assert_null(c.hooks);
 	assert_int_equal(c.overlay, -1);
 	assert_null(c.platform);
 	assert_false(c.has_umask);
@@ -200,7 +202,12 @@ static const struct { const char *json; const char *err; } rejects[] = {
 	{ MIN_HEAD MIN_PROC ",\"mounts\":[{\"destination\":\"/p\",\"type\":\"proc\"}]}", "proc is mounted at /proc only" },
 	{ MIN_HEAD MIN_PROC ",\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/var/run/netns/x\"}]}}", "joining the network namespace /var/run/netns/x is not supported" },
 	{ MIN_HEAD MIN_PROC ",\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]}}", "unknown namespace \"bogus\"" },
-	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}}", "hooks.prestart: hooks are not supported yet" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"createContainer\":[{\"path\":\"/bin/true\"}]}}", "hooks.createContainer: not supported" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"prestart\":[{\"path\":\"bin/true\"}]}}", "hooks.prestart[0]: \"bin/true\" must be an absolute path" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"poststop\":[{\"args\":[\"x\"]}]}}", "hooks.poststop[0].path: required" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}}", "hooks.poststart[0].timeout: must be 1 to 3600" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\",\"env\":[1]}]}}", "must be a string" },
+	{ MIN_HEAD MIN_PROC ",\"hooks\":{\"prestart\":{}}}", "hooks.prestart: must be an array" },
 	{ MIN_HEAD MIN_PROC ",\"annotations\":{\"dev.runsc-lite.overlay\":\"maybe\"}}", "must be \"true\" or \"false\"" },
 	{ MIN_HEAD MIN_PROC ",\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}", "must be \"seccomp\" or \"ptrace\"" },
 	{ MIN_HEAD MIN_PROC ",\"annotations\":{\"dev.runsc-lite.overlya\":\"true\"}}", "unknown runsc-lite annotation" },
