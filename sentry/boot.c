@@ -313,6 +313,71 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	return 0;
 }
 
+/* ---- OCI: the program must exist at create --------------------------------------- */
+
+/* A regular file with an execute bit at `path` of the VFS (absolute). */
+static int find_executable(const char *path)
+{
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW };
+	int rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	mode_t mode = w.result.dentry->inode->attr.st_mode;
+	vfs_path_put(w.result);
+	if (S_ISDIR(mode) || !S_ISREG(mode))
+		return -EACCES;
+	return mode & 0111 ? 0 : -EACCES;
+}
+
+/*
+ * As runc does, a program that is not there fails `create`, with runc's
+ * words (engines turn "executable file not found" and "no such file or
+ * directory" into 127, "permission denied" into 126).  The lookup is the
+ * one the first task's exec makes: argv[0] as a path when it has a '/'
+ * (relative to the cwd), else each directory of the spec's PATH.
+ */
+static int check_program(const RunscLite__SandboxSpec *spec)
+{
+	const char *name = spec->argv[0];
+	char full[VFS_PATH_MAX];
+	if (strchr(name, '/')) {
+		int n = name[0] == '/' ? snprintf(full, sizeof full, "%s", name)
+				       : snprintf(full, sizeof full, "%s/%s", spec->cwd, name);
+		int rc = n > 0 && (size_t)n < sizeof full ? find_executable(full) : -ENAMETOOLONG;
+		if (rc < 0)
+			warnx_rl("exec: \"%s\": %s", name, rc == -EACCES ? "permission denied"
+				 : rc == -ENOENT ? "no such file or directory" : strerror(-rc));
+		return rc;
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; i < spec->n_env; i++)
+		if (strncmp(spec->env[i], "PATH=", 5) == 0)
+			path = spec->env[i] + 5;
+	bool denied = false;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		int len = (int)(end - p);
+		int n = len == 0 ? snprintf(full, sizeof full, "%s/%s", spec->cwd, name)
+			: p[0] == '/' ? snprintf(full, sizeof full, "%.*s/%s", len, p, name)
+				      : snprintf(full, sizeof full, "%s/%.*s/%s", spec->cwd, len, p, name);
+		if (n > 0 && (size_t)n < sizeof full) {
+			int rc = find_executable(full);
+			if (rc == 0)
+				return 0;
+			denied |= rc == -EACCES;
+		}
+		if (*end == 0)
+			break;
+		p = end;
+	}
+	if (denied)
+		warnx_rl("exec: \"%s\": permission denied", name);
+	else
+		warnx_rl("exec: \"%s\": executable file not found in $PATH", name);
+	return denied ? -EACCES : -ENOENT;
+}
+
 /* ---- the application's first task ---------------------------------------------- */
 
 static void drop_all_capabilities(void)
@@ -744,6 +809,8 @@ int sentry_main(const struct sentry_args *a)
 	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd, s.devfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
+	if (spec->gate && check_program(spec) < 0)
+		return 125;   /* said why */
 	struct vfs_path root = vfs_root();
 	s.init_fs = fs_context_new(root, root,
 				   spec->umask & 0x80000000u ? (mode_t)spec->umask & 0777 : 022);

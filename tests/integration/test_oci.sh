@@ -127,14 +127,21 @@ exit=0" ;; esac
 	if [ "$native" = "$got" ] && [ ! -e "$ST/r1" ]; then pass "$name"; else
 		fail "$name" "native: $native" "runsc-lite: $got" "$(ls "$ST" 2>&1)"; fi
 done
-name="oci: run of a missing program: 127, one line"
-bundle "$SCRATCH/brun" '["no-such-program"]'
-rl run --bundle "$SCRATCH/brun" r2 >/dev/null 2>"$SCRATCH/err"; rc=$?
-if [ $rc = 127 ] && grep -q "cannot run no-such-program: No such file" "$SCRATCH/err"; then pass "$name"; else
-	fail "$name" "exit $rc" "$(cat "$SCRATCH/err")"; fi
+# as runc: the program is looked up at create, with runc's words (engines
+# turn them into 127 and 126)
+for prog in 'no-such-program|executable file not found in \$PATH' '/bin/no-such|no such file or directory' \
+	'/etc/passwd|permission denied' '/etc|permission denied'; do
+	name="oci: create of a missing or unrunnable program (${prog%%|*}) fails, one line, nothing left"
+	bundle "$SCRATCH/brun" "[\"${prog%%|*}\"]"
+	rl create --bundle "$SCRATCH/brun" r2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] &&
+	   grep -q "container \"r2\": exec: \"${prog%%|*}\": ${prog#*|}" "$SCRATCH/err" && [ ! -e "$ST/r2" ]; then
+		pass "$name"; else fail "$name" "exit $rc" "$(cat "$SCRATCH/err")"; fi
+done
 name="oci: run --keep keeps the stopped container's state; run -d returns at once"
 bundle "$SCRATCH/bkeep" '["sh", "-c", "while [ ! -e /home/go ]; do sleep 0.05; done"]'
-if rl run --keep --bundle "$SCRATCH/brun" r3 >/dev/null 2>&1; is_status r3 stopped && rl delete r3 &&
+bundle "$SCRATCH/brun" '["sh", "-c", "exit 2"]'
+if rl run --keep --bundle "$SCRATCH/brun" r3 >/dev/null 2>&1; [ $? = 2 ] && is_status r3 stopped && rl delete r3 &&
    rl run -d --bundle "$SCRATCH/bkeep" r4 >/dev/null 2>&1 && is_status r4 running &&
    touch "$SCRATCH/bkeep/shared/go" && wait_until 10 is_status r4 stopped && rl delete r4; then pass "$name"; else
 	fail "$name" "r3 $(status r3) r4 $(status r4)"; fi
