@@ -918,7 +918,7 @@ static int cmd_state(int argc, char **argv, const struct oci_globals *g)
 	open_container(argv[1], &c, false);
 	need_state(&c);
 	json_object *o = state_json(&c);
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	close_container(&c);
 	return 0;
