@@ -1020,6 +1020,34 @@ static int parse_signal(const char *s)
 	return -1;
 }
 
+static size_t app_pids(const struct container *c, pid_t *out, size_t max);
+
+/* The application's pid 1 (NSpid ends in 1) among its processes, or -1. */
+static pid_t app_init_pid(const pid_t *pids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char path[64], buf[2048];
+		snprintf(path, sizeof path, "/proc/%d/status", (int)pids[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		char *ns = strstr(buf, "\nNSpid:");
+		if (!ns)
+			continue;
+		char *eol = strchr(ns + 1, '\n');
+		if (eol)
+			*eol = 0;
+		char *last = strrchr(ns, '\t');
+		if (last && strcmp(last + 1, "1") == 0)
+			return pids[i];
+	}
+	return -1;
+}
+
 static int cmd_kill(int argc, char **argv, const struct oci_globals *g)
 {
 	static const struct option opts[] = {
@@ -1027,12 +1055,17 @@ static int cmd_kill(int argc, char **argv, const struct oci_globals *g)
 		{ 0, 0, 0, 0 },
 	};
 	int c;
+	bool all = false;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
 		if (c != 'a')
 			die("kill: unknown or incomplete flag %s", argv[optind - 1]);
-	/* --all: the sentry is the sandbox; SIGKILL to it ends every task, other
-	 * signals reach the first task, as without --all */
+		all = true;
+	}
+	/* KILL goes to the sentry: its death ends the sandbox, every task.
+	 * Any other signal goes to the application's processes themselves, from
+	 * here: to its pid 1 (which, as on Linux, ignores what it has no handler
+	 * for), or with --all to every one of them (runc's --all). */
 	if (optind != argc - 1 && optind != argc - 2)
 		die("kill: usage: runsc-lite kill [--all] ID [SIGNAL]");
 	const char *id = argv[optind];
@@ -1047,10 +1080,28 @@ static int cmd_kill(int argc, char **argv, const struct oci_globals *g)
 	const char *status = status_of(&ct);
 	if (strcmp(status, "running") && strcmp(status, "created"))
 		die("container \"%s\" is %s: nothing to signal", id, status);
-	/* the sentry forwards what it can to the first task, which, as pid 1,
-	 * ignores the signals it has no handler for */
-	if (kill(ct.pid, sig) < 0)
-		die_errno(errno, "container \"%s\": kill", id);
+	if (sig == SIGKILL) {
+		if (kill(ct.pid, sig) < 0)
+			die_errno(errno, "container \"%s\": kill", id);
+		close_container(&ct);
+		return 0;
+	}
+	static pid_t pids[65536];
+	size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
+	pid_t init = app_init_pid(pids, n);
+	if (init < 0) {
+		/* the first task is gone or not yet made: the sentry forwards
+		 * (INT, TERM, HUP, QUIT, USR1, USR2) whatever comes */
+		if (kill(ct.pid, sig) < 0)
+			die_errno(errno, "container \"%s\": kill", id);
+	} else if (!all) {
+		if (kill(init, sig) < 0 && errno != ESRCH)
+			die_errno(errno, "container \"%s\": kill", id);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (kill(pids[i], sig) < 0 && errno != ESRCH)
+				die_errno(errno, "container \"%s\": kill of pid %d", id, (int)pids[i]);
+	}
 	close_container(&ct);
 	return 0;
 }

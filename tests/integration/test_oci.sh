@@ -170,6 +170,20 @@ if wait_until 10 grep -q ready "$SCRATCH/k1.out" && rl kill k1 USR1 && wait_unti
    rl kill k1 SIGTERM && wait_until 10 is_status k1 stopped && grep -q got-term "$SCRATCH/k1.out"; then pass "$name"; else
 	fail "$name" "$(cat "$SCRATCH/k1.out")" "status $(status k1)"; fi
 rl delete --force k1
+name="oci: any signal reaches the process's handler (ALRM, WINCH: not only what the sentry forwards)"
+bundle "$SCRATCH/bk5" '["sh", "-c", "trap \"echo got-alrm\" ALRM; trap \"echo got-winch\" WINCH; echo ready; while :; do sleep 0.05; done"]'
+rl run -d --bundle "$SCRATCH/bk5" k5 >"$SCRATCH/k5.out" 2>&1
+if wait_until 10 grep -q ready "$SCRATCH/k5.out" && rl kill k5 ALRM && wait_until 5 grep -q got-alrm "$SCRATCH/k5.out" &&
+   rl kill k5 SIGWINCH && wait_until 5 grep -q got-winch "$SCRATCH/k5.out"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/k5.out")"; fi
+rl delete --force k5
+name="oci: kill --all TERM reaches every process (pid 1 without a handler ignores it, its children do not)"
+bundle "$SCRATCH/bk6" '["sh", "-c", "sleep 100 & sleep 101 & echo ready; wait; echo waited"]'
+rl run -d --bundle "$SCRATCH/bk6" k6 >"$SCRATCH/k6.out" 2>&1
+if wait_until 10 grep -q ready "$SCRATCH/k6.out" && rl kill k6 TERM && sleep 0.3 && is_status k6 running &&
+   rl kill --all k6 TERM && wait_until 10 is_status k6 stopped && grep -q waited "$SCRATCH/k6.out"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/k6.out")" "status $(status k6)"; fi
+rl delete --force k6
 name="oci: kill KILL, kill 9, kill --all ID kill, kill of a created container"
 ok=1
 for sig in KILL 9 kill; do
