@@ -246,7 +246,9 @@ static const char *status_of(const struct container *c)
 		return "creating";
 	if (!alive(c->pid, c->pid_start))
 		return "stopped";
-	return faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? "created" : "running";
+	if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return "created";
+	return faccessat(c->dirfd, "paused", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? "paused" : "running";
 }
 
 static void close_container(struct container *c)
@@ -1078,7 +1080,7 @@ static int cmd_kill(int argc, char **argv, const struct oci_globals *g)
 	open_container(id, &ct, false);
 	need_state(&ct);
 	const char *status = status_of(&ct);
-	if (strcmp(status, "running") && strcmp(status, "created"))
+	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
 		die("container \"%s\" is %s: nothing to signal", id, status);
 	if (sig == SIGKILL) {
 		if (kill(ct.pid, sig) < 0)
@@ -1129,8 +1131,8 @@ static int cmd_delete(int argc, char **argv, const struct oci_globals *g)
 	if (!ct.state && !force)
 		need_state(&ct);
 	const char *status = status_of(&ct);
-	if (strcmp(status, "running") == 0 && !force)
-		die("container \"%s\" is running: stop it first, or delete --force", id);
+	if ((strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) && !force)
+		die("container \"%s\" is %s: stop it first, or delete --force", id, status);
 	if (ct.state) {
 		kill_sandbox(&ct);
 		char herr[512];
@@ -1346,6 +1348,78 @@ static int cmd_features(int argc, char **argv, const struct oci_globals *g)
 	return 0;
 }
 
+/* ---- pause, resume --------------------------------------------------------------- */
+
+/* 'T' (stopped) or 't' (stopped by the ptrace platform's tracer). */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return true;   /* gone: nothing to stop */
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && (p[2] == 'T' || p[2] == 't' || p[2] == 'Z');
+}
+
+/*
+ * pause: SIGSTOP to every process of the application (there is no freezer
+ * cgroup here), repeated until none is left running, for a process forked
+ * meanwhile; the sentry keeps serving.  resume: SIGCONT to each.  A
+ * "paused" file in the state directory is the status.  Unlike a freezer,
+ * the application can notice: a SIGCONT handler runs on resume.
+ */
+static int cmd_pause(int argc, char **argv, const struct oci_globals *g)
+{
+	bool pause = strcmp(argv[0], "pause") == 0;
+	if (argc != 2 || argv[1][0] == '-')
+		die("%s: exactly one container ID expected (usage: runsc-lite %s ID)", argv[0], argv[0]);
+	struct container ct;
+	open_container(argv[1], &ct, false);
+	need_state(&ct);
+	const char *status = status_of(&ct);
+	if (strcmp(status, pause ? "running" : "paused") != 0)
+		die("container \"%s\" is %s, not %s", ct.id, status, pause ? "running" : "paused");
+	static pid_t pids[65536];
+	if (pause) {
+		bool all_stopped = false;
+		for (int round = 0; round < 200 && !all_stopped; round++) {
+			size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
+			all_stopped = true;
+			for (size_t i = 0; i < n; i++) {
+				if (is_stopped(pids[i]))
+					continue;
+				all_stopped = false;
+				kill(pids[i], SIGSTOP);
+			}
+			if (!all_stopped) {
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+				nanosleep(&ts, NULL);
+			}
+		}
+		int fd = openat(ct.dirfd, "paused", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (!all_stopped || fd < 0) {
+			int err = fd < 0 ? errno : EAGAIN;
+			size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
+			for (size_t i = 0; i < n; i++)
+				kill(pids[i], SIGCONT);
+			die_errno(err, "container \"%s\": pausing", ct.id);
+		}
+		close(fd);
+	} else {
+		unlinkat(ct.dirfd, "paused", 0);
+		size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGCONT);
+	}
+	close_container(&ct);
+	return 0;
+}
+
 static int cmd_unsupported(int argc, char **argv, const struct oci_globals *g)
 {
 	die("%s: not supported by runsc-lite yet", argv[0]);
@@ -1370,8 +1444,8 @@ static const struct {
 	{ "exec", cmd_unsupported, false },
 	{ "ps", cmd_ps, true },
 	{ "events", cmd_unsupported, false },
-	{ "pause", cmd_unsupported, false },
-	{ "resume", cmd_unsupported, false },
+	{ "pause", cmd_pause, true },
+	{ "resume", cmd_pause, true },
 	{ "update", cmd_unsupported, false },
 	{ "checkpoint", cmd_unsupported, false },
 	{ "restore", cmd_unsupported, false },

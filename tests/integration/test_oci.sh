@@ -212,6 +212,20 @@ grep -q 'is stopped' "$SCRATCH/err" || ok=0
 rl delete k4
 [ $ok = 1 ] && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"
 
+# ---- pause, resume ---------------------------------------------------------------
+name="oci: pause stops every process (a counter stands still, state paused), resume lets it go on"
+bundle "$SCRATCH/bp" '["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /home/n; sleep 0.02; done & sleep 1000"]'
+rl run -d --bundle "$SCRATCH/bp" pa >/dev/null 2>&1
+counter() { cat "$SCRATCH/bp/shared/n" 2>/dev/null; }
+moving() { a=$(counter); sleep 0.2; [ "$(counter)" != "$a" ]; }
+if wait_until 10 moving && rl pause pa && is_status pa paused && ! moving && ! moving &&
+   ! rl pause pa 2>/dev/null && ! rl delete pa 2>/dev/null && rl resume pa && is_status pa running && wait_until 10 moving &&
+   ! rl resume pa 2>/dev/null; then pass "$name"; else fail "$name" "status $(status pa), counter $(counter)"; fi
+name="oci: a paused container is killed and deleted by delete --force"
+p=$(field pa pid)
+rl pause pa
+if rl delete --force pa && [ ! -e "$ST/pa" ] && gone "$p"; then pass "$name"; else fail "$name" "$(ls "$ST")"; fi
+
 # ---- ps -------------------------------------------------------------------------
 name="oci: ps lists the container's processes (host pids, json and table), none once stopped"
 bundle "$SCRATCH/bps" '["sh", "-c", "sleep 100 & sleep 200"]'

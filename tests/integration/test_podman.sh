@@ -89,6 +89,10 @@ record_pids
 if [ -n "$cid" ] && pm ps --format '{{.ID}} {{.Status}}' | grep -q "^${cid%"${cid#????????????}"} Up" &&
    wait_until 10 logs_have ready && pm kill -s USR1 "$cid" >/dev/null && wait_until 10 logs_have got-usr1; then
 	pass "$name"; else fail "$name" "cid $cid: $(cat "$SCRATCH/err")" "$(pm ps -a 2>&1)" "$(pm logs "$cid" 2>&1)"; fi
+name="podman: pause and unpause (inspect shows paused, then running)"
+if pm pause "$cid" >/dev/null 2>"$SCRATCH/err" && [ "$(pm inspect --format '{{.State.Status}}' "$cid")" = paused ] &&
+   pm unpause "$cid" >/dev/null 2>>"$SCRATCH/err" && [ "$(pm inspect --format '{{.State.Status}}' "$cid")" = running ]; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")" "$(pm inspect --format '{{.State.Status}}' "$cid" 2>&1)"; fi
 name="podman: stop ends it (SIGTERM ignored by pid 1 without a handler, then SIGKILL: 137)"
 pm stop -t 1 "$cid" >/dev/null 2>&1
 code=$(pm inspect --format '{{.State.ExitCode}}' "$cid" 2>&1)
