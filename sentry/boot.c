@@ -111,6 +111,14 @@ static void tmpfs_backing(size_t i, char *buf, size_t cap)
 	snprintf(buf, cap, ".rl/t/%zu", i);
 }
 
+/* The root is an overlay: asked for, or (OCI) a read-only root whose
+ * missing mount points must still be made: they are made in the memory
+ * layer, and the overlay is read-only once the mounts are in place. */
+static bool root_overlay(const RunscLite__SandboxSpec *spec)
+{
+	return spec->overlay || (spec->rootfs_readonly && spec->make_mount_points);
+}
+
 /* mkdir -p of a mount point through the VFS (OCI: runc makes missing
  * mount destinations).  Each component is created by its filesystem's own
  * mkdir, so on the overlay root it lands in the memory layer; an existing
@@ -228,7 +236,7 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 		tmpfs_backing(i, rel, sizeof rel);
 		rc = mount_backing(stagingfd, rel, m->size);
 	}
-	if (rc == 0 && spec->overlay)
+	if (rc == 0 && root_overlay(spec))
 		rc = mount_backing(stagingfd, OVERLAY_BACKING, 0);
 	if (rc == 0)
 		rc = mount_backing(stagingfd, SHM_BACKING, 0);
@@ -256,7 +264,7 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	if (rc < 0)
 		return rc;
 	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly || spec->overlay, policy, procfd, &root);
-	if (rc == 0 && spec->overlay) {
+	if (rc == 0 && root_overlay(spec)) {
 		/* the rootfs as the lower layer of a memory overlay */
 		struct vfs_fs *ufs;
 		struct vfs_inode *uroot;
@@ -310,6 +318,8 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		if ((rc = mount_one(c, spec, i, policy, procfd, stagingfd)) < 0)
 			return rc;
+	if (spec->rootfs_readonly)
+		fs->readonly = true;   /* the mount points are made: EROFS from now on */
 	return 0;
 }
 

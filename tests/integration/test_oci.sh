@@ -160,6 +160,18 @@ ro-refused
 1024
 0" ] && [ ! -e "$R/new" ] && [ ! -e "$R/scratch" ] && [ ! -e "$SCRATCH/vol/g" ]; then pass "$name"; else fail "$name" "$out"; fi
 
+name="oci: root.readonly: every write EROFS (create, mkdir, chmod, truncate), a missing tmpfs mount point made, the tmpfs writable"
+bundle "$SCRATCH/bro" '["sh", "-c", "echo x > /etc/x; touch /newfile; mkdir /newdir; chmod 600 /etc/passwd; truncate -s 0 /etc/group; echo y > /run/y && cat /run/y; grep \" / \" /proc/mounts | cut -d\" \" -f4 | cut -d, -f1"]'
+sed -i 's/"readonly": false/"readonly": true/; s|"mounts": \[|"mounts": [ { "destination": "/run", "type": "tmpfs" },|' "$SCRATCH/bro/config.json"
+out=$(rl run --bundle "$SCRATCH/bro" ro1 2>&1)
+if [ "$out" = "sh: can't create /etc/x: Read-only file system
+touch: /newfile: Read-only file system
+mkdir: can't create directory '/newdir': Read-only file system
+chmod: /etc/passwd: Read-only file system
+truncate: /etc/group: open: Read-only file system
+y
+ro" ] && [ ! -e "$R/run" ] && [ "$(stat -c %a "$R/etc/passwd")" != 600 ]; then pass "$name"; else fail "$name" "$out"; fi
+
 # ---- kill ---------------------------------------------------------------------
 bundle "$SCRATCH/bk" '["sh", "-c", "trap \"echo got-usr1\" USR1; trap \"echo got-term; exit 3\" TERM; echo ready; while :; do sleep 0.05; done"]'
 usr1_twice() { [ "$(grep -c got-usr1 "$SCRATCH/k1.out")" = 2 ]; }
@@ -350,14 +362,14 @@ expect_bad "a uid other than 0" 'uid 1000 gid 0' "$head\"process\":{\"args\":[\"
 expect_bad "a bad runsc-lite annotation" 'must be "seccomp" or "ptrace"' "$head$proc,\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}"
 expect_bad "a terminal without --console-socket" 'console-socket is required' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"
 name="oci: a failure inside the sandbox at create: its cause in one line and in the --log; nothing left"
-printf '%s' '{"ociVersion":"1.0.2","root":{"path":"'"$R"'","readonly":true},'"$proc"',"mounts":[{"destination":"/nonexistent/x","type":"tmpfs"}]}' \
+printf '%s' '{"ociVersion":"1.0.2","root":{"path":"'"$R"'","readonly":true},'"$proc"',"mounts":[{"destination":"/etc/passwd","type":"tmpfs"}]}' \
 	>"$SCRATCH/bad/config.json"
 rm -f "$SCRATCH/bad.log"
 "$RL" --root "$ST" --log "$SCRATCH/bad.log" --log-format json create --bundle "$SCRATCH/bad" bad >/dev/null 2>"$SCRATCH/err"
 rc=$?
 if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] &&
-   grep -q 'container "bad": sentry: mount point /nonexistent/x: Read-only file system' "$SCRATCH/err" &&
-   tail -1 "$SCRATCH/bad.log" | grep -q '^{"level":"error","msg":"container \\"bad\\": sentry: mount point /nonexistent/x: Read-only file system"' &&
+   grep -q 'container "bad": sentry: mount point /etc/passwd: Not a directory' "$SCRATCH/err" &&
+   tail -1 "$SCRATCH/bad.log" | grep -q '^{"level":"error","msg":"container \\"bad\\": sentry: mount point /etc/passwd: Not a directory"' &&
    [ ! -e "$ST/bad" ]; then pass "$name"; else
 	fail "$name" "exit $rc: $(cat "$SCRATCH/err")" "$(cat "$SCRATCH/bad.log")"; fi
 name="oci: a huge config.json is refused (bounded read)"

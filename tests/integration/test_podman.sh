@@ -56,6 +56,17 @@ name="podman: run of a missing program exits 127"
 pm run --rm --network none localhost/rl-busybox no-such-program >/dev/null 2>&1; rc=$?
 if [ $rc = 127 ]; then pass "$name"; else fail "$name" "exit $rc"; fi
 
+name="podman: -v HOST:PATH[:ro] volumes, --read-only (EROFS, its tmpfs on /run and /tmp writable)"
+mkdir -p "$SCRATCH/vol" && echo volfile >"$SCRATCH/vol/f"
+out=$(pm run --rm --network none -v "$SCRATCH/vol:/data:ro" -v "$SCRATCH/vol:/rw" localhost/rl-busybox \
+	sh -c 'cat /data/f; echo x > /data/g || echo ro-refused; echo w > /rw/g' 2>/dev/null)
+out2=$(pm run --rm --network none --read-only localhost/rl-busybox \
+	sh -c 'echo x > /etc/x || echo ro-root; echo y > /run/y && echo y > /tmp/y && cat /run/y /tmp/y' 2>/dev/null)
+if [ "$out" = "volfile
+ro-refused" ] && [ "$(cat "$SCRATCH/vol/g")" = w ] && [ "$out2" = "ro-root
+y
+y" ]; then pass "$name"; else fail "$name" "$out" "$out2"; fi
+
 name="podman: the container sees its image, env, hostname and pid 1"
 out=$(pm run --rm --network none --hostname pmhost -e FOO=bar localhost/rl-busybox sh -c 'echo $FOO $(hostname) $$; cat /etc/os-release | head -1' 2>&1)
 if [ "$out" = 'bar pmhost 1
