@@ -296,18 +296,38 @@ static void write_pid_file(const char *path, pid_t pid)
 	}
 }
 
-/* Removes the container's directory and what it holds (flat: files only). */
+/* Empties the directory fd refers to, subdirectories too (depth-bounded:
+ * we only ever make files there, but delete --force must clean whatever a
+ * stale or tampered directory holds; nothing is followed, O_NOFOLLOW). */
+static void empty_dir(int dirfd, int depth)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0 || errno != EISDIR || depth >= 8)
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			empty_dir(sub, depth + 1);
+			close(sub);
+		}
+		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/* Removes the container's directory and what it holds. */
 static int remove_container_dir(struct container *c)
 {
-	int fd = dup(c->dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d)
-		return -errno;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(c->dirfd, e->d_name, 0);
-	closedir(d);
+	empty_dir(c->dirfd, 0);
 	return rmdir(c->dir) < 0 ? -errno : 0;
 }
 

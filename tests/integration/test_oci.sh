@@ -387,7 +387,7 @@ for id in .. . a/b '' 'a b' '../../etc'; do
 done
 [ $ok = 1 ] && pass "$name" || fail "$name"
 name="oci: a corrupt state.json: a clear error, and delete --force cleans up"
-mkdir -p "$ST/stale" && printf '{"pid": "x"' >"$ST/stale/state.json"
+mkdir -p "$ST/stale/sub/dir" && printf '{"pid": "x"' >"$ST/stale/state.json" && touch "$ST/stale/sub/dir/f"
 if ! rl state stale 2>"$SCRATCH/err" && grep -q 'state.json: corrupt' "$SCRATCH/err" && rl delete --force stale &&
    [ ! -e "$ST/stale" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
 name="oci: --log-format text writes one logfmt line"
