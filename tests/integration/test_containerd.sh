@@ -44,11 +44,16 @@ trap cleanup EXIT
 if ! wait_until 20 c version; then
 	skip "containerd" "containerd does not start here: $(tail -1 "$CD/containerd.log")"; exit 0
 fi
-# crun_ FLAG ID CMD...: the runtime binary as the shim calls it (with
-# RL_PLATFORM, the wrapper); ctr wants its flags before the rootfs
+# The runtime binary as the shim calls it (with RL_PLATFORM, the wrapper),
+# each call and its exit status logged, for the message of a failing case.
+printf '#!/bin/sh\necho "$(date +%%T.%%N) $*" >>"%s"\n"%s" "$@"\nrc=$?\necho "$(date +%%T.%%N) exit $rc: $*" >>"%s"\nexit $rc\n' \
+	"$CD/calls.log" "$RL" "$CD/calls.log" >"$CD/runtime"
+chmod 755 "$CD/runtime"
+calls() { echo "runtime calls:"; tail -n 12 "$CD/calls.log" 2>/dev/null; echo "containerd:"; tail -n 6 "$CD/containerd.log"; }
+# crun_ FLAG ID CMD...: ctr wants its flags before the rootfs
 crun_() {
 	flag=$1; shift
-	c run --runc-binary "$RL" --runc-root "$CD/rl" --fifo-dir "$CD/fifo" "$flag" --rootfs "$R" "$@"
+	c run --runc-binary "$CD/runtime" --runc-root "$CD/rl" --fifo-dir "$CD/fifo" "$flag" --rootfs "$R" "$@"
 }
 
 for cmd in 'echo hi; exit 5' 'true' 'echo $$; kill -15 $$; echo survived'; do
@@ -58,7 +63,9 @@ for cmd in 'echo hi; exit 5' 'true' 'echo $$; kill -15 $$; echo survived'; do
 survived
 exit=0" ;; esac
 	got=$(crun_ --rm t1 sh -c "$cmd" 2>"$SCRATCH/err"; echo "exit=$?")
-	if [ "$native" = "$got" ]; then pass "$name"; else fail "$name" "native: $native" "ctr: $got" "$(cat "$SCRATCH/err")"; fi
+	if [ "$native" = "$got" ]; then pass "$name"; else fail "$name" "native: $native" "ctr: $got" "$(cat "$SCRATCH/err")" "$(calls)"; fi
+	# a failed case must not leave t1 behind for the next one
+	c task delete -f t1 >/dev/null 2>&1; c container delete t1 >/dev/null 2>&1
 done
 
 name="containerd: run -d, task ls RUNNING, task ps, kill -s USR1 survives, kill (TERM) runs the handler: exit 4"
