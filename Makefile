@@ -23,11 +23,14 @@ endif
 
 DEB_PACKAGES := gcc make pkg-config libseccomp-dev libcap-dev libprotobuf-c-dev \
                 protobuf-c-compiler libcmocka-dev busybox-static slirp4netns
+# OCI: config.json (json-c); podman, conmon, crun and containerd for the
+# tests/integration/test_podman.sh and test_containerd.sh clients
+DEB_PACKAGES += libjson-c-dev podman conmon crun containerd
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -I. -I$(BUILD)/gen -MMD -MP
-LDLIBS  := -lseccomp -lcap -lprotobuf-c -lpthread
+LDLIBS  := -lseccomp -lcap -lprotobuf-c -lpthread -ljson-c
 
 # Components: each directory is one static library with one public header.
 COMPONENTS := p9 gofer sentry platform
@@ -61,7 +64,8 @@ all: check-deps $(BIN)
 
 # ---- dependencies ---------------------------------------------------------
 HEADERS_NEEDED := /usr/include/seccomp.h /usr/include/sys/capability.h \
-                  /usr/include/protobuf-c/protobuf-c.h /usr/include/cmocka.h /usr/bin/protoc-c
+                  /usr/include/protobuf-c/protobuf-c.h /usr/include/cmocka.h /usr/bin/protoc-c \
+                  /usr/include/json-c/json.h
 check-deps:
 	@missing=; for h in $(HEADERS_NEEDED); do [ -e $$h ] || missing=1; done; \
 	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP || missing=1; \
@@ -131,6 +135,12 @@ UNIT_OBJS := $(GEN_OBJS) $(call objs,runsc-lite/log.c)
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_OBJS) -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
+
+# tests/unit/runsc-lite/: the CLI's modules, without its main()
+CLI_MODULE_OBJS := $(call objs,$(filter-out runsc-lite/main.c,$(cli_SRCS)))
+$(BUILD)/tests/runsc-lite/%: tests/unit/runsc-lite/%.c $(CLI_MODULE_OBJS) $(GEN_OBJS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_MODULE_OBJS) $(GEN_OBJS) -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

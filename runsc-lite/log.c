@@ -10,6 +10,59 @@
 
 static const char *log_role = "runsc-lite";
 static int log_debug_fd = -1;
+static int log_error_fd = -1;
+static bool log_error_json;
+static int log_exit_status = 125;
+static int log_report_fd = -1;
+
+/* -1: none; >= 0: the first message goes there (not to stderr: the
+ * reader prints it); -2: reported, later ones go to the logs only. */
+void log_set_report_fd(int fd) { log_report_fd = fd; }
+
+void log_set_error_log(int fd, bool json)
+{
+	log_error_fd = fd;
+	log_error_json = json;
+}
+
+int log_error_log(bool *json)
+{
+	*json = log_error_json;
+	return log_error_fd;
+}
+
+void log_set_exit_status(int status) { log_exit_status = status; }
+
+/* One line to the --log file: text (logrus-like) or one JSON object. */
+static void error_log(const char *level, const char *msg)
+{
+	char line[2048], when[40];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + w, sizeof when - w, ".%09ldZ", ts.tv_nsec);
+	size_t n = 0;
+	if (log_error_json) {
+		n = (size_t)snprintf(line, sizeof line, "{\"level\":\"%s\",\"msg\":\"", level);
+		for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof line - 64; p++) {
+			if (*p == '"' || *p == '\\')
+				n += (size_t)snprintf(line + n, sizeof line - n, "\\%c", *p);
+			else if (*p < 0x20)
+				n += (size_t)snprintf(line + n, sizeof line - n, "\\u%04x", *p);
+			else
+				line[n++] = (char)*p;
+		}
+		n += (size_t)snprintf(line + n, sizeof line - n, "\",\"time\":\"%s\"}\n", when);
+	} else {
+		n = (size_t)snprintf(line, sizeof line, "time=\"%s\" level=%s msg=\"%.1900s\"\n", when, level, msg);
+	}
+	if (n > sizeof line)
+		n = sizeof line;
+	ssize_t unused = write(log_error_fd, line, n);
+	(void)unused;
+}
 
 void log_init(const char *role, int debug_fd)
 {
@@ -49,13 +102,28 @@ static void vmessage(int errno_value, const char *fmt, va_list ap)
 	n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
 	if (n > (int)sizeof msg - 1)
 		n = sizeof msg - 1;
-	if (errno_value)
+	if (errno_value > 0)
 		n += snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(errno_value));
 	if (n > (int)sizeof msg - 2)
 		n = sizeof msg - 2;
 	msg[n++] = '\n';
-	ssize_t unused = write(STDERR_FILENO, msg, (size_t)n);
+	/* a report fd armed (>= 0) or used (-2): the reader prints the cause */
+	ssize_t unused = log_report_fd != -1 ? 0 : write(STDERR_FILENO, msg, (size_t)n);
 	(void)unused;
+	if (log_error_fd >= 0) {
+		msg[n - 1] = 0;
+		error_log(errno_value >= 0 ? "error" : "warning", msg + strlen("runsc-lite: "));
+		msg[n - 1] = '\n';
+	}
+	if (log_report_fd >= 0) {
+		/* the first message is the cause: "E" and it, once */
+		const char *cause = msg + strlen("runsc-lite: ");
+		char buf[sizeof msg + 1];
+		int len = snprintf(buf, sizeof buf, "E%.*s", (int)(msg + n - 1 - cause), cause);
+		ssize_t w = write(log_report_fd, buf, (size_t)len);
+		(void)w;
+		log_report_fd = -2;   /* reported: later messages go to the logs only */
+	}
 	if (log_debug_fd >= 0) {
 		msg[n - 1] = 0;
 		debugf("%s", msg);
@@ -66,7 +134,7 @@ void warnx_rl(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vmessage(0, fmt, ap);
+	vmessage(-1, fmt, ap);
 	va_end(ap);
 }
 
@@ -76,7 +144,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(0, fmt, ap);
 	va_end(ap);
-	exit(125);
+	exit(log_exit_status);
 }
 
 void die_errno(int errno_value, const char *fmt, ...)
@@ -85,5 +153,5 @@ void die_errno(int errno_value, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(errno_value, fmt, ap);
 	va_end(ap);
-	exit(125);
+	exit(log_exit_status);
 }

@@ -11,6 +11,7 @@
  */
 #include "runsc-lite/log.h"
 #include "runsc-lite/netflags.h"
+#include "runsc-lite/oci.h"
 #include "runsc-lite/sandbox.h"
 
 #include <errno.h>
@@ -44,6 +45,10 @@ struct globals {
 	bool no_sync_wakeup;         /* --sync-wakeup=false */
 	bool no_overlay;             /* --overlay=false */
 	struct net_flags net;        /* --network, --allow-net */
+	bool overlay_given;
+	const char *root;            /* OCI: --root */
+	const char *log;             /* OCI: --log */
+	const char *log_format;      /* OCI: --log-format text|json */
 };
 
 static void usage(FILE *out)
@@ -59,6 +64,10 @@ static void usage(FILE *out)
 		"            /dev hidden); the host root is never written\n"
 		"  run       run with --rootfs DIR as the root, under a memory overlay\n"
 		"  version   print the version\n"
+		"  create, start, state, kill, delete, run ID, list, spec, features\n"
+		"            the OCI runtime commands (runc's; see the README): global\n"
+		"            --root=DIR (state, default /run/runsc-lite), --log=FILE,\n"
+		"            --log-format=text|json\n"
 		"  help      this text\n"
 		"\n"
 		"global flags:\n"
@@ -131,6 +140,12 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "file-access", required_argument, NULL, 'f' },
 		{ "cache-policy", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		/* OCI runtime flags (runc's), see runsc-lite/oci.h */
+		{ "root", required_argument, NULL, 'R' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "systemd-cgroup", no_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'v' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -156,6 +171,7 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			if (strcmp(optarg, "true") && strcmp(optarg, "false"))
 				die("--overlay=%s: must be true or false", optarg);
 			g->no_overlay = optarg[0] == 'f';
+			g->overlay_given = true;
 			break;
 		case 'f':
 			if (strcmp(optarg, "exclusive") && strcmp(optarg, "shared"))
@@ -169,6 +185,17 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 			g->cache_policy = optarg;
 			break;
 		case 'h': usage(stdout); exit(0);
+		case 'R': g->root = optarg; break;
+		case 'L': g->log = optarg; break;
+		case 'F':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				die("--log-format=%s: must be text or json", optarg);
+			g->log_format = optarg;
+			break;
+		case 'S': break;   /* accepted: no cgroups are set up either way */
+		case 'v':
+			printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
+			exit(0);
 		default:
 			die("unknown or incomplete flag %s (see runsc-lite help)", argv[optind - 1]);
 		}
@@ -383,6 +410,16 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 	return sandbox_run(&o);
 }
 
+/* `run --rootfs DIR [--] PROGRAM`, the sandbox's own form, or the OCI
+ * `run [flags] ID` (no --rootfs, no "--"). */
+static bool legacy_run(int argc, char **argv)
+{
+	for (int k = 1; k < argc; k++)
+		if (strcmp(argv[k], "--") == 0 || strncmp(argv[k], "--rootfs", 8) == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "gofer") == 0)
@@ -398,8 +435,29 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	const char *cmd = argv[i];
-	if (strcmp(cmd, "do") == 0 || strcmp(cmd, "run") == 0)
+	if (g.log) {
+		/* OCI engines read the error they show from this file */
+		int fd = open(g.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die_errno(errno, "--log=%s", g.log);
+		log_set_error_log(fd, g.log_format && strcmp(g.log_format, "json") == 0);
+	}
+	if (strcmp(cmd, "do") == 0 || (strcmp(cmd, "run") == 0 && legacy_run(argc - i, argv + i)))
 		return cmd_run(argc - i, argv + i, &g, cmd[0] == 'd');
+	if (oci_is_command(cmd)) {
+		int logfd = open_debug_log(&g);
+		log_init("runsc-lite", logfd);
+		struct oci_globals og = {
+			.root = g.root,
+			.platform = g.platform,
+			.overlay = g.overlay_given ? !g.no_overlay : -1,
+			.cache_policy = g.cache_policy ? g.cache_policy
+					: g.file_access_shared ? "remote_revalidating" : NULL,
+			.no_sync_wakeup = g.no_sync_wakeup,
+			.debug_fd = logfd,
+		};
+		return oci_command(argc - i, argv + i, &og);
+	}
 	if (strcmp(cmd, "version") == 0) {
 		printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
 		return 0;

@@ -216,6 +216,10 @@ int role_sentry(int argc, char **argv)
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
 		.net_fd = fcntl(ROLE_NET_FD, F_GETFD) >= 0 ? ROLE_NET_FD : -1,
 		.preserved_fd = ROLE_PRESERVED_FD,
+		/* OCI create only (sandbox.c passes them then, else closes them) */
+		.start_fd = fcntl(ROLE_START_FD, F_GETFD) >= 0 ? ROLE_START_FD : -1,
+		.ready_fd = fcntl(ROLE_READY_FD, F_GETFD) >= 0 ? ROLE_READY_FD : -1,
+		.error_log_fd = fcntl(ROLE_ERRLOG_FD, F_GETFD) >= 0 ? ROLE_ERRLOG_FD : -1,
 	};
 	return sentry_main(&a);
 }

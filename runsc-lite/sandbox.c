@@ -38,23 +38,25 @@ static void forward_signal(int sig)
 	kill(sentry_pid, sig);
 }
 
-/* Puts fds at the role's fixed numbers (and the caller's fds 3..3+npreserve-1
- * at ROLE_PRESERVED_FD...), closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd, int netfd, unsigned npreserve)
+/* Puts fds at the role's fixed numbers (ROLE_SOCK_FD...ROLE_NET_FD, -1:
+ * that number stays closed) and the caller's fds 3..3+npreserve-1 at
+ * ROLE_PRESERVED_FD..., closes everything else, execs. */
+static void exec_role(const char *role, const int *role_fds, unsigned npreserve)
 {
-	int fds[4] = { sock, spec, logfd, netfd };
+	enum { NFDS = ROLE_NET_FD - ROLE_SOCK_FD + 1 };
+	int fds[NFDS];
 	/* move out of the way first so the dup2s below cannot clobber: above
 	 * every target number */
 	int base = ROLE_PRESERVED_FD + (int)npreserve + 8;
-	for (int i = 0; i < 4; i++)
-		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, base)) < 0)
+	for (int i = 0; i < NFDS; i++)
+		if ((fds[i] = role_fds[i]) >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, base)) < 0)
 			_exit(125);
 	int pres[PRESERVE_FDS_MAX];
 	for (unsigned i = 0; i < npreserve; i++)
 		if ((pres[i] = fcntl(3 + (int)i, F_DUPFD, base)) < 0)
 			_exit(125);
 	/* an absent one's number is closed: it may be a caller's fd */
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NFDS; i++)
 		if (fds[i] >= 0 ? dup2(fds[i], ROLE_SOCK_FD + i) < 0 : (close(ROLE_SOCK_FD + i), false))
 			_exit(125);
 	for (unsigned i = 0; i < npreserve; i++)
@@ -94,8 +96,8 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd, struct sandbox_cgroup *cg,
-			  unsigned npreserve)
+static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgroup *cg,
+			  const struct sandbox_opts *o)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -116,8 +118,11 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd, struct sa
 		close(sync[1]);
 		if (read(sync[0], &go, 1) != 1)
 			_exit(125);
-		/* a sentry whose CLI is gone has nobody to report to */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* a sentry whose CLI is gone has nobody to report to; after OCI
+		 * create, the caller (a subreaper: conmon, the containerd shim)
+		 * waits for it instead */
+		if (!o->detached)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* Not interactive (stdin is no terminal): the sandbox gets a session
 		 * of its own, so it has no controlling terminal at all -- /dev/tty
 		 * is ENXIO even when stdout is the caller's terminal.  Interactive,
@@ -125,7 +130,9 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd, struct sa
 		 * kin are refused by the application's policy either way. */
 		if (!isatty(STDIN_FILENO))
 			setsid();
-		exec_role("sentry", sock, spec_rd, logfd, netfd, npreserve);
+		int fds[] = { sock, spec_rd, o->debug_fd, o->gate ? o->start_fd : -1,
+			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd };
+		exec_role("sentry", fds, o->preserve_fds);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -156,12 +163,22 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd, int netfd, struct sa
 	return pid;
 }
 
-static pid_t start_gofer(int sock, int spec_rd, int logfd)
+static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd, -1, 0);
+		if (!detached) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		} else {
+			/* It ends by itself when the sentry does (EOF on its socket);
+			 * meanwhile it must not hold the container's stdin/stdout,
+			 * whose EOF the engine may wait for. */
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+				_exit(125);
+		}
+		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1 };
+		exec_role("gofer", fds, 0);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -201,8 +218,17 @@ static size_t count(char **v)
 	return n;
 }
 
-int sandbox_run(const struct sandbox_opts *o)
+/* What sandbox_run ends after the sentry: the --network=user helper and
+ * the limits' cgroup (one sandbox per CLI process). */
+static struct {
+	pid_t helper;
+	struct sandbox_cgroup *cg;
+} spawned = { -1, NULL };
+
+void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid_out)
 {
+	if (o->detached && o->net && o->net->mode && strcmp(o->net->mode, "user") == 0)
+		die("--network=user: not for a detached container (the engine gives its network namespace)");
 	struct stat st;
 	if (stat(o->rootfs, &st) < 0)
 		die_errno(errno, "rootfs %s", o->rootfs);
@@ -259,6 +285,23 @@ int sandbox_run(const struct sandbox_opts *o)
 			die("--preserve-fds=%u: fd %u is not open", o->preserve_fds, 3 + i);
 	sspec.preserve_fds = o->preserve_fds;
 	debugf("limits: %s", limits_cgroup_kind(cg));
+	sspec.umask = o->has_umask ? 0x80000000u | (o->umask & 0777) : 0;
+	sspec.gate = o->gate;
+	sspec.make_mount_points = o->make_mount_points;
+	sspec.error_log_json = o->error_log_json;
+	sspec.terminal = o->terminal;
+	RunscLite__Rlimit lbuf[SANDBOX_RLIMITS_MAX], *lptr[SANDBOX_RLIMITS_MAX];
+	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
+		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);
+	for (size_t i = 0; i < o->nrlimits; i++) {
+		runsc_lite__rlimit__init(&lbuf[i]);
+		lptr[i] = &lbuf[i];
+		lbuf[i].resource = o->rlimits[i].resource;
+		lbuf[i].soft = o->rlimits[i].soft;
+		lbuf[i].hard = o->rlimits[i].hard;
+	}
+	sspec.rlimits = lptr;
+	sspec.n_rlimits = o->nrlimits;
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
@@ -307,7 +350,7 @@ int sandbox_run(const struct sandbox_opts *o)
 		die_errno(-rc, "passing the sandbox spec");
 	}
 
-	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd);
+	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached);
 	if (gofer < 0) {
 		limits_cgroup_finish(cg);
 		die_errno(-gofer, "starting the gofer");
@@ -315,19 +358,13 @@ int sandbox_run(const struct sandbox_opts *o)
 	close(sv[0]);
 	close(gspec_rd);
 
-	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-	sigemptyset(&sa.sa_mask);
-	int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
-		sigaction(fwd[i], &sa, NULL);
-
 	/* --network=user: the sentry hands the application's namespaces over
 	 * on nv, and the application starts once slirp4netns serves them */
 	int nv[2] = { -1, -1 };
 	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
 	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
 		die_errno(errno, "socketpair");
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, nv[1], cg, o->preserve_fds);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, nv[1], cg, o);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
@@ -336,16 +373,30 @@ int sandbox_run(const struct sandbox_opts *o)
 			die_errno(-sentry, "creating the sandbox namespaces (are user namespaces enabled?)");
 		die_errno(-sentry, "starting the sentry");
 	}
-	sentry_pid = sentry;
 	close(sv[1]);
 	close(sspec_rd);
 	debugf("gofer pid %d, sentry pid %d", (int)gofer, (int)sentry);
-	pid_t helper = -1;
+	spawned.helper = -1;
 	if (user_net) {
 		close(nv[1]);
-		helper = netuser_start(nv[0]);   /* (-1: the sentry ends with the reason) */
+		spawned.helper = netuser_start(nv[0]);   /* (-1: the sentry ends with the reason) */
 		close(nv[0]);
 	}
+	spawned.cg = cg;
+	*gofer_pid = gofer;
+	*sentry_pid_out = sentry;
+}
+
+int sandbox_run(const struct sandbox_opts *o)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+		sigaction(fwd[i], &sa, NULL);
+	int gofer, sentry;
+	sandbox_spawn(o, &gofer, &sentry);
+	sentry_pid = sentry;
 
 	int ws;
 	while (waitpid(sentry, &ws, 0) < 0 && errno == EINTR)
@@ -355,8 +406,8 @@ int sandbox_run(const struct sandbox_opts *o)
 	 * (writes went to the host through donated FDs), so it may just go. */
 	kill(gofer, SIGKILL);
 	waitpid(gofer, NULL, 0);
-	netuser_stop(helper);
-	limits_cgroup_finish(cg);
+	netuser_stop(spawned.helper);
+	limits_cgroup_finish(spawned.cg);
 	if (killed_on_request) {
 		warnx_rl("the sandbox was killed: a second %s while it was running",
 			 killed_on_request == SIGINT ? "SIGINT" : "SIGTERM");

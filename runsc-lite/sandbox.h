@@ -26,6 +26,13 @@ struct sandbox_mount {
 	bool readonly;               /* volume */
 };
 
+/* OCI process.rlimits: applied to the application's first task. */
+#define SANDBOX_RLIMITS_MAX 16
+struct sandbox_rlimit {
+	int resource;                /* RLIMIT_* */
+	unsigned long long soft, hard;
+};
+
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
 	bool readonly;               /* every write EROFS */
@@ -45,7 +52,24 @@ struct sandbox_opts {
 	const struct net_flags *net; /* --network, --allow-net (netflags.h) */
 	struct sandbox_limits limits;   /* --pids-limit, --memory, ... */
 	unsigned preserve_fds;       /* fds 3..3+N-1 go on to the program */
+	/* OCI (runsc-lite/oci.c); zero/-1 for do and run --rootfs */
+	bool has_umask;              /* the first task's umask, else 022 */
+	unsigned umask;
+	const struct sandbox_rlimit *rlimits;
+	size_t nrlimits;
+	bool gate;                   /* start_fd and ready_fd are given: */
+	int start_fd;                /* the first task reads one byte from it before its exec */
+	int ready_fd;                /* the sentry writes one byte when the first task waits */
+	int error_log_fd;            /* with gate: -1, or the --log file the sentry reports to */
+	bool error_log_json;
+	bool detached;               /* the sandbox outlives this CLI (OCI create) */
+	bool make_mount_points;      /* missing mount destinations are made (OCI) */
+	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
 };
+
+/* Starts the gofer and the sentry and returns; their pids in *gofer and
+ * *sentry (the caller waits for the sentry).  Dies with one line on error. */
+void sandbox_spawn(const struct sandbox_opts *o, int *gofer, int *sentry);
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */
 int sandbox_run(const struct sandbox_opts *o);
@@ -58,8 +82,11 @@ int role_sentry(int argc, char **argv);
 #define ROLE_SOCK_FD 3     /* the gofer <-> sentry socket */
 #define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
-#define ROLE_NET_FD  6     /* sentry, --network=user: sentry_args.net_fd */
-#define ROLE_PRESERVED_FD 7 /* the sentry: --preserve-fds from here on */
+#define ROLE_START_FD 6    /* sentry, OCI create: the start gate (start_fd) */
+#define ROLE_READY_FD 7    /* sentry, OCI create: "the first task waits" (ready_fd) */
+#define ROLE_ERRLOG_FD 8   /* sentry, OCI create with --log: the error log */
+#define ROLE_NET_FD  9     /* sentry, --network=user: sentry_args.net_fd */
+#define ROLE_PRESERVED_FD 10 /* the sentry: --preserve-fds from here on */
 #define PRESERVE_FDS_MAX 1024
 
 #endif

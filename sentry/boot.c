@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -110,6 +111,53 @@ static void tmpfs_backing(size_t i, char *buf, size_t cap)
 	snprintf(buf, cap, ".rl/t/%zu", i);
 }
 
+/* The root is an overlay: asked for, or (OCI) a read-only root whose
+ * missing mount points must still be made: they are made in the memory
+ * layer, and the overlay is read-only once the mounts are in place. */
+static bool root_overlay(const RunscLite__SandboxSpec *spec)
+{
+	return spec->overlay || (spec->rootfs_readonly && spec->make_mount_points);
+}
+
+/* mkdir -p of a mount point through the VFS (OCI: runc makes missing
+ * mount destinations).  Each component is created by its filesystem's own
+ * mkdir, so on the overlay root it lands in the memory layer; an existing
+ * component, symlink or not, is walked as the mount itself will walk it. */
+static int make_mount_point(const char *path)
+{
+	char prefix[VFS_PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= sizeof prefix)
+		return -ENAMETOOLONG;
+	for (size_t i = 1; i <= len; i++) {
+		if ((i < len && path[i] != '/') || path[i - 1] == '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = 0;
+		struct vfs_path r = vfs_root();
+		struct vfs_walk w = { .root = r, .start = r, .flags = VFS_PARENT };
+		int rc = vfs_walk(&w, prefix);
+		if (rc < 0)
+			return rc;
+		struct vfs_dentry *d;
+		rc = vfs_lookup_child(&w.result, w.last, &d);
+		if (rc == -ENOENT) {
+			struct vfs_inode *dir = w.result.dentry->inode, *ino = NULL;
+			rc = dir->fs->readonly ? -EROFS : dir->fs->ops->mkdir
+				? dir->fs->ops->mkdir(dir, w.last, S_IFDIR | 0755, &ino) : -EPERM;
+			if (rc == 0) {
+				vfs_dir_changed(dir);
+				if (!vfs_add_child(w.result.dentry, w.last, ino))
+					rc = -ENOMEM;
+			}
+		}
+		vfs_path_put(w.result);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Mounts spec->mounts[i] over its destination, an existing directory. */
 static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, size_t i,
 		     enum vfs_cache_policy policy, int procfd, int stagingfd)
@@ -120,6 +168,11 @@ static int mount_one(struct p9_client *c, const RunscLite__SandboxSpec *spec, si
 	struct vfs_path r = vfs_root();
 	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW | VFS_DIRECTORY };
 	int rc = vfs_walk(&w, m->destination);
+	if (rc == -ENOENT && spec->make_mount_points) {
+		rc = make_mount_point(m->destination);
+		if (rc == 0)
+			rc = vfs_walk(&w, m->destination);
+	}
 	if (rc < 0) {
 		warnx_rl("sentry: mount point %s: %s", m->destination, strerror(-rc));
 		return rc;
@@ -183,7 +236,7 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 		tmpfs_backing(i, rel, sizeof rel);
 		rc = mount_backing(stagingfd, rel, m->size);
 	}
-	if (rc == 0 && spec->overlay)
+	if (rc == 0 && root_overlay(spec))
 		rc = mount_backing(stagingfd, OVERLAY_BACKING,
 				   spec->limits ? spec->limits->overlay_size : 0);
 	if (rc == 0)
@@ -255,7 +308,7 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	if (rc < 0)
 		return rc;
 	rc = goferfs_new(&fs, c, root_fid, spec->rootfs_readonly || spec->overlay, policy, procfd, &root);
-	if (rc == 0 && spec->overlay) {
+	if (rc == 0 && root_overlay(spec)) {
 		/* the rootfs as the lower layer of a memory overlay */
 		struct vfs_fs *ufs;
 		struct vfs_inode *uroot;
@@ -309,7 +362,74 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		if ((rc = mount_one(c, spec, i, policy, procfd, stagingfd)) < 0)
 			return rc;
+	if (spec->rootfs_readonly)
+		fs->readonly = true;   /* the mount points are made: EROFS from now on */
 	return 0;
+}
+
+/* ---- OCI: the program must exist at create --------------------------------------- */
+
+/* A regular file with an execute bit at `path` of the VFS (absolute). */
+static int find_executable(const char *path)
+{
+	struct vfs_path r = vfs_root();
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_FOLLOW };
+	int rc = vfs_walk(&w, path);
+	if (rc < 0)
+		return rc;
+	mode_t mode = w.result.dentry->inode->attr.st_mode;
+	vfs_path_put(w.result);
+	if (S_ISDIR(mode) || !S_ISREG(mode))
+		return -EACCES;
+	return mode & 0111 ? 0 : -EACCES;
+}
+
+/*
+ * As runc does, a program that is not there fails `create`, with runc's
+ * words (engines turn "executable file not found" and "no such file or
+ * directory" into 127, "permission denied" into 126).  The lookup is the
+ * one the first task's exec makes: argv[0] as a path when it has a '/'
+ * (relative to the cwd), else each directory of the spec's PATH.
+ */
+static int check_program(const RunscLite__SandboxSpec *spec)
+{
+	const char *name = spec->argv[0];
+	char full[VFS_PATH_MAX];
+	if (strchr(name, '/')) {
+		int n = name[0] == '/' ? snprintf(full, sizeof full, "%s", name)
+				       : snprintf(full, sizeof full, "%s/%s", spec->cwd, name);
+		int rc = n > 0 && (size_t)n < sizeof full ? find_executable(full) : -ENAMETOOLONG;
+		if (rc < 0)
+			warnx_rl("exec: \"%s\": %s", name, rc == -EACCES ? "permission denied"
+				 : rc == -ENOENT ? "no such file or directory" : strerror(-rc));
+		return rc;
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (size_t i = 0; i < spec->n_env; i++)
+		if (strncmp(spec->env[i], "PATH=", 5) == 0)
+			path = spec->env[i] + 5;
+	bool denied = false;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		int len = (int)(end - p);
+		int n = len == 0 ? snprintf(full, sizeof full, "%s/%s", spec->cwd, name)
+			: p[0] == '/' ? snprintf(full, sizeof full, "%.*s/%s", len, p, name)
+				      : snprintf(full, sizeof full, "%s/%.*s/%s", spec->cwd, len, p, name);
+		if (n > 0 && (size_t)n < sizeof full) {
+			int rc = find_executable(full);
+			if (rc == 0)
+				return 0;
+			denied |= rc == -EACCES;
+		}
+		if (*end == 0)
+			break;
+		p = end;
+	}
+	if (denied)
+		warnx_rl("exec: \"%s\": permission denied", name);
+	else
+		warnx_rl("exec: \"%s\": executable file not found in $PATH", name);
+	return denied ? -EACCES : -ENOENT;
 }
 
 /* ---- the application's first task ---------------------------------------------- */
@@ -327,6 +447,21 @@ static void drop_all_capabilities(void)
 	if (!none || cap_set_proc(none) < 0)
 		die_errno(errno, "sentry: dropping the application's capabilities");
 	cap_free(none);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char dummy = 'L';
+	struct iovec iov = { &dummy, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
 }
 
 /*
@@ -426,11 +561,34 @@ static void set_limits(const RunscLite__Limits *l)
 	}
 }
 
-/* Runs in the new task; never returns. */
 /* where the sentry holds the --preserve-fds fds (sentry_args.preserved_fd) */
 static int preserved_fd = -1;
 
-static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
+/* OCI terminal: the slave the first task takes as its stdio and
+ * controlling terminal (opened by the sentry, inherited by the clone). */
+static int app_tty = -1;
+
+/* A pty of the sandbox's own devpts (devfd: devfs_prepare_host()), so that
+ * inside, /dev/pts/0 is the terminal and `tty` names it.  Returns the
+ * master; *slave the peer, opened through the master (TIOCGPTPEER), never
+ * by a path. */
+static int open_pty(int devfd, int *slave)
+{
+	int master = openat(devfd, "pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    (*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int err = errno;
+		close(master);
+		return -err;
+	}
+	return master;
+}
+
+/* Runs in the new task; never returns. */
+static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
 {
 	char go;
 	if (read(sync_fd, &go, 1) != 1)
@@ -452,12 +610,22 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
-	/* Nothing of the sentry's crosses into the application but stdio and
-	 * the fds the user passed (--preserve-fds: at preserved_fd... here,
-	 * 3... for the program).  Everything moves above the targets first. */
+	if (spec->umask & 0x80000000u)
+		umask((mode_t)spec->umask & 0777);
+	if (app_tty >= 0) {
+		/* a session of its own whose controlling terminal is the pty */
+		if (dup2(app_tty, 0) < 0 || dup2(app_tty, 1) < 0 || dup2(app_tty, 2) < 0 ||
+		    setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)
+			die_errno(errno, "sandbox: making the terminal the controlling one");
+	}
+	/* Nothing of the sentry's crosses into the application but stdio, the
+	 * fds the user passed (--preserve-fds: at preserved_fd... here, 3...
+	 * for the program) and, until the exec below, the start gate.
+	 * Everything moves above the targets first. */
 	int n = preserved_fd > 0 ? (int)spec->preserve_fds : 0, base = preserved_fd + n + 8;
 	int moved[1024];
-	if (n > 1024 || (sock = fcntl(sock, F_DUPFD, base)) < 0)
+	if (n > 1024 || (sock = fcntl(sock, F_DUPFD, base)) < 0 ||
+	    (start_fd >= 0 && (start_fd = fcntl(start_fd, F_DUPFD, base)) < 0))
 		_exit(125);
 	for (int i = 0; i < n; i++)
 		if ((moved[i] = fcntl(preserved_fd + i, F_DUPFD, base)) < 0)
@@ -465,10 +633,12 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	for (int i = 0; i < n; i++)
 		if (dup2(moved[i], 3 + i) < 0)
 			_exit(125);
-	if (dup2(sock, 3 + n) < 0)
+	if (dup2(sock, 3 + n) < 0 || (start_fd >= 0 && dup2(start_fd, 4 + n) < 0))
 		_exit(125);
-	syscall(SYS_close_range, 4 + n, ~0U, 0);
+	syscall(SYS_close_range, start_fd >= 0 ? 5 + n : 4 + n, ~0U, 0);
 	sock = 3 + n;
+	if (start_fd >= 0)
+		start_fd = 4 + n;
 	int listener = -1;
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
@@ -488,6 +658,20 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 		close(listener);
 	close(sock);
 	log_init("app", -1);
+	/* the sentry's OCI report and error log fds are closed here: the
+	 * application's own messages ("cannot run") go to its stderr */
+	log_set_report_fd(-1);
+	log_set_error_log(-1, false);
+	if (start_fd >= 0) {
+		/* OCI: "created" until `runsc-lite start` writes the byte */
+		char started;
+		ssize_t got;
+		while ((got = read(start_fd, &started, 1)) < 0 && errno == EINTR)
+			;
+		if (got != 1)
+			_exit(125);
+		close(start_fd);
+	}
 
 	/* From here every path syscall is served by the sentry. */
 	clearenv();
@@ -534,7 +718,7 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
  * It dies with the sentry (pid namespace), and the first task with it
  * (PDEATHSIG).  Never returns.
  */
-static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__SandboxSpec *spec)
+static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
 {
 	sigset_t old, wait_for;
 	sigemptyset(&wait_for);
@@ -547,7 +731,7 @@ static void app_parent(int pid_fd, int sync0, int sock, const RunscLite__Sandbox
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pid_fd);
-		app_init(sync0, sock, spec);
+		app_init(sync0, sock, start_fd, spec);
 	}
 	if (pid < 0 || write(pid_fd, &pid, sizeof pid) != sizeof pid)
 		_exit(125);
@@ -609,8 +793,27 @@ static int hand_over_network(int procfd, pid_t pid, int net_fd)
 	return rc;
 }
 
+
+/* OCI process.rlimits, set on the new task from here: raising a hard
+ * limit needs CAP_SYS_RESOURCE of the initial user namespace, which the
+ * task (in a user namespace of its own) could never have. */
+static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
+{
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const RunscLite__Rlimit *r = spec->rlimits[i];
+		struct rlimit rl = { (rlim_t)r->soft, (rlim_t)r->hard };
+		if (prlimit(pid, (__rlimit_resource_t)r->resource, &rl, NULL) < 0) {
+			int err = errno;
+			warnx_rl("sentry: setting rlimit %d to %llu:%llu: %s", r->resource,
+				 (unsigned long long)r->soft, (unsigned long long)r->hard, strerror(err));
+			return -err;
+		}
+	}
+	return 0;
+}
+
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
-		       int *listener, int net_fd)
+		       int start_fd, int *listener, int net_fd)
 {
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
@@ -623,7 +826,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 			close(sv[0]);
 			close(sync[1]);
 			close(pp[0]);
-			app_parent(pp[1], sync[0], sv[1], spec);
+			app_parent(pp[1], sync[0], sv[1], start_fd, spec);
 		}
 		close(pp[1]);
 		if (waited < 0 || read(pp[0], &pid, sizeof pid) != sizeof pid)
@@ -634,7 +837,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		if (pid == 0) {
 			close(sv[0]);
 			close(sync[1]);
-			app_init(sync[0], sv[1], spec);
+			app_init(sync[0], sv[1], start_fd, spec);
 		}
 	}
 	if (waited < 0 || pid < 0)
@@ -651,6 +854,8 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 	 * the host's (inherited by every task; raising it needs no privilege). */
 	if (rc == 0)
 		rc = write_map(procfd, pid, "oom_score_adj", "1000");
+	if (rc == 0)
+		rc = set_rlimits(pid, spec);
 	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
@@ -722,6 +927,10 @@ int sentry_main(const struct sentry_args *a)
 	int nrc = net_init(spec);
 	if (nrc < 0)
 		return fail("invalid network in the sandbox spec", -nrc);
+	if (a->error_log_fd >= 0)
+		log_set_error_log(a->error_log_fd, spec->error_log_json);
+	if (spec->gate && a->ready_fd >= 0)
+		log_set_report_fd(a->ready_fd);   /* why create failed, if it does */
 
 	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -743,6 +952,17 @@ int sentry_main(const struct sentry_args *a)
 	s.devfd = devfs_prepare_host(staging);
 	if (s.devfd < 0)
 		return fail("preparing /dev", -s.devfd);
+	if (spec->terminal) {
+		if (!spec->gate || a->ready_fd < 0)
+			return fail("a terminal without OCI create", EINVAL);
+		int master = open_pty(s.devfd, &app_tty);
+		if (master < 0)
+			return fail("opening a pty of the sandbox's devpts", -master);
+		rc = send_fd(a->ready_fd, master);   /* the caller's console socket gets it */
+		close(master);
+		if (rc < 0)
+			return fail("passing the pty master", -rc);
+	}
 
 	struct p9_client *client;
 	uint32_t root_fid;
@@ -758,8 +978,11 @@ int sentry_main(const struct sentry_args *a)
 	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd, s.devfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);
+	if (spec->gate && check_program(spec) < 0)
+		return 125;   /* said why */
 	struct vfs_path root = vfs_root();
-	s.init_fs = fs_context_new(root, root, 022);
+	s.init_fs = fs_context_new(root, root,
+				   spec->umask & 0x80000000u ? (mode_t)spec->umask & 0777 : 022);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 
 	/* From here the sentry sees no host file: its root is the staging tmpfs. */
@@ -776,9 +999,19 @@ int sentry_main(const struct sentry_args *a)
 		platform_set_task_events(s.plat, true);
 	}
 	preserved_fd = a->preserved_fd;
-	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, &listener, a->net_fd);
+	int start_fd = spec->gate ? a->start_fd : -1;
+	if (spec->gate && (a->start_fd < 0 || a->ready_fd < 0))
+		return fail("OCI create without its start and ready fds", EBADF);
+	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
+				   a->net_fd);
 	if (a->net_fd >= 0)
 		close(a->net_fd);
+	if (start_fd >= 0)
+		close(start_fd);   /* the first task holds it until it is started */
+	if (app_tty >= 0) {
+		close(app_tty);    /* the first task's stdio now */
+		app_tty = -1;
+	}
 	if (init_pid < 0)
 		return fail("starting the application", -init_pid);
 	/* the program has them now; the sentry keeps no host fd it does not use */
@@ -803,6 +1036,24 @@ int sentry_main(const struct sentry_args *a)
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);
 		return fail("confining the sentry", -rc);
+	}
+	if (spec->gate) {
+		/* "created": whoever runs `create` may return now, and `kill` may
+		 * follow at once: the signals sentry_serve() forwards are blocked
+		 * from here (pending ones reach its signalfd), else pid 1 would
+		 * drop them */
+		sigset_t fwd;
+		sigemptyset(&fwd);
+		int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			sigaddset(&fwd, sigs[i]);
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
+		log_set_report_fd(-1);
+		if (write(a->ready_fd, "R", 1) != 1) {
+			kill(init_pid, SIGKILL);
+			return fail("reporting the sandbox ready", errno);
+		}
+		close(a->ready_fd);
 	}
 	return sentry_serve(&s, init_pid);
 }

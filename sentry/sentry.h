@@ -33,6 +33,11 @@ struct sentry_args {
 	 * them; -1 otherwise */
 	int net_fd;
 	int preserved_fd;            /* the spec's preserve_fds fds start here */
+	/* OCI create (spec.gate): the first task reads one byte from start_fd
+	 * before its exec ("start"); the sentry writes one byte to ready_fd
+	 * once the task waits there and the sentry serves ("created") */
+	int start_fd, ready_fd;
+	int error_log_fd;            /* -1, or OCI --log: setup errors go there too */
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -1,0 +1,41 @@
+/*
+ * runsc-lite as an OCI runtime: the runc command contract (create, start,
+ * state, kill, delete, run, list, spec, features) over a state directory.
+ *
+ * Contract: one directory per container beneath --root (default
+ * /run/runsc-lite, or $XDG_RUNTIME_DIR/runsc-lite when not root), named by
+ * the container ID (runc's rule: [A-Za-z0-9_+.-]+, not "." or "..").  Every
+ * command that reads or changes a container holds an exclusive flock on its
+ * directory, so concurrent commands on one ID are serialized; create makes
+ * the directory with mkdir(2), so a second create of an existing ID fails
+ * and leaves the first untouched.  state.json is written to a temporary
+ * name and renamed.  A container's status is derived, never stored: its
+ * sentry (pid 1 of the sandbox, the process the --pid-file names) alive and
+ * exec.fifo present: created; alive, no fifo: running; else stopped.
+ * A stale or corrupt state directory gives a clear error; delete --force
+ * removes it whatever it holds.
+ *
+ * Errors are one line on stderr (and in the --log file, in --log-format)
+ * and exit status 1, as runc's.
+ */
+#ifndef RUNSC_LITE_OCI_H
+#define RUNSC_LITE_OCI_H
+
+#include <stdbool.h>
+
+struct oci_globals {
+	const char *root;            /* --root, NULL: the default */
+	const char *platform;        /* --platform, NULL: annotation, else seccomp */
+	int overlay;                 /* --overlay: -1 not given, else 0/1 */
+	const char *cache_policy;    /* --cache-policy / --file-access, NULL: annotation */
+	bool no_sync_wakeup;
+	int debug_fd;                /* --debug-log, -1 */
+};
+
+/* True for the commands oci_command() runs. */
+bool oci_is_command(const char *cmd);
+
+/* Runs one OCI command (argv[0] is its name); returns the exit status. */
+int oci_command(int argc, char **argv, const struct oci_globals *g);
+
+#endif

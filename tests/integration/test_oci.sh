@@ -1,0 +1,437 @@
+# runsc-lite as an OCI runtime, through its command line: the lifecycle of
+# a container made from the busybox rootfs, kill, delete, run's exit codes
+# (compared with the same commands run natively), concurrent commands on one
+# ID, hostile config.json files, and nothing left behind after delete.
+. "$TOP/tests/lib.sh"
+
+R=$(busybox_rootfs) || { skip "oci" "no busybox rootfs"; exit 0; }
+ST="$SCRATCH/state"
+rl() { "$RL" --root "$ST" "$@"; }
+
+# bundle DIR ARGS_JSON [EXTRA_CONFIG_FIELDS]: a bundle whose rootfs is the
+# shared busybox rootfs (the overlay keeps it unwritten), with DIR/shared
+# bound at /home; file-access=shared, so that a file the test creates there
+# is seen at once by the waiting process.
+bundle() {
+	dir=$1 args=$2 extra=${3:-}
+	mkdir -p "$dir/shared"
+	cat >"$dir/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": { "args": $args, "env": ["PATH=/bin", "GREETING=hello"], "cwd": "/",
+		     "user": { "uid": 0, "gid": 0 } },
+	"root": { "path": "$R", "readonly": false },
+	"hostname": "oci-test",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"] },
+		{ "destination": "/home", "type": "bind", "source": "$dir/shared", "options": ["rbind", "rw"] }
+	],
+	"annotations": { "dev.runsc-lite.file-access": "shared" }$extra
+}
+EOF
+}
+
+# status ID: the "status" of `state ID`
+status() { rl state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+is_status() { [ "$(status "$1")" = "$2" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# processes of this test's sandboxes still around (by their state dir's pids)
+field() { rl state "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"; }
+
+# ---- spec ---------------------------------------------------------------------
+name="oci: spec writes a config.json that runs as it is"
+mkdir -p "$SCRATCH/specb"
+if (cd "$SCRATCH/specb" && "$RL" spec) && ln -s "$R" "$SCRATCH/specb/rootfs" &&
+   sed -i 's/"sh" ]/"sh", "-c", "echo spec-ok" ]/' "$SCRATCH/specb/config.json" &&
+   out=$(rl run --bundle "$SCRATCH/specb" spec1 2>&1) && [ "$out" = spec-ok ]; then pass "$name"; else
+	fail "$name" "$out" "$(cat "$SCRATCH/specb/config.json" | head -20)"; fi
+name="oci: spec refuses to overwrite config.json"
+if (cd "$SCRATCH/specb" && "$RL" spec 2>"$SCRATCH/err"); then fail "$name" "it overwrote"; else
+	grep -q "File exists" "$SCRATCH/err" && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"; fi
+
+# ---- the lifecycle ------------------------------------------------------------
+B="$SCRATCH/b1"
+bundle "$B" '["sh", "-c", "echo started $GREETING $(hostname) $$; while [ ! -e /home/go ]; do sleep 0.05; done; echo done; exit 5"]'
+name="oci: create returns with the container created"
+if rl create --bundle "$B" --pid-file "$SCRATCH/c1.pid" c1 >"$SCRATCH/c1.out" 2>"$SCRATCH/c1.err" &&
+   is_status c1 created; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/c1.err")" "$(rl state c1 2>&1)"; fi
+name="oci: state is the OCI state JSON (ociVersion, id, pid, bundle, rootfs, created, owner, annotations)"
+st=$(rl state c1)
+pid=$(field c1 pid)
+if printf '%s' "$st" | grep -q '"ociVersion": *"1.0.2"' && printf '%s' "$st" | grep -q '"id": *"c1"' &&
+   printf '%s' "$st" | grep -q "\"bundle\": *\"$B\"" && printf '%s' "$st" | grep -q "\"rootfs\": *\"$R\"" &&
+   printf '%s' "$st" | grep -q '"created": *"20[0-9-]*T[0-9:.]*Z"' && printf '%s' "$st" | grep -q '"owner"' &&
+   printf '%s' "$st" | grep -q '"annotations"' && [ -n "$pid" ] && [ "$pid" -gt 0 ]; then pass "$name"; else fail "$name" "$st"; fi
+name="oci: the pid file names the container's pid, a live process"
+if [ "$(cat "$SCRATCH/c1.pid")" = "$pid" ] && kill -0 "$pid"; then pass "$name"; else
+	fail "$name" "pid file $(cat "$SCRATCH/c1.pid"), state pid $pid"; fi
+name="oci: nothing runs before start"
+sleep 0.2
+if [ ! -s "$SCRATCH/c1.out" ] && is_status c1 created; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/c1.out")"; fi
+name="oci: a second create of the same ID fails and leaves the first untouched"
+if rl create --bundle "$B" c1 >/dev/null 2>"$SCRATCH/err"; then fail "$name" "second create succeeded"; else
+	if grep -q 'container "c1" already exists' "$SCRATCH/err" && is_status c1 created &&
+	   [ "$(field c1 pid)" = "$pid" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")" "$(rl state c1)"; fi; fi
+name="oci: start runs the process, the container is running"
+if rl start c1 2>"$SCRATCH/err" && wait_until 10 grep -q started "$SCRATCH/c1.out" && is_status c1 running; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")" "$(cat "$SCRATCH/c1.out")" "status $(status c1)"; fi
+name="oci: start of a running container fails"
+if rl start c1 2>"$SCRATCH/err"; then fail "$name" "it started twice"; else
+	grep -q "it is running, not created" "$SCRATCH/err" && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"; fi
+name="oci: delete of a running container fails without --force"
+if rl delete c1 2>"$SCRATCH/err"; then fail "$name" "deleted"; else
+	grep -q 'is running' "$SCRATCH/err" && is_status c1 running && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"; fi
+name="oci: the process's output (env, hostname, pid 1), then stopped"
+touch "$B/shared/go"
+if wait_until 10 is_status c1 stopped && [ "$(cat "$SCRATCH/c1.out")" = "started hello oci-test 1
+done" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/c1.out")" "status $(status c1)"; fi
+name="oci: state of a stopped container has pid 0"
+if rl state c1 | grep -q '"pid": *0,'; then pass "$name"; else fail "$name" "$(rl state c1)"; fi
+gofer=$(sed -n 's/.*"goferPid":\([0-9]*\).*/\1/p' "$ST/c1/state.json")
+name="oci: delete removes the state; no process is left"
+if rl delete c1 && [ ! -e "$ST/c1" ] && gone "$pid" && [ -n "$gofer" ] && wait_until 5 gone "$gofer"; then pass "$name"; else
+	fail "$name" "$(ls -la "$ST" 2>&1)" "sentry $pid gofer $gofer: $(ps -o pid,stat,args -p "$pid,$gofer" 2>&1)"; fi
+name="oci: state, start, kill, delete of an unknown ID: exit 1, one line"
+ok=1
+for cmd in state start kill delete; do
+	rl $cmd nope >/dev/null 2>"$SCRATCH/err"; rc=$?
+	[ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -q 'container "nope" does not exist' "$SCRATCH/err" || {
+		ok=0; echo "#  $cmd: exit $rc: $(cat "$SCRATCH/err")"; }
+done
+[ $ok = 1 ] && pass "$name" || fail "$name"
+name="oci: delete --force of an unknown ID succeeds"
+if rl delete --force nope; then pass "$name"; else fail "$name"; fi
+
+# ---- a subreaper waits for the pid file's process (what conmon and the shim do)
+name="oci: the pid file's process exits with the container's status; the gofer ends by itself"
+bundle "$SCRATCH/b2" '["sh", "-c", "exit 42"]'
+out=$("$BUILD/tests/helpers/subreaper" "$SCRATCH/c2.pid" "$RL_REAL" ${RL_PLATFORM:+--platform=$RL_PLATFORM} --root "$ST" \
+	create --bundle "$SCRATCH/b2" --pid-file "$SCRATCH/c2.pid" c2 -- \
+	"$RL_REAL" ${RL_PLATFORM:+--platform=$RL_PLATFORM} --root "$ST" start c2 2>&1)
+if [ "$out" = "exit 42
+leftover 0" ] && is_status c2 stopped && rl delete c2; then pass "$name"; else fail "$name" "$out"; fi
+
+# ---- run: exit codes as the same commands give natively ------------------------
+for cmd in 'exit 7' 'true' 'false' 'echo out; echo err >&2; exit 3' 'kill -9 $$; echo survived' 'kill -15 $$; echo survived' \
+	'cd /nonexistent' 'exec /bin/nonexistent-program'; do
+	name="oci: run: sh -c '$cmd' as natively (output, exit code)"
+	native=$(/bin/busybox sh -c "$cmd" 2>/dev/null; echo "exit=$?")
+	# pid 1 of a pid namespace ignores a signal it has no handler for, even
+	# SIGKILL, when it comes from inside the namespace (pid_namespaces(7))
+	case $cmd in *'kill -'*) native="survived
+exit=0" ;; esac
+	bundle "$SCRATCH/brun" "[\"sh\", \"-c\", \"$cmd\"]"
+	got=$(rl run --bundle "$SCRATCH/brun" r1 2>/dev/null; echo "exit=$?")
+	if [ "$native" = "$got" ] && [ ! -e "$ST/r1" ]; then pass "$name"; else
+		fail "$name" "native: $native" "runsc-lite: $got" "$(ls "$ST" 2>&1)"; fi
+done
+# as runc: the program is looked up at create, with runc's words (engines
+# turn them into 127 and 126)
+for prog in 'no-such-program|executable file not found in \$PATH' '/bin/no-such|no such file or directory' \
+	'/etc/passwd|permission denied' '/etc|permission denied'; do
+	name="oci: create of a missing or unrunnable program (${prog%%|*}) fails, one line, nothing left"
+	bundle "$SCRATCH/brun" "[\"${prog%%|*}\"]"
+	rl create --bundle "$SCRATCH/brun" r2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] &&
+	   grep -q "container \"r2\": exec: \"${prog%%|*}\": ${prog#*|}" "$SCRATCH/err" && [ ! -e "$ST/r2" ]; then
+		pass "$name"; else fail "$name" "exit $rc" "$(cat "$SCRATCH/err")"; fi
+done
+name="oci: run --keep keeps the stopped container's state; run -d returns at once"
+bundle "$SCRATCH/bkeep" '["sh", "-c", "while [ ! -e /home/go ]; do sleep 0.05; done"]'
+bundle "$SCRATCH/brun" '["sh", "-c", "exit 2"]'
+if rl run --keep --bundle "$SCRATCH/brun" r3 >/dev/null 2>&1; [ $? = 2 ] && is_status r3 stopped && rl delete r3 &&
+   rl run -d --bundle "$SCRATCH/bkeep" r4 >/dev/null 2>&1 && is_status r4 running &&
+   touch "$SCRATCH/bkeep/shared/go" && wait_until 10 is_status r4 stopped && rl delete r4; then pass "$name"; else
+	fail "$name" "r3 $(status r3) r4 $(status r4)"; fi
+
+# ---- mounts --------------------------------------------------------------------
+name="oci: bind (ro) and tmpfs (size, mode) mounts, their missing mount points made; the rootfs unchanged"
+mkdir -p "$SCRATCH/vol" && echo volfile >"$SCRATCH/vol/f"
+bundle "$SCRATCH/bm" '["sh", "-c", "cat /new/dir/f; echo w >/new/dir/g || echo ro-refused; stat -c %a /scratch; df -k /scratch | tail -1 | tr -s \" \" | cut -d\" \" -f2; ls /sys | wc -l"]' \
+	",\"mountsExtra\": 0"
+sed -i "s|\"mounts\": \[|\"mounts\": [ { \"destination\": \"/new/dir\", \"type\": \"bind\", \"source\": \"$SCRATCH/vol\", \"options\": [\"rbind\", \"ro\"] }, { \"destination\": \"/scratch\", \"type\": \"tmpfs\", \"options\": [\"size=1m\", \"mode=700\"] },|" "$SCRATCH/bm/config.json"
+out=$(rl run --bundle "$SCRATCH/bm" m1 2>&1)
+if [ "$out" = "volfile
+sh: can't create /new/dir/g: Read-only file system
+ro-refused
+700
+1024
+0" ] && [ ! -e "$R/new" ] && [ ! -e "$R/scratch" ] && [ ! -e "$SCRATCH/vol/g" ]; then pass "$name"; else fail "$name" "$out"; fi
+
+name="oci: root.readonly: every write EROFS (create, mkdir, chmod, truncate), a missing tmpfs mount point made, the tmpfs writable"
+bundle "$SCRATCH/bro" '["sh", "-c", "echo x > /etc/x; touch /newfile; mkdir /newdir; chmod 600 /etc/passwd; truncate -s 0 /etc/group; echo y > /run/y && cat /run/y; grep \" / \" /proc/mounts | cut -d\" \" -f4 | cut -d, -f1"]'
+sed -i 's/"readonly": false/"readonly": true/; s|"mounts": \[|"mounts": [ { "destination": "/run", "type": "tmpfs" },|' "$SCRATCH/bro/config.json"
+out=$(rl run --bundle "$SCRATCH/bro" ro1 2>&1)
+if [ "$out" = "sh: can't create /etc/x: Read-only file system
+touch: /newfile: Read-only file system
+mkdir: can't create directory '/newdir': Read-only file system
+chmod: /etc/passwd: Read-only file system
+truncate: /etc/group: open: Read-only file system
+y
+ro" ] && [ ! -e "$R/run" ] && [ "$(stat -c %a "$R/etc/passwd")" != 600 ]; then pass "$name"; else fail "$name" "$out"; fi
+
+# ---- kill ---------------------------------------------------------------------
+bundle "$SCRATCH/bk" '["sh", "-c", "trap \"echo got-usr1\" USR1; trap \"echo got-term; exit 3\" TERM; echo ready; while :; do sleep 0.05; done"]'
+usr1_twice() { [ "$(grep -c got-usr1 "$SCRATCH/k1.out")" = 2 ]; }
+name="oci: kill by name and number reaches the process's handlers (USR1, 10, SIGTERM)"
+rl run -d --bundle "$SCRATCH/bk" k1 >"$SCRATCH/k1.out" 2>&1
+if wait_until 10 grep -q ready "$SCRATCH/k1.out" && rl kill k1 USR1 && wait_until 5 grep -q got-usr1 "$SCRATCH/k1.out" &&
+   rl kill k1 10 && wait_until 5 usr1_twice &&
+   rl kill k1 SIGTERM && wait_until 10 is_status k1 stopped && grep -q got-term "$SCRATCH/k1.out"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/k1.out")" "status $(status k1)"; fi
+rl delete --force k1
+name="oci: any signal reaches the process's handler (ALRM, WINCH: not only what the sentry forwards)"
+bundle "$SCRATCH/bk5" '["sh", "-c", "trap \"echo got-alrm\" ALRM; trap \"echo got-winch\" WINCH; echo ready; while :; do sleep 0.05; done"]'
+rl run -d --bundle "$SCRATCH/bk5" k5 >"$SCRATCH/k5.out" 2>&1
+if wait_until 10 grep -q ready "$SCRATCH/k5.out" && rl kill k5 ALRM && wait_until 5 grep -q got-alrm "$SCRATCH/k5.out" &&
+   rl kill k5 SIGWINCH && wait_until 5 grep -q got-winch "$SCRATCH/k5.out"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/k5.out")"; fi
+rl delete --force k5
+name="oci: kill --all TERM reaches every process (pid 1 without a handler ignores it, its children do not)"
+bundle "$SCRATCH/bk6" '["sh", "-c", "sleep 100 & sleep 101 & echo ready; wait; echo waited"]'
+rl run -d --bundle "$SCRATCH/bk6" k6 >"$SCRATCH/k6.out" 2>&1
+if wait_until 10 grep -q ready "$SCRATCH/k6.out" && rl kill k6 TERM && sleep 0.3 && is_status k6 running &&
+   rl kill --all k6 TERM && wait_until 10 is_status k6 stopped && grep -q waited "$SCRATCH/k6.out"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/k6.out")" "status $(status k6)"; fi
+rl delete --force k6
+name="oci: kill KILL, kill 9, kill --all ID kill, kill of a created container"
+ok=1
+for sig in KILL 9 kill; do
+	bundle "$SCRATCH/bk2" '["sleep", "100"]'
+	rl run -d --bundle "$SCRATCH/bk2" k2 >/dev/null 2>&1
+	p=$(field k2 pid)
+	if [ "$sig" = kill ]; then rl kill --all k2 "$sig"; else rl kill k2 "$sig"; fi
+	wait_until 10 is_status k2 stopped && gone "$p" || { ok=0; echo "#  $sig: $(status k2)"; }
+	rl delete k2
+done
+rl create --bundle "$SCRATCH/bk2" k3 >/dev/null 2>&1 && rl kill k3 KILL && wait_until 10 is_status k3 stopped || {
+	ok=0; echo "#  created: $(status k3)"; }
+rl delete k3
+[ $ok = 1 ] && pass "$name" || fail "$name"
+name="oci: kill with a bad signal, or of a stopped container: exit 1, one line"
+rl create --bundle "$SCRATCH/bk2" k4 >/dev/null 2>&1
+ok=1
+for sig in FOO 0 99 SIGNOPE -9; do
+	rl kill k4 "$sig" 2>"$SCRATCH/err" && ok=0
+	grep -q "unknown signal\|unknown or incomplete flag" "$SCRATCH/err" || { ok=0; echo "#  $sig: $(cat "$SCRATCH/err")"; }
+done
+is_status k4 created || ok=0
+rl kill k4 KILL; wait_until 10 is_status k4 stopped
+rl kill k4 TERM 2>"$SCRATCH/err" && ok=0
+grep -q 'is stopped' "$SCRATCH/err" || ok=0
+rl delete k4
+[ $ok = 1 ] && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"
+
+# ---- pause, resume ---------------------------------------------------------------
+name="oci: pause stops every process (a counter stands still, state paused), resume lets it go on"
+bundle "$SCRATCH/bp" '["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /home/n; sleep 0.02; done & sleep 1000"]'
+rl run -d --bundle "$SCRATCH/bp" pa >/dev/null 2>&1
+counter() { cat "$SCRATCH/bp/shared/n" 2>/dev/null; }
+moving() { a=$(counter); sleep 0.2; [ "$(counter)" != "$a" ]; }
+if wait_until 10 moving && rl pause pa && is_status pa paused && ! moving && ! moving &&
+   ! rl pause pa 2>/dev/null && ! rl delete pa 2>/dev/null && rl resume pa && is_status pa running && wait_until 10 moving &&
+   ! rl resume pa 2>/dev/null; then pass "$name"; else fail "$name" "status $(status pa), counter $(counter)"; fi
+name="oci: a paused container is killed and deleted by delete --force"
+p=$(field pa pid)
+rl pause pa
+if rl delete --force pa && [ ! -e "$ST/pa" ] && gone "$p"; then pass "$name"; else fail "$name" "$(ls "$ST")"; fi
+
+# ---- ps -------------------------------------------------------------------------
+name="oci: ps lists the container's processes (host pids, json and table), none once stopped"
+bundle "$SCRATCH/bps" '["sh", "-c", "sleep 100 & sleep 200"]'
+rl run -d --bundle "$SCRATCH/bps" p1 >/dev/null 2>&1
+all_sleep() { for p in $(printf '%s' "$1" | tr -d '[]' | tr ',' ' '); do grep -q sleep "/proc/$p/cmdline" || return 1; done; }
+two() { [ "$(rl ps --format json p1 | tr ',' '\n' | grep -c '[0-9]')" = 2 ]; }
+if wait_until 10 two && json=$(rl ps --format json p1) && table=$(rl ps p1) &&
+   printf '%s\n' "$table" | grep -q '^PID *CMD' && printf '%s\n' "$table" | grep -q ' sleep 200$' &&
+   printf '%s\n' "$table" | grep -q ' sleep 100$' &&
+   all_sleep "$json" &&
+   rl kill p1 KILL && wait_until 10 is_status p1 stopped && [ "$(rl ps --format json p1)" = "[]" ]; then pass "$name"; else
+	fail "$name" "json: $json" "$table"; fi
+rl delete --force p1
+
+# ---- hooks ------------------------------------------------------------------------
+name="oci: hooks prestart, createRuntime, poststart, poststop run on the host with the state on stdin"
+hook() { printf '{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s/hook.%s.json; echo $HOOKVAR >> %s/hook.%s.json"], "env": ["HOOKVAR=%s-env"]}' \
+	"$SCRATCH" "$1" "$SCRATCH" "$1" "$1"; }
+bundle "$SCRATCH/bh" '["true"]' ",\"hooks\": { \"prestart\": [$(hook prestart)], \"createRuntime\": [$(hook createRuntime)],
+	\"poststart\": [$(hook poststart)], \"poststop\": [$(hook poststop)] }"
+hook_status() { sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' "$SCRATCH/hook.$1.json"; }
+if rl create --bundle "$SCRATCH/bh" h1 >/dev/null 2>"$SCRATCH/err" && [ "$(hook_status prestart)" = created ] &&
+   [ "$(hook_status createRuntime)" = created ] && [ ! -e "$SCRATCH/hook.poststart.json" ] &&
+   rl start h1 && [ -e "$SCRATCH/hook.poststart.json" ] && wait_until 10 is_status h1 stopped &&
+   [ ! -e "$SCRATCH/hook.poststop.json" ] && rl delete h1 && [ "$(hook_status poststop)" = stopped ] &&
+   grep -q '"id": *"h1"' "$SCRATCH/hook.prestart.json" && grep -q 'poststop-env$' "$SCRATCH/hook.poststop.json"; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")" "$(head -c 300 "$SCRATCH"/hook.*.json 2>&1)"; fi
+name="oci: a failing prestart hook fails create with its output; nothing left"
+bundle "$SCRATCH/bh2" '["true"]' ',"hooks": { "prestart": [ {"path": "/bin/sh", "args": ["sh", "-c", "echo nope; exit 3"]} ] }'
+rl create --bundle "$SCRATCH/bh2" h2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'container "h2": hooks.prestart\[0\] /bin/sh: exit status 3: nope' "$SCRATCH/err" &&
+   [ ! -e "$ST/h2" ]; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: a createRuntime hook past its timeout is killed and fails create"
+bundle "$SCRATCH/bh3" '["true"]' ',"hooks": { "createRuntime": [ {"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1} ] }'
+rl create --bundle "$SCRATCH/bh3" h3 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'hooks.createRuntime\[0\] /bin/sleep: timed out after 1s' "$SCRATCH/err" && [ ! -e "$ST/h3" ]; then
+	pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+
+# ---- terminal: --console-socket -------------------------------------------------
+name="oci: terminal: the pty master reaches the console socket; inside, a terminal with its size and input, the session's controlling one"
+bundle "$SCRATCH/bt" '["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size; read line; echo got:$line; cut -d\" \" -f6,7 /proc/self/stat"]'
+sed -i 's/"process": {/"process": { "terminal": true,/' "$SCRATCH/bt/config.json"
+"$BUILD/tests/helpers/console_recv" "$SCRATCH/console.sock" 33 101 'typed
+' >"$SCRATCH/console.out" 2>&1 &
+crpid=$!
+wait_until 5 test -S "$SCRATCH/console.sock"
+if rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bt" t1 >"$SCRATCH/t1.out" 2>&1 && rl start t1 &&
+   wait $crpid && out=$(tr -d '\r' <"$SCRATCH/console.out") &&
+   printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^33 101$' &&
+   printf '%s\n' "$out" | grep -q '^got:typed$' && printf '%s\n' "$out" | grep -q '^1 34816$' &&
+   [ ! -s "$SCRATCH/t1.out" ]; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/t1.out")" "$(cat -A "$SCRATCH/console.out")"; fi
+rl delete --force t1
+name="oci: a console socket that refuses: one clear error, nothing left"
+rl create --console-socket "$SCRATCH/no-such.sock" --bundle "$SCRATCH/bt" t2 >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -q 'console-socket=.*no-such.sock: No such file or directory' "$SCRATCH/err" &&
+   [ ! -e "$ST/t2" ]; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: --console-socket without process.terminal is refused"
+if ! rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bk2" t3 2>"$SCRATCH/err" >/dev/null &&
+   grep -q 'process.terminal is false' "$SCRATCH/err" && [ ! -e "$ST/t3" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
+
+# ---- list -----------------------------------------------------------------------
+name="oci: list (table, -q, --format json)"
+rl create --bundle "$SCRATCH/bk2" l1 >/dev/null 2>&1
+rl run -d --bundle "$SCRATCH/bk2" l2 >/dev/null 2>&1
+table=$(rl list); quiet=$(rl list -q | sort | tr '\n' ' '); json=$(rl list --format json)
+if printf '%s\n' "$table" | grep -q '^ID *PID *STATUS' && printf '%s\n' "$table" | grep -q '^l1 .* created ' &&
+   printf '%s\n' "$table" | grep -q '^l2 .* running ' && [ "$quiet" = "l1 l2 " ] &&
+   printf '%s' "$json" | grep -q '"id":"l1".*"status":"created"\|"status":"created".*"id":"l1"'; then pass "$name"; else
+	fail "$name" "$table" "$quiet" "$json"; fi
+rl delete --force l1; rl delete --force l2
+
+# ---- concurrent commands on one ID ------------------------------------------------
+name="oci: 6 concurrent creates of one ID: exactly one succeeds, the rest say it exists"
+for i in 1 2 3 4 5 6; do
+	rl create --bundle "$SCRATCH/bk2" cc >/dev/null 2>"$SCRATCH/cc.$i.err" &
+done
+wait
+ok_count=0
+for i in 1 2 3 4 5 6; do [ -s "$SCRATCH/cc.$i.err" ] || ok_count=$((ok_count + 1)); done
+if [ $ok_count = 1 ] && [ "$(cat "$SCRATCH"/cc.*.err | grep -c 'container "cc" already exists')" = 5 ] && is_status cc created; then
+	pass "$name"; else fail "$name" "$ok_count succeeded" "$(cat "$SCRATCH"/cc.*.err)"; fi
+name="oci: concurrent start, state, kill and delete --force: one start wins, the container ends deleted"
+for i in 1 2 3; do rl start cc >/dev/null 2>"$SCRATCH/cs.$i.err" & done
+for i in 1 2 3; do rl state cc >/dev/null 2>&1 & done
+wait
+started=0
+for i in 1 2 3; do [ -s "$SCRATCH/cs.$i.err" ] || started=$((started + 1)); done
+p=$(field cc pid)
+rl kill cc KILL 2>/dev/null & rl delete --force cc & wait
+if [ $started = 1 ] && [ ! -e "$ST/cc" ] && gone "$p"; then pass "$name"; else
+	fail "$name" "$started starts succeeded" "$(cat "$SCRATCH"/cs.*.err)" "$(ls "$ST")"; fi
+
+# ---- hostile or unsupported config.json, bad IDs ----------------------------------
+# expect_bad NAME PATTERN CONFIG_TEXT: create fails with exit 1 and one line,
+# the --log file (json) has it as the msg of an error object, no state is left.
+expect_bad() {
+	name="oci: rejects $1"; pattern=$2
+	mkdir -p "$SCRATCH/bad"
+	printf '%s' "$3" >"$SCRATCH/bad/config.json"
+	rm -f "$SCRATCH/bad.log"
+	"$RL" --root "$ST" --log "$SCRATCH/bad.log" --log-format json create --bundle "$SCRATCH/bad" bad \
+		>/dev/null 2>"$SCRATCH/err"
+	rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && grep -q -- "$pattern" "$SCRATCH/err" &&
+	   grep -q '^{"level":"error","msg":".*","time":"20[0-9T:.-]*Z"}$' "$SCRATCH/bad.log" &&
+	   [ "$(wc -l <"$SCRATCH/bad.log")" = 1 ] &&
+	   [ ! -e "$ST/bad" ]; then pass "$name"; else
+		fail "$name" "exit $rc: $(cat "$SCRATCH/err")" "log: $(cat "$SCRATCH/bad.log" 2>&1)" "$(ls "$ST")"; fi
+}
+head='{"ociVersion":"1.0.2","root":{"path":"'"$R"'"},'
+proc='"process":{"args":["true"],"cwd":"/"}'
+expect_bad "malformed JSON" "not valid JSON" "$head"
+expect_bad "a missing process" "process: required" "$head\"x\":1}"
+expect_bad "an unknown mount type" 'type "ext4" is not supported' "$head$proc,\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}]}"
+expect_bad "a relative mount destination" 'must be an absolute path' "$head$proc,\"mounts\":[{\"destination\":\"mnt\",\"type\":\"tmpfs\"}]}"
+expect_bad "a NUL in a path" 'contains a NUL' "$head$proc,\"mounts\":[{\"destination\":\"/m\\u0000nt\",\"type\":\"tmpfs\"}]}"
+expect_bad "a .. in a destination" 'must not contain' "$head$proc,\"mounts\":[{\"destination\":\"/tmp/../etc\",\"type\":\"tmpfs\"}]}"
+expect_bad "a missing rootfs" 'root.path: /nonexistent-rootfs: No such file' '{"ociVersion":"1.0.2","root":{"path":"/nonexistent-rootfs"},'"$proc"'}'
+expect_bad "a hook inside the container (createContainer)" 'hooks.createContainer: not supported' "$head$proc,\"hooks\":{\"createContainer\":[{\"path\":\"/bin/true\"}]}}"
+expect_bad "a uid other than 0" 'uid 1000 gid 0' "$head\"process\":{\"args\":[\"true\"],\"cwd\":\"/\",\"user\":{\"uid\":1000,\"gid\":0}}}"
+expect_bad "a bad runsc-lite annotation" 'must be "seccomp" or "ptrace"' "$head$proc,\"annotations\":{\"dev.runsc-lite.platform\":\"kvm\"}}"
+expect_bad "a terminal without --console-socket" 'console-socket is required' "$head\"process\":{\"terminal\":true,\"args\":[\"true\"],\"cwd\":\"/\"}}"
+name="oci: a failure inside the sandbox at create: its cause in one line and in the --log; nothing left"
+printf '%s' '{"ociVersion":"1.0.2","root":{"path":"'"$R"'","readonly":true},'"$proc"',"mounts":[{"destination":"/etc/passwd","type":"tmpfs"}]}' \
+	>"$SCRATCH/bad/config.json"
+rm -f "$SCRATCH/bad.log"
+"$RL" --root "$ST" --log "$SCRATCH/bad.log" --log-format json create --bundle "$SCRATCH/bad" bad >/dev/null 2>"$SCRATCH/err"
+rc=$?
+if [ $rc = 1 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] &&
+   grep -q 'container "bad": sentry: mount point /etc/passwd: Not a directory' "$SCRATCH/err" &&
+   tail -1 "$SCRATCH/bad.log" | grep -q '^{"level":"error","msg":"container \\"bad\\": sentry: mount point /etc/passwd: Not a directory"' &&
+   [ ! -e "$ST/bad" ]; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/err")" "$(cat "$SCRATCH/bad.log")"; fi
+name="oci: a huge config.json is refused (bounded read)"
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$SCRATCH/bad/config.json"
+if rl create --bundle "$SCRATCH/bad" bad 2>"$SCRATCH/err"; then fail "$name" "accepted"; else
+	grep -q "larger than" "$SCRATCH/err" && [ ! -e "$ST/bad" ] && pass "$name" || fail "$name" "$(cat "$SCRATCH/err")"; fi
+name="oci: unknown fields are ignored"
+printf '%s' "$head$proc,\"futureField\":{\"a\":[1,2,{}]},\"linux\":{\"futureToo\":true}}" >"$SCRATCH/bad/config.json"
+if rl run --bundle "$SCRATCH/bad" unk 2>"$SCRATCH/err"; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
+name="oci: invalid container IDs (.., ., a/b, empty, spaces) are refused"
+ok=1
+for id in .. . a/b '' 'a b' '../../etc'; do
+	rl create --bundle "$B" "$id" >/dev/null 2>"$SCRATCH/err" && ok=0
+	grep -q 'invalid container ID' "$SCRATCH/err" || { ok=0; echo "#  '$id': $(cat "$SCRATCH/err")"; }
+done
+[ $ok = 1 ] && pass "$name" || fail "$name"
+name="oci: a corrupt state.json: a clear error, and delete --force cleans up"
+mkdir -p "$ST/stale/sub/dir" && printf '{"pid": "x"' >"$ST/stale/state.json" && touch "$ST/stale/sub/dir/f"
+if ! rl state stale 2>"$SCRATCH/err" && grep -q 'state.json: corrupt' "$SCRATCH/err" && rl delete --force stale &&
+   [ ! -e "$ST/stale" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
+name="oci: --log-format text writes one logfmt line"
+"$RL" --root "$ST" --log "$SCRATCH/text.log" --log-format text state nope 2>/dev/null
+if grep -q '^time="20.*Z" level=error msg="container \\\?"nope\\\?" does not exist"$' "$SCRATCH/text.log" ||
+   grep -q '^time="20.*Z" level=error msg="container "nope" does not exist"$' "$SCRATCH/text.log"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/text.log")"; fi
+
+# ---- unprivileged: the state under $XDG_RUNTIME_DIR, the sandbox in user namespaces
+name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/start/delete"
+user=rl-test
+if [ "$(id -u)" != 0 ]; then
+	skip "$name" "already unprivileged (test_oci runs as the caller)"
+elif ! { id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$user" 2>/dev/null; }; then
+	skip "$name" "cannot create user $user"
+elif ! setpriv --reuid="$user" --regid="$user" --clear-groups unshare --user --map-root-user true 2>/dev/null; then
+	skip "$name" "unprivileged user namespaces are disabled on this kernel"
+else
+	# what the user can reach: a copy of the binary (and the platform wrapper)
+	u="$SCRATCH/unpriv"
+	mkdir -p "$u/xdg" "$u/b"
+	cp "$RL_REAL" "$u/runsc-lite"
+	cp -a "$R" "$u/b/rootfs"
+	ubin="$u/runsc-lite"
+	if [ -n "${RL_PLATFORM:-}" ]; then
+		printf '#!/bin/sh\nexec "%s" --platform=%s "$@"\n' "$u/runsc-lite" "$RL_PLATFORM" >"$u/rl"
+		chmod 755 "$u/rl"
+		ubin="$u/rl"
+	fi
+	printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sh","-c","echo hi >/tmp/x; cat /tmp/x; exit 6"],"cwd":"/","env":["PATH=/bin"]}}' \
+		>"$u/b/config.json"
+	chmod 755 "$SCRATCH" "$u"
+	chown -R "$user" "$u/xdg"
+	as_u() { setpriv --reuid="$user" --regid="$user" --clear-groups env -i XDG_RUNTIME_DIR="$u/xdg" "$@"; }
+	out=$(as_u "$ubin" run --bundle "$u/b" u1 2>&1; echo "exit=$?")
+	as_u "$ubin" create --bundle "$u/b" u2 >/dev/null 2>&1
+	st=$(as_u "$ubin" state u2 2>&1)
+	if [ "$out" = "hi
+exit=6" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
+	   [ "$(stat -c %U:%a "$u/xdg/runsc-lite")" = "$user:700" ] && as_u "$ubin" start u2 &&
+	   wait_until 10 eval 'as_u "$ubin" state u2 | grep -q stopped' && as_u "$ubin" delete u2 &&
+	   [ -z "$(ls -A "$u/xdg/runsc-lite")" ]; then pass "$name"; else
+		fail "$name" "$out" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
+fi
+
+name="oci: nothing is left in the state directory"
+if [ -z "$(ls -A "$ST")" ]; then pass "$name"; else fail "$name" "$(ls -la "$ST")"; fi
