@@ -709,6 +709,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.detached = detached,
 		.make_mount_points = true,
 		.terminal = cfg.terminal,
+		.netns_path = cfg.netns_path,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;

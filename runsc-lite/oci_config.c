@@ -570,10 +570,17 @@ static int parse_linux(struct ctx *x, json_object *l)
 				return bad(x, "%s: unknown namespace \"%s\"", what, type);
 			if (field(n, "path") && get_string(x, field(n, "path"), what, PATH_MAX, &path) < 0)
 				return -1;
-			/* the sandbox makes every namespace of its own */
-			if (path && path[0])
+			/* the sandbox makes every namespace of its own but the
+			 * network one, which engines give it (docs/ARCHITECTURE.md,
+			 * "Networking") */
+			if (path && path[0] && strcmp(type, "network") == 0) {
+				if (path[0] != '/')
+					return bad(x, "linux.namespaces[%zu].path: must be absolute", i);
+				x->c->netns_path = path;
+			} else if (path && path[0]) {
 				return bad(x, "linux.namespaces[%zu]: joining the %s namespace %s is not supported",
 					   i, type, path);
+			}
 		}
 	}
 	if (field(l, "uidMappings") || field(l, "gidMappings"))

@@ -62,6 +62,8 @@ struct oci_config {
 	uint64_t caps[OCI_CAP_SETS];  /* recorded; the application gets none */
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	/* linux.namespaces network path (absolute): joined, or NULL */
+	const char *netns_path;
 	/* hostname: NULL when not given */
 	const char *hostname;
 	/* mounts the sandbox applies, in config order */

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -218,6 +220,17 @@ static size_t count(char **v)
 	return n;
 }
 
+/* The network namespace at path, checked to be one; dies otherwise. */
+static int open_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno(errno, "linux.namespaces: network namespace %s", path);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+		die("linux.namespaces: %s is not a network namespace", path);
+	return fd;
+}
+
 /* What sandbox_run ends after the sentry: the --network=user helper and
  * the limits' cgroup (one sandbox per CLI process). */
 static struct {
@@ -254,7 +267,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
 	/* --network, --allow-net */
 	static RunscLite__NetRule rbuf[NET_RULES_MAX], *rptr[NET_RULES_MAX];
-	sspec.network = (char *)(o->net && o->net->mode ? o->net->mode : "none");
+	sspec.network = (char *)(o->netns_path ? "join" : o->net && o->net->mode ? o->net->mode : "none");
 	sspec.net_filter = o->net && o->net->filter;
 	for (size_t i = 0; o->net && i < o->net->nrules; i++) {
 		const struct net_rule *r = &o->net->rules[i];
@@ -364,7 +377,13 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
 	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
 		die_errno(errno, "socketpair");
-	pid_t sentry = start_sentry(sv[1], sspec_rd, nv[1], cg, o);
+	/* a network namespace to join (OCI): its fd takes the same number */
+	int netfd = nv[1];
+	if (o->netns_path)
+		netfd = open_netns(o->netns_path);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, netfd, cg, o);
+	if (o->netns_path)
+		close(netfd);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);

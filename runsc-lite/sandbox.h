@@ -65,6 +65,7 @@ struct sandbox_opts {
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
+	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
 };
 
 /* Starts the gofer and the sentry and returns; their pids in *gofer and

@@ -702,9 +702,9 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
 	return n == (ssize_t)strlen(map) ? 0 : -err;
 }
 
-/* --network=host: the host's network namespace (sentry/net.c) */
+/* --network=host, OCI's network namespace: shared (sentry/net.c) */
 #define APP_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | \
-			 CLONE_NEWUTS | (net_shares_host() ? 0 : CLONE_NEWNET) | SIGCHLD)
+			 CLONE_NEWUTS | (net_own_namespace() ? CLONE_NEWNET : 0) | SIGCHLD)
 
 /*
  * ptrace platform: the application's first task is not the sentry's child
@@ -927,6 +927,15 @@ int sentry_main(const struct sentry_args *a)
 	int nrc = net_init(spec);
 	if (nrc < 0)
 		return fail("invalid network in the sandbox spec", -nrc);
+	/* OCI: the engine's network namespace, entered now, while the sentry
+	 * still may (the first task is made from this thread, and shares it) */
+	int net_fd = a->net_fd;
+	if (spec->network && strcmp(spec->network, "join") == 0) {
+		if ((nrc = net_join_namespace(net_fd)) < 0)
+			return fail("joining the container's network namespace", -nrc);
+		close(net_fd);
+		net_fd = -1;
+	}
 	if (a->error_log_fd >= 0)
 		log_set_error_log(a->error_log_fd, spec->error_log_json);
 	if (spec->gate && a->ready_fd >= 0)
@@ -1003,9 +1012,9 @@ int sentry_main(const struct sentry_args *a)
 	if (spec->gate && (a->start_fd < 0 || a->ready_fd < 0))
 		return fail("OCI create without its start and ready fds", EBADF);
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
-				   a->net_fd);
-	if (a->net_fd >= 0)
-		close(a->net_fd);
+				   net_fd);
+	if (net_fd >= 0)
+		close(net_fd);
 	if (start_fd >= 0)
 		close(start_fd);   /* the first task holds it until it is started */
 	if (app_tty >= 0) {

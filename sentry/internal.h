@@ -118,7 +118,12 @@ void sentry_pin_lock(bool pin);
  * socket back into the application's (false: not one). */
 struct RunscLite__SandboxSpec;
 int net_init(const struct RunscLite__SandboxSpec *spec);
-bool net_shares_host(void);
+/* Whether the first task gets a network namespace of its own (none,
+ * user); else it shares the sentry's: the host's, or the one the sentry
+ * joined with net_join_namespace (OCI: fd the namespace the engine gave;
+ * a no-op unless the spec says "join"). */
+bool net_own_namespace(void);
+int net_join_namespace(int fd);
 int net_setup_app(void);
 #define NET_NATIVE INT64_MIN
 int64_t net_connect(struct sentry *s, struct platform_syscall *sc);

@@ -6,6 +6,9 @@
  *    capabilities): the host's listeners and abstract unix sockets are in
  *    another namespace;
  *  - user: the same, and the CLI connects a slirp4netns to it;
+ *  - join (OCI linux.namespaces network path): the namespace the engine
+ *    made, which the sentry enters before it makes the first task
+ *    (net_join_namespace), so the application shares it;
  *  - host: the host's namespace; sockets are native, except abstract unix
  *    addresses, which belong to the network namespace and would reach the
  *    host's session buses and X servers: bind and connect of a unix socket
@@ -27,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -48,7 +52,7 @@ static struct rule {
 	unsigned prefix, port_lo, port_hi;
 } rules[NET_RULES_MAX];
 static size_t nrules;
-static bool host_mode, filtering;
+static bool host_mode, filtering, joining;
 /* "rl-" and 8 hex digits and "/": this sandbox's part of the host's
  * abstract namespace */
 #define PREFIX_LEN 12
@@ -57,9 +61,10 @@ static char prefix[PREFIX_LEN + 1];
 int net_init(const RunscLite__SandboxSpec *spec)
 {
 	const char *mode = spec->network && spec->network[0] ? spec->network : "none";
-	if (strcmp(mode, "none") && strcmp(mode, "host") && strcmp(mode, "user"))
+	if (strcmp(mode, "none") && strcmp(mode, "host") && strcmp(mode, "user") && strcmp(mode, "join"))
 		return -EINVAL;
 	host_mode = strcmp(mode, "host") == 0;
+	joining = strcmp(mode, "join") == 0;
 	filtering = spec->net_filter;
 	if (spec->n_allow_net > NET_RULES_MAX)
 		return -E2BIG;
@@ -84,12 +89,21 @@ int net_init(const RunscLite__SandboxSpec *spec)
 	return 0;
 }
 
-bool net_shares_host(void) { return host_mode; }
+bool net_own_namespace(void) { return !host_mode && !joining; }
+
+int net_join_namespace(int fd)
+{
+	if (!joining)
+		return 0;
+	if (fd < 0)
+		return -EBADF;
+	return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
 
 int net_setup_app(void)
 {
-	if (host_mode)
-		return 0;
+	if (!net_own_namespace())
+		return 0;   /* the host's or the engine's: configured already */
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -errno;

@@ -331,6 +331,25 @@ rl kill cc KILL 2>/dev/null & rl delete --force cc & wait
 if [ $started = 1 ] && [ ! -e "$ST/cc" ] && gone "$p"; then pass "$name"; else
 	fail "$name" "$started starts succeeded" "$(cat "$SCRATCH"/cs.*.err)" "$(ls "$ST")"; fi
 
+# ---- the engine's network namespace (linux.namespaces network path) ----------------
+name="oci: the network namespace the config names is joined (the address the engine gave it)"
+ns=rl-oci-$$
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! ip netns add "$ns" 2>/dev/null; then
+	skip "$name" "needs root and ip netns"
+else
+	ip netns exec "$ns" ip addr add 10.99.99.1/32 dev lo
+	bundle "$SCRATCH/bn" '["sh", "-c", "ip -o -4 addr | while read n dev fam addr rest; do echo $addr; done"]' \
+		",\"linux\": { \"namespaces\": [ { \"type\": \"network\", \"path\": \"/var/run/netns/$ns\" } ] }"
+	out=$(rl run --bundle "$SCRATCH/bn" n1 2>&1)
+	if [ "$out" = "10.99.99.1/32" ]; then pass "$name"; else fail "$name" "$out"; fi
+	bundle "$SCRATCH/bn2" '["true"]' ",\"linux\": { \"namespaces\": [ { \"type\": \"network\", \"path\": \"/proc/self/ns/pid\" } ] }"
+	out=$(rl run --bundle "$SCRATCH/bn2" n2 2>&1)
+	name="oci: a network namespace path that is no network namespace is refused"
+	case $out in *"is not a network namespace"*) pass "$name" ;; *) fail "$name" "$out" ;; esac
+	rl delete --force n2 >/dev/null 2>&1
+	ip netns delete "$ns"
+fi
+
 # ---- hostile or unsupported config.json, bad IDs ----------------------------------
 # expect_bad NAME PATTERN CONFIG_TEXT: create fails with exit 1 and one line,
 # the --log file (json) has it as the msg of an error object, no state is left.
