@@ -522,11 +522,18 @@ static int parse_mount(struct ctx *x, json_object *mo, size_t i)
 			rc = bad(x, "%s.source: %s: %s", what, source, strerror(errno ? errno : ENOMEM));
 			break;
 		}
-		if (!S_ISDIR(st.st_mode)) {
-			/* volumes are directories; podman's /etc/hosts, /etc/resolv.conf,
-			 * /etc/hostname and /run/.containerenv are files */
-			note(x, "%s: bind of the file %s on %s: ignored (only directories can be bound)",
+		if (S_ISREG(st.st_mode) && c->nfile_copies < SANDBOX_FILE_COPIES_MAX) {
+			/* podman's /etc/hosts, /etc/resolv.conf, /etc/hostname,
+			 * /run/.containerenv: files, which the gofer cannot serve as a
+			 * mount's root; their content is copied into the overlay */
+			c->file_copies[c->nfile_copies++] = (struct sandbox_file_copy){ dest, src };
+			note(x, "%s: the file %s is copied to %s at start (later changes on either side are not seen)",
 			     what, src, dest);
+			break;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			note(x, "%s: bind of %s on %s: ignored (a directory or, up to %d, regular files)",
+			     what, src, dest, SANDBOX_FILE_COPIES_MAX);
 			break;
 		}
 		m.source = src;

@@ -62,6 +62,9 @@ struct oci_config {
 	uint64_t caps[OCI_CAP_SETS];  /* recorded; the application gets none */
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	/* binds of single files: copied into the overlay at start */
+	struct sandbox_file_copy file_copies[SANDBOX_FILE_COPIES_MAX];
+	size_t nfile_copies;
 	/* linux.namespaces network path (absolute): joined, or NULL */
 	const char *netns_path;
 	/* hostname: NULL when not given */

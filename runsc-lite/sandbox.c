@@ -303,6 +303,32 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.make_mount_points = o->make_mount_points;
 	sspec.error_log_json = o->error_log_json;
 	sspec.terminal = o->terminal;
+	/* single files bound (OCI): their content now, for the overlay */
+	static RunscLite__FileCopy fbuf[SANDBOX_FILE_COPIES_MAX], *fptr[SANDBOX_FILE_COPIES_MAX];
+	static uint8_t fdata[SANDBOX_FILE_COPIES_MAX][SANDBOX_FILE_COPY_MAX];
+	if (o->nfile_copies > SANDBOX_FILE_COPIES_MAX)
+		die("at most %d single-file bind mounts", SANDBOX_FILE_COPIES_MAX);
+	for (size_t i = 0; i < o->nfile_copies; i++) {
+		const struct sandbox_file_copy *f = &o->file_copies[i];
+		int fd = open(f->source, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		struct stat fs;
+		if (fd < 0 || fstat(fd, &fs) < 0 || !S_ISREG(fs.st_mode))
+			die("bind mount of %s on %s: not a readable regular file", f->source, f->destination);
+		ssize_t n = read(fd, fdata[i], SANDBOX_FILE_COPY_MAX);
+		char extra;
+		if (n < 0 || read(fd, &extra, 1) != 0)
+			die("bind mount of %s on %s: unreadable, or larger than %d bytes", f->source,
+			    f->destination, SANDBOX_FILE_COPY_MAX);
+		close(fd);
+		runsc_lite__file_copy__init(&fbuf[i]);
+		fbuf[i].destination = (char *)f->destination;
+		fbuf[i].content.data = fdata[i];
+		fbuf[i].content.len = (size_t)n;
+		fbuf[i].mode = fs.st_mode & 0777;
+		fptr[i] = &fbuf[i];
+	}
+	sspec.file_copies = fptr;
+	sspec.n_file_copies = o->nfile_copies;
 	RunscLite__Rlimit lbuf[SANDBOX_RLIMITS_MAX], *lptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

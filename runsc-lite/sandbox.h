@@ -33,6 +33,14 @@ struct sandbox_rlimit {
 	unsigned long long soft, hard;
 };
 
+/* OCI binds of single files: their content, copied into the overlay. */
+#define SANDBOX_FILE_COPIES_MAX 8
+#define SANDBOX_FILE_COPY_MAX (64 * 1024)
+struct sandbox_file_copy {
+	const char *destination;
+	const char *source;          /* host file (resolved), read at spawn */
+};
+
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
 	bool readonly;               /* every write EROFS */
@@ -66,6 +74,8 @@ struct sandbox_opts {
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
 	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
+	const struct sandbox_file_copy *file_copies;
+	size_t nfile_copies;
 };
 
 /* Starts the gofer and the sentry and returns; their pids in *gofer and

@@ -245,45 +245,76 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 }
 
 /*
- * --network=user: /etc/resolv.conf names slirp4netns's DNS forwarder, as
- * podman does for its slirp4netns networks.  Written into the overlay's
- * memory layer, so the rootfs is never touched; without an overlay the
- * rootfs's own file stays (a writable rootfs is the user's to configure).
+ * A file the sandbox starts with, written into the overlay's memory layer
+ * (never into the rootfs): path's directory must exist; a file there is
+ * overwritten, a symlink (to systemd-resolved's stub file, say) replaced.
+ * 0, or a negative errno; -ENOENT when the directory is missing.
  */
-static int write_resolv_conf(const RunscLite__SandboxSpec *spec)
+static int write_start_file(const char *path, const void *text, size_t len, mode_t mode)
 {
-	static const char text[] = "# written by runsc-lite for --network=user (slirp4netns)\n"
-				   "nameserver 10.0.2.3\n";
-	if (!spec->overlay || !spec->network || strcmp(spec->network, "user") != 0)
-		return 0;
+	const char *name = strrchr(path, '/');
+	if (!name || !name[1] || strlen(name + 1) > VFS_NAME_MAX)
+		return -EINVAL;
+	name++;
 	struct vfs_path r = vfs_root();
-	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_PARENT };
-	int rc = vfs_walk(&w, "/etc/resolv.conf");
+	struct vfs_walk w = { .root = r, .start = r, .flags = VFS_PARENT | VFS_FOLLOW };
+	int rc = vfs_walk(&w, path);
 	if (rc < 0)
-		return 0;   /* no /etc: nothing to configure */
+		return rc;
 	struct vfs_inode *dir = w.result.dentry->inode, *ino = NULL;
 	struct vfs_dentry *d;
 	struct vfs_open_result res = { .host_fd = -1 };
-	rc = vfs_lookup_child(&w.result, "resolv.conf", &d);
+	rc = vfs_lookup_child(&w.result, name, &d);
 	if (rc == 0 && S_ISREG(d->inode->attr.st_mode)) {
 		rc = d->inode->fs->ops->open(d->inode, O_WRONLY | O_TRUNC, &res);
-	} else if (rc == 0 && !S_ISDIR(d->inode->attr.st_mode)) {
-		/* a symlink (to systemd-resolved's stub file, say): replaced */
-		rc = dir->fs->ops->unlink(dir, "resolv.conf", false);
+	} else if (rc == 0 && S_ISDIR(d->inode->attr.st_mode)) {
+		rc = -EISDIR;
+	} else if (rc == 0) {
+		rc = dir->fs->ops->unlink(dir, name, false);
 		if (rc == 0) {
 			vfs_d_drop(d);
 			rc = -ENOENT;
 		}
 	}
-	if (rc == -ENOENT && (rc = dir->fs->ops->create(dir, "resolv.conf", O_WRONLY | O_CREAT, 0644,
-							 &ino, &res)) == 0 &&
-	    !vfs_add_child(w.result.dentry, "resolv.conf", ino))
+	if (rc == -ENOENT && (rc = dir->fs->ops->create(dir, name, O_WRONLY | O_CREAT, mode, &ino, &res)) == 0 &&
+	    !vfs_add_child(w.result.dentry, name, ino))
 		rc = -ENOMEM;
-	if (rc == 0 && res.host_fd >= 0 && write(res.host_fd, text, sizeof text - 1) != sizeof text - 1)
+	if (rc == 0 && res.host_fd >= 0 && write(res.host_fd, text, len) != (ssize_t)len)
 		rc = -EIO;
 	if (res.host_fd >= 0)
 		close(res.host_fd);
 	vfs_path_put(w.result);
+	return rc;
+}
+
+/*
+ * Files the sandbox starts with, in the overlay's memory layer (without an
+ * overlay, none: the rootfs is the user's):
+ *  - --network=user: /etc/resolv.conf names slirp4netns's DNS forwarder,
+ *    as podman does for its slirp4netns networks;
+ *  - OCI binds of single files (the engine's /etc/hosts, /etc/resolv.conf,
+ *    /etc/hostname): their content as the CLI read it at create.
+ */
+static int write_start_files(const RunscLite__SandboxSpec *spec)
+{
+	static const char resolv[] = "# written by runsc-lite for --network=user (slirp4netns)\n"
+				     "nameserver 10.0.2.3\n";
+	if (!spec->overlay)
+		return 0;
+	int rc = 0;
+	if (spec->network && strcmp(spec->network, "user") == 0) {
+		rc = write_start_file("/etc/resolv.conf", resolv, sizeof resolv - 1, 0644);
+		if (rc == -ENOENT)
+			rc = 0;   /* no /etc: nothing to configure */
+	}
+	for (size_t i = 0; rc == 0 && i < spec->n_file_copies; i++) {
+		const RunscLite__FileCopy *f = spec->file_copies[i];
+		if (!f->destination || f->destination[0] != '/' || f->content.len > 64 * 1024)
+			return -EINVAL;
+		rc = write_start_file(f->destination, f->content.data, f->content.len, f->mode & 0777);
+		if (rc < 0)
+			warnx_rl("sentry: the bound file %s: %s", f->destination, strerror(-rc));
+	}
 	return rc;
 }
 
@@ -1033,9 +1064,9 @@ int sentry_main(const struct sentry_args *a)
 	}
 	/* (the memory layer exists from here; the first task's syscalls are
 	 * not served yet, so it never sees the file missing) */
-	if ((rc = write_resolv_conf(spec)) < 0) {
+	if ((rc = write_start_files(spec)) < 0) {
 		kill(init_pid, SIGKILL);
-		return fail("writing /etc/resolv.conf for --network=user", -rc);
+		return fail("writing the files the sandbox starts with", -rc);
 	}
 	if (!use_ptrace && (rc = platform_seccomp_open_sync(&s.plat, listener, !spec->no_sync_wakeup)) < 0)
 		return fail("seccomp platform", -rc);

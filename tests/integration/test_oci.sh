@@ -331,6 +331,21 @@ rl kill cc KILL 2>/dev/null & rl delete --force cc & wait
 if [ $started = 1 ] && [ ! -e "$ST/cc" ] && gone "$p"; then pass "$name"; else
 	fail "$name" "$started starts succeeded" "$(cat "$SCRATCH"/cs.*.err)" "$(ls "$ST")"; fi
 
+# ---- binds of single files (the engine's /etc/hosts, /etc/resolv.conf) -----------
+name="oci: single files bound (/etc/hosts, /etc/resolv.conf) are seen inside; the rootfs unchanged"
+printf '10.1.2.3 oci-test engine-host\n' >"$SCRATCH/hosts"
+printf 'nameserver 192.0.2.53\n' >"$SCRATCH/resolv"
+before=$(cat "$R/etc/hosts" 2>/dev/null || echo none)
+bundle "$SCRATCH/bf" '["sh", "-c", "cat /etc/hosts /etc/resolv.conf"]'
+sed -i "s|\"mounts\": \[|\"mounts\": [ { \"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"$SCRATCH/hosts\", \"options\": [\"rbind\", \"ro\"] }, { \"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$SCRATCH/resolv\", \"options\": [\"rbind\"] },|" "$SCRATCH/bf/config.json"
+out=$(rl run --bundle "$SCRATCH/bf" f1 2>&1)
+if [ "$out" = "10.1.2.3 oci-test engine-host
+nameserver 192.0.2.53" ] && [ "$(cat "$R/etc/hosts" 2>/dev/null || echo none)" = "$before" ]; then
+	pass "$name"
+else
+	fail "$name" "$out"
+fi
+
 # ---- the engine's network namespace (linux.namespaces network path) ----------------
 name="oci: the network namespace the config names is joined (the address the engine gave it)"
 ns=rl-oci-$$
