@@ -312,6 +312,17 @@ static int write_start_files(const RunscLite__SandboxSpec *spec)
 		if (!f->destination || f->destination[0] != '/' || f->content.len > 64 * 1024)
 			return -EINVAL;
 		rc = write_start_file(f->destination, f->content.data, f->content.len, f->mode & 0777);
+		if (rc == -ENOENT) {
+			/* its directory is missing (podman's /run/.containerenv in an
+			 * image without /run): made, as runc makes it */
+			char dir[VFS_PATH_MAX];
+			snprintf(dir, sizeof dir, "%s", f->destination);
+			*strrchr(dir, '/') = 0;
+			rc = dir[0] ? make_mount_point(dir) : 0;
+			if (rc == 0)
+				rc = write_start_file(f->destination, f->content.data, f->content.len,
+						      f->mode & 0777);
+		}
 		if (rc < 0)
 			warnx_rl("sentry: the bound file %s: %s", f->destination, strerror(-rc));
 	}

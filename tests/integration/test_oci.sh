@@ -332,15 +332,16 @@ if [ $started = 1 ] && [ ! -e "$ST/cc" ] && gone "$p"; then pass "$name"; else
 	fail "$name" "$started starts succeeded" "$(cat "$SCRATCH"/cs.*.err)" "$(ls "$ST")"; fi
 
 # ---- binds of single files (the engine's /etc/hosts, /etc/resolv.conf) -----------
-name="oci: single files bound (/etc/hosts, /etc/resolv.conf) are seen inside; the rootfs unchanged"
+name="oci: single files bound (/etc/hosts, /etc/resolv.conf, one in a missing directory) are seen inside; the rootfs unchanged"
 printf '10.1.2.3 oci-test engine-host\n' >"$SCRATCH/hosts"
 printf 'nameserver 192.0.2.53\n' >"$SCRATCH/resolv"
 before=$(cat "$R/etc/hosts" 2>/dev/null || echo none)
-bundle "$SCRATCH/bf" '["sh", "-c", "cat /etc/hosts /etc/resolv.conf"]'
-sed -i "s|\"mounts\": \[|\"mounts\": [ { \"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"$SCRATCH/hosts\", \"options\": [\"rbind\", \"ro\"] }, { \"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$SCRATCH/resolv\", \"options\": [\"rbind\"] },|" "$SCRATCH/bf/config.json"
+bundle "$SCRATCH/bf" '["sh", "-c", "cat /etc/hosts /etc/resolv.conf /new/run/.env"]'
+sed -i "s|\"mounts\": \[|\"mounts\": [ { \"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"$SCRATCH/hosts\", \"options\": [\"rbind\", \"ro\"] }, { \"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$SCRATCH/resolv\", \"options\": [\"rbind\"] }, { \"destination\": \"/new/run/.env\", \"type\": \"bind\", \"source\": \"$SCRATCH/resolv\", \"options\": [\"rbind\"] },|" "$SCRATCH/bf/config.json"
 out=$(rl run --bundle "$SCRATCH/bf" f1 2>&1)
 if [ "$out" = "10.1.2.3 oci-test engine-host
-nameserver 192.0.2.53" ] && [ "$(cat "$R/etc/hosts" 2>/dev/null || echo none)" = "$before" ]; then
+nameserver 192.0.2.53
+nameserver 192.0.2.53" ] && [ "$(cat "$R/etc/hosts" 2>/dev/null || echo none)" = "$before" ] && [ ! -e "$R/new" ]; then
 	pass "$name"
 else
 	fail "$name" "$out"
