@@ -792,9 +792,14 @@ static int finish(struct ptrace_platform *p, struct ttask *t, int64_t value)
 	r.rax = (uint64_t)value;
 	set_state(p, t, TS_RUNNING);
 	int rc = 0;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || resume(t->tid, PTRACE_CONT, 0) < 0)
+	/* held signals queued while it is still stopped: they are delivered
+	 * (a signal-delivery stop) before it runs an instruction, as Linux
+	 * delivers a signal that came during a syscall */
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0)
 		rc = -ENOENT;
 	resend_held(p, t);
+	if (rc == 0 && resume(t->tid, PTRACE_CONT, 0) < 0)
+		rc = -ENOENT;
 	return rc;
 }
 
@@ -819,9 +824,11 @@ static int do_continue(struct ptrace_platform *p, struct ttask *t)
 	t->reissue = true;
 	set_state(p, t, TS_RUNNING);
 	int rc = 0;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || resume(t->tid, PTRACE_CONT, 0) < 0)
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0)
 		rc = -ENOENT;
-	resend_held(p, t);
+	resend_held(p, t);   /* before it runs (above) */
+	if (rc == 0 && resume(t->tid, PTRACE_CONT, 0) < 0)
+		rc = -ENOENT;
 	return rc;
 }
 

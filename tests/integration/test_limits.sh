@@ -58,7 +58,7 @@ if R=$(busybox_rootfs); then
 	# no timeout(1) in between: the signals must reach runsc-lite itself
 	# (the RL_PLATFORM wrapper execs it, so $pid is runsc-lite)
 	RL_LIMITS_MARK=$mark "$RL" run --rootfs "$R" --pids-limit=100 -- \
-		/bin/sh -c 'b() { b | b & }; b; while :; do sleep 1; done' \
+		/bin/sh -c 'b() { b | b & }; b; while :; do :; done' \
 		>"$SCRATCH/shbomb.out" 2>"$SCRATCH/shbomb.err" &
 	pid=$!
 	( sleep 60; kill -KILL "$pid" 2>/dev/null ) &
