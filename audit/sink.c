@@ -1,0 +1,256 @@
+/*
+ * The event sink of the sentry: a bounded queue of packed records and one
+ * writer thread.  Why a thread and a queue: the sentry answers trapped
+ * syscalls holding its lock; a write to a slow consumer there would stall
+ * every task of the sandbox, which the default mode promises never to do.
+ */
+#include "audit/audit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int audit_write_preamble(int fd)
+{
+	uint8_t pre[AUDIT_PREAMBLE_LEN];
+	memcpy(pre, AUDIT_MAGIC, 7);
+	pre[7] = AUDIT_VERSION;
+	ssize_t n;
+	do
+		n = write(fd, pre, sizeof pre);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof pre ? 0 : n < 0 ? -errno : -EIO;
+}
+
+size_t audit_encode(const AuditEvent *ev, uint8_t **out)
+{
+	size_t len = protobuf_c_message_get_packed_size(&ev->base);
+	if (len > AUDIT_EVENT_MAX)
+		return 0;
+	uint8_t *buf = malloc(len + 10);
+	if (!buf)
+		return 0;
+	size_t n = 0;
+	for (uint64_t v = len; ; v >>= 7) {
+		buf[n++] = (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+		if (v < 0x80)
+			break;
+	}
+	protobuf_c_message_pack(&ev->base, buf + n);
+	*out = buf;
+	return n + len;
+}
+
+struct record {
+	uint8_t *data;
+	size_t len;
+	struct record *next;
+};
+
+static struct {
+	bool active, stopping, writer_idle;
+	int fd;
+	bool lossless, broken;
+	size_t max, queued;
+	struct record *head, *tail;
+	uint64_t dropped, dropped_reported;
+	char *sandbox_id;
+	pthread_t writer;
+	pthread_mutex_t lock;
+	pthread_cond_t more, room, idle;
+} sink = { .lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
+	   .room = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER, .fd = -1 };
+
+static void fill_header(RunscLite__Audit__Header *h, int pid, int tid, const char *comm)
+{
+	struct timespec mono, wall;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	h->mono_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
+	h->wall_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
+	h->sandbox_id = sink.sandbox_id;
+	h->pid = pid;
+	h->tid = tid;
+	h->comm = (char *)(comm ? comm : "");
+}
+
+/* Writes everything or gives up (the consumer went away: the rest is
+ * dropped, the application goes on). */
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The Dropped event the writer puts before the next record.  Lock held. */
+static struct record *dropped_record(void)
+{
+	RunscLite__Audit__Dropped d = RUNSC_LITE__AUDIT__DROPPED__INIT;
+	d.count = sink.dropped - sink.dropped_reported;
+	d.total = sink.dropped;
+	RunscLite__Audit__Header h = RUNSC_LITE__AUDIT__HEADER__INIT;
+	fill_header(&h, 0, 0, NULL);
+	AuditEvent ev = RUNSC_LITE__AUDIT__EVENT__INIT;
+	ev.header = &h;
+	ev.kind_case = RUNSC_LITE__AUDIT__EVENT__KIND_DROPPED;
+	ev.dropped = &d;
+	struct record *r = calloc(1, sizeof *r);
+	if (r && !(r->len = audit_encode(&ev, &r->data))) {
+		free(r);
+		r = NULL;
+	}
+	if (r)
+		sink.dropped_reported = sink.dropped;
+	return r;
+}
+
+static void *writer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sink.lock);
+	for (;;) {
+		while (!sink.head && !sink.stopping) {
+			sink.writer_idle = true;
+			pthread_cond_broadcast(&sink.idle);
+			pthread_cond_wait(&sink.more, &sink.lock);
+		}
+		if (!sink.head) {
+			sink.writer_idle = true;
+			pthread_cond_broadcast(&sink.idle);
+			break;
+		}
+		sink.writer_idle = false;
+		struct record *r = sink.head;
+		sink.head = r->next;
+		if (!sink.head)
+			sink.tail = NULL;
+		sink.queued--;
+		pthread_cond_signal(&sink.room);
+		struct record *note = sink.dropped > sink.dropped_reported ? dropped_record() : NULL;
+		pthread_mutex_unlock(&sink.lock);
+		bool ok = !sink.broken && (!note || write_all(sink.fd, note->data, note->len) == 0) &&
+			  write_all(sink.fd, r->data, r->len) == 0;
+		pthread_mutex_lock(&sink.lock);
+		if (!ok && !sink.broken) {
+			sink.broken = true;   /* the consumer is gone: count, never block */
+			pthread_cond_broadcast(&sink.room);
+		}
+		if (!ok)
+			sink.dropped++;
+		if (note) {
+			free(note->data);
+			free(note);
+		}
+		free(r->data);
+		free(r);
+	}
+	pthread_mutex_unlock(&sink.lock);
+	return NULL;
+}
+
+int audit_sink_start(const struct audit_sink_opts *o)
+{
+	if (sink.active || o->fd < 0)
+		return -EINVAL;
+	sink.fd = o->fd;
+	sink.lossless = o->lossless;
+	sink.max = o->queue_max ? o->queue_max : 4096;
+	sink.sandbox_id = strdup(o->sandbox_id ? o->sandbox_id : "");
+	if (!sink.sandbox_id)
+		return -ENOMEM;
+	sink.writer_idle = true;
+	int rc = pthread_create(&sink.writer, NULL, writer_main, NULL);
+	if (rc)
+		return -rc;
+	sink.active = true;
+	return 0;
+}
+
+bool audit_sink_active(void)
+{
+	return sink.active;
+}
+
+void audit_emit(AuditEvent *ev, int pid, int tid, const char *comm)
+{
+	if (!sink.active)
+		return;
+	RunscLite__Audit__Header h = RUNSC_LITE__AUDIT__HEADER__INIT;
+	fill_header(&h, pid, tid, comm);
+	RunscLite__Audit__Header *saved = ev->header;
+	ev->header = &h;
+	struct record *r = malloc(sizeof *r);
+	if (r) {
+		r->next = NULL;
+		r->len = audit_encode(ev, &r->data);
+	}
+	ev->header = saved;
+	pthread_mutex_lock(&sink.lock);
+	if (r && r->len && sink.lossless)
+		while (sink.queued >= sink.max && !sink.broken && !sink.stopping)
+			pthread_cond_wait(&sink.room, &sink.lock);
+	if (!r || !r->len || sink.queued >= sink.max || sink.broken || sink.stopping) {
+		sink.dropped++;
+		pthread_mutex_unlock(&sink.lock);
+		if (r && r->len)
+			free(r->data);
+		free(r);
+		return;
+	}
+	if (sink.tail)
+		sink.tail->next = r;
+	else
+		sink.head = r;
+	sink.tail = r;
+	sink.queued++;
+	pthread_cond_signal(&sink.more);
+	pthread_mutex_unlock(&sink.lock);
+}
+
+uint64_t audit_sink_finish(unsigned wait_ms)
+{
+	if (!sink.active)
+		return 0;
+	pthread_mutex_lock(&sink.lock);
+	sink.stopping = true;
+	pthread_cond_broadcast(&sink.more);
+	pthread_cond_broadcast(&sink.room);
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	bool done = true;
+	while (sink.head || !sink.writer_idle) {
+		if (sink.lossless) {
+			pthread_cond_wait(&sink.idle, &sink.lock);
+		} else if (pthread_cond_timedwait(&sink.idle, &sink.lock, &deadline) == ETIMEDOUT) {
+			done = false;
+			break;
+		}
+	}
+	/* a writer still stuck in write(): what it holds and what is queued
+	 * never reach the consumer */
+	if (!done)
+		sink.dropped += sink.queued + (sink.writer_idle ? 0 : 1);
+	uint64_t dropped = sink.dropped;
+	pthread_mutex_unlock(&sink.lock);
+	if (done)
+		pthread_join(sink.writer, NULL);
+	sink.active = false;
+	return dropped;
+}
