@@ -84,6 +84,8 @@ bool audit_sink_active(void);
  * and queues the event; the caller keeps ownership of ev and what it points
  * to.  Does nothing without an active sink. */
 void audit_emit(AuditEvent *ev, int pid, int tid, const char *comm);
+/* Events dropped so far. */
+uint64_t audit_sink_dropped(void);
 /* Drains and stops the writer; returns the events dropped in total. */
 uint64_t audit_sink_finish(unsigned wait_ms);
 

@@ -180,7 +180,7 @@ static const struct { unsigned bit; const char *name; } open_flag_names[] = {
 	{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" }, { O_NOCTTY, "O_NOCTTY" },
 	{ O_TRUNC, "O_TRUNC" }, { O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
 	{ O_DSYNC, "O_DSYNC" }, { O_ASYNC, "O_ASYNC" }, { O_DIRECT, "O_DIRECT" },
-	{ O_LARGEFILE, "O_LARGEFILE" }, { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
+	{ 0100000, "O_LARGEFILE" },   /* the kernel's value: glibc's is 0 on 64-bit */ { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
 	{ O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
 	{ O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" }, { O_DIRECTORY, "O_DIRECTORY" },
 };
@@ -191,7 +191,7 @@ const char *audit_open_flags(unsigned flags, char *buf, size_t cap)
 	size_t n = (size_t)snprintf(buf, cap, "%s", acc[flags & O_ACCMODE]);
 	unsigned rest = flags & ~(unsigned)O_ACCMODE;
 	for (size_t i = 0; i < sizeof open_flag_names / sizeof open_flag_names[0]; i++)
-		if ((rest & open_flag_names[i].bit) == open_flag_names[i].bit) {
+		if (open_flag_names[i].bit && (rest & open_flag_names[i].bit) == open_flag_names[i].bit) {
 			rest &= ~open_flag_names[i].bit;
 			if (n < cap)
 				n += (size_t)snprintf(buf + n, cap - n, "|%s", open_flag_names[i].name);

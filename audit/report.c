@@ -72,9 +72,16 @@ static void set_free(struct set *st)
 	free(st->items);
 }
 
+/* Paths by directory, then name: each directory's files stay together. */
 static int by_key(const void *a, const void *b)
 {
-	return strcmp((*(struct entry *const *)a)->key, (*(struct entry *const *)b)->key);
+	const char *x = (*(struct entry *const *)a)->key, *y = (*(struct entry *const *)b)->key;
+	const char *xs = strrchr(x, '/'), *ys = strrchr(y, '/');
+	size_t xl = xs ? (size_t)(xs - x) : 0, yl = ys ? (size_t)(ys - y) : 0;
+	int c = strncmp(x, y, xl < yl ? xl : yl);
+	if (c == 0 && xl != yl)
+		return xl < yl ? -1 : 1;
+	return c ? c : strcmp(x + xl, y + yl);
 }
 
 static void set_sort(struct set *st)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -170,7 +171,14 @@ int audit_sink_start(const struct audit_sink_opts *o)
 	if (!sink.sandbox_id)
 		return -ENOMEM;
 	sink.writer_idle = true;
+	/* The writer takes no signal: the process's signals are for whoever
+	 * waits for them (the sentry reads SIGCHLD from a signalfd, which a
+	 * thread with the signal unblocked would take away from it). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&sink.writer, NULL, writer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
 	sink.active = true;
@@ -216,6 +224,14 @@ void audit_emit(AuditEvent *ev, int pid, int tid, const char *comm)
 	sink.queued++;
 	pthread_cond_signal(&sink.more);
 	pthread_mutex_unlock(&sink.lock);
+}
+
+uint64_t audit_sink_dropped(void)
+{
+	pthread_mutex_lock(&sink.lock);
+	uint64_t d = sink.dropped;
+	pthread_mutex_unlock(&sink.lock);
+	return d;
 }
 
 uint64_t audit_sink_finish(unsigned wait_ms)

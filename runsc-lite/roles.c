@@ -214,6 +214,8 @@ int role_sentry(int argc, char **argv)
 		.spec_len = len,
 		.loader = rl_loader_image,
 		.loader_len = (size_t)(rl_loader_image_end - rl_loader_image),
+		.trace_fd = fcntl(ROLE_TRACE_FD, F_GETFD) >= 0 ? ROLE_TRACE_FD : -1,
+		.strace_fd = fcntl(ROLE_STRACE_FD, F_GETFD) >= 0 ? ROLE_STRACE_FD : -1,
 	};
 	return sentry_main(&a);
 }

@@ -1,5 +1,6 @@
 #include "runsc-lite/sandbox.h"
 
+#include "audit/audit.h"
 #include "runsc-lite/log.h"
 #include "spec.pb-c.h"
 
@@ -26,17 +27,17 @@ static void forward_signal(int sig)
 }
 
 /* Puts fds at the role's fixed numbers, closes everything else, execs. */
-static void exec_role(const char *role, int sock, int spec, int logfd)
+static void exec_role(const char *role, int sock, int spec, int logfd, int tracefd, int stracefd)
 {
-	int fds[3] = { sock, spec, logfd };
+	int fds[5] = { sock, spec, logfd, tracefd, stracefd };
 	/* move out of the way first so the dup2s below cannot clobber */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 5; i++)
 		if (fds[i] >= 0 && (fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
 			_exit(125);
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0 && dup2(fds[i], ROLE_SOCK_FD + i) < 0)
+	for (int i = 0; i < 5; i++)
+		if (fds[i] >= 0 ? dup2(fds[i], ROLE_SOCK_FD + i) < 0 : (close(ROLE_SOCK_FD + i), false))
 			_exit(125);
-	syscall(SYS_close_range, logfd >= 0 ? ROLE_LOG_FD + 1 : ROLE_LOG_FD, ~0U, 0);
+	syscall(SYS_close_range, ROLE_STRACE_FD + 1, ~0U, 0);
 	char *argv[] = { "runsc-lite", (char *)role, NULL };
 	execv("/proc/self/exe", argv);
 	_exit(125);
@@ -70,7 +71,7 @@ static int write_file(const char *path, const char *text)
 /* The sentry: pid 1 of a new pid namespace (its death takes every sandboxed
  * task with it), in a new mount namespace, and in a new user namespace when
  * the caller is not root. */
-static pid_t start_sentry(int sock, int spec_rd, int logfd)
+static pid_t start_sentry(int sock, int spec_rd, int logfd, int tracefd, int stracefd)
 {
 	bool rootless = geteuid() != 0;
 	int sync[2];
@@ -93,7 +94,7 @@ static pid_t start_sentry(int sock, int spec_rd, int logfd)
 			_exit(125);
 		/* a sentry whose CLI is gone has nobody to report to */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("sentry", sock, spec_rd, logfd);
+		exec_role("sentry", sock, spec_rd, logfd, tracefd, stracefd);
 	}
 	close(sync[0]);
 	int rc = 0;
@@ -126,7 +127,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		exec_role("gofer", sock, spec_rd, logfd);
+		exec_role("gofer", sock, spec_rd, logfd, -1, -1);
 	}
 	return pid < 0 ? -errno : pid;
 }
@@ -191,6 +192,17 @@ int sandbox_run(const struct sandbox_opts *o)
 	sspec.cache_policy = (char *)o->cache_policy;
 	sspec.platform = (char *)o->platform;
 	sspec.no_sync_wakeup = o->no_sync_wakeup;
+	RunscLite__TraceSpec tspec = RUNSC_LITE__TRACE_SPEC__INIT;
+	if (o->trace_fd >= 0 || o->strace) {
+		tspec.events = o->trace_fd >= 0 ? o->trace_events : 0;
+		tspec.lossless = o->trace_lossless;
+		tspec.sandbox_id = (char *)(o->sandbox_id ? o->sandbox_id : "");
+		tspec.flags = o->cli_argv;
+		tspec.n_flags = count(o->cli_argv);
+		tspec.strace = o->strace;
+		tspec.denied_traps = (tspec.events & AUDIT_KIND_BIT(AUDIT_DENIED)) != 0;
+		sspec.trace = &tspec;
+	}
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */
@@ -245,7 +257,7 @@ int sandbox_run(const struct sandbox_opts *o)
 	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
 		sigaction(fwd[i], &sa, NULL);
 
-	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd);
+	pid_t sentry = start_sentry(sv[1], sspec_rd, o->debug_fd, o->trace_fd, o->strace_fd);
 	if (sentry < 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);

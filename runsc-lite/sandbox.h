@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* --tmpfs=PATH[:OPTS] and --volume=HOST:PATH[:ro], in flag order. */
 #define SANDBOX_MOUNTS_MAX 64
@@ -38,6 +39,12 @@ struct sandbox_opts {
 	bool no_sync_wakeup;         /* seccomp without SYNC_WAKE_UP */
 	const struct sandbox_mount *mounts;
 	size_t nmounts;
+	/* --trace / --strace (audit/): fds opened by the CLI, -1 without */
+	int trace_fd, strace_fd;
+	uint64_t trace_events;       /* audit_kind bits */
+	bool trace_lossless, strace;
+	const char *sandbox_id;
+	char **cli_argv;             /* runsc-lite's own argv, NULL-terminated */
 };
 
 /* Runs the sandbox to completion; returns runsc-lite's exit status. */
@@ -51,5 +58,7 @@ int role_sentry(int argc, char **argv);
 #define ROLE_SOCK_FD 3     /* the gofer <-> sentry socket */
 #define ROLE_SPEC_FD 4     /* the packed spec, until EOF */
 #define ROLE_LOG_FD  5     /* the debug log, when enabled */
+#define ROLE_TRACE_FD 6    /* sentry: the --trace sink, when enabled */
+#define ROLE_STRACE_FD 7   /* sentry: the --strace output, when enabled */
 
 #endif

@@ -381,8 +381,10 @@ static void app_init(int sync_fd, int sock, const RunscLite__SandboxSpec *spec)
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
 	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
+	/* --trace-events=denied: the kernel's refusals become the sentry's */
+	bool denied = spec->trace && spec->trace->denied_traps;
 	int rc = policy_install_flags(&policy_app, NULL, 0, &listener, &bad,
-				      traced ? POLICY_TRAP_AS_TRACE : 0);
+				      (traced ? POLICY_TRAP_AS_TRACE : 0) | (denied ? POLICY_ERRNO_AS_TRAP : 0));
 	if (rc < 0)
 		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
 	if (traced ? write(sock, "T", 1) != 1 : send_fd(sock, listener) < 0)
@@ -620,6 +622,9 @@ int sentry_main(const struct sentry_args *a)
 	struct vfs_path root = vfs_root();
 	s.init_fs = fs_context_new(root, root, 022);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
+	/* --trace/--strace: the writer thread exists before the policy */
+	if ((rc = trace_setup(&s, spec, a->trace_fd, a->strace_fd)) < 0)
+		return fail("starting the trace writer", -rc);
 
 	/* From here the sentry sees no host file: its root is the staging tmpfs. */
 	rc = pivot_into(staging);
@@ -651,5 +656,7 @@ int sentry_main(const struct sentry_args *a)
 		kill(init_pid, SIGKILL);
 		return fail("confining the sentry", -rc);
 	}
-	return sentry_serve(&s, init_pid);
+	int status = sentry_serve(&s, init_pid);
+	trace_finish(status);
+	return status;
 }

@@ -716,6 +716,7 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 	pe->plan.version = RL_PLAN_VERSION;
 	pthread_mutex_lock(&exec_lock);
 	int64_t ret = exec_locked(s, sc, t, dirfd, path, at_flags, pe);
+	trace_exec_target(pe->prog_path, pe->interp_path);
 	if (ret != SYSCALL_ANSWERED)
 		pending_free(s, pe);
 	pthread_mutex_unlock(&exec_lock);

@@ -28,6 +28,8 @@ struct sentry_args {
 	size_t spec_len;
 	const void *loader;          /* the exec loader image */
 	size_t loader_len;
+	int trace_fd;                /* the --trace sink (audit/), -1: none */
+	int strace_fd;               /* --strace lines, -1: none */
 };
 
 int sentry_main(const struct sentry_args *args);
