@@ -622,9 +622,6 @@ int sentry_main(const struct sentry_args *a)
 	struct vfs_path root = vfs_root();
 	s.init_fs = fs_context_new(root, root, 022);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
-	/* --trace/--strace: the writer thread exists before the policy */
-	if ((rc = trace_setup(&s, spec, a->trace_fd, a->strace_fd)) < 0)
-		return fail("starting the trace writer", -rc);
 
 	/* From here the sentry sees no host file: its root is the staging tmpfs. */
 	rc = pivot_into(staging);
@@ -651,6 +648,14 @@ int sentry_main(const struct sentry_args *a)
 		return fail("seccomp platform", -rc);
 	debugf("application started: pid %d, platform %s, sync wake-up %s", (int)init_pid,
 	       use_ptrace ? "ptrace" : "seccomp", platform_sync_wakeup(s.plat) ? "on" : "off");
+	/* --trace/--strace: the writer thread starts after the application's
+	 * first task was cloned (a clone while another thread may hold the
+	 * allocator's lock would leave the child stuck on it) and before the
+	 * sentry's policy (TSYNC covers it then) */
+	if ((rc = trace_setup(&s, spec, a->trace_fd, a->strace_fd)) < 0) {
+		kill(init_pid, SIGKILL);
+		return fail("starting the trace writer", -rc);
+	}
 	rc = confine_sentry(&s);
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);
