@@ -90,6 +90,8 @@ static void set_sort(struct set *st)
 		qsort(st->items, st->n, sizeof *st->items, by_key);
 }
 
+#define VFS_NOTE_MAX 4200
+
 struct job {
 	char *id;
 	bool have_exit;
@@ -207,11 +209,24 @@ static int gather(struct job *j, const uint8_t *buf, size_t len, char *err, size
 			j->duration_ns = ev->exit->duration_ns;
 			break;
 		case RUNSC_LITE__AUDIT__EVENT__KIND_EXEC:
-			if (ev->exec->error == 0)
-				add(j, &j->programs, pick(ev->exec->resolved, ev->exec->path), NULL);
-			else
+			if (ev->exec->error == 0) {
+				/* as the job named it; the file that ran when that differs
+				 * (a symlink, busybox's applets) */
+				char note[VFS_NOTE_MAX];
+				const char *res = ev->exec->resolved;
+				snprintf(note, sizeof note, "-> %s", res);
+				const char *key = ev->exec->path[0] ? ev->exec->path : res;
+				char self[VFS_NOTE_MAX];
+				/* busybox's applets re-exec /proc/self/exe: argv[0] says which */
+				if (strncmp(key, "/proc/", 6) == 0 && ev->exec->n_argv) {
+					snprintf(self, sizeof self, "%.200s (%.200s)", ev->exec->argv[0], key);
+					key = self;
+				}
+				add(j, &j->programs, key, res[0] && strcmp(res, ev->exec->path) ? note : NULL);
+			} else {
 				add(j, &j->exec_failed, ev->exec->path,
 				    errname(ev->exec->error, tmp, sizeof tmp));
+			}
 			break;
 		case RUNSC_LITE__AUDIT__EVENT__KIND_FILE:
 			note_file(j, ev->file);

@@ -389,10 +389,6 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "sentry") == 0)
 		return role_sentry(argc, argv);
 
-	if (argc >= 2 && strcmp(argv[1], "trace") == 0)
-		return cmd_trace(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "report") == 0)
-		return cmd_report(argc - 1, argv + 1);
 	struct globals g = { .argv = argv };
 	int i = parse_globals(argc, argv, &g);
 	if (i >= argc) {
@@ -402,6 +398,11 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	if (strcmp(cmd, "do") == 0 || strcmp(cmd, "run") == 0)
 		return cmd_run(argc - i, argv + i, &g, cmd[0] == 'd');
+	/* (the global flags mean nothing to them, but are accepted before) */
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc - i, argv + i);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - i, argv + i);
 	if (strcmp(cmd, "version") == 0) {
 		printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
 		return 0;

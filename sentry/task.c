@@ -177,7 +177,8 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	t->next = s->tasks;
 	s->tasks = t;
 	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
-	trace_task_new(s, t, ppid, from != NULL);
+	/* (a creator that never ran a program of the sandbox: runsc-lite's own) */
+	trace_task_new(s, t, ppid, from && from->comm[0]);
 	return t;
 }
 
