@@ -53,6 +53,7 @@ struct record {
 
 static struct {
 	bool active, stopping, writer_idle;
+	bool unjoined;           /* a writer given up on, still in write() */
 	int fd;
 	bool lossless, broken;
 	size_t max, queued;
@@ -164,6 +165,13 @@ int audit_sink_start(const struct audit_sink_opts *o)
 {
 	if (sink.active || o->fd < 0)
 		return -EINVAL;
+	if (sink.unjoined)
+		pthread_join(sink.writer, NULL);   /* its write has to fail or end first */
+	free(sink.sandbox_id);
+	sink.unjoined = sink.stopping = sink.broken = false;
+	sink.queued = 0;
+	sink.head = sink.tail = NULL;
+	sink.dropped = sink.dropped_reported = 0;
 	sink.fd = o->fd;
 	sink.lossless = o->lossless;
 	sink.max = o->queue_max ? o->queue_max : 4096;
@@ -261,8 +269,11 @@ uint64_t audit_sink_finish(unsigned wait_ms)
 	}
 	/* a writer still stuck in write(): what it holds and what is queued
 	 * never reach the consumer */
-	if (!done)
+	if (!done) {
 		sink.dropped += sink.queued + (sink.writer_idle ? 0 : 1);
+		sink.broken = true;   /* the writer touches the fd no more */
+		sink.unjoined = true;
+	}
 	uint64_t dropped = sink.dropped;
 	pthread_mutex_unlock(&sink.lock);
 	if (done)
