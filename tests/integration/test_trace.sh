@@ -294,3 +294,88 @@ if [ $rc = 0 ] && [ ! -s "$SCRATCH/both.err" ] && grep -q '"/etc/hostname", O_RD
    [ "$(grep -c '"kind":"exec"' "$SCRATCH/both.json")" = 1 ] &&
    [ "$(grep -vc '"kind":"\(exec\|start\|exit\)"' "$SCRATCH/both.json")" = 0 ]; then
 	pass "$name"; else fail "$name" "rc=$rc" "$(head -3 "$SCRATCH/both.err")" "$(cut -c1-200 "$SCRATCH/both.json" | head -5)"; fi
+
+# ---- the acceptance job: shell + python on the Debian rootfs --------------------
+# Reads two known files, writes one, deletes one, execs three known programs
+# (cat, python3, true), connects to a unix socket a host process serves (a
+# --volume at /srv: the gofer connects it) and to a TCP port on 127.0.0.1 (the
+# sandbox's network namespace: the kernel runs that connect), and tries
+# mount(2), which the policy refuses.
+DEB=$(debian_rootfs) || { skip "trace: the shell + python job (Debian rootfs)" "$DEB"; exit 0; }
+W="$SCRATCH/w"
+mkdir -p "$W"
+echo first >"$W/in1.txt"
+echo second >"$W/in2.txt"
+echo doomed >"$W/del.txt"
+cat >"$W/job.sh" <<'JOB'
+cat /srv/in1.txt /srv/in2.txt >/dev/null
+exec python3 /srv/job.py
+JOB
+cat >"$W/job.py" <<'JOB'
+import ctypes, os, socket, subprocess
+with open("/srv/out.txt", "w") as f:
+    f.write("written\n")
+os.unlink("/srv/del.txt")
+subprocess.run(["/bin/true"], check=True)
+u = socket.socket(socket.AF_UNIX)
+u.connect("/srv/sock")
+u.sendall(b"hello")
+u.close()
+t = socket.socket()
+try:
+    t.connect(("127.0.0.1", 48151))
+except OSError:
+    pass
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.mount(b"none", b"/mnt", b"tmpfs", 0, None) == -1 and ctypes.get_errno() == 1
+JOB
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(120)
+c, _ = s.accept()
+open(sys.argv[2], "wb").write(c.recv(100))
+' "$W/sock" "$SCRATCH/received" &
+spid=$!
+wait_until 10 test -e "$W/sock.ready"
+env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C PYTHONDONTWRITEBYTECODE=1 \
+	timeout -k 10 180 "$RL" --trace="$SCRATCH/deb.trace" run --rootfs "$DEB" --volume="$W:/srv" \
+	-- /bin/sh /srv/job.sh >"$SCRATCH/deb.out" 2>&1
+rc=$?
+kill $spid 2>/dev/null   # (gone already when the job connected)
+wait $spid
+"$RL" trace decode "$SCRATCH/deb.trace" >"$SCRATCH/deb.json" 2>&1
+"$RL" report --format=json "$SCRATCH/deb.trace" >"$SCRATCH/deb.report" 2>&1
+name="trace: the shell + python job ran (its data reached the host)"
+if [ $rc = 0 ] && [ "$(cat "$SCRATCH/received" 2>/dev/null)" = hello ] && [ ! -e "$W/del.txt" ] &&
+   [ "$(cat "$W/out.txt")" = written ]; then pass "$name"; else fail "$name" "rc=$rc" "$(head -10 "$SCRATCH/deb.out")"; fi
+json_check "trace: the shell + python job's events" "$SCRATCH/deb.json" '
+W = sys.argv[1].rsplit("/", 1)[0] + "/w"
+ok = [e["exec"]["path"] for e in ev if e["kind"] == "exec" and e["exec"]["error"] == 0]
+assert ok == ["/bin/sh", "/usr/bin/cat", "/usr/bin/python3", "/bin/true"], ok
+for p in ("/srv/in1.txt", "/srv/in2.txt"):
+    e = one(lambda e: f(e, "OPEN", p), "open of " + p)
+    assert e["file"]["flags"] & 3 == 0 and e["file"]["error"] == 0 and e["comm"] == "cat", e
+e = one(lambda e: f(e, "OPEN", "/srv/out.txt"), "open of /srv/out.txt")
+assert e["file"]["flags"] & 3 == 1 and e["file"]["error"] == 0 and e["file"]["mount"] == "/srv (9p)", e
+one(lambda e: f(e, "UNLINK", "/srv/del.txt") and e["file"]["error"] == 0, "unlink")
+# (glibc asks nscd first when python looks up its user: the job did that too)
+c = [e["net"] for e in ev if e["kind"] == "net" and e["net"]["address"] != "/var/run/nscd/socket"]
+assert c == [{"op": "CONNECT", "fd": c[0]["fd"], "family": 1, "address": "/srv/sock", "port": 0, "error": 0, "native": False},
+             {"op": "CONNECT", "fd": c[1]["fd"], "family": 2, "address": "127.0.0.1", "port": 48151, "error": 0, "native": True}], c
+d = one(lambda e: e["kind"] == "denied", "denied event")
+assert d["denied"]["name"] == "mount" and d["denied"]["error"] == 1 and d["comm"] == "python3", d
+# (only the start event names host paths: runsc-lite's own command line)
+none(lambda e: e["kind"] != "start" and W in json.dumps(e), "a host path of the test")
+assert ev[-1]["kind"] == "exit" and ev[-1]["exit"]["status"] == 0, ev[-1]
+print("ok")'
+json_check "report: the shell + python job" "$SCRATCH/deb.report" '
+r = ev[0]
+assert sorted(p["name"] for p in r["programs"]) == ["/bin/sh", "/bin/true", "/usr/bin/cat", "/usr/bin/python3"], r["programs"]
+assert "/srv/in1.txt" in r["files_read"] and "/srv/in2.txt" in r["files_read"], r["files_read"]
+assert [p for p in r["files_written"] if p.startswith("/srv")] == ["/srv/out.txt"], r["files_written"]
+assert r["files_deleted"] == ["/srv/del.txt"] and r["files_created"] == [], r
+assert [n["name"] for n in r["network"] if "nscd" not in n["name"]] == ["connect 127.0.0.1:48151: run by the kernel", "connect unix /srv/sock: ok"], r["network"]
+assert [d["name"] for d in r["denied"]] == ["mount"] and r["unimplemented"] == [], r
+print("ok")'
