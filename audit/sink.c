@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int audit_write_preamble(int fd)
@@ -54,6 +55,7 @@ struct record {
 static struct {
 	bool active, stopping, writer_idle;
 	bool unjoined;           /* a writer given up on, still in write() */
+	int inflight;            /* records the writer is writing */
 	int fd;
 	bool lossless, broken;
 	size_t max, queued;
@@ -79,22 +81,6 @@ static void fill_header(RunscLite__Audit__Header *h, int pid, int tid, const cha
 	h->comm = (char *)(comm ? comm : "");
 }
 
-/* Writes everything or gives up (the consumer went away: the rest is
- * dropped, the application goes on). */
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The Dropped event the writer puts before the next record.  Lock held. */
 static struct record *dropped_record(void)
 {
@@ -117,6 +103,35 @@ static struct record *dropped_record(void)
 	return r;
 }
 
+/* Writes everything or gives up (the consumer went away: the rest is
+ * dropped, the application goes on). */
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+#define BATCH 64
+/* How long a record may wait in a queue that is not filling up: the
+ * emitter wakes the writer only when the queue is a quarter full (a
+ * wake-up per event would cost the trapped syscall a context switch). */
+#define FLUSH_MS 10
+
 static void *writer_main(void *arg)
 {
 	(void)arg;
@@ -125,7 +140,14 @@ static void *writer_main(void *arg)
 		while (!sink.head && !sink.stopping) {
 			sink.writer_idle = true;
 			pthread_cond_broadcast(&sink.idle);
-			pthread_cond_wait(&sink.more, &sink.lock);
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += FLUSH_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&sink.more, &sink.lock, &until);
 		}
 		if (!sink.head) {
 			sink.writer_idle = true;
@@ -133,29 +155,38 @@ static void *writer_main(void *arg)
 			break;
 		}
 		sink.writer_idle = false;
-		struct record *r = sink.head;
-		sink.head = r->next;
+		struct record *batch[BATCH + 1];
+		struct iovec iov[BATCH + 1];
+		int n = 0;
+		struct record *note = sink.dropped > sink.dropped_reported ? dropped_record() : NULL;
+		if (note)
+			batch[n++] = note;
+		while (sink.head && n < BATCH + 1) {
+			struct record *r = sink.head;
+			sink.head = r->next;
+			batch[n++] = r;
+			sink.queued--;
+		}
 		if (!sink.head)
 			sink.tail = NULL;
-		sink.queued--;
-		pthread_cond_signal(&sink.room);
-		struct record *note = sink.dropped > sink.dropped_reported ? dropped_record() : NULL;
+		sink.inflight = n;
+		pthread_cond_broadcast(&sink.room);
 		pthread_mutex_unlock(&sink.lock);
-		bool ok = !sink.broken && (!note || write_all(sink.fd, note->data, note->len) == 0) &&
-			  write_all(sink.fd, r->data, r->len) == 0;
+		for (int i = 0; i < n; i++)
+			iov[i] = (struct iovec){ batch[i]->data, batch[i]->len };
+		bool ok = !sink.broken && writev_all(sink.fd, iov, n) == 0;
 		pthread_mutex_lock(&sink.lock);
+		sink.inflight = 0;
 		if (!ok && !sink.broken) {
 			sink.broken = true;   /* the consumer is gone: count, never block */
 			pthread_cond_broadcast(&sink.room);
 		}
-		if (!ok)
-			sink.dropped++;
-		if (note) {
-			free(note->data);
-			free(note);
+		for (int i = 0; i < n; i++) {
+			if (!ok && batch[i] != note)
+				sink.dropped++;
+			free(batch[i]->data);
+			free(batch[i]);
 		}
-		free(r->data);
-		free(r);
 	}
 	pthread_mutex_unlock(&sink.lock);
 	return NULL;
@@ -230,7 +261,8 @@ void audit_emit(AuditEvent *ev, int pid, int tid, const char *comm)
 		sink.head = r;
 	sink.tail = r;
 	sink.queued++;
-	pthread_cond_signal(&sink.more);
+	if (sink.queued >= (sink.max + 3) / 4 && sink.writer_idle)
+		pthread_cond_signal(&sink.more);
 	pthread_mutex_unlock(&sink.lock);
 }
 
@@ -270,7 +302,7 @@ uint64_t audit_sink_finish(unsigned wait_ms)
 	/* a writer still stuck in write(): what it holds and what is queued
 	 * never reach the consumer */
 	if (!done) {
-		sink.dropped += sink.queued + (sink.writer_idle ? 0 : 1);
+		sink.dropped += sink.queued + (uint64_t)sink.inflight;
 		sink.broken = true;   /* the writer touches the fd no more */
 		sink.unjoined = true;
 	}
