@@ -277,6 +277,23 @@ rc=$?
 name="trace: an unwritable --trace file is a one-line error"
 if [ $rc = 125 ] && echo "$out" | grep -q 'nodir/x.trace'; then pass "$name"; else fail "$name" "rc=$rc $out"; fi
 
+# ---- a signal from outside ---------------------------------------------------------
+"$RL" --trace="$SCRATCH/sig.trace" run --rootfs "$R" -- /bin/sh -c 'trap "exit 7" TERM; echo up; sleep 20 & wait' >"$SCRATCH/sig.out" 2>&1 &
+rlpid=$!
+wait_until 20 grep -q up "$SCRATCH/sig.out"
+sleep 0.3   # (the shell waits in wait(): its trap runs at once)
+kill -TERM $rlpid
+wait $rlpid
+rc=$?
+"$RL" trace decode "$SCRATCH/sig.trace" >"$SCRATCH/sig.json" 2>&1
+json_check "trace: a signal sent from outside, and the status it caused" "$SCRATCH/sig.json" '
+assert '"$rc"' == 7, '"$rc"'
+s = one(lambda e: e["kind"] == "signal", "signal event")
+assert s["signal"]["signo"] == 15 and s["pid"] == 0, s
+assert ev[-1]["kind"] == "exit" and ev[-1]["exit"]["status"] == 7, ev[-1]
+assert ev[-1]["exit"]["duration_ns"] < 15e9, ev[-1]
+print("ok")'
+
 # ---- --strace ------------------------------------------------------------------------
 out=$(timeout -k 10 60 "$RL" --strace do -- /bin/cat /etc/hostname 2>"$SCRATCH/strace.err")
 name="--strace: cat /etc/hostname shows its openat with path, flags and result"
