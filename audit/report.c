@@ -133,18 +133,20 @@ static void note_file(struct job *j, const RunscLite__Audit__FileOp *f)
 	}
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__CREATE:
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__MKDIR:
+		add(j, &j->created, p, NULL);
+		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__SYMLINK:
-		add(j, &j->created, f->op == RUNSC_LITE__AUDIT__FILE_OP__OP__SYMLINK ? f->path2 : p, NULL);
+		add(j, &j->created, pick(f->resolved, f->path2), NULL);
 		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__LINK:
-		add(j, &j->created, f->path2, NULL);
+		add(j, &j->created, pick(f->resolved2, f->path2), NULL);
 		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__UNLINK:
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__RMDIR:
 		add(j, &j->deleted, p, NULL);
 		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__RENAME:
-		snprintf(buf, sizeof buf, "%s -> %s", f->path, f->path2);
+		snprintf(buf, sizeof buf, "%s -> %s", p, pick(f->resolved2, f->path2));
 		add(j, &j->renamed, buf, NULL);
 		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__CHMOD:

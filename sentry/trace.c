@@ -363,7 +363,7 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 {
 	const uint64_t *a = sc->args;
 	RunscLite__Audit__FileOp f = RUNSC_LITE__AUDIT__FILE_OP__INIT;
-	int dirfd = AT_FDCWD;
+	int dirfd = AT_FDCWD, dirfd2 = AT_FDCWD;
 	uint64_t path = 0, path2 = 0;
 	bool fdop = false;
 	f.fd = AT_FDCWD;
@@ -389,10 +389,10 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 		dirfd = (int)a[0]; path = a[1]; f.flags = (uint32_t)a[2];
 		break;
 	case SYS_rename: f.op = OP(RENAME); path = a[0]; path2 = a[1]; break;
-	case SYS_renameat: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; path2 = a[3]; break;
-	case SYS_renameat2: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
+	case SYS_renameat: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; break;
+	case SYS_renameat2: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
 	case SYS_link: f.op = OP(LINK); path = a[0]; path2 = a[1]; break;
-	case SYS_linkat: f.op = OP(LINK); dirfd = (int)a[0]; path = a[1]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
+	case SYS_linkat: f.op = OP(LINK); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
 	case SYS_symlink: f.op = OP(SYMLINK); f.target = (char *)str_or_empty(captured(a[0])); path2 = a[1]; break;
 	case SYS_symlinkat: f.op = OP(SYMLINK); f.target = (char *)str_or_empty(captured(a[0])); dirfd = (int)a[1]; path2 = a[2]; break;
 	case SYS_chmod: f.op = OP(CHMOD); path = a[0]; f.mode = (uint32_t)a[1]; break;
@@ -430,6 +430,11 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 	} else {
 		lexical_resolve(s, sc, t, dirfd, f.op == OP(SYMLINK) ? f.path2 : f.path, lexical, sizeof lexical);
 		f.resolved = lexical;
+	}
+	char lexical2[VFS_PATH_MAX];
+	if (f.op == OP(RENAME) || f.op == OP(LINK)) {
+		lexical_resolve(s, sc, t, dirfd2, f.path2, lexical2, sizeof lexical2);
+		f.resolved2 = lexical2;
 	}
 	AuditEvent ev = RUNSC_LITE__AUDIT__EVENT__INIT;
 	ev.kind_case = RUNSC_LITE__AUDIT__EVENT__KIND_FILE;

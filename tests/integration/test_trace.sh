@@ -45,6 +45,7 @@ mv /data/old.txt /data/new.txt
 cat /data/missing 2>/dev/null
 mount -t tmpfs none /mnt 2>/dev/null
 nc 127.0.0.1 5555 </dev/null 2>/dev/null
+cd /data && chmod 600 out.txt && ln -s a.txt sl && ln a.txt hard && mkdir d && rmdir d && mkfifo p
 exit 3'
 timeout -k 10 60 "$RL" --trace="$SCRATCH/job.trace" run --rootfs "$R" -- /bin/sh -c "$job" \
 	>"$SCRATCH/job.out" 2>"$SCRATCH/job.err"
@@ -111,6 +112,20 @@ n = e["net"]
 assert n["family"] == 2 and n["address"] == "127.0.0.1" and n["port"] == 5555, n
 print("ok")'
 
+json_check "trace: chmod, symlink, link, mkdir, rmdir, mknod (relative names resolved)" "$SCRATCH/job.json" '
+c = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "CHMOD", "chmod")["file"]
+assert c["path"] == "out.txt" and c["resolved"] == "/data/out.txt" and c["mode"] == 0o600 and c["error"] == 0, c
+s = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "SYMLINK", "symlink")["file"]
+assert s["target"] == "a.txt" and s["path2"] == "sl" and s["resolved"] == "/data/sl", s
+l = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "LINK", "link")["file"]
+assert l["path"] == "a.txt" and l["path2"] == "hard" and l["resolved2"] == "/data/hard" and l["error"] == 0, l
+m = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "MKDIR", "mkdir")["file"]
+r = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "RMDIR", "rmdir")["file"]
+assert m["resolved"] == r["resolved"] == "/data/d" and m["mode"] == 0o777, (m, r)
+n = one(lambda e: e["kind"] == "file" and e["file"]["op"] == "CREATE", "mknod")["file"]
+assert n["resolved"] == "/data/p" and n["mode"] & 0o170000 == 0o010000, n
+print("ok")'
+
 json_check "trace: start first, exit last, nothing of runsc-lite's own setup" "$SCRATCH/job.json" '
 assert ev[0]["kind"] == "start" and ev[0]["start"]["argv"][0] == "/bin/sh", ev[0]
 assert ev[-1]["kind"] == "exit" and ev[-1]["exit"]["status"] == 3 and ev[-1]["exit"]["duration_ns"] > 0, ev[-1]
@@ -156,7 +171,8 @@ r = ev[0]
 assert r["exit"]["status"] == 3, r["exit"]
 assert "/data/a.txt" in r["files_read"] and "/data/b.txt" in r["files_read"], r["files_read"]
 assert "/data/missing" not in r["files_read"]
-assert "/data/out.txt" in r["files_written"] and r["files_deleted"] == ["/data/gone.txt"], r
+assert "/data/out.txt" in r["files_written"] and r["files_deleted"] == ["/data/d", "/data/gone.txt"], r
+assert r["files_created"] == ["/data/d", "/data/hard", "/data/p", "/data/sl"], r["files_created"]
 assert [d["name"] for d in r["denied"]] == ["mount"] and r["denied"][0]["count"] == 1, r["denied"]
 assert {p["name"]: p["count"] for p in r["programs"]}["/bin/sh"] == 1, r["programs"]
 assert r["renamed"] == ["/data/old.txt -> /data/new.txt"], r["renamed"]
@@ -165,7 +181,7 @@ print("ok")'
 "$RL" report --format=markdown "$SCRATCH/job.trace" >"$SCRATCH/report.md" 2>&1
 name="report: markdown"
 if grep -q '^## runsc-lite report: sandbox `' "$SCRATCH/report.md" &&
-   grep -q '^| exit status 3 |' "$SCRATCH/report.md" && grep -q '^### Files deleted (1)' "$SCRATCH/report.md" &&
+   grep -q '^| exit status 3 |' "$SCRATCH/report.md" && grep -q '^### Files deleted (2)' "$SCRATCH/report.md" &&
    grep -q '^  - `gone.txt`' "$SCRATCH/report.md" && grep -q '^| 1 | `mount` | errno:EPERM mount' "$SCRATCH/report.md"; then
 	pass "$name"; else fail "$name" "$(head -30 "$SCRATCH/report.md")"; fi
 
