@@ -616,6 +616,7 @@ int sentry_main(const struct sentry_args *a)
 		p9_client_set_trace(client, trace_9p, NULL);
 	if (!p9_client_has_fd_donation(client))
 		return fail("the gofer does not donate host FDs", EPROTO);
+	s.gofer = client;
 	rc = build_vfs(&s, client, root_fid, spec, s.procfd, s.stagingfd, s.devfd);
 	if (rc < 0)
 		return fail("building the VFS", -rc);

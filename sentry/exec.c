@@ -715,7 +715,9 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 	pe->plan.magic = RL_PLAN_MAGIC;
 	pe->plan.version = RL_PLAN_VERSION;
 	pthread_mutex_lock(&exec_lock);
+	sentry_pin_lock(true);   /* its walks keep the sentry lock: exec_lock is held */
 	int64_t ret = exec_locked(s, sc, t, dirfd, path, at_flags, pe);
+	sentry_pin_lock(false);
 	trace_exec_target(pe->prog_path, pe->interp_path);
 	if (ret != SYSCALL_ANSWERED)
 		pending_free(s, pe);

@@ -83,6 +83,7 @@ struct gofer_inode {
 	int read_fd;                         /* the cached read handle, or -1 */
 	struct gofer_inode *lru_prev, *lru_next;
 	struct dircache *dircache;           /* directories only, or NULL */
+	char *link;                          /* a symlink's body, once read */
 };
 
 static struct {
@@ -163,20 +164,25 @@ static struct vfs_inode *inode_new(struct vfs_fs *fs, uint32_t fid, const struct
 	gi->read_fd = -1;
 	gi->lru_prev = gi->lru_next = NULL;
 	gi->dircache = NULL;
+	gi->link = NULL;
 	attr_to_stat(a, fs, &ino->attr);
 	return ino;
 }
 
-/* One round trip: Twalkgetattr. */
+/* One round trip: Twalkgetattr, without the sentry lock when the walk
+ * allows it (the client is thread-safe; nothing else is touched), as
+ * Tmultigetattr (revalidate) and Treadlink. */
 static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode **out)
 {
 	struct p9_client *c = client_of(dir);
-	uint32_t nf = p9_fid_alloc(c);
+	uint32_t nf = p9_fid_alloc(c), dfid = fid_of(dir);
 	struct p9_qid qid;
 	struct p9_attr a;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	int rc = p9_walk_getattr(c, fid_of(dir), nf, 1, names, &qid, &nq, &a);
+	bool released = vfs_io_begin();
+	int rc = p9_walk_getattr(c, dfid, nf, 1, names, &qid, &nq, &a);
+	vfs_io_end(released);
 	if (rc < 0 || nq != 1) {
 		p9_fid_free(c, nf);
 		return rc < 0 ? rc : -ENOENT;
@@ -198,8 +204,17 @@ static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inod
 static int gofer_revalidate(struct vfs_inode *dir, struct vfs_dentry *d)
 {
 	struct p9_attr a;
-	const char *names[1] = { d->name };
-	int n = p9_multigetattr(client_of(dir), fid_of(dir), 1, names, &a);
+	char name[VFS_NAME_MAX + 1];
+	snprintf(name, sizeof name, "%s", d->name);   /* d may be renamed meanwhile */
+	const char *names[1] = { name };
+	struct p9_client *c = client_of(dir);
+	uint32_t fid = fid_of(dir);
+	bool released = vfs_io_begin();
+	int n = p9_multigetattr(c, fid, 1, names, &a);
+	vfs_io_end(released);
+	/* (the directory's fid may have been replaced meanwhile: look up again) */
+	if (released && n < 0 && n != -ENOENT && n != -EINTR)
+		return 1;
 	if (n == -ENOENT || n == 0)
 		return d->inode ? 1 : 0;
 	if (n < 0)
@@ -211,9 +226,32 @@ static int gofer_revalidate(struct vfs_inode *dir, struct vfs_dentry *d)
 	return 0;
 }
 
+/* A symlink's body never changes (a new one is a new file, which a
+ * lookup or re-validation sees): kept after the first Treadlink, but under
+ * the "none" policy.  The request goes without the lock when the walk
+ * allows it. */
 static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 {
-	return p9_readlink(client_of(ino), fid_of(ino), buf, cap);
+	struct gofer_inode *gi = ino->priv;
+	char body[VFS_PATH_MAX];
+	const char *link = gi->link;
+	if (!link) {
+		struct p9_client *c = client_of(ino);
+		uint32_t fid = gi->fid;
+		bool released = vfs_io_begin();
+		int rc = p9_readlink(c, fid, body, sizeof body);
+		vfs_io_end(released);
+		if (rc < 0)
+			return rc;
+		link = body;
+		if (ino->fs->policy != VFS_CACHE_NONE && !gi->link)
+			gi->link = strdup(body);   /* (no memory: read again next time) */
+	}
+	size_t len = strlen(link);
+	if (len + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(buf, link, len + 1);
+	return (int)len;
 }
 
 /* New files get the gofer's own gid, or the directory's when it is set-gid:
@@ -319,13 +357,33 @@ static bool shares_read_handle(struct vfs_inode *ino, int flags)
 
 /* One round trip: Twalkopen of the inode's own fid (no names), which
  * creates no fid on the gofer. */
-static int open_through_gofer(struct vfs_inode *ino, int flags, int *fd)
+static int open_fid(struct p9_client *c, uint32_t fid, int flags, int *fd)
 {
 	struct p9_qid qid;
-	int rc = p9_walk_open(client_of(ino), fid_of(ino), 0, NULL,
-			      (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
+	int rc = p9_walk_open(c, fid, 0, NULL, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
 	if (rc == -EOPNOTSUPP)   /* a gofer without the extension */
-		rc = open_on_clone(client_of(ino), fid_of(ino), NULL, flags, 0, 0, fd);
+		rc = open_on_clone(c, fid, NULL, flags, 0, 0, fd);
+	return rc;
+}
+
+static int open_through_gofer(struct vfs_inode *ino, int flags, int *fd)
+{
+	return open_fid(client_of(ino), fid_of(ino), flags, fd);
+}
+
+/* As open_through_gofer, without the sentry lock when the caller allows
+ * it.  The inode's fid may be replaced meanwhile (a rename re-points it):
+ * an open that failed then is made again, with the lock. */
+static int open_released(struct vfs_inode *ino, int flags, int *fd)
+{
+	struct gofer_inode *gi = ino->priv;
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = gi->fid;
+	bool released = vfs_io_begin();
+	int rc = open_fid(c, fid, flags, fd);
+	vfs_io_end(released);
+	if (released && rc < 0 && rc != -EINTR && gi->fid != fid)
+		rc = open_through_gofer(ino, flags, fd);
 	return rc;
 }
 
@@ -369,10 +427,12 @@ static int gofer_open(struct vfs_inode *ino, int flags, struct vfs_open_result *
 		drop_read_handle(gi);   /* stale or refused: ask the gofer again */
 	}
 	int fd = -1;
-	int rc = open_through_gofer(ino, flags, &fd);
+	int rc = open_released(ino, flags, &fd);
 	if (rc < 0)
 		return rc;
-	if (shared) {
+	/* (another open may have kept a handle meanwhile: this fd is the
+	 * application's own then) */
+	if (shared && gi->read_fd < 0) {
 		/* keep the donated FD as the handle; the application gets a
 		 * description of its own */
 		keep_read_handle(gi, fd);
@@ -861,6 +921,7 @@ static void gofer_release(struct vfs_inode *ino)
 {
 	struct gofer_inode *gi = ino->priv;
 	dircache_free(gi->dircache);
+	free(gi->link);
 	drop_read_handle(ino->priv);
 	p9_clunk(client_of(ino), fid_of(ino));
 	free(ino->priv);

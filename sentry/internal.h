@@ -5,6 +5,8 @@
 #include "platform/platform.h"
 #include "sentry/vfs.h"
 
+struct p9_client;
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +31,10 @@ struct task {
 	 * /proc/PID/exe; a child's is its parent's.  dentry NULL: unknown. */
 	struct vfs_path exe;
 	char comm[16];        /* the process name (kept while tracing: trace.c) */
+	/* Syscalls of it being served: while one is, the task outlives its
+	 * exit (a lookup may have released the sentry lock meanwhile). */
+	int busy;
+	bool exited;
 	struct task *next;
 };
 
@@ -39,6 +45,7 @@ struct sentry {
 	int devfd;            /* the devices /dev opens (sentry/devfs.c), a detached tree */
 	int epfd;
 	struct task *tasks;
+	struct p9_client *gofer;   /* the 9P client of every gofer mount */
 	struct fs_context *init_fs;
 	uint64_t nr_trapped, nr_unimplemented;
 };
@@ -59,6 +66,8 @@ int devfs_attach(int devfd, int stagingfd);
 int task_read_proc(struct sentry *s, pid_t tid, const char *file, char *buf, size_t cap);
 struct task *task_find(struct sentry *s, pid_t tid);
 struct task *task_get(struct sentry *s, pid_t tid);   /* creates on first sight */
+/* Frees an exited task once no syscall of it is served any more (busy 0). */
+void task_free(struct task *t);
 /* PLATFORM_TASK_CREATED (ptrace): records the child at its creation. */
 void task_created(struct sentry *s, pid_t parent, pid_t child, uint64_t clone_flags);
 void task_exited(struct sentry *s, struct task *t);
@@ -99,6 +108,10 @@ void sentry_unlock(void);
  * have changed when it returns: only referenced objects are still valid. */
 int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
 			 int (*wait_fn)(void *arg), void *arg);
+/* While pinned (calls nest), lookups keep the sentry lock across their 9P
+ * requests: for a handler holding another lock across its walks, which a
+ * thread waiting for that lock with the sentry lock held would deadlock. */
+void sentry_pin_lock(bool pin);
 
 /* procfs (sentry/procfs.c): /proc of the sandbox's pid namespace. */
 int procfs_new(struct sentry *s, const char *hostname, struct vfs_fs **out,

@@ -297,6 +297,24 @@ static bool is_ancestor(const struct vfs_dentry *d, const struct vfs_dentry *of)
 	return false;
 }
 
+/* The child of np after `first`, op's: looking it up may wait for another
+ * thread's lookup of the same name, the lock released, and `first` may be
+ * gone from op then (unlinked, renamed): as if that had come first, ENOENT.
+ * *second is NULL for a negative entry. */
+static int second_child(struct parent *op, struct vfs_dentry *first, struct parent *np,
+			struct vfs_dentry **second)
+{
+	int rc;
+	vfs_dentry_get(first);
+	*second = child_of(np, &rc);
+	bool moved = first->deleted || first->parent != op->w.result.dentry ||
+		     strcmp(first->name, op->w.last) != 0;
+	vfs_dentry_put(first);
+	if (moved)
+		return -ENOENT;
+	return *second || rc == -ENOENT ? 0 : rc;
+}
+
 static int rename_checks(struct parent *op, struct parent *np, unsigned flags,
 			 const struct vfs_cred *c, struct vfs_dentry **from, struct vfs_dentry **to)
 {
@@ -310,8 +328,7 @@ static int rename_checks(struct parent *op, struct parent *np, unsigned flags,
 	*from = child_of(op, &rc);
 	if (!*from)
 		return rc;
-	*to = child_of(np, &rc);
-	if (!*to && rc != -ENOENT)
+	if ((rc = second_child(op, *from, np, to)) < 0)
 		return rc;
 	bool from_dir = vfs_is_dir((*from)->inode);
 	if (!from_dir && (op->w.trailing_slash || np->w.trailing_slash))
@@ -360,9 +377,13 @@ static int exchange(struct parent *op, struct parent *np, const struct vfs_cred 
 		return -EBUSY;
 	if (op->w.result.mnt != np->w.result.mnt)
 		return -EXDEV;
-	struct vfs_dentry *a = child_of(op, &rc), *b = a ? child_of(np, &rc) : NULL;
-	if (!a || !b)
+	struct vfs_dentry *a = child_of(op, &rc), *b = NULL;
+	if (!a)
 		return rc;
+	if ((rc = second_child(op, a, np, &b)) < 0)
+		return rc;
+	if (!b)
+		return -ENOENT;
 	bool a_dir = vfs_is_dir(a->inode), b_dir = vfs_is_dir(b->inode);
 	if ((!a_dir && op->w.trailing_slash) || (!b_dir && np->w.trailing_slash))
 		return -ENOTDIR;

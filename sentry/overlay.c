@@ -495,7 +495,13 @@ static int copy_up(struct vfs_inode *ino, bool data)
 		n->pristine = false;
 		sync_attr(ino);
 	}
-	return n->upper ? 0 : copy_up_one(ino, data);
+	if (n->upper)
+		return 0;
+	/* one piece: its opens and reads of the lower file keep the lock */
+	bool prev = vfs_io_allow(false);
+	int rc = copy_up_one(ino, data);
+	vfs_io_allow(prev);
+	return rc;
 }
 
 /* ---- lookup, reading ---------------------------------------------------------- */

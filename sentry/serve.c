@@ -9,10 +9,16 @@
  * are single-threaded by design.  A handler that must wait for something the
  * sandbox does not control (a FIFO's peer) releases the lock around the wait
  * (sentry_wait_unlocked), so one task blocked there stalls no other task.
- * 9P requests are made with the lock held: a slow gofer still serialises.
+ * The lookups a path walk makes on the gofer, and opens of regular files,
+ * release it around their 9P request too (vfs_io_begin): a slow gofer
+ * stalls neither the syscalls it is not needed for nor other lookups.
+ * Other 9P requests (reads of directories, attribute refreshes, changes)
+ * are made with the lock held.  Workers are added
+ * when all are waiting without the lock (at most SENTRY_MAX_WORKERS).
  */
 #include "sentry/internal.h"
 
+#include "p9/p9.h"
 #include "runsc-lite/log.h"
 
 #include <errno.h>
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #define SENTRY_WORKERS 4
+#define SENTRY_MAX_WORKERS 64
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -64,6 +71,9 @@ struct waiter {
 	int pidfd;            /* readable once the task is gone (-1: unknown) */
 	pthread_t thread;
 	bool cancelled;
+	/* waiting for a 9P reply on this client (a lookup without the lock):
+	 * cancelled by abandoning the request, not by a signal */
+	struct p9_client *rpc;
 	struct waiter *next;
 };
 static struct waiter *waiters;
@@ -87,20 +97,32 @@ static bool task_gone(const struct waiter *w)
 
 /* Cancels, and waits for, the waiters of task tid (0: of every task that
  * is gone: a killed task's FIFO reader must not outlive it until the next
- * timer tick, or the next open sees a reader that is no longer there). */
+ * timer tick, or the next open sees a reader that is no longer there).
+ * A 9P request is abandoned instead (its lookup fails with EINTR, the
+ * answer goes nowhere) and not waited for: if the request is not on its
+ * way yet, the next call tries again. */
 static void cancel_waiters(pid_t tid)
 {
-	for (;;) {
-		struct waiter *w = waiters;
-		while (w && (w->cancelled || (tid ? w->tid != tid : !task_gone(w))))
-			w = w->next;
-		if (!w)
-			return;
-		w->cancelled = true;
-		pthread_kill(w->thread, WAKE_SIGNAL);
-		uint64_t id = w->id;   /* w is gone once it is unregistered */
-		while (waiter_registered(id))
-			pthread_cond_wait(&waiter_gone, &sentry_mutex);
+	for (bool again = true; again;) {
+		again = false;
+		for (struct waiter *w = waiters; w; w = w->next) {
+			if ((w->rpc && w->cancelled) || (tid ? w->tid != tid : !task_gone(w)))
+				continue;
+			if (w->rpc) {
+				if (p9_client_interrupt(w->rpc, w->thread) == 1)
+					w->cancelled = true;
+				continue;
+			}
+			/* (cancelled by another thread already: still waited for) */
+			if (!w->cancelled)
+				pthread_kill(w->thread, WAKE_SIGNAL);
+			w->cancelled = true;
+			uint64_t id = w->id;   /* w is gone once it is unregistered */
+			while (waiter_registered(id))
+				pthread_cond_wait(&waiter_gone, &sentry_mutex);
+			again = true;   /* the list changed meanwhile */
+			break;
+		}
 	}
 }
 
@@ -118,6 +140,34 @@ static bool signal_pending(struct sentry *s, pid_t tid)
 	return (pending & ~strtoull(blocked + 8, NULL, 16)) != 0;
 }
 
+/* Registers the calling worker as waiting without the lock for task tid,
+ * and hands the leadership over: another worker receives meanwhile. */
+static void waiter_register(struct waiter *w, pid_t tid, struct p9_client *rpc)
+{
+	*w = (struct waiter){
+		.id = ++next_waiter_id,
+		.tid = tid,
+		.pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD),
+		.thread = pthread_self(),
+		.rpc = rpc,
+		.next = waiters,
+	};
+	waiters = w;
+	give_up_leadership();
+}
+
+static void waiter_unregister(struct waiter *w)
+{
+	for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	pthread_cond_broadcast(&waiter_gone);
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+}
+
 int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, unsigned ms,
 			 int (*wait_fn)(void *arg), void *arg)
 {
@@ -132,23 +182,13 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 		timer_delete(timer);
 		return rc;
 	}
-	struct waiter self = { ++next_waiter_id, sc->tid,
-			       (int)syscall(SYS_pidfd_open, sc->tid, PIDFD_THREAD),
-			       pthread_self(), false, waiters };
-	waiters = &self;
-	give_up_leadership();   /* another worker receives meanwhile */
+	struct waiter self;
+	waiter_register(&self, sc->tid, NULL);
 	sentry_unlock();
 	rc = wait_fn(arg);
 	sentry_lock();
 	timer_delete(timer);
-	for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
-		if (*pp == &self) {
-			*pp = self.next;
-			break;
-		}
-	pthread_cond_broadcast(&waiter_gone);
-	if (self.pidfd >= 0)
-		close(self.pidfd);
+	waiter_unregister(&self);
 	/* The task may have been killed or have exited meanwhile. */
 	if (self.cancelled || (rc == -EINTR && platform_check(s->plat, sc) < 0))
 		return -ENOENT;
@@ -173,8 +213,13 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
 static bool leader_present;
 static __thread bool is_leader;
 static pthread_cond_t leadership = PTHREAD_COND_INITIALIZER;
+static struct sentry *served;
+static int nworkers, nidle;   /* idle: waiting to become the leader */
 
-/* Sentry lock held. */
+static void *worker(void *arg);
+
+/* Sentry lock held.  With no worker left to take over (all of them wait
+ * without the lock), one more is started. */
 static void give_up_leadership(void)
 {
 	if (!is_leader)
@@ -182,15 +227,56 @@ static void give_up_leadership(void)
 	is_leader = false;
 	leader_present = false;
 	pthread_cond_signal(&leadership);
+	if (nidle == 0 && nworkers < SENTRY_MAX_WORKERS) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, worker, served) == 0) {
+			pthread_detach(th);
+			nworkers++;
+		}
+	}
 }
+
+/* The syscall this worker serves (NULL: none), and whether it holds
+ * another lock across its walks (sentry_pin_lock). */
+static __thread const struct platform_syscall *serving;
+static __thread int pinned;
+static __thread struct waiter io_waiter;
+
+void sentry_pin_lock(bool pin) { pinned += pin ? 1 : -1; }
+
+/* vfs_lock_ops: a lookup releases the lock for its 9P request only while
+ * serving a syscall of the application, and never while pinned. */
+static bool io_release(void)
+{
+	if (!serving || pinned || !served->gofer)
+		return false;
+	waiter_register(&io_waiter, serving->tid, served->gofer);
+	sentry_unlock();
+	return true;
+}
+
+static void io_reacquire(void)
+{
+	sentry_lock();
+	waiter_unregister(&io_waiter);
+}
+
+static pthread_cond_t lookup_done = PTHREAD_COND_INITIALIZER;
+static void io_wait(void) { pthread_cond_wait(&lookup_done, &sentry_mutex); }
+static void io_wake_all(void) { pthread_cond_broadcast(&lookup_done); }
+
+static const struct vfs_lock_ops lock_ops = { io_release, io_reacquire, io_wait, io_wake_all };
 
 static void *worker(void *arg)
 {
 	struct sentry *s = arg;
 	sentry_lock();
 	for (;;) {
-		while (leader_present && !is_leader)
+		while (leader_present && !is_leader) {
+			nidle++;
 			pthread_cond_wait(&leadership, &sentry_mutex);
+			nidle--;
+		}
 		leader_present = is_leader = true;
 		sentry_unlock();
 		struct platform_syscall sc;
@@ -204,7 +290,9 @@ static void *worker(void *arg)
 			cancel_waiters(sc.tid);
 			cancel_waiters(0);
 		}
+		serving = &sc;
 		syscalls_dispatch(s, &sc);   /* still the leader unless it waited */
+		serving = NULL;
 	}
 	give_up_leadership();
 	sentry_unlock();
@@ -217,14 +305,20 @@ static int start_workers(struct sentry *s)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
 		return -errno;
-	for (int i = 0; i < SENTRY_WORKERS; i++) {
+	served = s;
+	vfs_set_lock_ops(&lock_ops);
+	sentry_lock();
+	int rc = 0;
+	for (int i = 0; i < SENTRY_WORKERS && rc == 0; i++) {
 		pthread_t th;
-		int rc = pthread_create(&th, NULL, worker, s);
-		if (rc)
-			return -rc;
-		pthread_detach(th);
+		rc = pthread_create(&th, NULL, worker, s);
+		if (rc == 0) {
+			pthread_detach(th);
+			nworkers++;
+		}
 	}
-	return 0;
+	sentry_unlock();
+	return -rc;
 }
 
 #define EV_SIGNAL UINT64_MAX
@@ -283,6 +377,8 @@ int sentry_serve(struct sentry *s, pid_t init_pid)
 				struct task *t = task_find(s, (pid_t)tag);
 				if (t)
 					task_exited(s, t);
+				if (waiters)
+					cancel_waiters(0);   /* its lookups without the lock */
 				sentry_unlock();
 			}
 		}

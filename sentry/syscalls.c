@@ -209,7 +209,22 @@ static int open_permission(struct vfs_inode *ino, const struct vfs_cred *c, int 
 	return rc;
 }
 
+static int64_t open_path(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
+			 const struct vfs_cred *cred);
+
+/* p is referenced meanwhile: the open may release the lock, and the caller
+ * may hold p without a reference (a name just looked up, a magic link's
+ * object). */
 static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
+			 const struct vfs_cred *cred)
+{
+	vfs_path_get(p);
+	int64_t rc = open_path(s, sc, p, flags, cred);
+	vfs_path_put(p);
+	return rc;
+}
+
+static int64_t open_path(struct sentry *s, struct platform_syscall *sc, struct vfs_path p, int flags,
 			 const struct vfs_cred *cred)
 {
 	struct vfs_inode *ino = p.dentry->inode;
@@ -268,8 +283,11 @@ static int64_t open_file(struct sentry *s, struct platform_syscall *sc, struct v
 		ino->attr_stale = true;
 		flags &= ~O_TRUNC;
 	}
+	/* the open may release the lock for its 9P request (open_file) */
 	struct vfs_open_result res = { .host_fd = -1 };
+	bool prev = vfs_io_allow(true);
 	int rc = ino->fs->ops->open(ino, flags, &res);
+	vfs_io_allow(prev);
 	if (rc < 0)
 		return rc;
 	if (wants_write(flags))
@@ -1107,7 +1125,12 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
 		task_note_syscall(s, sc, t);
 		vfs_set_current_cred(&t->cred);
+		t->busy++;
 		rc = handlers[sc->nr](s, sc, t);
+		if (--t->busy == 0 && t->exited) {
+			task_free(t);
+			t = NULL;   /* gone meanwhile: the trace names no task */
+		}
 		vfs_set_current_cred(NULL);
 	} else {
 		/* trapped by the policy but not served yet: fail closed (or an

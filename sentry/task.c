@@ -332,6 +332,13 @@ void task_exited(struct sentry *s, struct task *t)
 	}
 	if (t->tid == t->tgid)
 		exec_task_gone(s, t->tgid);
+	t->exited = true;
+	if (t->busy == 0)
+		task_free(t);
+}
+
+void task_free(struct task *t)
+{
 	fs_context_put(t->fs);
 	if (t->exe.dentry)
 		vfs_path_put(t->exe);

@@ -60,10 +60,17 @@ static void dentry_free(struct vfs_dentry *d);
 
 /* Dentries stay cached while their parent lives: the cache holds one
  * reference per entry, so a put never frees a hashed dentry (vfs_shrink
- * evicts them).  An unnamed one is in no cache: its last put frees it. */
+ * evicts them).  An unnamed one is in no cache: its last put frees it.  A
+ * dropped one keeps the cache's reference, which nothing else stands for
+ * any more: it goes when only that one is left (and no child or mount
+ * hangs on it). */
 void vfs_dentry_put(struct vfs_dentry *d)
 {
-	if (d && --d->refs == 0 && d->unnamed)
+	if (!d)
+		return;
+	d->refs--;
+	if (d->unnamed ? d->refs == 0
+		       : d->refs == 1 && d->deleted && d->nchildren == 0 && !d->mounted && d->parent)
 		dentry_free(d);
 }
 
@@ -113,6 +120,7 @@ struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struc
 	if (d) {
 		vfs_inode_put(d->inode);
 		d->inode = ino;
+		d->superseded = d->in_lookup;
 		return d;
 	}
 	return dentry_new(dir, name, ino);
@@ -284,45 +292,128 @@ struct vfs_path vfs_root(void)
 	return (struct vfs_path){ root_mount, root_mount->root };
 }
 
-static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out,
-			bool cached_only)
+static const struct vfs_lock_ops *lock_ops;
+/* Set while a lookup the walk makes runs: only then may its filesystem
+ * release the lock (vfs_io_begin). */
+static __thread bool io_may_release;
+
+void vfs_set_lock_ops(const struct vfs_lock_ops *ops) { lock_ops = ops; }
+
+bool vfs_io_begin(void)
 {
-	struct vfs_dentry *d = dcache_find(dir->dentry, name);
-	struct vfs_inode *di = dir->dentry->inode;
-	/* (a mount point is never dropped: its mount hangs on the dentry) */
-	if (d && di->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING && di->fs->ops->revalidate &&
-	    !cached_only && !d->mounted) {
-		int rc = di->fs->ops->revalidate(di, d);
-		if (rc < 0)
-			return rc;
-		if (rc > 0) {
-			/* changed behind our back: look it up afresh (an unused
-			 * leaf is freed at once, or a filesystem whose names
-			 * come and go, procfs, would leak one dentry per change) */
-			vfs_d_drop(d);
-			d = NULL;
-		}
-	}
-	if (!d && cached_only)
-		return -EAGAIN;
-	if (!d) {
-		struct vfs_inode *ino = NULL;
-		int rc = di->fs->ops->lookup(di, name, &ino);
-		if (rc < 0 && rc != -ENOENT)
-			return rc;
-		d = dentry_new(dir->dentry, name, rc == 0 ? ino : NULL);
-		if (!d) {
-			vfs_inode_put(ino);
-			return -ENOMEM;
-		}
+	return io_may_release && lock_ops && lock_ops->release();
+}
+
+void vfs_io_end(bool released)
+{
+	if (released)
+		lock_ops->reacquire();
+}
+
+bool vfs_io_allow(bool allow)
+{
+	bool prev = io_may_release;
+	io_may_release = allow;
+	return prev;
+}
+
+/* The backend lookup of `name` in dir, entered in the cache.  The new
+ * dentry is marked in lookup meanwhile, and referenced, as is the
+ * directory: if the filesystem releases the lock, neither is evicted or
+ * freed, and another lookup of the name waits for this one. */
+static int lookup_new(struct vfs_path *dir, const char *name, bool may_release,
+		      struct vfs_dentry **out)
+{
+	struct vfs_dentry *d = dentry_new(dir->dentry, name, NULL);
+	if (!d)
+		return -ENOMEM;
+	d->in_lookup = true;
+	vfs_dentry_get(d);
+	vfs_dentry_get(dir->dentry);
+	struct vfs_inode *di = dir->dentry->inode, *ino = NULL;
+	bool prev = vfs_io_allow(may_release);
+	int rc = di->fs->ops->lookup(di, name, &ino);
+	vfs_io_allow(prev);
+	d->in_lookup = false;
+	if (lock_ops)
+		lock_ops->wake_all();
+	vfs_dentry_put(dir->dentry);
+	vfs_dentry_put(d);
+	if (d->superseded) {
+		vfs_inode_put(ino);   /* created meanwhile: the newer answer stands */
+		rc = 0;
+	} else if (rc == 0) {
+		d->inode = ino;
+	} else if (rc != -ENOENT) {
+		vfs_d_drop(d);   /* no answer: nothing is cached */
+		return rc;
 	}
 	*out = d;
 	return d->inode ? 0 : -ENOENT;
 }
 
+/* A cached child under the revalidating policies: is it still what the
+ * backend has?  0: yes; 1: no, or it was dropped meanwhile (the backend may
+ * have released the lock): look again. */
+static int revalidate(struct vfs_path *dir, struct vfs_dentry *d, bool may_release)
+{
+	struct vfs_inode *di = dir->dentry->inode;
+	vfs_dentry_get(d);
+	vfs_dentry_get(dir->dentry);
+	bool prev = vfs_io_allow(may_release);
+	int rc = di->fs->ops->revalidate(di, d);
+	vfs_io_allow(prev);
+	vfs_dentry_put(dir->dentry);   /* (d, its child, keeps it) */
+	if (d->deleted) {
+		rc = rc < 0 ? rc : 1;
+	} else if (rc > 0) {
+		/* changed behind our back: look it up afresh (an unused leaf
+		 * is freed at once, or a filesystem whose names come and go,
+		 * procfs, would leak one dentry per change) */
+		vfs_d_drop(d);
+	}
+	vfs_dentry_put(d);
+	return rc;
+}
+
+static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out,
+			bool cached_only, bool may_release)
+{
+	for (;;) {
+		struct vfs_dentry *d = dcache_find(dir->dentry, name);
+		if (d && d->in_lookup) {
+			if (cached_only)
+				return -EAGAIN;
+			vfs_dentry_get(dir->dentry);
+			lock_ops->wait();   /* in_lookup is only seen with lock_ops */
+			bool gone = dir->dentry->deleted;   /* (the put may free it then) */
+			vfs_dentry_put(dir->dentry);
+			if (gone)
+				return -ENOENT;
+			continue;
+		}
+		struct vfs_inode *di = dir->dentry->inode;
+		/* (a mount point is never dropped: its mount hangs on the dentry) */
+		if (d && di->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING && di->fs->ops->revalidate &&
+		    !cached_only && !d->mounted) {
+			int rc = revalidate(dir, d, may_release);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				continue;
+		}
+		if (!d && cached_only)
+			return -EAGAIN;
+		if (!d)
+			return lookup_new(dir, name, may_release, out);
+		*out = d;
+		return d->inode ? 0 : -ENOENT;
+	}
+}
+
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
 {
-	return lookup_child(dir, name, out, false);
+	return lookup_child(dir, name, out, false, false);
 }
 
 static bool same_path(struct vfs_path a, struct vfs_path b)
@@ -445,7 +536,7 @@ int vfs_may_delete(const struct vfs_inode *dir, const struct vfs_inode *victim,
 	return 0;
 }
 
-int vfs_walk(struct vfs_walk *w, const char *path)
+static int walk(struct vfs_walk *w, const char *path)
 {
 	size_t len = strlen(path);
 	if (len == 0 && !(w->flags & VFS_EMPTY_OK))
@@ -529,7 +620,7 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 			continue;
 		}
 		struct vfs_dentry *child;
-		rc = lookup_child(&cur, comp, &child, w->flags & VFS_CACHED);
+		rc = lookup_child(&cur, comp, &child, w->flags & VFS_CACHED, true);
 		if (rc < 0)
 			break;
 		struct vfs_path next = { cur.mnt, child };
@@ -571,7 +662,15 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 					continue;
 				}
 			}
+			/* the link and the directory it is in stay referenced:
+			 * reading the body may release the lock */
+			vfs_dentry_get(next.dentry);
+			vfs_dentry_get(cur.dentry);
+			bool prev = vfs_io_allow(true);
 			rc = li->fs->ops->readlink(li, target, sizeof target);
+			vfs_io_allow(prev);
+			vfs_dentry_put(cur.dentry);
+			vfs_dentry_put(next.dentry);
 			if (rc < 0)
 				break;
 			if (rc == 0) {
@@ -616,6 +715,21 @@ int vfs_walk(struct vfs_walk *w, const char *path)
 		return -ENOTDIR;
 	w->result = vfs_path_get(cur);
 	return 0;
+}
+
+/* The root and start are referenced for the walk: a lookup may release the
+ * lock, and a thread of the task may chdir or close the dirfd meanwhile. */
+int vfs_walk(struct vfs_walk *w, const char *path)
+{
+	struct vfs_dentry *root = w->root.dentry, *start = w->start.dentry;
+	if (root)
+		vfs_dentry_get(root);
+	if (start)
+		vfs_dentry_get(start);
+	int rc = walk(w, path);
+	vfs_dentry_put(start);
+	vfs_dentry_put(root);
+	return rc;
 }
 
 int vfs_path_string(const struct vfs_path *root, const struct vfs_path *p, char *buf, size_t cap)

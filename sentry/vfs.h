@@ -14,7 +14,12 @@
  *    keep dentries and their inodes alive.
  *  - Permission checks (search on each directory walked, vfs_permission()
  *    for the operations) follow Linux's generic_permission().
- *  - Not thread-safe: the sentry calls it holding its one lock.
+ *  - Not thread-safe: the sentry calls it holding its one lock.  A
+ *    filesystem's lookup may release that lock around a blocking request
+ *    to its backend (vfs_io_begin/vfs_io_end), and only there: meanwhile
+ *    the walk keeps the directory and its own start points referenced and
+ *    the name is marked in lookup, so that every other lookup of the same
+ *    name waits for this one (Linux's d_alloc_parallel).
  */
 #ifndef RUNSC_LITE_VFS_H
 #define RUNSC_LITE_VFS_H
@@ -202,6 +207,12 @@ struct vfs_dentry {
 	/* Never had a name (an O_TMPFILE file, "#INO"): not in the cache, freed
 	 * with its last reference (vfs_d_alloc_unnamed). */
 	bool unnamed;
+	/* Being looked up by a thread that released the sentry lock: others
+	 * wait (vfs_lock_ops.wait) instead of reading its NULL inode. */
+	bool in_lookup;
+	/* Given an inode by vfs_add_child while in lookup: the lookup's own
+	 * result is older and is dropped. */
+	bool superseded;
 	int nchildren;                 /* dentries whose parent this is */
 	int refs;
 };
@@ -288,8 +299,40 @@ struct vfs_walk {
 };
 
 void vfs_init(void);
-/* Frees unused cached dentries beyond the cache's bound; call only when no
- * walk is in progress (walks hold no references on what they pass). */
+
+/*
+ * How a filesystem's lookup may let other threads run while it waits for
+ * its backend.  The sentry provides these (NULL: no releasing at all);
+ * every function is called holding the lock.
+ *  - release: gives the lock up for a blocking request of the thread's
+ *    current syscall, if that syscall may (false: the lock stays held);
+ *  - reacquire: takes it back after release returned true;
+ *  - wait: sleeps until some lookup ends, the lock released meanwhile;
+ *  - wake_all: wakes every wait.
+ */
+struct vfs_lock_ops {
+	bool (*release)(void);
+	void (*reacquire)(void);
+	void (*wait)(void);
+	void (*wake_all)(void);
+};
+void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
+/* Called by a filesystem around a request that may block: true when the
+ * lock was given up; then, until vfs_io_end(true), it must touch nothing
+ * shared (no VFS object, no state of its own that others change), only the
+ * request itself.  False unless the caller allowed it (vfs_io_allow): the
+ * walk does for its lookups, re-validations and link reads, the open
+ * handler for the open of a regular file. */
+bool vfs_io_begin(void);
+void vfs_io_end(bool released);
+/* Allows (or forbids) vfs_io_begin for this thread: the caller keeps what
+ * it uses referenced and expects the world to have moved on afterwards.
+ * Returns the previous setting, to restore. */
+bool vfs_io_allow(bool allow);
+
+/* Frees unused cached dentries beyond the cache's bound; call holding the
+ * lock between syscalls (a walk holds references on what it keeps across
+ * a released lock, and on nothing else). */
 void vfs_shrink(void);
 struct vfs_mount *vfs_mount_new(struct vfs_fs *fs, struct vfs_inode *root_inode,
 				struct vfs_path *at);
@@ -301,7 +344,10 @@ struct vfs_mount *vfs_mounts(void);
  * holds references the caller drops with vfs_path_put(). */
 int vfs_walk(struct vfs_walk *w, const char *path);
 
-/* The child of dir called name: cached positive or negative, else looked up. */
+/* The child of dir called name: cached positive or negative, else looked
+ * up (the lock held throughout, unless the name is being looked up by
+ * another thread: then it waits, the lock released, so dentries the caller
+ * holds without a reference may be gone afterwards). */
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);

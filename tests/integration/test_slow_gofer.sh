@@ -1,0 +1,97 @@
+# A slow gofer (stopped with SIGSTOP from outside): lookups and an open
+# that need it wait — on a volume and on the overlay root's lower layer,
+# eight at once, more than the sentry's first four workers — while the sandbox's other
+# syscalls (a tmpfs, cached names, procfs) go on; a task killed inside such
+# a lookup wedges nothing; once the gofer continues, every lookup completes.
+. "$TOP/tests/lib.sh"
+
+R=$(fresh_busybox_rootfs) || { skip "slow gofer" "no busybox-static rootfs"; exit 0; }
+mkdir "$SCRATCH/vol" "$R/vol"
+touch "$SCRATCH/vol/there"
+mkfifo "$SCRATCH/in"
+exec 3<>"$SCRATCH/in"   # read-write: opening it never blocks
+out=$SCRATCH/out
+
+timeout -k 5 120 "$RL" ${DBG:+--debug-log=$DBG} run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/vol:/vol" -- /bin/sh -c '
+	[ -e /vol/there ] && [ -e /tmp ] && [ -e /bin/sh ] && echo ready
+	read go
+	for i in 1 2 3 4 5 6; do ( [ -e /vol/slow$i ] || echo slow$i done ) & done
+	( [ -e /slowroot ] || echo slowroot done ) &
+	( read l < /vol/there; echo open done ) &
+	( [ -e /vol/victim ]; echo victim survived ) &
+	victim=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		[ -e /vol/there ] && [ -e /bin/sh ] && echo $i > /tmp/f && read l < /proc/self/stat || exit 9
+		i=$((i + 1))
+	done
+	kill -9 $victim
+	echo fast done
+	wait
+	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
+rl=$!
+
+if ! wait_until 30 grep -q '^ready' "$out"; then
+	fail "slow gofer: sandbox starts" "$(head -5 "$out")"
+	kill $rl; exit 0
+fi
+# the gofer: the descendant of timeout -> runsc-lite whose argv[1] is "gofer"
+gofer=
+for p in $(cat /proc/$rl/task/*/children); do
+	for c in $(cat /proc/$p/task/*/children); do
+		tr '\0' ' ' </proc/$c/cmdline | grep -q '^[^ ]* gofer' && gofer=$c
+	done
+done
+[ -n "$gofer" ] || { fail "slow gofer: find the gofer" "$(ps -ef --forest | grep -A3 "$rl")"; kill $rl; exit 0; }
+
+kill -STOP "$gofer"
+echo go >&3
+name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups and an open wait"
+if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done' "$out"; then
+	pass "$name"
+else
+	fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
+fi
+kill -CONT "$gofer"
+wait $rl
+rc=$?
+name="slow gofer: every waiting lookup completes once it continues"
+done_count=$(grep -c '^slow.* done$' "$out")
+if [ $rc = 0 ] && [ "$done_count" = 7 ] && grep -q '^open done' "$out" && grep -q '^all done' "$out" &&
+   ! grep -q victim "$out"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc, $done_count of 7 lookups answered:" "$(cat "$out")"
+fi
+
+# Lookups in parallel (the lock released around each), of the same names,
+# while another process makes, renames and removes them: the sentry
+# survives every interleaving (the ASan build reports any misuse), and the
+# directory the sandbox lists at the end is the host's.
+mkdir -p "$SCRATCH/par/d" "$R/par"
+for policy in fscache none; do
+	out=$(timeout -k 5 120 "$RL" --cache-policy=$policy run --rootfs "$R" --volume "$SCRATCH/par:/par" -- /bin/sh -c '
+		for p in 1 2 3 4; do (
+			j=0
+			while [ $j -lt 30 ]; do
+				for n in 0 1 2 3 4 5 6 7; do [ -e /par/d/n$n ]; [ -e /par/d/n$n/x ]; done
+				j=$((j + 1))
+			done ) &
+		done
+		( j=0
+		  while [ $j -lt 30 ]; do
+			for n in 0 1 2 3; do
+				mkdir /par/d/n$n && mv /par/d/n$n /par/d/n$((n + 4)) && rmdir /par/d/n$((n + 4)) || echo failed $n
+			done
+			j=$((j + 1))
+		  done ) &
+		wait
+		echo "left: $(ls /par/d)"' 2>&1)
+	rc=$?
+	name="parallel lookups while names come and go ($policy)"
+	if [ $rc = 0 ] && [ "$out" = "left: " ] && [ -z "$(ls "$SCRATCH/par/d")" ]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc" "$out" "host: $(ls "$SCRATCH/par/d")"
+	fi
+done
