@@ -337,7 +337,8 @@ if [ $rc = 0 ] && [ ! -s "$SCRATCH/both.err" ] && grep -q '"/etc/hostname", O_RD
 # (cat, python3, true), connects to a unix socket a host process serves (a
 # --volume at /srv: the gofer connects it) and to a TCP port on 127.0.0.1 (the
 # sandbox's network namespace: the kernel runs that connect), and tries
-# mount(2), which the policy refuses.
+# mount(2), which the policy refuses, and uselib(2), which the sentry does
+# not implement.
 DEB=$(debian_rootfs) || { skip "trace: the shell + python job (Debian rootfs)" "$DEB"; exit 0; }
 W="$SCRATCH/w"
 mkdir -p "$W"
@@ -365,6 +366,8 @@ except OSError:
     pass
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.mount(b"none", b"/mnt", b"tmpfs", 0, None) == -1 and ctypes.get_errno() == 1
+# uselib(2): trapped by the policy, not implemented by the sentry
+assert libc.syscall(134, b"/nonexistent") == -1 and ctypes.get_errno() == 38
 JOB
 python3 -c '
 import socket, sys
@@ -403,6 +406,8 @@ assert c == [{"op": "CONNECT", "fd": c[0]["fd"], "family": 1, "address": "/srv/s
              {"op": "CONNECT", "fd": c[1]["fd"], "family": 2, "address": "127.0.0.1", "port": 48151, "error": 0, "native": True}], c
 d = one(lambda e: e["kind"] == "denied", "denied event")
 assert d["denied"]["name"] == "mount" and d["denied"]["error"] == 1 and d["comm"] == "python3", d
+u = one(lambda e: e["kind"] == "unimplemented", "unimplemented event")
+assert u["unimplemented"] == {"nr": 134, "name": "uselib"}, u
 # (only the start event names host paths: the command line of runsc-lite)
 none(lambda e: e["kind"] != "start" and W in json.dumps(e), "a host path of the test")
 assert ev[-1]["kind"] == "exit" and ev[-1]["exit"]["status"] == 0, ev[-1]
@@ -414,5 +419,6 @@ assert "/srv/in1.txt" in r["files_read"] and "/srv/in2.txt" in r["files_read"], 
 assert [p for p in r["files_written"] if p.startswith("/srv")] == ["/srv/out.txt"], r["files_written"]
 assert r["files_deleted"] == ["/srv/del.txt"] and r["files_created"] == [], r
 assert [n["name"] for n in r["network"] if "nscd" not in n["name"]] == ["connect 127.0.0.1:48151: run by the kernel", "connect unix /srv/sock: ok"], r["network"]
-assert [d["name"] for d in r["denied"]] == ["mount"] and r["unimplemented"] == [], r
+assert [d["name"] for d in r["denied"]] == ["mount"], r["denied"]
+assert r["unimplemented"] == [{"name": "uselib", "count": 1}], r["unimplemented"]
 print("ok")'
