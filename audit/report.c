@@ -272,6 +272,27 @@ static int gather(struct job *j, const uint8_t *buf, size_t len, char *err, size
 
 /* ---- output ------------------------------------------------------------------- */
 
+/*
+ * Names come from the job (any bytes a file name may hold): in text and
+ * Markdown, control bytes are written as \xNN — a report shown in a
+ * terminal or a CI log must not carry the job's escape sequences — and in
+ * Markdown a backtick or a '|' cannot end the code span or the table cell.
+ */
+static void put_name(FILE *out, const char *s, size_t len, bool md)
+{
+	if (md)
+		fputc('`', out);
+	for (size_t i = 0; i < len && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || (md && (c == '`' || c == '|')))
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+	if (md)
+		fputc('`', out);
+}
+
 static void text_paths(FILE *out, const char *title, struct set *st, bool md)
 {
 	set_sort(st);
@@ -287,15 +308,16 @@ static void text_paths(FILE *out, const char *title, struct set *st, bool md)
 		if (!cur || dlen != curlen || strncmp(cur, p, dlen) != 0) {
 			cur = p;
 			curlen = dlen;
-			if (md)
-				fprintf(out, "- `%.*s`\n", (int)dlen, p);
+			fputs(md ? "- " : "  ", out);
+			if (dlen)
+				put_name(out, p, dlen, md);
 			else
-				fprintf(out, "  %.*s\n", (int)dlen, dlen ? p : "(relative)");
+				fputs("(relative)", out);
+			fputc('\n', out);
 		}
-		if (md)
-			fprintf(out, "  - `%s`%s\n", p + dlen, "");
-		else
-			fprintf(out, "    %s\n", p + dlen);
+		fputs(md ? "  - " : "    ", out);
+		put_name(out, p + dlen, strlen(p + dlen), md);
+		fputc('\n', out);
 	}
 }
 
@@ -310,11 +332,28 @@ static void text_counts(FILE *out, const char *title, struct set *st, bool md)
 		fputs("| count | what | note |\n|---:|---|---|\n", out);
 	for (size_t i = 0; i < st->n; i++) {
 		struct entry *e = st->items[i];
-		if (md)
-			fprintf(out, "| %" PRIu64 " | `%s` | %s |\n", e->count, e->key, e->note ? e->note : "");
-		else
-			fprintf(out, "  %6" PRIu64 "  %s%s%s\n", e->count, e->key, e->note ? "  " : "",
-				e->note ? e->note : "");
+		const char *note = e->note ? e->note : "";
+		if (md) {
+			fprintf(out, "| %" PRIu64 " | ", e->count);
+			put_name(out, e->key, strlen(e->key), true);
+			fputs(" | ", out);
+			/* (plain text in its cell: '|' and control bytes escaped) */
+			for (const char *c = note; *c; c++) {
+				if (*c == '|' || (unsigned char)*c < 0x20)
+					fprintf(out, "\\x%02x", (unsigned char)*c);
+				else
+					fputc(*c, out);
+			}
+			fputs(" |\n", out);
+		} else {
+			fprintf(out, "  %6" PRIu64 "  ", e->count);
+			put_name(out, e->key, strlen(e->key), false);
+			if (*note) {
+				fputs("  ", out);
+				put_name(out, note, strlen(note), false);
+			}
+			fputc('\n', out);
+		}
 	}
 }
 

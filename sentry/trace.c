@@ -165,17 +165,16 @@ int trace_setup(struct sentry *s, const void *specp, int trace_fd, int strace_fd
 	st.n_argv = spec->n_argv;
 	st.flags = ts->flags;
 	st.n_flags = ts->n_flags;
-	char *mounts[66], mbuf[66][VFS_PATH_MAX + 32];
+	char *mounts[66];
 	size_t nm = 0;
-	snprintf(mbuf[nm], sizeof mbuf[nm], "/ %s%s", spec->overlay ? "overlay" : "9p",
-		 spec->rootfs_readonly ? " ro" : "");
-	mounts[nm] = mbuf[nm];
-	nm++;
-	for (size_t i = 0; i < spec->n_mounts && nm < 66; i++, nm++) {
+	if (asprintf(&mounts[nm], "/ %s%s", spec->overlay ? "overlay" : "9p",
+		     spec->rootfs_readonly ? " ro" : "") >= 0)
+		nm++;
+	for (size_t i = 0; i < spec->n_mounts && nm < 66; i++) {
 		const RunscLite__Mount *m = spec->mounts[i];
-		snprintf(mbuf[nm], sizeof mbuf[nm], "%.*s %s%s", VFS_PATH_MAX, m->destination ? m->destination : "?",
-			 m->type ? m->type : "?", m->readonly ? " ro" : "");
-		mounts[nm] = mbuf[nm];
+		if (asprintf(&mounts[nm], "%s %s%s", m->destination ? m->destination : "?",
+			     m->type ? m->type : "?", m->readonly ? " ro" : "") >= 0)
+			nm++;
 	}
 	st.mounts = mounts;
 	st.n_mounts = nm;
@@ -187,6 +186,8 @@ int trace_setup(struct sentry *s, const void *specp, int trace_fd, int strace_fd
 	ev.kind_case = RUNSC_LITE__AUDIT__EVENT__KIND_START;
 	ev.start = &st;
 	audit_emit(&ev, 0, 0, NULL);
+	for (size_t i = 0; i < nm; i++)
+		free(mounts[i]);
 	(void)s;
 	return 0;
 }

@@ -185,6 +185,18 @@ if grep -q '^## runsc-lite report: sandbox `' "$SCRATCH/report.md" &&
    grep -q '^  - `gone.txt`' "$SCRATCH/report.md" && grep -q '^| 1 | `mount` | errno:EPERM mount' "$SCRATCH/report.md"; then
 	pass "$name"; else fail "$name" "$(head -30 "$SCRATCH/report.md")"; fi
 
+# a file name holding an escape sequence, a newline, '|' and '`'
+timeout -k 10 60 "$RL" --trace="$SCRATCH/esc.trace" run --rootfs "$R" -- \
+	/bin/sh -c 'touch "/tmp/$(printf "a\033[31mb|c\`d\nz")"' >/dev/null 2>&1
+"$RL" report "$SCRATCH/esc.trace" >"$SCRATCH/esc.txt" 2>&1
+"$RL" report --format=markdown "$SCRATCH/esc.trace" >"$SCRATCH/esc.md" 2>&1
+"$RL" trace decode "$SCRATCH/esc.trace" >"$SCRATCH/esc.json" 2>&1
+name="report, trace decode: control bytes in names are escaped"
+if grep -qxF '    a\x1b[31mb|c`d\x0az' "$SCRATCH/esc.txt" && grep -qxF '  - `a\x1b[31mb\x7cc\x60d\x0az`' "$SCRATCH/esc.md" &&
+   grep -qF '"path":"/tmp/a\u001b[31mb|c`d\nz"' "$SCRATCH/esc.json" &&
+   ! grep -q "$(printf '\033')" "$SCRATCH/esc.txt" "$SCRATCH/esc.md" "$SCRATCH/esc.json"; then
+	pass "$name"; else fail "$name" "$(cat -v "$SCRATCH/esc.txt" | grep -A1 tmp)" "$(cat -v "$SCRATCH/esc.md" | grep -A1 tmp)"; fi
+
 # ---- hostile trace files -----------------------------------------------------
 n=$(wc -l <"$SCRATCH/job.json")
 size=$(stat -c %s "$SCRATCH/job.trace")
