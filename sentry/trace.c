@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -516,10 +517,10 @@ static void emit_exec(const struct platform_syscall *sc, struct task *t, int64_t
 
 /* Argument formats by syscall: d dirfd, f fd, p path, o open flags, m mode,
  * a AT_ flags, k access mode, i int, x hex, s socket address, v argv,
- * h struct open_how. */
+ * h struct open_how, S a struct stat the call filled. */
 static const char *const arg_formats[MAX_NR] = {
 	[SYS_open] = "pom", [SYS_openat] = "dpom", [SYS_openat2] = "dphi", [SYS_creat] = "pm",
-	[SYS_stat] = "px", [SYS_lstat] = "px", [SYS_fstat] = "fx", [SYS_newfstatat] = "dpxa",
+	[SYS_stat] = "pS", [SYS_lstat] = "pS", [SYS_fstat] = "fS", [SYS_newfstatat] = "dpSa",
 	[SYS_statx] = "dpaxx", [SYS_access] = "pk", [SYS_faccessat] = "dpk", [SYS_faccessat2] = "dpka",
 	[SYS_readlink] = "pxi", [SYS_readlinkat] = "dpxi", [SYS_getdents] = "fxi",
 	[SYS_getdents64] = "fxi", [SYS_mkdir] = "pm", [SYS_mkdirat] = "dpm", [SYS_rmdir] = "p",
@@ -593,6 +594,28 @@ static void put_at_flags(struct line *l, uint64_t v)
 		}
 	if (v)
 		put(l, "%s%#" PRIx64, first ? "" : "|", v);
+}
+
+/* The struct stat a successful stat wrote into the task's memory (read
+ * before the task is answered: it cannot have changed it yet). */
+static void put_stat(struct line *l, struct sentry *s, const struct platform_syscall *sc, uint64_t v)
+{
+	struct stat st;
+	if (platform_read(s->plat, sc, &st, v, sizeof st) < 0) {
+		put(l, "%#" PRIx64, v);
+		return;
+	}
+	static const struct { unsigned type; const char *name; } types[] = {
+		{ S_IFREG, "S_IFREG" }, { S_IFDIR, "S_IFDIR" }, { S_IFLNK, "S_IFLNK" },
+		{ S_IFCHR, "S_IFCHR" }, { S_IFBLK, "S_IFBLK" }, { S_IFIFO, "S_IFIFO" },
+		{ S_IFSOCK, "S_IFSOCK" },
+	};
+	const char *type = "?";
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if ((st.st_mode & S_IFMT) == types[i].type)
+			type = types[i].name;
+	put(l, "{st_mode=%s|0%o, st_size=%lld, st_ino=%llu}", type, (unsigned)st.st_mode & 07777,
+	    (long long)st.st_size, (unsigned long long)st.st_ino);
 }
 
 static void put_arg(struct line *l, char kind, uint64_t v)
@@ -669,7 +692,8 @@ static void put_arg(struct line *l, char kind, uint64_t v)
 	}
 }
 
-static void strace_line(const struct platform_syscall *sc, struct task *t, int64_t rc, uint64_t t1)
+static void strace_line(struct sentry *s, const struct platform_syscall *sc, struct task *t, int64_t rc,
+			uint64_t t1)
 {
 	struct line *l = malloc(sizeof *l);
 	if (!l)
@@ -687,7 +711,10 @@ static void strace_line(const struct platform_syscall *sc, struct task *t, int64
 	for (int i = 0; i < nargs && i < 6; i++) {
 		if (i)
 			put(l, ", ");
-		put_arg(l, fmt[i], sc->args[i]);
+		if (fmt[i] == 'S' && rc == 0)
+			put_stat(l, s, sc, sc->args[i]);
+		else
+			put_arg(l, fmt[i] == 'S' ? 'x' : fmt[i], sc->args[i]);
 	}
 	put(l, ") = ");
 	if (rc == SYSCALL_ANSWERED && (sc->nr == SYS_execve || sc->nr == SYS_execveat))
@@ -734,7 +761,7 @@ void trace_done_(struct sentry *s, const struct platform_syscall *sc, struct tas
 		emit_exec(sc, t, rc);   /* the process name, for strace lines */
 	}
 	if (strace_out >= 0)
-		strace_line(sc, t, rc, t1);
+		strace_line(s, sc, t, rc, t1);
 	forget_call();
 }
 

@@ -324,11 +324,12 @@ print("ok")'
 
 # ---- --strace ------------------------------------------------------------------------
 out=$(timeout -k 10 60 "$RL" --strace do -- /bin/cat /etc/hostname 2>"$SCRATCH/strace.err")
-name="--strace: cat /etc/hostname shows its openat with path, flags and result"
+name="--strace: cat /etc/hostname shows its openat with path, flags and result, its fstat"
 if [ "$out" = "$(cat /etc/hostname)" ] &&
    grep -qE '^\[[0-9]+:[0-9]+\] openat\(AT_FDCWD, "/etc/hostname", O_RDONLY(\|O_[A-Z]+)*\) = 3 <[0-9.]+>$' "$SCRATCH/strace.err" &&
    grep -qE '^\[[0-9]+:[0-9]+\] execve\("/bin/cat", \["/bin/cat", "/etc/hostname"\], 0x[0-9a-f]+\) = 0' "$SCRATCH/strace.err" &&
-   grep -qE '^\[[0-9]+:[0-9]+\] openat\(AT_FDCWD, "[^"]*", O_RDONLY\|O_CLOEXEC\) = -1 ENOENT \(No such file or directory\)' "$SCRATCH/strace.err"; then
+   grep -qE '^\[[0-9]+:[0-9]+\] openat\(AT_FDCWD, "[^"]*", O_RDONLY\|O_CLOEXEC\) = -1 ENOENT \(No such file or directory\)' "$SCRATCH/strace.err" &&
+   grep -qE "^\[[0-9]+:[0-9]+\] newfstatat\(3, \"\", \{st_mode=S_IFREG\|0644, st_size=$(stat -c %s /etc/hostname), st_ino=[0-9]+\}, AT_EMPTY_PATH\) = 0" "$SCRATCH/strace.err"; then
 	pass "$name"; else fail "$name" "out=$out" "$(grep hostname "$SCRATCH/strace.err")"; fi
 name="--strace: natively run syscalls are not shown, and --help says so"
 if ! grep -qE '\] (read|write|mmap|close)\(' "$SCRATCH/strace.err" &&
