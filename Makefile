@@ -33,15 +33,16 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -I. -I$(BUI
 LDLIBS  := -lseccomp -lcap -lprotobuf-c -lpthread -ljson-c
 
 # Components: each directory is one static library with one public header.
-COMPONENTS := p9 gofer sentry platform
+COMPONENTS := p9 gofer sentry platform audit
 p9_SRCS       := $(wildcard p9/*.c)
 gofer_SRCS    := $(wildcard gofer/*.c)
 sentry_SRCS   := $(wildcard sentry/*.c)
 platform_SRCS := $(wildcard platform/*.c)
+audit_SRCS    := $(wildcard audit/*.c)
 cli_SRCS      := $(wildcard runsc-lite/*.c)
 
-PROTOS     := $(wildcard runsc-lite/*.proto)
-PROTO_C    := $(patsubst runsc-lite/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+PROTOS     := $(wildcard runsc-lite/*.proto) $(wildcard audit/*.proto)
+PROTO_C    := $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(notdir $(PROTOS)))
 PROTO_H    := $(PROTO_C:.c=.h)
 POLICY_C   := $(BUILD)/gen/policies.c
 
@@ -82,6 +83,11 @@ deps:
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: runsc-lite/%.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=runsc-lite --c_out=$(BUILD)/gen $<
+
+# the audit/trace event stream (audit/FORMAT.md)
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: audit/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=audit --c_out=$(BUILD)/gen $<
 
 $(POLICY_C): configs/policy-gen.sh $(wildcard configs/*.policy)
 	@mkdir -p $(BUILD)/gen

@@ -5,6 +5,7 @@
 #
 #   bench/debian.sh [BUILD_DIR] [REPEATS]     (root: chroot and mounts)
 #   PLATFORMS="seccomp ptrace"                 the sandbox platforms to time
+#                                              (seccomp-trace, ptrace-trace: with --trace)
 #
 # Native: the same script in a chroot of a kernel overlayfs over the rootfs
 # (tmpfs upper layer: the cached rootfs is never written, and the sandbox's
@@ -78,7 +79,11 @@ native() {
 		sh "$scratch" "$deb" "$(cat "$scratch/workload.sh")"
 }
 sandbox() {
-	"$rl" --platform="$1" run --rootfs "$deb" -- \
+	# PLAT-trace: with --trace=FILE of every kind (the trace's cost)
+	case $1 in
+	*-trace) set -- "${1%-trace}" --trace="$scratch/bench.trace" ;;
+	esac
+	"$rl" --platform="$1" ${2:+"$2"} run --rootfs "$deb" -- \
 		/usr/bin/env -i PATH=/usr/bin:/bin HOME=/root LC_ALL=C /bin/bash -c "$(cat "$scratch/workload.sh")"
 }
 

@@ -7,7 +7,8 @@
 # Usage: bench/run.sh [BUILD_DIR] [REPEATS]
 #   POLICY=none|...  the sandbox's cache policy (default: fscache)
 #   PLATFORMS="seccomp seccomp-nosync ptrace"  (seccomp-nosync: user
-#                    notification without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+#                    notification without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+#                    seccomp-trace, ptrace-trace: with --trace=FILE, all events)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
@@ -32,6 +33,9 @@ for plat in $platforms; do
 	for i in $(seq "$repeats"); do
 		case $plat in
 		seccomp-nosync) flags="--platform=seccomp --sync-wakeup=false" ;;
+		# tracing every kind of event to a file (docs/ARCHITECTURE.md
+		# "Audit and trace"): compare with the plain platform's column
+		*-trace) flags="--platform=${plat%-trace} --trace=$build/bench/bench.trace" ;;
 		*) flags="--platform=$plat" ;;
 		esac
 		"$build/runsc-lite" $flags --cache-policy="$policy" \

@@ -54,10 +54,18 @@ int platform_continue(struct platform *p, const struct platform_syscall *sc)
 	return p->ops->continue_(p, sc);
 }
 
+static __thread int last_reply_fd = -1;
+
 int platform_reply_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags)
 {
 	int n = p->ops->install_fd(p, sc, fd, flags, -1, true);
+	last_reply_fd = n;
 	return n < 0 ? n : 0;
+}
+
+int platform_last_reply_fd(void)
+{
+	return last_reply_fd;
 }
 
 int platform_add_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags)

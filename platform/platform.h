@@ -136,6 +136,9 @@ int platform_reply(struct platform *p, const struct platform_syscall *sc, int64_
 /* Install `fd` (a sentry fd) in the task and answer with the new number,
  * atomically.  O_CLOEXEC in `flags` sets close-on-exec on the new fd. */
 int platform_reply_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags);
+/* The task's fd number the calling thread's last platform_reply_fd()
+ * installed, or its negative errno (for the trace and --strace). */
+int platform_last_reply_fd(void);
 /* Install `fd` without answering; returns the task's new fd number. */
 int platform_add_fd(struct platform *p, const struct platform_syscall *sc, int fd, int flags);
 /* Put `fd` in the task's slot `app_fd`, replacing what is there, atomically

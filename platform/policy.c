@@ -24,8 +24,28 @@ static int resolve_syscall(const char *name)
 	return seccomp_syscall_resolve_name(name);
 }
 
-static uint32_t to_scmp(const struct policy_rule *r, unsigned flags)
+int policy_errno_trapped(const struct policy *p, const struct policy_rule *r)
 {
+	if (r->action != POLICY_ERRNO)
+		return 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].action == POLICY_TRAP && strcmp(p->rules[i].syscall, r->syscall) == 0)
+			return 0;
+	return 1;
+}
+
+int policy_rule_nr(const struct policy_rule *r)
+{
+	if (strcmp(r->syscall, "default") == 0)
+		return -1;
+	int nr = resolve_syscall(r->syscall);
+	return nr == __NR_SCMP_ERROR ? -1 : nr;
+}
+
+static uint32_t to_scmp(const struct policy *p, const struct policy_rule *r, unsigned flags)
+{
+	if ((flags & POLICY_ERRNO_AS_TRAP) && policy_errno_trapped(p, r))
+		return (flags & POLICY_TRAP_AS_TRACE) ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY;
 	switch (r->action) {
 	case POLICY_TRAP:
 		return (flags & POLICY_TRAP_AS_TRACE) ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY;
@@ -143,8 +163,10 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 		*listener = -1;
 	for (size_t i = 0; i < p->nrules; i++) {
 		if (strcmp(p->rules[i].syscall, "default") == 0)
-			dflt = to_scmp(&p->rules[i], flags);
-		traps |= p->rules[i].action == POLICY_TRAP && !(flags & POLICY_TRAP_AS_TRACE);
+			dflt = to_scmp(p, &p->rules[i], flags);
+		traps |= (p->rules[i].action == POLICY_TRAP ||
+			  ((flags & POLICY_ERRNO_AS_TRAP) && policy_errno_trapped(p, &p->rules[i]))) &&
+			 !(flags & POLICY_TRAP_AS_TRACE);
 	}
 	scmp_filter_ctx ctx = seccomp_init(dflt);
 	if (!ctx)
@@ -183,11 +205,10 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 				cmp[c] = (struct scmp_arg_cmp){ (unsigned)r->cond[c].arg,
 					r->cond[c].not_equal ? SCMP_CMP_NE : SCMP_CMP_EQ, v, 0 };
 		}
-		/* A rule that names the default's verdict documents a syscall
-		 * (default-deny policies list every one); libseccomp refuses
-		 * such a rule (EACCES) and the default gives that verdict. */
-		if (rc == 0 && to_scmp(r, flags) != dflt)
-			rc = seccomp_rule_add_array(ctx, to_scmp(r, flags), nr, (unsigned)r->ncond, cmp);
+		/* (an errno rule turned into a trap like an errno default: the
+		 * default covers it, and libseccomp refuses a rule that repeats it) */
+		if (rc == 0 && to_scmp(p, r, flags) != dflt)
+			rc = seccomp_rule_add_array(ctx, to_scmp(p, r, flags), nr, (unsigned)r->ncond, cmp);
 		if (rc < 0)
 			*bad_rule = r->syscall;
 	}

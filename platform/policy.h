@@ -74,6 +74,17 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
  * the same policy text for the ptrace platform (no listener is returned;
  * a trapped syscall without a tracer fails with ENOSYS, fail closed). */
 #define POLICY_TRAP_AS_TRACE 2u
+/* POLICY_ERRNO rules (the default's too) become POLICY_TRAP, so that the
+ * supervisor sees, records and answers with the rule's errno what the
+ * kernel would have refused by itself (--trace-events=denied).  A syscall
+ * the policy also traps keeps its errno rule: the supervisor could not tell
+ * which of the two rules matched. */
+#define POLICY_ERRNO_AS_TRAP 4u
+
+/* Whether POLICY_ERRNO_AS_TRAP turns rule r of p into a trap. */
+int policy_errno_trapped(const struct policy *p, const struct policy_rule *r);
+/* The syscall number rule r names (-1: "default" or unknown). */
+int policy_rule_nr(const struct policy_rule *r);
 
 /*
  * policy_install() with flags.  POLICY_ALL_THREADS loads the filter into

@@ -13,6 +13,8 @@
 #include "runsc-lite/netflags.h"
 #include "runsc-lite/oci.h"
 #include "runsc-lite/sandbox.h"
+#include "runsc-lite/trace_cli.h"
+#include "audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +51,11 @@ struct globals {
 	const char *root;            /* OCI: --root */
 	const char *log;             /* OCI: --log */
 	const char *log_format;      /* OCI: --log-format text|json */
+	/* --trace, --trace-events, --trace-mode, --strace, --strace-log */
+	const char *trace, *strace_log;
+	uint64_t trace_events;
+	bool trace_lossless, strace;
+	char **argv;                 /* runsc-lite's own, for the trace */
 };
 
 static void usage(FILE *out)
@@ -69,6 +76,9 @@ static void usage(FILE *out)
 		"            --root=DIR (state, default /run/runsc-lite), --log=FILE,\n"
 		"            --log-format=text|json\n"
 		"  help      this text\n"
+		"  trace decode FILE    a trace as JSON lines, one object per event\n"
+		"  report FILE [--format=text|json|markdown]\n"
+		"            what the traced job did: programs, files, connections, denials\n"
 		"\n"
 		"global flags:\n"
 		"  --debug              log to stderr (same as --debug-log=/dev/stderr)\n"
@@ -97,6 +107,23 @@ static void usage(FILE *out)
 		"                       every lookup and stat asks the gofer again\n"
 		"  --cache-policy=fscache|fscache_writethrough|remote_revalidating|none\n"
 		"                       the gofer mount's cache policy, overriding --file-access\n"
+		"  --trace=FILE|unix:PATH\n"
+		"                       record what the program does as a protobuf event stream\n"
+		"                       (audit/FORMAT.md) in FILE or to a consumer listening on a\n"
+		"                       unix stream socket; read it with `trace decode`, `report`\n"
+		"  --trace-events=KIND,...\n"
+		"                       the kinds recorded (default all): exec clone process_exit\n"
+		"                       open create unlink rename link symlink mkdir rmdir chmod\n"
+		"                       chown truncate setxattr connect bind denied unimplemented\n"
+		"                       signal; groups process, file, net, all\n"
+		"  --trace-mode=lossy|lossless\n"
+		"                       lossy (default): never slow the program down for a slow\n"
+		"                       consumer, count what is dropped (reported at exit and in\n"
+		"                       the stream); lossless: the program waits instead\n"
+		"  --strace             one line per trapped syscall on stderr: decoded arguments,\n"
+		"                       result or errno, duration.  Syscalls the kernel runs\n"
+		"                       natively (read, write, mmap, ...) are not shown\n"
+		"  --strace-log=FILE    the --strace lines to FILE instead (implies --strace)\n"
 		"\n"
 		"command flags (do, run):\n"
 		"  --rootfs=DIR         (run) the host directory to use as /\n"
@@ -146,9 +173,16 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "systemd-cgroup", no_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'v' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "trace-events", required_argument, NULL, 'e' },
+		{ "trace-mode", required_argument, NULL, 'm' },
+		{ "strace", no_argument, NULL, 'Q' },
+		{ "strace-log", required_argument, NULL, 'W' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
+	const char *bad;
+	g->trace_events = AUDIT_ALL_KINDS;
 	opterr = 0;
 	/* "+": stop at the first non-flag (the command) */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -184,6 +218,18 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 				die("--cache-policy=%s: must be fscache, fscache_writethrough, remote_revalidating or none", optarg);
 			g->cache_policy = optarg;
 			break;
+		case 't': g->trace = optarg; break;
+		case 'e':
+			if (audit_parse_kinds(optarg, &g->trace_events, &bad) < 0 || !g->trace_events)
+				die("--trace-events=%s: unknown kind \"%s\" (see runsc-lite help)", optarg, bad ? bad : "");
+			break;
+		case 'm':
+			if (strcmp(optarg, "lossy") && strcmp(optarg, "lossless"))
+				die("--trace-mode=%s: must be lossy or lossless", optarg);
+			g->trace_lossless = optarg[4] == 'l';
+			break;
+		case 'Q': g->strace = true; break;
+		case 'W': g->strace = true; g->strace_log = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'R': g->root = optarg; break;
 		case 'L': g->log = optarg; break;
@@ -385,6 +431,11 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 	static const char *const hide[] = { "/proc", "/sys" };
 	int logfd = open_debug_log(g);
 	log_init("runsc-lite", logfd);
+	char sandbox_id[32];
+	trace_sandbox_id(sandbox_id, sizeof sandbox_id);
+	int trace_fd = g->trace ? trace_open_sink(g->trace) : -1;
+	int strace_fd = !g->strace ? -1 : g->strace_log ? trace_open_strace_log(g->strace_log)
+				      : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
 	struct sandbox_opts o = {
 		.rootfs = do_mode ? "/" : rootfs,
 		/* `do` never writes the host root: read-only without the overlay */
@@ -406,6 +457,13 @@ static int cmd_run(int argc, char **argv, const struct globals *g, bool do_mode)
 		.net = &g->net,
 		.limits = limits,
 		.preserve_fds = (unsigned)preserve,
+		.trace_fd = trace_fd,
+		.strace_fd = strace_fd,
+		.trace_events = g->trace_events,
+		.trace_lossless = g->trace_lossless,
+		.strace = g->strace,
+		.sandbox_id = sandbox_id,
+		.cli_argv = g->argv,
 	};
 	return sandbox_run(&o);
 }
@@ -428,6 +486,7 @@ int main(int argc, char **argv)
 		return role_sentry(argc, argv);
 
 	static struct globals g;   /* (static: the rules table is large) */
+	g.argv = argv;
 	int i = parse_globals(argc, argv, &g);
 	net_flags_check(&g.net);
 	if (i >= argc) {
@@ -444,6 +503,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "do") == 0 || (strcmp(cmd, "run") == 0 && legacy_run(argc - i, argv + i)))
 		return cmd_run(argc - i, argv + i, &g, cmd[0] == 'd');
+	/* (the global flags mean nothing to them, but are accepted before) */
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc - i, argv + i);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - i, argv + i);
 	if (oci_is_command(cmd)) {
 		int logfd = open_debug_log(&g);
 		log_init("runsc-lite", logfd);

@@ -710,6 +710,8 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.make_mount_points = true,
 		.terminal = cfg.terminal,
 		.netns_path = cfg.netns_path,
+		.trace_fd = -1,       /* (no --trace for containers yet) */
+		.strace_fd = -1,
 		.file_copies = cfg.file_copies,
 		.nfile_copies = cfg.nfile_copies,
 	};

@@ -220,6 +220,8 @@ int role_sentry(int argc, char **argv)
 		.start_fd = fcntl(ROLE_START_FD, F_GETFD) >= 0 ? ROLE_START_FD : -1,
 		.ready_fd = fcntl(ROLE_READY_FD, F_GETFD) >= 0 ? ROLE_READY_FD : -1,
 		.error_log_fd = fcntl(ROLE_ERRLOG_FD, F_GETFD) >= 0 ? ROLE_ERRLOG_FD : -1,
+		.trace_fd = fcntl(ROLE_TRACE_FD, F_GETFD) >= 0 ? ROLE_TRACE_FD : -1,
+		.strace_fd = fcntl(ROLE_STRACE_FD, F_GETFD) >= 0 ? ROLE_STRACE_FD : -1,
 	};
 	return sentry_main(&a);
 }

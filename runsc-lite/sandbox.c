@@ -2,6 +2,7 @@
 #include "runsc-lite/netflags.h"
 #include "runsc-lite/netuser.h"
 
+#include "audit/audit.h"
 #include "runsc-lite/log.h"
 #include "spec.pb-c.h"
 
@@ -40,12 +41,12 @@ static void forward_signal(int sig)
 	kill(sentry_pid, sig);
 }
 
-/* Puts fds at the role's fixed numbers (ROLE_SOCK_FD...ROLE_NET_FD, -1:
+/* Puts fds at the role's fixed numbers (ROLE_SOCK_FD...ROLE_STRACE_FD, -1:
  * that number stays closed) and the caller's fds 3..3+npreserve-1 at
  * ROLE_PRESERVED_FD..., closes everything else, execs. */
 static void exec_role(const char *role, const int *role_fds, unsigned npreserve)
 {
-	enum { NFDS = ROLE_NET_FD - ROLE_SOCK_FD + 1 };
+	enum { NFDS = ROLE_STRACE_FD - ROLE_SOCK_FD + 1 };
 	int fds[NFDS];
 	/* move out of the way first so the dup2s below cannot clobber: above
 	 * every target number */
@@ -133,7 +134,7 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 		if (!isatty(STDIN_FILENO))
 			setsid();
 		int fds[] = { sock, spec_rd, o->debug_fd, o->gate ? o->start_fd : -1,
-			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd };
+			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd, o->trace_fd, o->strace_fd };
 		exec_role("sentry", fds, o->preserve_fds);
 	}
 	close(sync[0]);
@@ -179,7 +180,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
 				_exit(125);
 		}
-		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1 };
+		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1, -1, -1 };
 		exec_role("gofer", fds, 0);
 	}
 	return pid < 0 ? -errno : pid;
@@ -341,6 +342,17 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	}
 	sspec.rlimits = lptr;
 	sspec.n_rlimits = o->nrlimits;
+	RunscLite__TraceSpec tspec = RUNSC_LITE__TRACE_SPEC__INIT;
+	if (o->trace_fd >= 0 || o->strace) {
+		tspec.events = o->trace_fd >= 0 ? o->trace_events : 0;
+		tspec.lossless = o->trace_lossless;
+		tspec.sandbox_id = (char *)(o->sandbox_id ? o->sandbox_id : "");
+		tspec.flags = o->cli_argv;
+		tspec.n_flags = count(o->cli_argv);
+		tspec.strace = o->strace;
+		tspec.denied_traps = (tspec.events & AUDIT_KIND_BIT(AUDIT_DENIED)) != 0;
+		sspec.trace = &tspec;
+	}
 
 	/* --tmpfs and --volume: the sentry mounts each in order; the gofer
 	 * serves each volume under an attach name of its own */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct net_flags;
 
@@ -76,6 +77,12 @@ struct sandbox_opts {
 	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
 	const struct sandbox_file_copy *file_copies;
 	size_t nfile_copies;
+	/* --trace / --strace (audit/): fds opened by the CLI, -1 without */
+	int trace_fd, strace_fd;
+	uint64_t trace_events;       /* audit_kind bits */
+	bool trace_lossless, strace;
+	const char *sandbox_id;
+	char **cli_argv;             /* runsc-lite's own argv, NULL-terminated */
 };
 
 /* Starts the gofer and the sentry and returns; their pids in *gofer and
@@ -97,7 +104,9 @@ int role_sentry(int argc, char **argv);
 #define ROLE_READY_FD 7    /* sentry, OCI create: "the first task waits" (ready_fd) */
 #define ROLE_ERRLOG_FD 8   /* sentry, OCI create with --log: the error log */
 #define ROLE_NET_FD  9     /* sentry, --network=user: sentry_args.net_fd */
-#define ROLE_PRESERVED_FD 10 /* the sentry: --preserve-fds from here on */
+#define ROLE_TRACE_FD 10   /* sentry: the --trace sink, when enabled */
+#define ROLE_STRACE_FD 11  /* sentry: the --strace output, when enabled */
+#define ROLE_PRESERVED_FD 12 /* the sentry: --preserve-fds from here on */
 #define PRESERVE_FDS_MAX 1024
 
 #endif

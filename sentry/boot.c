@@ -690,8 +690,10 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 	struct policy app = policy_app;
 	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0)
 		die("sandbox: the network policy does not fit");
+	/* --trace-events=denied: the kernel's refusals become the sentry's */
+	bool denied = spec->trace && spec->trace->denied_traps;
 	int rc = policy_install_flags(&app, NULL, 0, &listener, &bad,
-				      traced ? POLICY_TRAP_AS_TRACE : 0);
+				      (traced ? POLICY_TRAP_AS_TRACE : 0) | (denied ? POLICY_ERRNO_AS_TRAP : 0));
 	if (rc < 0)
 		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
 	if (traced ? write(sock, "T", 1) != 1 : hand_over_listener(sock, listener) < 0)
@@ -1083,6 +1085,14 @@ int sentry_main(const struct sentry_args *a)
 		return fail("seccomp platform", -rc);
 	debugf("application started: pid %d, platform %s, sync wake-up %s", (int)init_pid,
 	       use_ptrace ? "ptrace" : "seccomp", platform_sync_wakeup(s.plat) ? "on" : "off");
+	/* --trace/--strace: the writer thread starts after the application's
+	 * first task was cloned (a clone while another thread may hold the
+	 * allocator's lock would leave the child stuck on it) and before the
+	 * sentry's policy (TSYNC covers it then) */
+	if ((rc = trace_setup(&s, spec, a->trace_fd, a->strace_fd)) < 0) {
+		kill(init_pid, SIGKILL);
+		return fail("starting the trace writer", -rc);
+	}
 	rc = confine_sentry(&s);
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);
@@ -1106,5 +1116,7 @@ int sentry_main(const struct sentry_args *a)
 		}
 		close(a->ready_fd);
 	}
-	return sentry_serve(&s, init_pid);
+	int status = sentry_serve(&s, init_pid);
+	trace_finish(status);
+	return status;
 }

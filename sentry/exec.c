@@ -718,6 +718,7 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 	sentry_pin_lock(true);   /* its walks keep the sentry lock: exec_lock is held */
 	int64_t ret = exec_locked(s, sc, t, dirfd, path, at_flags, pe);
 	sentry_pin_lock(false);
+	trace_exec_target(pe->prog_path, pe->interp_path);
 	if (ret != SYSCALL_ANSWERED)
 		pending_free(s, pe);
 	pthread_mutex_unlock(&exec_lock);

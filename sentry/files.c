@@ -254,11 +254,13 @@ int files_install(struct sentry *s, const struct platform_syscall *sc,
 		 * reader sees as a writer still there (EAGAIN, not EOF). */
 		rc = platform_add_fd(s->plat, sc, fd, flags & O_CLOEXEC);
 		close(fd);
+		trace_file(path, rc);
 		if (rc >= 0 && platform_reply(s->plat, sc, rc) < 0)
 			rc = -ENOENT;
 		return rc;
 	}
 	rc = platform_reply_fd(s->plat, sc, fd, flags & O_CLOEXEC);
+	trace_file(path, rc < 0 ? rc : platform_last_reply_fd());
 	if (host_fd >= 0) {
 		close(fd);   /* the application's copy is the only one kept */
 	} else {

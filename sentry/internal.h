@@ -7,6 +7,8 @@
 
 struct p9_client;
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +30,7 @@ struct task {
 	/* The program of its last exec (the ELF the loader mapped), for
 	 * /proc/PID/exe; a child's is its parent's.  dentry NULL: unknown. */
 	struct vfs_path exe;
+	char comm[16];        /* the process name (kept while tracing: trace.c) */
 	/* Syscalls of it being served: while one is, the task outlives its
 	 * exit (a lookup may have released the sentry lock meanwhile). */
 	int busy;
@@ -169,6 +172,53 @@ void exec_task_gone(struct sentry *s, pid_t tgid);
 /* Sees every trapped syscall first: undoes what an exec that failed in the
  * kernel after the sentry let it continue left behind. */
 void exec_note_syscall(struct sentry *s, const struct platform_syscall *sc, struct task *t);
+
+/* --trace and --strace (sentry/trace.c).  Each hook is one test of
+ * trace_enabled when tracing is off. */
+extern bool trace_enabled;
+/* spec: the RunscLite__SandboxSpec; takes over both fds (-1: none). */
+int trace_setup(struct sentry *s, const void *spec, int trace_fd, int strace_fd);
+void trace_begin_(struct sentry *s, const struct platform_syscall *sc);
+void trace_path_(uint64_t addr, const char *path);
+void trace_file_(struct vfs_path p, int64_t installed);
+void trace_exec_target_(struct vfs_path prog, struct vfs_path interp);
+void trace_done_(struct sentry *s, const struct platform_syscall *sc, struct task *t, int64_t rc);
+int64_t trace_refused_(struct sentry *s, const struct platform_syscall *sc, struct task *t);
+void trace_task_new_(struct sentry *s, const struct task *t, pid_t ppid, bool from_known);
+void trace_task_gone_(struct sentry *s, const struct task *t);
+void trace_signal_(int signo, pid_t sender);
+struct rusage;
+void trace_app_exit_(int wstatus, const struct rusage *ru);
+/* Emits SandboxExit, drains the sink, reports drops on stderr. */
+void trace_finish(int status);
+
+/* A trapped syscall begins (before its handler) and ends (before the task
+ * is answered, if the handler did not answer it). */
+static inline void trace_begin(struct sentry *s, const struct platform_syscall *sc)
+{ if (__builtin_expect(trace_enabled, 0)) trace_begin_(s, sc); }
+static inline void trace_done(struct sentry *s, const struct platform_syscall *sc, struct task *t, int64_t rc)
+{ if (__builtin_expect(trace_enabled, 0)) trace_done_(s, sc, t, rc); }
+/* A path the application named, as the handler copied it from addr. */
+static inline void trace_path(uint64_t addr, const char *path)
+{ if (__builtin_expect(trace_enabled, 0)) trace_path_(addr, path); }
+/* The file an open installed as the task's fd `installed` (or -errno). */
+static inline void trace_file(struct vfs_path p, int64_t installed)
+{ if (__builtin_expect(trace_enabled, 0)) trace_file_(p, installed); }
+/* What an exec resolved: program and interpreter (dentry NULL: none). */
+static inline void trace_exec_target(struct vfs_path prog, struct vfs_path interp)
+{ if (__builtin_expect(trace_enabled, 0)) trace_exec_target_(prog, interp); }
+/* A trapped syscall without a handler: -ENOSYS, or the errno of the
+ * policy rule that trapped it for the trace (POLICY_ERRNO_AS_TRAP). */
+static inline int64_t trace_refused(struct sentry *s, const struct platform_syscall *sc, struct task *t)
+{ return __builtin_expect(trace_enabled, 0) ? trace_refused_(s, sc, t) : -ENOSYS; }
+static inline void trace_task_new(struct sentry *s, const struct task *t, pid_t ppid, bool from_known)
+{ if (__builtin_expect(trace_enabled, 0)) trace_task_new_(s, t, ppid, from_known); }
+static inline void trace_task_gone(struct sentry *s, const struct task *t)
+{ if (__builtin_expect(trace_enabled, 0)) trace_task_gone_(s, t); }
+static inline void trace_signal(int signo, pid_t sender)
+{ if (__builtin_expect(trace_enabled, 0)) trace_signal_(signo, sender); }
+static inline void trace_app_exit(int wstatus, const struct rusage *ru)
+{ if (__builtin_expect(trace_enabled, 0)) trace_app_exit_(wstatus, ru); }
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452

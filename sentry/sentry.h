@@ -38,6 +38,8 @@ struct sentry_args {
 	 * once the task waits there and the sentry serves ("created") */
 	int start_fd, ready_fd;
 	int error_log_fd;            /* -1, or OCI --log: setup errors go there too */
+	int trace_fd;                /* the --trace sink (audit/), -1: none */
+	int strace_fd;               /* --strace lines, -1: none */
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -356,16 +357,20 @@ int sentry_serve(struct sentry *s, pid_t init_pid)
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof si) == sizeof si) {
 					if (si.ssi_signo != SIGCHLD) {
+						trace_signal((int)si.ssi_signo, (pid_t)si.ssi_pid);
 						kill(init_pid, (int)si.ssi_signo);
 						continue;
 					}
 					int ws;
 					pid_t p;
+					struct rusage ru;
 					/* __WNOTHREAD: never the ptrace tracer thread's tracees */
-					while ((p = waitpid(-1, &ws, WNOHANG | __WNOTHREAD)) > 0)
-						if (p == init_pid)
+					while ((p = wait4(-1, &ws, WNOHANG | __WNOTHREAD, &ru)) > 0)
+						if (p == init_pid) {
 							status = WIFEXITED(ws) ? WEXITSTATUS(ws)
 									       : 128 + WTERMSIG(ws);
+							trace_app_exit(ws, &ru);
+						}
 				}
 			} else {
 				sentry_lock();

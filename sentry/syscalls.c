@@ -47,6 +47,8 @@ int read_path(struct sentry *s, const struct platform_syscall *sc, uint64_t addr
 	int rc = platform_read_string(s->plat, sc, buf, VFS_PATH_MAX, addr);
 	if (rc >= 0)
 		snprintf(detail, sizeof detail, "\"%s\"", buf);
+	if (rc >= 0)
+		trace_path(addr, buf);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1113,6 +1115,7 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	}
 	s->nr_trapped++;
 	detail[0] = 0;
+	trace_begin(s, sc);
 	vfs_shrink();   /* between syscalls: no walk holds an unreferenced dentry */
 	struct task *t = task_get(s, sc->tid);
 	procfs_set_caller(t);
@@ -1124,14 +1127,18 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 		vfs_set_current_cred(&t->cred);
 		t->busy++;
 		rc = handlers[sc->nr](s, sc, t);
-		if (--t->busy == 0 && t->exited)
+		if (--t->busy == 0 && t->exited) {
 			task_free(t);
+			t = NULL;   /* gone meanwhile: the trace names no task */
+		}
 		vfs_set_current_cred(NULL);
 	} else {
-		/* trapped by the policy but not served yet: fail closed */
-		s->nr_unimplemented++;
-		rc = -ENOSYS;
+		/* trapped by the policy but not served yet: fail closed (or an
+		 * errno rule trapped only to be recorded: its errno) */
+		rc = trace_refused(s, sc, t);
+		s->nr_unimplemented += rc == -ENOSYS;
 	}
+	trace_done(s, sc, t, rc);
 	if (log_enabled()) {
 		if (rc == SYSCALL_ANSWERED)
 			debugf("[%d] %s(%s) = answered", (int)sc->tid, platform_syscall_name(sc->nr), detail);

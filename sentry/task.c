@@ -167,6 +167,8 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	t->cred = *cred;
 	if (from && from->exe.dentry)
 		t->exe = vfs_path_get(from->exe);
+	if (from)
+		memcpy(t->comm, from->comm, sizeof t->comm);
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, tgid != tid ? PIDFD_THREAD : 0);
 	if (t->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)tid };
@@ -175,6 +177,8 @@ static struct task *task_add(struct sentry *s, pid_t tid, pid_t tgid, pid_t ppid
 	t->next = s->tasks;
 	s->tasks = t;
 	debugf("task %d: new (tgid %d, parent %d)", (int)tid, (int)tgid, (int)ppid);
+	/* (a creator that never ran a program of the sandbox: runsc-lite's own) */
+	trace_task_new(s, t, ppid, from && from->comm[0]);
 	return t;
 }
 
@@ -320,6 +324,7 @@ void task_exited(struct sentry *s, struct task *t)
 			*pp = t->next;
 			break;
 		}
+	trace_task_gone(s, t);
 	platform_forget_memory(t->tid);   /* the tid may be another task's soon */
 	if (t->pidfd >= 0) {
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);

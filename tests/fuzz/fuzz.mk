@@ -21,7 +21,7 @@
 #   build/fuzz/fuzz_<target> build/fuzz/artifacts/<target>-crash-...
 # and belongs in tests/fuzz/corpus/<target>/ once understood.
 
-FUZZ_TARGETS := decode gofer
+FUZZ_TARGETS := decode gofer trace
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz
 ifeq ($(origin FUZZ_CLANG),undefined)
@@ -31,8 +31,12 @@ endif
 # gen/ headers are not needed).
 FUZZ_SRCS_decode := $(wildcard p9/*.c)
 FUZZ_SRCS_gofer  := $(wildcard p9/*.c) $(wildcard gofer/*.c)
+# the trace reader and its consumers, with the generated protobuf-c code of
+# the plain build
+FUZZ_SRCS_trace  := audit/stream.c audit/json.c audit/report.c build/gen/trace.pb-c.c
+FUZZ_LIBS_trace  := -lprotobuf-c
 FUZZ_HEADERS := $(wildcard p9/*.h) $(wildcard gofer/*.h)
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -I. \
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -I. -Ibuild/gen \
                 -Wall -Wextra -Wno-unused-parameter -fno-sanitize-recover=undefined
 FUZZ_SANS    := address,undefined
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
@@ -69,7 +73,7 @@ fuzz-build: $(FUZZ_BINS)
 define fuzz_target_rules
 $(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(FUZZ_HEADERS)
 	@mkdir -p $$(dir $$@)
-	$(FUZZ_CLANG_CMD) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANS) -o $$@ $$< $(FUZZ_SRCS_$(1)) -lpthread
+	$(FUZZ_CLANG_CMD) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SANS) -o $$@ $$< $(FUZZ_SRCS_$(1)) -lpthread $(FUZZ_LIBS_$(1))
 
 # The replay runner: clang keeps the coverage instrumentation (the code as
 # fuzzed), gcc is the fallback.
@@ -80,7 +84,7 @@ $(FUZZ_DIR)/replay_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay_main.c $(FUZZ_
 	echo "$$$$cc ... -o $$@"; \
 	$$$$cc $(FUZZ_CFLAGS) -DFUZZ_TARGET='"$(1)"' \
 	  -DFUZZ_CORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/$(1)"' \
-	  -o $$@ $$< tests/fuzz/replay_main.c $(FUZZ_SRCS_$(1)) -lpthread
+	  -o $$@ $$< tests/fuzz/replay_main.c $(FUZZ_SRCS_$(1)) -lpthread $(FUZZ_LIBS_$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target_rules,$(t))))
 
@@ -106,3 +110,11 @@ $(BUILD)/tests/fuzz/test_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c 
 	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -DFUZZ_TARGET='"$*"' \
 	  -DFUZZ_CORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/$*"' \
 	  -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libgofer.a $(BUILD)/libp9.a -lpthread
+
+# the trace reader is in libaudit, with the generated code of the variant
+$(BUILD)/tests/fuzz/test_replay_trace: tests/fuzz/fuzz_trace.c tests/fuzz/replay_main.c \
+		$(BUILD)/libaudit.a $(BUILD)/obj/gen/trace.pb-c.o
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -DFUZZ_TARGET='"trace"' \
+	  -DFUZZ_CORPUS_DIR='"$(CURDIR)/tests/fuzz/corpus/trace"' \
+	  -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libaudit.a $(BUILD)/obj/gen/trace.pb-c.o -lprotobuf-c -lpthread
