@@ -187,6 +187,7 @@ int64_t trace_refused_(struct sentry *s, const struct platform_syscall *sc, stru
 void trace_task_new_(struct sentry *s, const struct task *t, pid_t ppid, bool from_known);
 void trace_task_gone_(struct sentry *s, const struct task *t);
 void trace_signal_(int signo, pid_t sender);
+void trace_net_denied_(struct sentry *s, const struct platform_syscall *sc, const char *rule);
 struct rusage;
 void trace_app_exit_(int wstatus, const struct rusage *ru);
 /* Emits SandboxExit, drains the sink, reports drops on stderr. */
@@ -215,6 +216,10 @@ static inline void trace_task_new(struct sentry *s, const struct task *t, pid_t 
 { if (__builtin_expect(trace_enabled, 0)) trace_task_new_(s, t, ppid, from_known); }
 static inline void trace_task_gone(struct sentry *s, const struct task *t)
 { if (__builtin_expect(trace_enabled, 0)) trace_task_gone_(s, t); }
+/* A connect or send --allow-net refused (ECONNREFUSED): a denied event
+ * whose rule names the destination. */
+static inline void trace_net_denied(struct sentry *s, const struct platform_syscall *sc, const char *rule)
+{ if (__builtin_expect(trace_enabled, 0)) trace_net_denied_(s, sc, rule); }
 static inline void trace_signal(int signo, pid_t sender)
 { if (__builtin_expect(trace_enabled, 0)) trace_signal_(signo, sender); }
 static inline void trace_app_exit(int wstatus, const struct rusage *ru)

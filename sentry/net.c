@@ -28,6 +28,7 @@
 #include "runsc-lite/log.h"
 #include "spec.pb-c.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -155,6 +156,26 @@ bool net_allows(const struct sockaddr_storage *sa)
 	return false;
 }
 
+/* --allow-net refused sa: logged, and a denied event for the trace. */
+static void refused(struct sentry *s, struct platform_syscall *sc, const struct sockaddr_storage *sa)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", rule[96];
+	unsigned port;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+		port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(rule, sizeof rule, "--allow-net: %s%s%s:%u is not allowed", sa->ss_family == AF_INET6 ? "[" : "",
+		 addr, sa->ss_family == AF_INET6 ? "]" : "", port);
+	debugf("[%d] %s", (int)sc->tid, rule);
+	trace_net_denied(s, sc, rule);
+}
+
 /* The task's address (sc->args[1], length args[2]), copied once: its
  * length, 0 when it is not one the sentry must look at, or -errno. */
 static int read_address(struct sentry *s, struct platform_syscall *sc, struct sockaddr_storage *sa)
@@ -267,7 +288,7 @@ int64_t net_connect(struct sentry *s, struct platform_syscall *sc)
 		 (sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
 		 len >= (int)(sa.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) &&
 		 !net_allows(&sa)) {
-		debugf("[%d] connect: not in --allow-net", (int)sc->tid);
+		refused(s, sc, &sa);
 		rc = -ECONNREFUSED;
 	} else if (host_mode && domain == AF_UNIX && sa.ss_family == AF_UNIX &&
 		   len > (int)offsetof(struct sockaddr_un, sun_path) &&
@@ -343,14 +364,15 @@ static bool made_by_sentry(int dup, int flags)
 
 /* The destination as the sentry will use it: checked, and made the
  * sandbox's own when it is an abstract unix name.  0 or -errno. */
-static int check_destination(struct sockaddr_storage *sa, socklen_t *len, pid_t tid)
+static int check_destination(struct sentry *s, struct platform_syscall *sc, struct sockaddr_storage *sa,
+			     socklen_t *len)
 {
 	if (*len == 0)
 		return 0;   /* the connected peer, checked when connected */
 	if ((sa->ss_family == AF_INET && *len >= sizeof(struct sockaddr_in)) ||
 	    (sa->ss_family == AF_INET6 && *len >= sizeof(struct sockaddr_in6))) {
 		if (filtering && !net_allows(sa)) {
-			debugf("[%d] send: not in --allow-net", (int)tid);
+			refused(s, sc, sa);
 			return -ECONNREFUSED;
 		}
 		return 0;
@@ -447,7 +469,7 @@ static int64_t send_one(struct sentry *s, struct platform_syscall *sc, int dup, 
 	socklen_t len = am.msg_name ? am.msg_namelen : 0;
 	if (len && (rc = platform_read(s->plat, sc, &sa, (uint64_t)am.msg_name, len)) < 0)
 		return rc;
-	if ((rc = check_destination(&sa, &len, sc->tid)) < 0)
+	if ((rc = check_destination(s, sc, &sa, &len)) < 0)
 		return rc;
 	static __thread struct iovec iov[IOV_MAX_APP];
 	size_t total = 0;
@@ -498,7 +520,7 @@ int64_t net_sendto(struct sentry *s, struct platform_syscall *sc)
 		else if (n > SEND_MAX)
 			rc = -EMSGSIZE;
 		else if ((rc = platform_read(s->plat, sc, &sa, sc->args[4], len)) == 0 &&
-			 (rc = check_destination(&sa, &len, sc->tid)) == 0) {
+			 (rc = check_destination(s, sc, &sa, &len)) == 0) {
 			data = malloc(n + 1);
 			rc = !data ? -ENOMEM : n ? platform_read(s->plat, sc, data, sc->args[1], n) : 0;
 		}

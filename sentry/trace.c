@@ -802,6 +802,22 @@ int64_t trace_refused_(struct sentry *s, const struct platform_syscall *sc, stru
 	return -ENOSYS;
 }
 
+void trace_net_denied_(struct sentry *s, const struct platform_syscall *sc, const char *rule)
+{
+	if (!want(AUDIT_DENIED))
+		return;
+	struct task *t = task_find(s, sc->tid);
+	AuditEvent ev = RUNSC_LITE__AUDIT__EVENT__INIT;
+	RunscLite__Audit__Denied d = RUNSC_LITE__AUDIT__DENIED__INIT;
+	d.nr = sc->nr;
+	d.name = (char *)platform_syscall_name(sc->nr);
+	d.rule = (char *)rule;
+	d.error = ECONNREFUSED;
+	ev.kind_case = RUNSC_LITE__AUDIT__EVENT__KIND_DENIED;
+	ev.denied = &d;
+	audit_emit(&ev, t ? t->tgid : 0, sc->tid, comm_of(t));
+}
+
 /* ---- processes, signals, the end ------------------------------------------------------ */
 
 void trace_task_new_(struct sentry *s, const struct task *t, pid_t ppid, bool from_known)

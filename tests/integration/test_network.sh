@@ -81,6 +81,12 @@ expect "allow-net: a CIDR and a port range" "ok
 ECONNREFUSED" \
 	"$RL" --network=host "--allow-net=10.0.0.0/8,127.0.0.0/30:$((ok_port - 1))-$ok_port" run --rootfs "$R" -- \
 	/bin/sh -c "/bin/net_probe connect 127.0.0.1 $ok_port; /bin/net_probe connect 127.0.0.1 $bad_port"
+"$RL" --network=host "$allow" "--trace=$SCRATCH/net.trace" run --rootfs "$R" -- /bin/sh -c \
+	"/bin/net_probe connect 127.0.0.1 $bad_port; /bin/net_probe udp 127.0.0.1 $bad_port" >/dev/null 2>&1
+denied=$("$RL_REAL" trace decode "$SCRATCH/net.trace" 2>&1 | grep -o '"name":"[a-z]*","rule":"--allow-net: [^"]*"')
+expect "allow-net: each refusal is a denied event of the trace, naming the destination" \
+	"\"name\":\"connect\",\"rule\":\"--allow-net: 127.0.0.1:$bad_port is not allowed\"
+\"name\":\"sendto\",\"rule\":\"--allow-net: 127.0.0.1:$bad_port is not allowed\"" printf '%s' "$denied"
 for bad in "--allow-net=1.2.3.4:99999" "--allow-net=1.2.3.4/33" "--allow-net=[::1" "--allow-net=no-such-host.invalid"; do
 	out=$("$RL" --network=host "$bad" run --rootfs "$R" -- /bin/true 2>&1)
 	rc=$?
