@@ -221,8 +221,11 @@ void audit_event_json(const AuditEvent *ev, FILE *out)
 	audit_json_string(out, kf->name, strlen(kf->name));
 	fputc(':', out);
 	json_value(kf, (const char *)ev + kf->offset, out);
+	/* opens, and the opens that created their file */
 	if (ev->kind_case == RUNSC_LITE__AUDIT__EVENT__KIND_FILE &&
-	    ev->file->op == RUNSC_LITE__AUDIT__FILE_OP__OP__OPEN) {
+	    (ev->file->op == RUNSC_LITE__AUDIT__FILE_OP__OP__OPEN ||
+	     (ev->file->op == RUNSC_LITE__AUDIT__FILE_OP__OP__CREATE && ev->file->syscall &&
+	      (strncmp(ev->file->syscall, "open", 4) == 0 || strcmp(ev->file->syscall, "creat") == 0)))) {
 		char fl[256];
 		fputs(",\"open_flags\":", out);
 		audit_open_flags(ev->file->flags, fl, sizeof fl);

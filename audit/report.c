@@ -132,6 +132,12 @@ static void note_file(struct job *j, const RunscLite__Audit__FileOp *f)
 		break;
 	}
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__CREATE:
+		/* an open that made its file wrote it too (as far as the
+		 * sentry knows: the writes themselves are native) */
+		if ((f->flags & O_ACCMODE) != O_RDONLY)
+			add(j, &j->written, p, NULL);
+		add(j, &j->created, p, NULL);
+		break;
 	case RUNSC_LITE__AUDIT__FILE_OP__OP__MKDIR:
 		add(j, &j->created, p, NULL);
 		break;

@@ -188,6 +188,7 @@ void trace_task_new_(struct sentry *s, const struct task *t, pid_t ppid, bool fr
 void trace_task_gone_(struct sentry *s, const struct task *t);
 void trace_signal_(int signo, pid_t sender);
 void trace_net_denied_(struct sentry *s, const struct platform_syscall *sc, const char *rule);
+void trace_created_(void);
 struct rusage;
 void trace_app_exit_(int wstatus, const struct rusage *ru);
 /* Emits SandboxExit, drains the sink, reports drops on stderr. */
@@ -216,6 +217,9 @@ static inline void trace_task_new(struct sentry *s, const struct task *t, pid_t 
 { if (__builtin_expect(trace_enabled, 0)) trace_task_new_(s, t, ppid, from_known); }
 static inline void trace_task_gone(struct sentry *s, const struct task *t)
 { if (__builtin_expect(trace_enabled, 0)) trace_task_gone_(s, t); }
+/* The open being served made its file (O_CREAT): a CREATE event. */
+static inline void trace_created(void)
+{ if (__builtin_expect(trace_enabled, 0)) trace_created_(); }
 /* A connect or send --allow-net refused (ECONNREFUSED): a denied event
  * whose rule names the destination. */
 static inline void trace_net_denied(struct sentry *s, const struct platform_syscall *sc, const char *rule)

@@ -404,6 +404,7 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 				 &ino, &res);
 	if (rc < 0)
 		return rc;
+	trace_created();
 	ino->host_writable = true;
 	vfs_dir_changed(di);
 	struct vfs_dentry *d = vfs_add_child(dir.dentry, name, ino);

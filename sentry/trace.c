@@ -74,6 +74,7 @@ static __thread struct {
 	socklen_t addrlen;
 	struct open_how how;
 	bool have_how;
+	bool created;                       /* an open with O_CREAT made the file */
 	uint64_t t0;
 } call;
 
@@ -209,7 +210,10 @@ static void forget_call(void)
 	call.installed = -1;
 	call.addrlen = 0;
 	call.have_how = false;
+	call.created = false;
 }
+
+void trace_created_(void) { call.created = true; }
 
 void trace_path_(uint64_t addr, const char *path)
 {
@@ -410,6 +414,9 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 	default:
 		return;
 	}
+	/* an open that made its file is a creation (flags and mode kept) */
+	if (f.op == OP(OPEN) && call.created)
+		f.op = OP(CREATE);
 	if (!want(audit_file_kind(f.op)))
 		return;
 	int64_t res = result_of(rc);
