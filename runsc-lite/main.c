@@ -273,32 +273,12 @@ static void parse_tmpfs(const char *arg, struct sandbox_mount *m)
 	if (copy[0] != '/')
 		die("--tmpfs=%s: the mount point must be an absolute path", arg);
 	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
-		char *end;
-		errno = 0;
-		if (strncmp(o, "size=", 5) == 0) {
-			unsigned long long v = strtoull(o + 5, &end, 10);
-			unsigned shift = 0;
-			switch (*end) {
-			case 'k': case 'K': shift = 10; end++; break;
-			case 'm': case 'M': shift = 20; end++; break;
-			case 'g': case 'G': shift = 30; end++; break;
-			}
-			if (errno || end == o + 5 || *end || o[5] == '-' || v == 0 || v > (~0ULL >> 20 >> shift))
-				die("--tmpfs=%s: size must be a positive number of bytes, k, m or g", arg);
-			m->size = v << shift;
-		} else if (strncmp(o, "mode=", 5) == 0) {
-			unsigned long v = strtoul(o + 5, &end, 8);
-			if (errno || end == o + 5 || *end || v > 07777)
-				die("--tmpfs=%s: mode must be octal, at most 7777", arg);
-			m->mode = (unsigned)v | 0x80000000u;   /* "given", even 0 */
-		} else if (strncmp(o, "nr_inodes=", 10) == 0) {
-			unsigned long long v = strtoull(o + 10, &end, 10);
-			if (errno || end == o + 10 || *end || o[10] == '-' || v == 0 || v > (1ULL << 32))
-				die("--tmpfs=%s: nr_inodes must be a positive number", arg);
-			m->nr_inodes = v;
-		} else {
+		const char *why;
+		int rc = sandbox_tmpfs_option(o, m, &why);
+		if (rc < 0)
+			die("--tmpfs=%s: %s", arg, why);
+		if (rc > 0)
 			die("--tmpfs=%s: unknown option %s (size=, mode=, nr_inodes=)", arg, o);
-		}
 	}
 }
 

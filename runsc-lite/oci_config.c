@@ -376,34 +376,16 @@ static bool harmless_option(const char *o)
 /* size=N[kmg] / size=N% is refused: tmpfs sizes are absolute here */
 static int tmpfs_option(struct ctx *x, const char *what, const char *o, struct sandbox_mount *m)
 {
-	char *end;
-	errno = 0;
-	if (strncmp(o, "size=", 5) == 0) {
-		unsigned long long v = strtoull(o + 5, &end, 10);
-		unsigned shift = 0;
-		switch (*end) {
-		case 'k': case 'K': shift = 10; end++; break;
-		case 'm': case 'M': shift = 20; end++; break;
-		case 'g': case 'G': shift = 30; end++; break;
-		}
-		if (errno || end == o + 5 || *end || o[5] == '-' || v == 0 || v > (~0ULL >> 20 >> shift))
-			return bad(x, "%s: \"%s\": size must be a positive number of bytes, k, m or g", what, o);
-		m->size = v << shift;
-	} else if (strncmp(o, "mode=", 5) == 0) {
-		unsigned long v = strtoul(o + 5, &end, 8);
-		if (errno || end == o + 5 || *end || o[5] == '-' || v > 07777)
-			return bad(x, "%s: \"%s\": mode must be octal, at most 7777", what, o);
-		m->mode = (unsigned)v | 0x80000000u;
-	} else if (strncmp(o, "nr_inodes=", 10) == 0) {
-		unsigned long long v = strtoull(o + 10, &end, 10);
-		if (errno || end == o + 10 || *end || o[10] == '-' || v == 0 || v > (1ULL << 32))
-			return bad(x, "%s: \"%s\": nr_inodes must be a positive number", what, o);
-		m->nr_inodes = v;
-	} else if (strcmp(o, "ro") == 0) {
+	const char *why;
+	int rc = sandbox_tmpfs_option(o, m, &why);
+	if (rc < 0)
+		return bad(x, "%s: \"%s\": %s", what, o, why);
+	if (rc == 0)
+		return 0;
+	if (strcmp(o, "ro") == 0)
 		return bad(x, "%s: a read-only tmpfs is not supported", what);
-	} else if (!harmless_option(o)) {
+	if (!harmless_option(o))
 		return bad(x, "%s: unknown tmpfs option \"%s\"", what, o);
-	}
 	return 0;
 }
 

@@ -71,6 +71,43 @@ static void exec_role(const char *role, const int *role_fds, unsigned npreserve)
 	_exit(125);
 }
 
+int sandbox_tmpfs_option(const char *o, struct sandbox_mount *m, const char **why)
+{
+	char *end;
+	errno = 0;
+	if (strncmp(o, "size=", 5) == 0) {
+		unsigned long long v = strtoull(o + 5, &end, 10);
+		unsigned shift = 0;
+		switch (*end) {
+		case 'k': case 'K': shift = 10; end++; break;
+		case 'm': case 'M': shift = 20; end++; break;
+		case 'g': case 'G': shift = 30; end++; break;
+		}
+		if (errno || end == o + 5 || *end || o[5] == '-' || v == 0 || v > (~0ULL >> 20 >> shift)) {
+			*why = "size must be a positive number of bytes, k, m or g";
+			return -1;
+		}
+		m->size = v << shift;
+	} else if (strncmp(o, "mode=", 5) == 0) {
+		unsigned long v = strtoul(o + 5, &end, 8);
+		if (errno || end == o + 5 || *end || o[5] == '-' || v > 07777) {
+			*why = "mode must be octal, at most 7777";
+			return -1;
+		}
+		m->mode = (unsigned)v | 0x80000000u;   /* "given", even 0 */
+	} else if (strncmp(o, "nr_inodes=", 10) == 0) {
+		unsigned long long v = strtoull(o + 10, &end, 10);
+		if (errno || end == o + 10 || *end || o[10] == '-' || v == 0 || v > (1ULL << 32)) {
+			*why = "nr_inodes must be a positive number";
+			return -1;
+		}
+		m->nr_inodes = v;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

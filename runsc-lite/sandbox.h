@@ -27,6 +27,11 @@ struct sandbox_mount {
 	bool readonly;               /* volume */
 };
 
+/* One tmpfs option into m: size=N[k|m|g], mode=OCTAL (at most 7777),
+ * nr_inodes=N.  0; 1 when it is none of them (the caller decides); or -1
+ * with *why naming what is wrong with its value. */
+int sandbox_tmpfs_option(const char *o, struct sandbox_mount *m, const char **why);
+
 /* OCI process.rlimits: applied to the application's first task. */
 #define SANDBOX_RLIMITS_MAX 16
 struct sandbox_rlimit {

@@ -266,40 +266,58 @@ static int64_t connect_for_app(struct sentry *s, struct platform_syscall *sc, in
 	return rc;
 }
 
+/* What a mediated bind/connect starts with: the address, copied once
+ * (*len 0: a length the kernel refuses), the sentry's duplicate of the
+ * socket and its domain.  0, or the answer to give (*dup closed). */
+static int64_t take_call(struct sentry *s, struct platform_syscall *sc, struct sockaddr_storage *sa,
+			 int *len, int *dup, int *domain)
+{
+	*len = read_address(s, sc, sa);
+	if (*len < 0)
+		return *len;
+	*dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+	if (*dup < 0)
+		return *dup == -ENOENT ? *dup : -EBADF;
+	socklen_t dl = sizeof *domain;
+	int64_t rc = 0;
+	if (getsockopt(*dup, SOL_SOCKET, SO_DOMAIN, domain, &dl) < 0)
+		rc = -ENOTSOCK;
+	else if (*len == 0)
+		rc = -EINVAL;   /* what the kernel says for such a length */
+	if (rc < 0)
+		close(*dup);
+	return rc;
+}
+
+/* A unix socket's abstract address, on the host's network: the sandbox's own. */
+static bool host_abstract(int domain, const struct sockaddr_storage *sa, int len)
+{
+	return host_mode && domain == AF_UNIX && sa->ss_family == AF_UNIX &&
+	       len > (int)offsetof(struct sockaddr_un, sun_path) &&
+	       ((const struct sockaddr_un *)sa)->sun_path[0] == 0;
+}
+
 int64_t net_connect(struct sentry *s, struct platform_syscall *sc)
 {
 	if (!mediated())
 		return NET_NATIVE;
 	struct sockaddr_storage sa;
-	int len = read_address(s, sc, &sa);
-	if (len < 0)
-		return len;
-	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
-	if (dup < 0)
-		return dup == -ENOENT ? dup : -EBADF;
-	int domain = 0;
-	socklen_t dl = sizeof domain;
-	int64_t rc = 0;
-	if (getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
-		rc = -ENOTSOCK;
-	else if (len == 0)
-		rc = -EINVAL;   /* what the kernel says for such a length */
-	else if (filtering && (domain == AF_INET || domain == AF_INET6) &&
-		 (sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
-		 len >= (int)(sa.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) &&
-		 !net_allows(&sa)) {
+	int len, dup, domain = 0;
+	int64_t rc = take_call(s, sc, &sa, &len, &dup, &domain);
+	if (rc < 0)
+		return rc;
+	socklen_t l = (socklen_t)len;
+	if (filtering && (domain == AF_INET || domain == AF_INET6) &&
+	    (sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
+	    len >= (int)(sa.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) &&
+	    !net_allows(&sa)) {
 		refused(s, sc, &sa);
 		rc = -ECONNREFUSED;
-	} else if (host_mode && domain == AF_UNIX && sa.ss_family == AF_UNIX &&
-		   len > (int)offsetof(struct sockaddr_un, sun_path) &&
-		   ((struct sockaddr_un *)&sa)->sun_path[0] == 0) {
-		socklen_t l = (socklen_t)len;
+	} else if (host_abstract(domain, &sa, len)) {
 		rc = prefixed((struct sockaddr_un *)&sa, &l);
-		if (rc == 0)
-			rc = connect_for_app(s, sc, dup, &sa, l);
-	} else {
-		rc = connect_for_app(s, sc, dup, &sa, (socklen_t)len);
 	}
+	if (rc == 0)
+		rc = connect_for_app(s, sc, dup, &sa, l);
 	close(dup);
 	return rc;
 }
@@ -309,23 +327,12 @@ int64_t net_bind(struct sentry *s, struct platform_syscall *sc)
 	if (!mediated())
 		return NET_NATIVE;
 	struct sockaddr_storage sa;
-	int len = read_address(s, sc, &sa);
-	if (len < 0)
-		return len;
-	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
-	if (dup < 0)
-		return dup == -ENOENT ? dup : -EBADF;
-	int domain = 0;
-	socklen_t dl = sizeof domain;
-	int64_t rc = 0;
+	int len, dup, domain = 0;
+	int64_t rc = take_call(s, sc, &sa, &len, &dup, &domain);
+	if (rc < 0)
+		return rc;
 	socklen_t l = (socklen_t)len;
-	if (getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0)
-		rc = -ENOTSOCK;
-	else if (len == 0)
-		rc = -EINVAL;
-	else if (host_mode && domain == AF_UNIX && sa.ss_family == AF_UNIX &&
-		 len > (int)offsetof(struct sockaddr_un, sun_path) &&
-		 ((struct sockaddr_un *)&sa)->sun_path[0] == 0)
+	if (host_abstract(domain, &sa, len))
 		rc = prefixed((struct sockaddr_un *)&sa, &l);
 	if (rc == 0)
 		rc = bind(dup, (struct sockaddr *)&sa, l) < 0 ? -errno : 0;
