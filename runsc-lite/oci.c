@@ -94,27 +94,36 @@ static void check_id(const char *id)
 		    (int)(n > 64 ? 64 : n), id, ID_MAX);
 }
 
-/* /proc/PID/stat: field 22 (start time), and whether it is a zombie. */
-static int proc_stat(pid_t pid, unsigned long long *start, bool *zombie)
+/* The fields of /proc/PID/stat after the name (which may hold spaces and
+ * parens), in buf: NULL when there is no such process. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t cap)
 {
-	char path[64], buf[1024];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+		return NULL;
+	ssize_t n = read(fd, buf, cap - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = 0;
-	char *p = strrchr(buf, ')');   /* the name may hold spaces and parens */
+	const char *p = strrchr(buf, ')');
+	return p ? p + 1 : NULL;
+}
+
+/* /proc/PID/stat: field 22 (start time), and whether it is a zombie. */
+static int proc_stat(pid_t pid, unsigned long long *start, bool *zombie)
+{
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof buf);
 	if (!p)
 		return -1;
 	char state;
 	unsigned long long st;
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
 	 * utime stime cutime cstime priority nice threads itrealvalue starttime */
-	if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+	if (sscanf(p, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
 		   &state, &st) != 2)
 		return -1;
 	*start = st;
@@ -1183,19 +1192,10 @@ static unsigned long long pid_ns_of(pid_t pid)
 
 static pid_t ppid_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
+	char buf[512];
+	const char *p = proc_stat_fields(pid, buf, sizeof buf);
 	int ppid;
-	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+	return p && sscanf(p, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
 }
 
 /*
