@@ -45,6 +45,14 @@ done
 [ -n "$gofer" ] || { fail "slow gofer: find the gofer" "$(ps -ef --forest | grep -A3 "$rl")"; kill $rl; exit 0; }
 
 kill -STOP "$gofer"
+# kill(2) returns before every thread has stopped: wait until each one has
+# (state T), or a worker still running would answer the first lookups
+all_stopped() {
+	for st in /proc/"$gofer"/task/*/stat; do
+		[ "$(sed 's/.*) //' "$st" | cut -d' ' -f1)" = T ] || return 1
+	done
+}
+wait_until 10 all_stopped || { fail "slow gofer: the gofer stops" "$(cat /proc/$gofer/task/*/stat)"; kill -CONT "$gofer"; exit 0; }
 echo go >&3
 name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups and an open wait"
 if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done' "$out"; then
