@@ -180,7 +180,10 @@ static const char *errname(int e, char *buf, size_t cap)
 static void note_net(struct job *j, const RunscLite__Audit__NetOp *n)
 {
 	char buf[512], eb[32];
-	const char *op = n->op == RUNSC_LITE__AUDIT__NET_OP__OP__BIND ? "bind" : "connect";
+	const char *op = n->op == RUNSC_LITE__AUDIT__NET_OP__OP__BIND     ? "bind"
+			 : n->op == RUNSC_LITE__AUDIT__NET_OP__OP__LISTEN ? "listen"
+			 : n->op == RUNSC_LITE__AUDIT__NET_OP__OP__ACCEPT ? "accept on"
+									  : "connect";
 	const char *res = n->native ? "run by the kernel" : errname(n->error, eb, sizeof eb);
 	if (n->family == 1)
 		snprintf(buf, sizeof buf, "%s unix %s: %s", op, n->address, res);

@@ -20,6 +20,7 @@ static const char *const kind_names[AUDIT_NKINDS] = {
 	[AUDIT_CHOWN] = "chown", [AUDIT_TRUNCATE] = "truncate", [AUDIT_SETXATTR] = "setxattr",
 	[AUDIT_CONNECT] = "connect", [AUDIT_BIND] = "bind", [AUDIT_DENIED] = "denied",
 	[AUDIT_UNIMPLEMENTED] = "unimplemented", [AUDIT_SIGNAL] = "signal",
+	[AUDIT_LISTEN] = "listen", [AUDIT_ACCEPT] = "accept",
 };
 
 const char *audit_kind_name(enum audit_kind k)
@@ -49,7 +50,8 @@ int audit_parse_kinds(const char *list, uint64_t *mask, const char **bad)
 		else if (n == 4 && strncmp(p, "file", 4) == 0)
 			bit = AUDIT_KIND_BIT(AUDIT_SETXATTR + 1) - AUDIT_KIND_BIT(AUDIT_OPEN);
 		else if (n == 3 && strncmp(p, "net", 3) == 0)
-			bit = AUDIT_KIND_BIT(AUDIT_CONNECT) | AUDIT_KIND_BIT(AUDIT_BIND);
+			bit = AUDIT_KIND_BIT(AUDIT_CONNECT) | AUDIT_KIND_BIT(AUDIT_BIND) |
+			      AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT);
 		else
 			for (int k = 0; k < AUDIT_NKINDS; k++)
 				if (strlen(kind_names[k]) == n && strncmp(p, kind_names[k], n) == 0)

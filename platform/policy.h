@@ -49,6 +49,7 @@ extern const struct policy policy_app;      /* the application */
 extern const struct policy policy_sentry;   /* the sentry, after setup */
 extern const struct policy policy_gofer;    /* the gofer, after setup */
 extern const struct policy policy_appnet;   /* on top of policy_app: sentry/net.c */
+extern const struct policy policy_apptrace; /* on top of it: listen/accept events (sentry/trace.c) */
 
 /*
  * `over` on top of `base`: every rule of over, and the rules of base for

@@ -4,6 +4,7 @@
  */
 #include "sentry/sentry.h"
 
+#include "audit/audit.h"
 #include "p9/p9.h"
 #include "platform/policy.h"
 #include "runsc-lite/log.h"
@@ -686,10 +687,17 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
 	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
 	/* a mediated network traps the sends that name a destination too */
-	static struct policy_rule merged[1024];
+	static struct policy_rule merged[1024], merged2[1024];
 	struct policy app = policy_app;
 	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0)
 		die("sandbox: the network policy does not fit");
+	/* and a trace that wants listen/accept events traps those */
+	uint64_t listen_accept = AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT);
+	if (spec->trace && (spec->trace->events & listen_accept)) {
+		struct policy with_net = app;
+		if (policy_merge(&with_net, &policy_apptrace, merged2, 1024, &app) < 0)
+			die("sandbox: the trace's policy does not fit");
+	}
 	/* --trace-events=denied: the kernel's refusals become the sentry's */
 	bool denied = spec->trace && spec->trace->denied_traps;
 	int rc = policy_install_flags(&app, NULL, 0, &listener, &bad,

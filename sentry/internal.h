@@ -245,6 +245,7 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
 	X(connect) X(bind) X(getsockname) X(getpeername) X(sendto) X(sendmsg) X(sendmmsg) \
+	X(listen) X(accept) X(accept4) \
 	X(getdents) X(chroot) X(inotify_add_watch)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)

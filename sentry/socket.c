@@ -365,3 +365,27 @@ int64_t sys_sendmmsg(struct sentry *s, struct platform_syscall *sc, struct task 
 	int64_t r = net_sendmmsg(s, sc);
 	return r == NET_NATIVE ? native(s, sc) : r;
 }
+
+/* listen/accept: trapped only when the trace asks for their events
+ * (configs/apptrace.policy).  listen is made on the sentry's duplicate of
+ * the socket (its arguments are registers: nothing to re-read), so its
+ * result is seen; accept waits for a peer, natively. */
+int64_t sys_listen(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+	if (dup < 0)
+		return dup == -ENOENT ? dup : native(s, sc);   /* EBADF: the kernel's */
+	int64_t rc = listen(dup, (int)sc->args[1]) < 0 ? -errno : 0;
+	close(dup);
+	return rc;
+}
+
+int64_t sys_accept(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return native(s, sc);
+}
+
+int64_t sys_accept4(struct sentry *s, struct platform_syscall *sc, struct task *t)
+{
+	return native(s, sc);
+}

@@ -273,6 +273,22 @@ void trace_begin_(struct sentry *s, const struct platform_syscall *sc)
 			call.addrlen = len;
 		break;
 	}
+	case SYS_listen:
+	case SYS_accept:
+	case SYS_accept4: {
+		/* the socket's own address (a listener's: what it serves) */
+		int d = platform_get_fd(s->plat, sc, (int)sc->args[0]);
+		socklen_t len = sizeof call.addr;
+		memset(&call.addr, 0, sizeof call.addr);
+		if (d >= 0 && getsockname(d, (struct sockaddr *)&call.addr, &len) == 0) {
+			uint32_t l = len;
+			net_unprefix(&call.addr, &l);   /* an abstract name of the sandbox's */
+			call.addrlen = (socklen_t)l;
+		}
+		if (d >= 0)
+			close(d);
+		break;
+	}
 	case SYS_openat2:
 		call.have_how = sc->args[3] >= sizeof call.how &&
 				platform_read(s->plat, sc, &call.how, sc->args[2], sizeof call.how) == 0;
@@ -479,11 +495,17 @@ static void format_addr(char *out, size_t cap, uint32_t *family, uint32_t *port)
 
 static void emit_net(const struct platform_syscall *sc, struct task *t, int64_t rc)
 {
-	bool is_connect = sc->nr == SYS_connect;
-	if (!want(is_connect ? AUDIT_CONNECT : AUDIT_BIND))
+	enum audit_kind kind = sc->nr == SYS_connect ? AUDIT_CONNECT
+			       : sc->nr == SYS_bind  ? AUDIT_BIND
+			       : sc->nr == SYS_listen ? AUDIT_LISTEN
+						      : AUDIT_ACCEPT;
+	if (!want(kind))
 		return;
 	RunscLite__Audit__NetOp n = RUNSC_LITE__AUDIT__NET_OP__INIT;
-	n.op = is_connect ? RUNSC_LITE__AUDIT__NET_OP__OP__CONNECT : RUNSC_LITE__AUDIT__NET_OP__OP__BIND;
+	n.op = kind == AUDIT_CONNECT  ? RUNSC_LITE__AUDIT__NET_OP__OP__CONNECT
+	       : kind == AUDIT_BIND   ? RUNSC_LITE__AUDIT__NET_OP__OP__BIND
+	       : kind == AUDIT_LISTEN ? RUNSC_LITE__AUDIT__NET_OP__OP__LISTEN
+				      : RUNSC_LITE__AUDIT__NET_OP__OP__ACCEPT;
 	n.fd = (int32_t)sc->args[0];
 	char addr[128];
 	format_addr(addr, sizeof addr, &n.family, &n.port);
@@ -759,6 +781,9 @@ void trace_done_(struct sentry *s, const struct platform_syscall *sc, struct tas
 			break;
 		case SYS_connect:
 		case SYS_bind:
+		case SYS_listen:
+		case SYS_accept:
+		case SYS_accept4:
 			emit_net(sc, t, rc);
 			break;
 		default:

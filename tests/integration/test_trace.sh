@@ -322,6 +322,22 @@ assert ev[-1]["kind"] == "exit" and ev[-1]["exit"]["status"] == 7, ev[-1]
 assert ev[-1]["exit"]["duration_ns"] < 15e9, ev[-1]
 print("ok")'
 
+# ---- a server: listen and accept ----------------------------------------------------
+timeout -k 10 60 "$RL" --trace="$SCRATCH/srv.trace" run --rootfs "$R" -- /bin/sh -c \
+	'(echo hi | nc -l -p 7777 >/dev/null) & sleep 0.3; nc 127.0.0.1 7777 </dev/null; wait' >"$SCRATCH/srv.out" 2>&1
+"$RL" trace decode "$SCRATCH/srv.trace" >"$SCRATCH/srv.json" 2>&1
+json_check "trace: a server's listen (its result) and accept (the listener's address)" "$SCRATCH/srv.json" '
+n = [e["net"] for e in ev if e["kind"] == "net"]
+l = one(lambda e: e["kind"] == "net" and e["net"]["op"] == "LISTEN", "listen")["net"]
+assert l["port"] == 7777 and l["error"] == 0 and not l["native"], l
+a = one(lambda e: e["kind"] == "net" and e["net"]["op"] == "ACCEPT", "accept")["net"]
+assert a["port"] == 7777 and a["native"], a
+print("ok")'
+out=$("$RL" report "$SCRATCH/srv.trace" 2>&1)
+name="report: a server's listen and accept"
+if printf '%s\n' "$out" | grep -q 'listen \[::\]:7777: ok' && printf '%s\n' "$out" | grep -q 'accept on \[::\]:7777'; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/srv.out")" "$out"; fi
+
 # ---- --strace ------------------------------------------------------------------------
 out=$(timeout -k 10 60 "$RL" --strace do -- /bin/cat /etc/hostname 2>"$SCRATCH/strace.err")
 name="--strace: cat /etc/hostname shows its openat with path, flags and result, its fstat"
