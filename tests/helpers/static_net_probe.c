@@ -8,6 +8,7 @@
  *                                "listening as <getsockname>", answer one
  *                                client with "hi from NAME"
  *   udp ADDR PORT                sendto of one datagram: "ok" or errno
+ *   udp-connected ADDR PORT      connect, then send() and sendto(NULL): "ok" or errno
  *   dgram-abstract NAME          unix datagram sendto "\0NAME": "ok" or errno
  *   listen ADDR PORT...          (natively, the other end) accept on each
  *                                port until stdin ends, then print
@@ -80,6 +81,21 @@ int main(int argc, char **argv)
 			return fail("setup");
 		if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
 			return fail("connect");
+		printf("ok\n");
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "udp-connected") == 0) {
+		/* a socket each: nobody listens for UDP there, and the ICMP
+		 * answer to the first datagram fails the next send */
+		struct sockaddr_in sa;
+		int s1 = socket(AF_INET, SOCK_DGRAM, 0), s2 = socket(AF_INET, SOCK_DGRAM, 0);
+		if (s1 < 0 || s2 < 0 || inet(&sa, argv[2], argv[3]) < 0)
+			return fail("setup");
+		if (connect(s1, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+		    connect(s2, (struct sockaddr *)&sa, sizeof sa) < 0)
+			return fail("connect");
+		if (send(s1, "x", 1, 0) < 0 || sendto(s2, "y", 1, 0, NULL, 0) < 0)
+			return fail("send");
 		printf("ok\n");
 		return 0;
 	}

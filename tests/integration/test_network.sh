@@ -75,6 +75,10 @@ expect "allow-net: UDP sendto an allowed and a refused destination" "ok
 ECONNREFUSED" \
 	"$RL" --network=host "$allow" run --rootfs "$R" -- /bin/sh -c \
 	"/bin/net_probe udp 127.0.0.1 $ok_port; /bin/net_probe udp 127.0.0.1 $bad_port"
+expect "allow-net: a connected UDP socket's send and sendto without an address" ok \
+	"$RL" --network=host "$allow" run --rootfs "$R" -- /bin/net_probe udp-connected 127.0.0.1 "$ok_port"
+expect "network host: a connected UDP socket's send and sendto without an address" ok \
+	"$RL" --network=host run --rootfs "$R" -- /bin/net_probe udp-connected 127.0.0.1 "$ok_port"
 expect "allow-net: a host name is resolved once, at start" ok \
 	"$RL" --network=host "--allow-net=localhost:$ok_port" run --rootfs "$R" -- /bin/net_probe connect 127.0.0.1 "$ok_port"
 expect "allow-net: a CIDR and a port range" "ok
