@@ -42,7 +42,7 @@ enum audit_kind {
 	AUDIT_MKDIR, AUDIT_RMDIR, AUDIT_CHMOD, AUDIT_CHOWN, AUDIT_TRUNCATE, AUDIT_SETXATTR,
 	AUDIT_CONNECT, AUDIT_BIND,
 	AUDIT_DENIED, AUDIT_UNIMPLEMENTED, AUDIT_SIGNAL,
-	AUDIT_LISTEN, AUDIT_ACCEPT,   /* (added later: the older bits keep their values) */
+	AUDIT_LISTEN, AUDIT_ACCEPT, AUDIT_SENDTO,   /* (added later: older bits keep their values) */
 	AUDIT_NKINDS
 };
 #define AUDIT_KIND_BIT(k) (1ULL << (k))
@@ -50,7 +50,7 @@ enum audit_kind {
 
 /* "open,exec,connect,denied": names of kinds, or the groups "process"
  * (clone, exec, process_exit), "file" (every file operation), "net"
- * (connect, bind, listen, accept) and "all".  Returns 0 with *mask, or -1 with *bad the
+ * (connect, bind, listen, accept, sendto) and "all".  Returns 0 with *mask, or -1 with *bad the
  * first unknown name (in a static buffer). */
 int audit_parse_kinds(const char *list, uint64_t *mask, const char **bad);
 const char *audit_kind_name(enum audit_kind k);

@@ -183,6 +183,7 @@ static void note_net(struct job *j, const RunscLite__Audit__NetOp *n)
 	const char *op = n->op == RUNSC_LITE__AUDIT__NET_OP__OP__BIND     ? "bind"
 			 : n->op == RUNSC_LITE__AUDIT__NET_OP__OP__LISTEN ? "listen"
 			 : n->op == RUNSC_LITE__AUDIT__NET_OP__OP__ACCEPT ? "accept on"
+			 : n->op == RUNSC_LITE__AUDIT__NET_OP__OP__SENDTO ? "sendto"
 									  : "connect";
 	const char *res = n->native ? "run by the kernel" : errname(n->error, eb, sizeof eb);
 	if (n->family == 1)

@@ -20,7 +20,7 @@ static const char *const kind_names[AUDIT_NKINDS] = {
 	[AUDIT_CHOWN] = "chown", [AUDIT_TRUNCATE] = "truncate", [AUDIT_SETXATTR] = "setxattr",
 	[AUDIT_CONNECT] = "connect", [AUDIT_BIND] = "bind", [AUDIT_DENIED] = "denied",
 	[AUDIT_UNIMPLEMENTED] = "unimplemented", [AUDIT_SIGNAL] = "signal",
-	[AUDIT_LISTEN] = "listen", [AUDIT_ACCEPT] = "accept",
+	[AUDIT_LISTEN] = "listen", [AUDIT_ACCEPT] = "accept", [AUDIT_SENDTO] = "sendto",
 };
 
 const char *audit_kind_name(enum audit_kind k)
@@ -51,7 +51,8 @@ int audit_parse_kinds(const char *list, uint64_t *mask, const char **bad)
 			bit = AUDIT_KIND_BIT(AUDIT_SETXATTR + 1) - AUDIT_KIND_BIT(AUDIT_OPEN);
 		else if (n == 3 && strncmp(p, "net", 3) == 0)
 			bit = AUDIT_KIND_BIT(AUDIT_CONNECT) | AUDIT_KIND_BIT(AUDIT_BIND) |
-			      AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT);
+			      AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT) |
+			      AUDIT_KIND_BIT(AUDIT_SENDTO);
 		else
 			for (int k = 0; k < AUDIT_NKINDS; k++)
 				if (strlen(kind_names[k]) == n && strncmp(p, kind_names[k], n) == 0)

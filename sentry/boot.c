@@ -691,8 +691,9 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 	struct policy app = policy_app;
 	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0)
 		die("sandbox: the network policy does not fit");
-	/* and a trace that wants listen/accept events traps those */
-	uint64_t listen_accept = AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT);
+	/* and a trace that wants listen/accept/sendto events traps those */
+	uint64_t listen_accept = AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT) |
+				 AUDIT_KIND_BIT(AUDIT_SENDTO);
 	if (spec->trace && (spec->trace->events & listen_accept)) {
 		struct policy with_net = app;
 		if (policy_merge(&with_net, &policy_apptrace, merged2, 1024, &app) < 0)

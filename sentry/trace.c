@@ -263,13 +263,15 @@ void trace_begin_(struct sentry *s, const struct platform_syscall *sc)
 	case SYS_execveat:
 		copy_argv(s, sc, sc->args[2]);
 		break;
+	case SYS_sendto:
 	case SYS_connect:
 	case SYS_bind: {
-		socklen_t len = (socklen_t)sc->args[2];
+		uint64_t at = sc->nr == SYS_sendto ? sc->args[4] : sc->args[1];
+		socklen_t len = (socklen_t)(sc->nr == SYS_sendto ? sc->args[5] : sc->args[2]);
 		if (len > sizeof call.addr)
 			len = sizeof call.addr;
 		memset(&call.addr, 0, sizeof call.addr);
-		if (len >= sizeof(sa_family_t) && platform_read(s->plat, sc, &call.addr, sc->args[1], len) == 0)
+		if (len >= sizeof(sa_family_t) && platform_read(s->plat, sc, &call.addr, at, len) == 0)
 			call.addrlen = len;
 		break;
 	}
@@ -498,6 +500,7 @@ static void emit_net(const struct platform_syscall *sc, struct task *t, int64_t 
 	enum audit_kind kind = sc->nr == SYS_connect ? AUDIT_CONNECT
 			       : sc->nr == SYS_bind  ? AUDIT_BIND
 			       : sc->nr == SYS_listen ? AUDIT_LISTEN
+			       : sc->nr == SYS_sendto ? AUDIT_SENDTO
 						      : AUDIT_ACCEPT;
 	if (!want(kind))
 		return;
@@ -505,6 +508,7 @@ static void emit_net(const struct platform_syscall *sc, struct task *t, int64_t 
 	n.op = kind == AUDIT_CONNECT  ? RUNSC_LITE__AUDIT__NET_OP__OP__CONNECT
 	       : kind == AUDIT_BIND   ? RUNSC_LITE__AUDIT__NET_OP__OP__BIND
 	       : kind == AUDIT_LISTEN ? RUNSC_LITE__AUDIT__NET_OP__OP__LISTEN
+	       : kind == AUDIT_SENDTO ? RUNSC_LITE__AUDIT__NET_OP__OP__SENDTO
 				      : RUNSC_LITE__AUDIT__NET_OP__OP__ACCEPT;
 	n.fd = (int32_t)sc->args[0];
 	char addr[128];
@@ -784,6 +788,7 @@ void trace_done_(struct sentry *s, const struct platform_syscall *sc, struct tas
 		case SYS_listen:
 		case SYS_accept:
 		case SYS_accept4:
+		case SYS_sendto:
 			emit_net(sc, t, rc);
 			break;
 		default:

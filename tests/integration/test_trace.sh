@@ -338,6 +338,21 @@ name="report: a server's listen and accept"
 if printf '%s\n' "$out" | grep -q 'listen \[::\]:7777: ok' && printf '%s\n' "$out" | grep -q 'accept on \[::\]:7777'; then
 	pass "$name"; else fail "$name" "$(cat "$SCRATCH/srv.out")" "$out"; fi
 
+# ---- a datagram sent to a named destination ------------------------------------
+probe="$BUILD/tests/helpers/static_net_probe"
+case $probe in /*) ;; *) probe="$PWD/$probe" ;; esac
+if [ -x "$probe" ]; then
+	cp "$probe" "$R/bin/net_probe"
+	timeout -k 10 60 "$RL" --trace="$SCRATCH/udp.trace" run --rootfs "$R" -- /bin/net_probe udp 127.0.0.1 9999 >/dev/null 2>&1
+	"$RL" trace decode "$SCRATCH/udp.trace" >"$SCRATCH/udp.json" 2>&1
+	json_check "trace: a sendto that names its destination" "$SCRATCH/udp.json" '
+u = one(lambda e: e["kind"] == "net" and e["net"]["op"] == "SENDTO", "sendto")["net"]
+assert u["family"] == 2 and u["address"] == "127.0.0.1" and u["port"] == 9999, u
+print("ok")'
+else
+	skip "trace: a sendto that names its destination" "static_net_probe not built (make tests-build)"
+fi
+
 # ---- --strace ------------------------------------------------------------------------
 out=$(timeout -k 10 60 "$RL" --strace do -- /bin/cat /etc/hostname 2>"$SCRATCH/strace.err")
 name="--strace: cat /etc/hostname shows its openat with path, flags and result, its fstat"
