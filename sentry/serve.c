@@ -9,11 +9,11 @@
  * are single-threaded by design.  A handler that must wait for something the
  * sandbox does not control (a FIFO's peer) releases the lock around the wait
  * (sentry_wait_unlocked), so one task blocked there stalls no other task.
- * The lookups a path walk makes on the gofer, and opens of regular files,
- * release it around their 9P request too (vfs_io_begin): a slow gofer
- * stalls neither the syscalls it is not needed for nor other lookups.
- * Other 9P requests (reads of directories, attribute refreshes, changes)
- * are made with the lock held.  Workers are added
+ * The lookups a path walk makes on the gofer, opens of regular files and
+ * reads of directories release it around their 9P request too
+ * (vfs_io_begin): a slow gofer stalls neither the syscalls it is not
+ * needed for nor other lookups.  Other 9P requests (attribute refreshes,
+ * changes) are made with the lock held.  Workers are added
  * when all are waiting without the lock (at most SENTRY_MAX_WORKERS).
  */
 #include "sentry/internal.h"

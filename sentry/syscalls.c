@@ -937,6 +937,13 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 	}
 	int64_t rc;
 	struct vfs_inode *ino = f->path.dentry->inode;
+	/* One reader of a description at a time, as Linux's f_pos lock: the
+	 * gofer's listing is read without the sentry lock (readdir may give
+	 * it up), and the pin keeps the description's entry meanwhile. */
+	f->pins++;
+	while (f->reading)
+		vfs_io_wait();
+	f->reading = true;
 	size_t count = (size_t)(unsigned)sc->args[2];
 	if (count > 1 << 20)
 		count = 1 << 20;
@@ -951,7 +958,9 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 		rc = -errno;
 	else {
 		uint64_t p = (uint64_t)pos;
+		bool prev = vfs_io_allow(true);
 		rc = ino->fs->ops->readdir(f, &p, emit, &b);
+		vfs_io_allow(prev);
 		if (rc == 0 && b.len == 0 && b.overflow)
 			rc = -EINVAL;   /* the buffer cannot hold even one entry */
 		if (rc == 0)
@@ -961,6 +970,9 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 		if (rc == 0)
 			rc = (int64_t)b.len;
 	}
+	f->reading = false;
+	f->pins--;
+	vfs_io_wake();
 	free(b.buf);
 	close(dup);
 	return rc;

@@ -310,6 +310,17 @@ void vfs_io_end(bool released)
 		lock_ops->reacquire();
 }
 
+void vfs_io_wait(void)
+{
+	lock_ops->wait();
+}
+
+void vfs_io_wake(void)
+{
+	if (lock_ops)
+		lock_ops->wake_all();
+}
+
 bool vfs_io_allow(bool allow)
 {
 	bool prev = io_may_release;

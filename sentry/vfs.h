@@ -237,6 +237,8 @@ struct vfs_file {
 	struct vfs_path path;
 	int flags;                     /* open flags as the application gave them */
 	void *priv;                    /* backend state, e.g. an opened 9P fid */
+	unsigned pins;                 /* handlers using it without the lock: kept */
+	bool reading;                  /* a getdents is in progress (Linux's f_pos lock) */
 };
 
 /* Credentials permission checks are made against: a task's, as Linux's
@@ -322,13 +324,20 @@ void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
  * shared (no VFS object, no state of its own that others change), only the
  * request itself.  False unless the caller allowed it (vfs_io_allow): the
  * walk does for its lookups, re-validations and link reads, the open
- * handler for the open of a regular file. */
+ * handler for the open of a regular file, getdents for the listing (its
+ * file marked `reading` and pinned). */
 bool vfs_io_begin(void);
 void vfs_io_end(bool released);
 /* Allows (or forbids) vfs_io_begin for this thread: the caller keeps what
  * it uses referenced and expects the world to have moved on afterwards.
  * Returns the previous setting, to restore. */
 bool vfs_io_allow(bool allow);
+/* Waits until some request made without the lock has ended (the lock is
+ * given up meanwhile), and wakes such waits: for state a handler marks
+ * busy across its request (an open directory being read).  Only with lock
+ * ops set: without them no request ever gives the lock up. */
+void vfs_io_wait(void);
+void vfs_io_wake(void);
 
 /* Frees unused cached dentries beyond the cache's bound; call holding the
  * lock between syscalls (a walk holds references on what it keeps across

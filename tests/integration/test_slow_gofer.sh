@@ -1,23 +1,25 @@
-# A slow gofer (stopped with SIGSTOP from outside): lookups and an open
-# that need it wait — on a volume and on the overlay root's lower layer,
+# A slow gofer (stopped with SIGSTOP from outside): lookups, an open and
+# directory listings that need it wait — on a volume and on the overlay root's lower layer,
 # eight at once, more than the sentry's first four workers — while the sandbox's other
 # syscalls (a tmpfs, cached names, procfs) go on; a task killed inside such
 # a lookup wedges nothing; once the gofer continues, every lookup completes.
 . "$TOP/tests/lib.sh"
 
 R=$(fresh_busybox_rootfs) || { skip "slow gofer" "no busybox-static rootfs"; exit 0; }
-mkdir "$SCRATCH/vol" "$R/vol"
-touch "$SCRATCH/vol/there"
+mkdir "$SCRATCH/vol" "$R/vol" "$SCRATCH/vol/listme" "$R/listroot"
+touch "$SCRATCH/vol/there" "$SCRATCH/vol/listme/a" "$R/listroot/b"
 mkfifo "$SCRATCH/in"
 exec 3<>"$SCRATCH/in"   # read-write: opening it never blocks
 out=$SCRATCH/out
 
 timeout -k 5 120 "$RL" ${DBG:+--debug-log=$DBG} run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/vol:/vol" -- /bin/sh -c '
-	[ -e /vol/there ] && [ -e /tmp ] && [ -e /bin/sh ] && echo ready
+	[ -e /vol/there ] && [ -e /tmp ] && [ -e /bin/sh ] && [ -d /vol/listme ] && [ -d /listroot ] && echo ready
 	read go
 	for i in 1 2 3 4 5 6; do ( [ -e /vol/slow$i ] || echo slow$i done ) & done
 	( [ -e /slowroot ] || echo slowroot done ) &
 	( read l < /vol/there; echo open done ) &
+	( for f in /vol/listme/*; do echo "listed $f"; done; echo list done ) &
+	( for f in /listroot/*; do echo "listed $f"; done; echo listroot done ) &
 	( [ -e /vol/victim ]; echo victim survived ) &
 	victim=$!
 	i=0
@@ -54,8 +56,8 @@ all_stopped() {
 }
 wait_until 10 all_stopped || { fail "slow gofer: the gofer stops" "$(cat /proc/$gofer/task/*/stat)"; kill -CONT "$gofer"; exit 0; }
 echo go >&3
-name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups and an open wait"
-if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done' "$out"; then
+name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups, an open and 2 listings wait"
+if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done\|list.* done\|listed' "$out"; then
 	pass "$name"
 else
 	fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
@@ -66,13 +68,14 @@ rc=$?
 name="slow gofer: every waiting lookup completes once it continues"
 done_count=$(grep -c '^slow.* done$' "$out")
 if [ $rc = 0 ] && [ "$done_count" = 7 ] && grep -q '^open done' "$out" && grep -q '^all done' "$out" &&
-   ! grep -q victim "$out"; then
+   grep -q '^listed /vol/listme/a$' "$out" && grep -q '^list done' "$out" &&
+   grep -q '^listed /listroot/b$' "$out" && grep -q '^listroot done' "$out" && ! grep -q victim "$out"; then
 	pass "$name"
 else
 	fail "$name" "exit $rc, $done_count of 7 lookups answered:" "$(cat "$out")"
 fi
 
-# Lookups in parallel (the lock released around each), of the same names,
+# Lookups and listings in parallel (the lock released around each), of the same names,
 # while another process makes, renames and removes them: the sentry
 # survives every interleaving (the ASan build reports any misuse), and the
 # directory the sandbox lists at the end is the host's.
@@ -83,6 +86,7 @@ for policy in fscache none; do
 			j=0
 			while [ $j -lt 30 ]; do
 				for n in 0 1 2 3 4 5 6 7; do [ -e /par/d/n$n ]; [ -e /par/d/n$n/x ]; done
+				for f in /par/d/*; do :; done
 				j=$((j + 1))
 			done ) &
 		done
@@ -102,4 +106,24 @@ for policy in fscache none; do
 	else
 		fail "$name" "exit $rc" "$out" "host: $(ls "$SCRATCH/par/d")"
 	fi
+done
+
+# Listings are read without the lock too, so readers of one open directory
+# are kept in turn (Linux's f_pos lock): 8 threads reading one shared fd
+# with tiny buffers see every entry exactly once, on a volume and on the
+# overlay root, with and without the listing cache.
+cp "$BUILD/tests/helpers/static_shared_getdents" "$R/bin/"
+mkdir -p "$SCRATCH/many" "$R/many"
+i=0
+while [ $i -lt 300 ]; do
+	touch "$SCRATCH/many/a_longish_name_to_fill_buffers_$i" "$R/many/a_longish_name_to_fill_buffers_$i"
+	i=$((i + 1))
+done
+for policy in fscache none; do
+	name="8 threads read one shared directory fd: every entry once ($policy)"
+	out=$(timeout -k 5 120 "$RL" --cache-policy=$policy run --rootfs "$R" --volume "$SCRATCH/many:/vol" -- \
+		/bin/sh -c '/bin/static_shared_getdents /vol 8 20; /bin/static_shared_getdents /many 8 20' 2>&1)
+	want="8 threads x 20 rounds over 302 entries: 0 rounds wrong, 0 errors"
+	if [ "$out" = "$want
+$want" ]; then pass "$name"; else fail "$name" "$out"; fi
 done
