@@ -794,8 +794,13 @@ static int gofer_refresh(struct vfs_inode *ino)
 	if (refresh_from_host_fd(ino))
 		return 0;
 	struct p9_attr a;
-	int rc = p9_getattr(client_of(ino), fid_of(ino), P9_GETATTR_BASIC, &a);
-	if (rc == 0)
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = fid_of(ino);
+	bool released = gofer_io_begin();
+	int rc = p9_getattr(c, fid, P9_GETATTR_BASIC, &a);
+	gofer_io_end(released);
+	/* (a change made meanwhile marked it stale: what it wrote is newer) */
+	if (rc == 0 && !(released && ino->attr_stale))
 		attr_to_stat(&a, ino->fs, &ino->attr);
 	return rc;
 }

@@ -97,10 +97,9 @@ int get_attr(struct vfs_inode *ino, struct stat *st)
 	 * attributes stale, so a file with several names is always re-read. */
 	bool aliased = !S_ISDIR(ino->attr.st_mode) && ino->attr.st_nlink > 1;
 	if ((ino->host_writable || ino->attr_stale || revalidating || aliased) && ino->fs->ops->refresh) {
-		int rc = ino->fs->ops->refresh(ino);
+		int rc = vfs_refresh(ino);
 		if (rc < 0)
 			return rc;
-		ino->attr_stale = false;
 	}
 	*st = ino->attr;
 	return 0;
@@ -679,7 +678,9 @@ static int64_t stat_at(struct sentry *s, struct platform_syscall *sc, struct tas
 	}
 	if (rc < 0)
 		return rc;
+	bool prev = vfs_io_allow(true);   /* (p is referenced) */
 	rc = get_attr(p.dentry->inode, &st);
+	vfs_io_allow(prev);
 	vfs_path_put(p);
 	return rc < 0 ? rc : write_stat(s, sc, buf, &st);
 }
@@ -785,7 +786,9 @@ static int64_t sys_statx(struct sentry *s, struct platform_syscall *sc, struct t
 		rc = fstat(dup, &st) < 0 ? -errno : 0;
 		close(dup);
 	} else if (rc == 0) {
+		bool prev = vfs_io_allow(true);   /* (p is referenced) */
 		rc = get_attr(p.dentry->inode, &st);
+		vfs_io_allow(prev);
 		/* the sandbox's files live on multigrain-timestamp filesystems
 		 * (ext4, tmpfs, xfs); procfs does not */
 		mgtime = !p.dentry->inode->fs->synthetic;

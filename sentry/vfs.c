@@ -315,6 +315,19 @@ void vfs_io_wait(void)
 	lock_ops->wait();
 }
 
+int vfs_refresh(struct vfs_inode *ino)
+{
+	/* cleared first: a change while the backend waits without the lock
+	 * sets it again, and the backend then leaves the change's attributes
+	 * alone (they are newer than its answer may be) */
+	bool was_stale = ino->attr_stale;
+	ino->attr_stale = false;
+	int rc = ino->fs->ops->refresh(ino);
+	if (rc < 0)
+		ino->attr_stale = ino->attr_stale || was_stale;
+	return rc;
+}
+
 void vfs_io_wake(void)
 {
 	if (lock_ops)

@@ -86,7 +86,10 @@ struct vfs_fs_ops {
 		       bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
 				    const char *name, size_t namelen), void *arg);
 	int (*statfs)(struct vfs_inode *ino, struct statfs *out);
-	/* Re-reads the inode's attributes (for cache policies that revalidate). */
+	/* Re-reads the inode's attributes (for cache policies that revalidate).
+	 * Called through vfs_refresh(); when it gives the lock up and finds
+	 * attr_stale set again afterwards, a change wrote attributes meanwhile:
+	 * it keeps those. */
 	int (*refresh)(struct vfs_inode *ino);
 	/* Under the revalidating policies (files may change behind the
 	 * sandbox's back): is the cached child `d` of `dir` still what the
@@ -337,6 +340,10 @@ bool vfs_io_allow(bool allow);
  * busy across its request (an open directory being read).  Only with lock
  * ops set: without them no request ever gives the lock up. */
 void vfs_io_wait(void);
+/* Re-reads ino's attributes from its backend (ops->refresh), which may give
+ * the lock up for it when allowed: the inode must be referenced.  A change
+ * made meanwhile marks the inode stale again and keeps what it wrote. */
+int vfs_refresh(struct vfs_inode *ino);
 void vfs_io_wake(void);
 
 /* Frees unused cached dentries beyond the cache's bound; call holding the

@@ -37,24 +37,28 @@ if ! wait_until 30 grep -q '^ready' "$out"; then
 	fail "slow gofer: sandbox starts" "$(head -5 "$out")"
 	kill $rl; exit 0
 fi
-# the gofer: the descendant of timeout -> runsc-lite whose argv[1] is "gofer"
-gofer=
-for p in $(cat /proc/$rl/task/*/children); do
-	for c in $(cat /proc/$p/task/*/children); do
-		tr '\0' ' ' </proc/$c/cmdline | grep -q '^[^ ]* gofer' && gofer=$c
+# the gofer of the sandbox whose runsc-lite is $1 (under timeout): the
+# descendant whose argv[1] is "gofer"
+find_gofer() {
+	for p in $(cat /proc/$1/task/*/children); do
+		for c in $(cat /proc/$p/task/*/children); do
+			tr '\0' ' ' </proc/$c/cmdline | grep -q '^[^ ]* gofer' && echo $c
+		done
 	done
-done
-[ -n "$gofer" ] || { fail "slow gofer: find the gofer" "$(ps -ef --forest | grep -A3 "$rl")"; kill $rl; exit 0; }
-
-kill -STOP "$gofer"
+	return 0
+}
 # kill(2) returns before every thread has stopped: wait until each one has
 # (state T), or a worker still running would answer the first lookups
 all_stopped() {
-	for st in /proc/"$gofer"/task/*/stat; do
+	for st in /proc/"$1"/task/*/stat; do
 		[ "$(sed 's/.*) //' "$st" | cut -d' ' -f1)" = T ] || return 1
 	done
 }
-wait_until 10 all_stopped || { fail "slow gofer: the gofer stops" "$(cat /proc/$gofer/task/*/stat)"; kill -CONT "$gofer"; exit 0; }
+gofer=$(find_gofer $rl)
+[ -n "$gofer" ] || { fail "slow gofer: find the gofer" "$(ps -ef --forest | grep -A3 "$rl")"; kill $rl; exit 0; }
+
+kill -STOP "$gofer"
+wait_until 10 all_stopped "$gofer" || { fail "slow gofer: the gofer stops" "$(cat /proc/$gofer/task/*/stat)"; kill -CONT "$gofer"; exit 0; }
 echo go >&3
 name="slow gofer: tmpfs, cached names and procfs go on while 7 lookups, an open and 2 listings wait"
 if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'slow.* done\|open done\|list.* done\|listed' "$out"; then
@@ -73,6 +77,42 @@ if [ $rc = 0 ] && [ "$done_count" = 7 ] && grep -q '^open done' "$out" && grep -
 	pass "$name"
 else
 	fail "$name" "exit $rc, $done_count of 7 lookups answered:" "$(cat "$out")"
+fi
+
+# Under --file-access=shared every stat re-reads the attributes from the
+# gofer (Tgetattr); that request is made without the lock too: an fstat
+# through /dev/fd waits while procfs and a tmpfs go on.
+out=$SCRATCH/out2
+timeout -k 5 120 "$RL" --file-access=shared run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/vol:/vol" -- /bin/sh -c '
+	exec 5</vol/there
+	[ -s /dev/fd/5 ] || echo ready
+	read go
+	( [ -s /dev/fd/5 ] || echo fstat done ) &
+	i=0
+	while [ $i -lt 300 ]; do
+		echo $i > /tmp/f && read l < /proc/self/stat || exit 9
+		i=$((i + 1))
+	done
+	echo fast done
+	wait
+	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
+rl=$!
+if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
+	kill -STOP "$gofer"
+	wait_until 10 all_stopped "$gofer"
+	echo go >&3
+	name="slow gofer: procfs and a tmpfs go on while an fstat waits for its attributes (shared)"
+	if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'fstat done' "$out"; then pass "$name"; else
+		fail "$name" "output while the gofer was stopped:" "$(cat "$out")"; fi
+	kill -CONT "$gofer"
+	wait $rl
+	rc=$?
+	name="slow gofer: the fstat completes once it continues (shared)"
+	if [ $rc = 0 ] && grep -q '^fstat done' "$out" && grep -q '^all done' "$out"; then pass "$name"; else
+		fail "$name" "exit $rc" "$(cat "$out")"; fi
+else
+	fail "slow gofer: sandbox starts (shared)" "$(head -5 "$out")"
+	kill $rl
 fi
 
 # Lookups and listings in parallel (the lock released around each), of the same names,
