@@ -513,8 +513,11 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 			struct vfs_inode **out, struct vfs_open_result *res)
 {
 	int fd;
-	int rc = open_on_clone(client_of(dir), fid_of(dir), name, flags, mode,
-			       CREATE_GID, &fd);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();   /* (the clone fid is this call's own) */
+	int rc = open_on_clone(c, dfid, name, flags, mode, CREATE_GID, &fd);
+	gofer_io_end(released);
 	if (rc < 0)
 		return rc;
 	rc = gofer_lookup(dir, name, out);
@@ -807,19 +810,34 @@ static int gofer_refresh(struct vfs_inode *ino)
 
 /* ---- changes ------------------------------------------------------------------ */
 
+/*
+ * The requests of changes go without the sentry lock when the handler
+ * allows it (fs->unlocked_changes: it holds the directories and inodes it
+ * changes, vfs_inode_lock).  Client and fids are read before the lock is
+ * given up: a rename of the directory itself (its parent's change) may
+ * replace its fid meanwhile, and the old one stays valid until the request
+ * ends (fid_retire).  The lookup of the new name after a create releases
+ * the lock the same way.
+ */
 static int gofer_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_mkdir(client_of(dir), fid_of(dir), name, mode & 07777,
-			  CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_mkdir(c, dfid, name, mode & 07777, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
 static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_mknod(client_of(dir), fid_of(dir), name, mode, 0, 0,
-			  CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_mknod(c, dfid, name, mode, 0, 0, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -839,8 +857,11 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 			 struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_symlink(client_of(dir), fid_of(dir), name, target,
-			    CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_symlink(c, dfid, name, target, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -849,13 +870,22 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 static int gofer_link(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
 		      struct vfs_inode **out)
 {
-	int rc = p9_link(client_of(dir), fid_of(dir), fid_of(target), name);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir), tfid = fid_of(target);
+	bool released = gofer_io_begin();
+	int rc = p9_link(c, dfid, tfid, name);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
 static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 {
-	return p9_unlinkat(client_of(dir), fid_of(dir), name, is_dir ? AT_REMOVEDIR : 0);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_unlinkat(c, dfid, name, is_dir ? AT_REMOVEDIR : 0);
+	gofer_io_end(released);
+	return rc;
 }
 
 /* After a rename the moved inode's fid still names the old place on the
@@ -866,11 +896,14 @@ static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino)
 {
 	struct p9_client *c = client_of(dir);
-	uint32_t nf = p9_fid_alloc(c);
+	uint32_t nf = p9_fid_alloc(c), dfid = fid_of(dir);
 	struct p9_qid qid;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	if (p9_walk(c, fid_of(dir), nf, 1, names, &qid, &nq) == 0 && nq == 1) {
+	bool released = gofer_io_begin();
+	int rc = p9_walk(c, dfid, nf, 1, names, &qid, &nq);
+	gofer_io_end(released);
+	if (rc == 0 && nq == 1) {
 		struct gofer_inode *gi = ino->priv;
 		fid_retire(c, gi->fid);
 		gi->fid = nf;
@@ -882,7 +915,11 @@ static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino
 static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
 			const char *new_name, struct vfs_inode *moved)
 {
-	int rc = p9_renameat(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir), new_name);
+	struct p9_client *c = client_of(old_dir);
+	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
+	bool released = gofer_io_begin();
+	int rc = p9_renameat(c, ofid, old_name, nfid, new_name);
+	gofer_io_end(released);
 	if (rc < 0)
 		return rc;
 	refid(new_dir, new_name, moved);
@@ -893,8 +930,11 @@ static int gofer_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 			      struct vfs_inode *new_dir, const char *new_name, unsigned flags,
 			      struct vfs_inode *moved, struct vfs_inode *other)
 {
-	int rc = p9_renameat2(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir),
-			      new_name, flags);
+	struct p9_client *c = client_of(old_dir);
+	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
+	bool released = gofer_io_begin();
+	int rc = p9_renameat2(c, ofid, old_name, nfid, new_name, flags);
+	gofer_io_end(released);
 	if (rc == -EOPNOTSUPP)
 		rc = -EINVAL;   /* a gofer without the extension: as a filesystem without the flag */
 	if (rc < 0)
@@ -932,7 +972,12 @@ static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 		.mtime_sec = (uint64_t)a->mtime.tv_sec,
 		.mtime_nsec = (uint64_t)a->mtime.tv_nsec,
 	};
-	return p9_setattr(client_of(ino), fid_of(ino), &p);
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = fid_of(ino);
+	bool released = gofer_io_begin();
+	int rc = p9_setattr(c, fid, &p);
+	gofer_io_end(released);
+	return rc;
 }
 
 static ssize_t gofer_getxattr(struct vfs_inode *ino, const char *name, void *buf, size_t cap)
@@ -1090,6 +1135,7 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 	fs->priv = g;
 	fs->readonly = readonly;
 	fs->policy = policy;
+	fs->unlocked_changes = true;
 	fs->dev = makedev(0, 0x40 + next_minor++);
 	int rc = inode_for_fid(fs, root_fid, root);
 	if (rc < 0) {

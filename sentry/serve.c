@@ -262,7 +262,15 @@ static void io_reacquire(void)
 }
 
 static pthread_cond_t lookup_done = PTHREAD_COND_INITIALIZER;
-static void io_wait(void) { pthread_cond_wait(&lookup_done, &sentry_mutex); }
+/* A worker waiting for another's request (a lookup of the same name, a
+ * change in the same directory) hands the leadership over first: that
+ * request may wait for a slow gofer, and the sandbox's other syscalls
+ * must still be received meanwhile. */
+static void io_wait(void)
+{
+	give_up_leadership();
+	pthread_cond_wait(&lookup_done, &sentry_mutex);
+}
 static void io_wake_all(void) { pthread_cond_broadcast(&lookup_done); }
 
 static const struct vfs_lock_ops lock_ops = { io_release, io_reacquire, io_wait, io_wake_all };

@@ -324,6 +324,35 @@ static bool names_a_dir(const char *last)
 	return last[0] == 0 || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
 }
 
+/* The create of open(O_CREAT), dir held: the new dentry in *d. */
+static int create_in(struct task *t, struct vfs_path dir, const char *name, int flags, mode_t mode,
+		     struct vfs_dentry **d, struct vfs_open_result *res)
+{
+	struct vfs_inode *di = dir.dentry->inode;
+	if (di->fs->readonly)
+		return -EROFS;
+	int rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
+	if (!di->fs->ops->create)
+		return -EACCES;
+	struct vfs_inode *ino = NULL;
+	bool prev = vfs_io_allow_change(di->fs);
+	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG, &ino, res);
+	vfs_io_allow(prev);
+	if (rc < 0)
+		return rc;
+	trace_created();
+	ino->host_writable = true;
+	vfs_dir_changed(di);
+	*d = vfs_add_child(dir.dentry, name, ino);
+	if (!*d) {
+		close(res->host_fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * open(O_CREAT) of dir/name: an existing file is opened (EEXIST with
  * O_EXCL), a symlink is followed — and when it dangles, its target is
@@ -341,9 +370,13 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	struct vfs_dentry *child;
 	int rc, links = 0;
 	for (;;) {
-		rc = vfs_lookup_child(&dir, name, &child);
+		/* the directory held from the lookup to the create (Linux's
+		 * inode lock): the create may go without the sentry lock */
+		vfs_inode_lock(dir.dentry->inode, NULL);
+		rc = vfs_lookup_child_held(&dir, name, &child);
 		if (rc == -ENOENT)
 			break;   /* create it */
+		vfs_inode_unlock(dir.dentry->inode, NULL);
 		if (rc < 0)
 			return rc;
 		if (flags & O_EXCL)
@@ -390,27 +423,12 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 		snprintf(name, sizeof name, "%s", w2.last);
 	}
 	struct vfs_inode *di = dir.dentry->inode;
-	if (di->fs->readonly)
-		return -EROFS;
-	rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
-	if (rc < 0)
-		return rc;
-	if (!di->fs->ops->create)
-		return -EACCES;
-	struct vfs_inode *ino = NULL;
+	struct vfs_dentry *d = NULL;
 	struct vfs_open_result res = { .host_fd = -1 };
-	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
-				 &ino, &res);
+	rc = create_in(t, dir, name, flags, mode, &d, &res);
+	vfs_inode_unlock(di, NULL);
 	if (rc < 0)
 		return rc;
-	trace_created();
-	ino->host_writable = true;
-	vfs_dir_changed(di);
-	struct vfs_dentry *d = vfs_add_child(dir.dentry, name, ino);
-	if (!d) {
-		close(res.host_fd);
-		return -ENOMEM;
-	}
 	rc = files_install(s, sc, (struct vfs_path){ dir.mnt, d }, flags, res.host_fd);
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }

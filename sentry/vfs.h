@@ -182,6 +182,11 @@ struct vfs_fs {
 	/* Mode, owner, links and inode number are the filesystem's, not the
 	 * host fd's (tmpfs): fstat asks the VFS, not the donated fd. */
 	bool own_attrs;
+	/* Its changes (create, remove, rename, link, setattr) may give the
+	 * sentry lock up for their backend request (the gofer: one request
+	 * each, nothing of the VFS touched meanwhile); the handler holds the
+	 * inodes it changes with vfs_inode_lock. */
+	bool unlocked_changes;
 	void *priv;
 };
 
@@ -196,6 +201,10 @@ struct vfs_inode {
 	 * re-read once on the next stat. */
 	bool attr_stale;
 	uint64_t dir_gen;     /* a directory's entries changed: bumped (readdir caches) */
+	/* Held by a change that may give the sentry lock up for its backend
+	 * request (vfs_inode_lock, Linux's inode lock): the holder's token. */
+	const void *lock_owner;
+	int lock_depth;
 	int refs;
 	void *priv;
 };
@@ -344,6 +353,18 @@ void vfs_io_wait(void);
  * the lock up for it when allowed: the inode must be referenced.  A change
  * made meanwhile marks the inode stale again and keeps what it wrote. */
 int vfs_refresh(struct vfs_inode *ino);
+/* Linux's inode lock, for a change whose backend request may go without
+ * the sentry lock: a and b (b may be NULL or a) are taken together, once
+ * no other thread holds either (waiting without the sentry lock: the
+ * caller keeps both referenced).  While a directory is held, other
+ * threads' lookups of names it has no cached entry for, and its
+ * re-validations, wait, so the change and the dentry cache stay in step;
+ * cached names are still found.  The holder may take it again. */
+void vfs_inode_lock(struct vfs_inode *a, struct vfs_inode *b);
+void vfs_inode_unlock(struct vfs_inode *a, struct vfs_inode *b);
+/* Allows the backend request of a change on fs to go without the lock
+ * (fs->unlocked_changes); returns the previous setting, for vfs_io_allow. */
+bool vfs_io_allow_change(const struct vfs_fs *fs);
 void vfs_io_wake(void);
 
 /* Frees unused cached dentries beyond the cache's bound; call holding the
@@ -365,6 +386,9 @@ int vfs_walk(struct vfs_walk *w, const char *path);
  * another thread: then it waits, the lock released, so dentries the caller
  * holds without a reference may be gone afterwards). */
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
+/* The same in a directory the caller holds (vfs_inode_lock) and references:
+ * the backend's lookup may go without the sentry lock, as a walk's. */
+int vfs_lookup_child_held(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
 /* A dentry for an unnamed file in dir (O_TMPFILE): named `name` ("#INO", as

@@ -115,6 +115,61 @@ else
 	kill $rl
 fi
 
+# Changes on a volume — create, mkdir, unlink, rename, chmod, link,
+# symlink — make their requests without the lock too, the directory (or
+# file) held meanwhile: with the gofer stopped they wait while procfs, a
+# tmpfs and cached names go on; once it continues, every one completes and
+# the host tree shows them.
+mkdir -p "$SCRATCH/chg" "$R/chg"
+touch "$SCRATCH/chg/gone" "$SCRATCH/chg/moved" "$SCRATCH/chg/perm" "$SCRATCH/chg/orig"
+out=$SCRATCH/out3
+timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/chg:/chg" -- /bin/sh -c '
+	[ -e /chg/gone ] && [ -e /chg/moved ] && [ -e /chg/perm ] && [ -e /chg/orig ] && echo ready
+	read go
+	( : > /chg/created; echo create done ) &
+	( mkdir /chg/newdir; echo mkdir done ) &
+	( rm /chg/gone; echo unlink done ) &
+	( mv /chg/moved /chg/renamed; echo rename done ) &
+	( chmod 600 /chg/perm; echo chmod done ) &
+	( ln /chg/orig /chg/hard; echo link done ) &
+	( ln -s orig /chg/soft; echo symlink done ) &
+	i=0
+	while [ $i -lt 300 ]; do
+		[ -e /bin/sh ] && echo $i > /tmp/f && read l < /proc/self/stat || exit 9
+		i=$((i + 1))
+	done
+	echo fast done
+	wait
+	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
+rl=$!
+if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
+	kill -STOP "$gofer"
+	wait_until 10 all_stopped "$gofer"
+	echo go >&3
+	name="slow gofer: procfs, a tmpfs and cached names go on while 7 changes on a volume wait"
+	if wait_until 30 grep -q '^fast done' "$out" && ! grep -v '^fast done' "$out" | grep -q ' done$'; then
+		pass "$name"
+	else
+		fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
+	fi
+	kill -CONT "$gofer"
+	wait $rl
+	rc=$?
+	name="slow gofer: the 7 changes complete once it continues, and the host has them"
+	h="$SCRATCH/chg"
+	if [ $rc = 0 ] && [ "$(grep -c ' done$' "$out")" = 9 ] && grep -q '^all done' "$out" &&
+	   [ -f "$h/created" ] && [ -d "$h/newdir" ] && [ ! -e "$h/gone" ] && [ ! -e "$h/moved" ] &&
+	   [ -f "$h/renamed" ] && [ "$(stat -c %a "$h/perm")" = 600 ] && [ "$h/orig" -ef "$h/hard" ] &&
+	   [ "$(readlink "$h/soft")" = orig ]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc" "$(cat "$out")" "host: $(ls -l "$h")"
+	fi
+else
+	fail "slow gofer: sandbox starts (changes)" "$(head -5 "$out")"
+	kill $rl
+fi
+
 # Lookups and listings in parallel (the lock released around each), of the same names,
 # while another process makes, renames and removes them: the sentry
 # survives every interleaving (the ASan build reports any misuse), and the
@@ -166,4 +221,42 @@ for policy in fscache none; do
 	want="8 threads x 20 rounds over 302 entries: 0 rounds wrong, 0 errors"
 	if [ "$out" = "$want
 $want" ]; then pass "$name"; else fail "$name" "$out"; fi
+done
+
+# Changes in parallel, each holding its directories while its request goes
+# without the lock: three processes create, rename across two directories
+# (in both directions: the two directories are taken together, never one
+# then the other), link, chmod and remove overlapping names while a fourth
+# looks them up and lists them.  No deadlock (the timeout), no sentry
+# misuse (the ASan build), and the tree the sandbox shows at the end is the
+# host's.
+mkdir -p "$SCRATCH/mix/a" "$SCRATCH/mix/b" "$R/mix"
+for policy in fscache none; do
+	out=$(timeout -k 5 180 "$RL" --cache-policy=$policy run --rootfs "$R" --volume "$SCRATCH/mix:/mix" -- /bin/sh -c '
+		worker() {
+			j=0
+			while [ $j -lt 25 ]; do
+				for n in 0 1 2 3; do
+					: > /mix/$1/f$n 2>/dev/null
+					mv /mix/$1/f$n /mix/$2/g$n$3 2>/dev/null
+					ln /mix/$2/g$n$3 /mix/$1/h$n 2>/dev/null
+					chmod 600 /mix/$1/h$n 2>/dev/null
+					mkdir /mix/$1/d$n 2>/dev/null && rmdir /mix/$1/d$n 2>/dev/null
+					rm -f /mix/$2/g$n$3 /mix/$1/h$n 2>/dev/null
+				done
+				j=$((j + 1))
+			done
+			mkdir /mix/$2/last$3 && : > /mix/$2/last$3/f && ln -s f /mix/$1/link$3
+		}
+		worker a b x & worker b a y & worker a b z &
+		( j=0; while [ $j -lt 60 ]; do ls /mix/a /mix/b >/dev/null 2>&1; [ -e /mix/a/f1 ]; j=$((j + 1)); done ) &
+		wait
+		echo "a: $(ls /mix/a | tr "\n" " ")"; echo "b: $(ls /mix/b | tr "\n" " ")"' 2>&1)
+	rc=$?
+	host="a: $(ls "$SCRATCH/mix/a" | tr "\n" " ")
+b: $(ls "$SCRATCH/mix/b" | tr "\n" " ")"
+	name="parallel changes across two directories, then the host's tree ($policy)"
+	if [ $rc = 0 ] && [ "$out" = "$host" ]; then pass "$name"; else
+		fail "$name" "exit $rc" "sandbox: $out" "host: $host"; fi
+	rm -rf "$SCRATCH/mix/a/"* "$SCRATCH/mix/b/"*
 done
