@@ -106,6 +106,9 @@ struct tmpfs {
 	size_t meta;                /* sentry memory charged to this mount */
 	struct tmpfs_dirent **hash;
 	size_t nbuckets, nhashed;
+	/* the sandbox's /dev: how its device nodes open (tmpfs_opts) */
+	int (*open_device)(void *arg, dev_t rdev, int flags, pid_t opener);
+	void *device_arg;
 };
 
 static struct tmpfs *tfs(const struct vfs_inode *ino) { return ino->fs->priv; }
@@ -505,6 +508,21 @@ static int tmpfs_open(struct vfs_inode *ino, int flags, struct vfs_open_result *
 	struct tmpfs_node *n = node(ino);
 	if (S_ISSOCK(ino->attr.st_mode))
 		return -ENXIO;   /* Linux: a socket cannot be opened (its backing neither) */
+	if (S_ISCHR(ino->attr.st_mode)) {
+		/* Only /dev's tmpfs opens devices, and only those whose number
+		 * devfs serves: a whiteout (0:0) or any other number is ENXIO,
+		 * as a device without a driver.  The number is the inode's, set
+		 * when devfs made the node; rename and link move the inode, so
+		 * they make no new device reachable. */
+		struct tmpfs *t = tfs(ino);
+		if (!t->open_device || ino->attr.st_rdev == 0)
+			return -ENXIO;
+		int fd = t->open_device(t->device_arg, ino->attr.st_rdev, flags, res->opener);
+		if (fd < 0)
+			return fd;
+		res->host_fd = fd;
+		return 0;
+	}
 	if (!n->backed)
 		return S_ISREG(ino->attr.st_mode) || S_ISFIFO(ino->attr.st_mode) ? -ENOENT : -ENXIO;
 	int f = flags & BACKING_OPEN_FLAGS;
@@ -640,6 +658,22 @@ static int tmpfs_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR)
 		return -EPERM;   /* S_IFCHR: a whiteout, the VFS lets no other device here */
 	return make(dir, name, mode, out);
+}
+
+int tmpfs_make_device(struct vfs_inode *dir, const char *name, mode_t mode, dev_t rdev,
+		      struct vfs_inode **out)
+{
+	if (!S_ISCHR(mode) || dir->fs->ops->mknod != tmpfs_mknod)
+		return -EINVAL;
+	struct vfs_inode *ino;
+	int rc = make(dir, name, mode, &ino);
+	if (rc < 0)
+		return rc;
+	ino->attr.st_rdev = rdev;
+	ino->attr.st_uid = 0;
+	ino->attr.st_gid = 0;
+	*out = ino;
+	return 0;
 }
 
 /*
@@ -1123,7 +1157,10 @@ int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_o
 	t->next_ino = 2;
 	t->max_inodes = o->max_inodes ? o->max_inodes : TMPFS_DEFAULT_INODES;
 	t->ninodes = 1;
+	t->open_device = o->open_device;
+	t->device_arg = o->device_arg;
 	fs->ops = &tmpfs_ops;
+	fs->devices = o->open_device != NULL;
 	fs->priv = t;
 	fs->policy = VFS_CACHE_FSCACHE;
 	fs->own_attrs = true;
