@@ -432,7 +432,7 @@ int devpts_new(struct vfs_fs **out, int devfd, int stagingfd, struct vfs_inode *
 	fs->devices = true;
 	/* pts/ changes behind the VFS's back: cached names are revalidated */
 	fs->policy = VFS_CACHE_REMOTE_REVALIDATING;
-	fs->dev = makedev(0, 0x31);
+	fs->dev = makedev(0, 0x30);   /* (the overlay numbers from 0x31) */
 	*root = new_inode(fs, 1);
 	if (!*root) {
 		free(fs);
