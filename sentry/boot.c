@@ -1093,6 +1093,7 @@ int sentry_main(const struct sentry_args *a)
 		kill(init_pid, SIGKILL);
 		return fail("mounting the tmpfs backing store and the device tree", -rc);
 	}
+	tmpfs_mirror_all();   /* what directory watches watch (sentry/tmpfs.c) */
 	/* (the memory layer exists from here; the first task's syscalls are
 	 * not served yet, so it never sees the file missing) */
 	if ((rc = write_start_files(spec)) < 0) {

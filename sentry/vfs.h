@@ -421,6 +421,9 @@ int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_o
  * mkdir gives it. */
 int tmpfs_make_device(struct vfs_inode *dir, const char *name, mode_t mode, dev_t rdev,
 		      struct vfs_inode **out);
+/* Makes the mirror trees of every tmpfs (the directories inotify watches,
+ * sentry/tmpfs.c), once their backing tmpfs mounts exist. */
+void tmpfs_mirror_all(void);
 /* Frees a tmpfs whose inodes are all gone (the root's last reference put). */
 void tmpfs_free(struct vfs_fs *fs);
 /* What the overlay (sentry/overlay.c) keeps with an inode of its upper
