@@ -23,6 +23,10 @@
  * mtime are the backing file's (the application writes it natively), and
  * its ctime the later of the backing file's and the sentry's last change.
  *
+ * The backing tmpfs also holds a mirror of the names (MIRROR, below),
+ * which inotify's directory watches watch and through which the
+ * application's files are opened.
+ *
  * Bounds (the application is hostile): inodes (nr_inodes=) and the sentry
  * memory that names, symlink bodies and xattrs take (TMPFS_META_MAX) are
  * limited per mount; beyond them ENOSPC, as Linux's tmpfs answers.
