@@ -401,7 +401,14 @@ static int tmpfs_unlink(struct vfs_inode *dir, const char *name, bool is_dir);
  * the directory, with the name.  The mirror is only ever a witness: a
  * mirror operation that fails (a path beyond PATH_MAX, say) costs events,
  * never data, and an open through it is checked to reach the backing file
- * (else the backing name is opened).
+ * (else the backing name is opened).  The mirror holds the sandbox's own
+ * symlinks, and the sentry's policy lets its name calls take stagingfd
+ * only (no directory fd of the mirror), so paths are walked from there:
+ * its directories are made by the sentry alone, in step with the tree
+ * (a failed mirror operation leaves a name missing, never a symlink where
+ * a directory is), opens refuse symlinks (RESOLVE_NO_SYMLINKS), and
+ * beneath stagingfd nothing of the host can be changed anyway (the device
+ * tree is a read-only mount): at worst sandbox memory.
  */
 #define MIRROR "m"
 
