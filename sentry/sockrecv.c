@@ -123,7 +123,9 @@ static int receive_step(void *arg)
 		}
 		/* MSG_TRUNC: a datagram's whole length, more than was read */
 		r->got += (size_t)n;
-		if (!(r->flags & MSG_WAITALL) || n == 0 || r->got >= r->cap)
+		/* (MSG_PEEK|MSG_WAITALL: one call, which the kernel makes wait
+		 * for it all; reading on would peek the same bytes again) */
+		if (!(r->flags & MSG_WAITALL) || (r->flags & MSG_PEEK) || n == 0 || r->got >= r->cap)
 			return 0;
 		int type = 0;
 		socklen_t tl = sizeof type;

@@ -174,8 +174,12 @@ int main(void)
 	pl = sizeof pa;
 	rc = getpeername(s, (struct sockaddr *)&pa, &pl);
 	show_addr("server:getpeername", rc, &pa, pl);
+	char two[3] = "";
 	pl = sizeof pa;
-	ssize_t n = recvfrom(s, &b, 1, 0, (struct sockaddr *)&pa, &pl);
+	ssize_t n = recvfrom(s, two, 2, MSG_PEEK | MSG_WAITALL, (struct sockaddr *)&pa, &pl);
+	printf("server:recvfrom-peek-waitall -> %zd %.2s\n", n, two);
+	pl = sizeof pa;
+	n = recvfrom(s, &b, 1, 0, (struct sockaddr *)&pa, &pl);
 	show_addr("server:recvfrom-addr", n < 0 ? -1 : 0, &pa, pl);
 	int on = 1;
 	setsockopt(s, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
