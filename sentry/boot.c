@@ -107,6 +107,9 @@ static int cache_policy(const char *name, enum vfs_cache_policy *out)
  * directory (sentry/tmpfs.c), and the overlay upper layer's. */
 #define OVERLAY_BACKING ".rl/t/o"
 #define SHM_BACKING ".rl/t/shm"
+/* /dev: the size runc and crun give the tmpfs they mount there (65536k) */
+#define DEV_BACKING ".rl/t/dev"
+#define DEV_SIZE (64ull << 20)
 static void tmpfs_backing(size_t i, char *buf, size_t cap)
 {
 	snprintf(buf, cap, ".rl/t/%zu", i);
@@ -242,6 +245,8 @@ static int mount_tmpfs_backing(const RunscLite__SandboxSpec *spec, int stagingfd
 				   spec->limits ? spec->limits->overlay_size : 0);
 	if (rc == 0)
 		rc = mount_backing(stagingfd, SHM_BACKING, 0);
+	if (rc == 0)
+		rc = mount_backing(stagingfd, DEV_BACKING, DEV_SIZE);
 	return rc;
 }
 
@@ -382,11 +387,15 @@ static int build_vfs(struct sentry *s, struct p9_client *c, uint32_t root_fid,
 	if (rc < 0 || (rc = mount_at("/proc", pfs, proot)) < 0)
 		return rc;
 	/* /dev is always the sandbox's devfs, whatever the rootfs has there
-	 * (a rootfs without /dev gets none: nothing can be created in it) */
-	struct vfs_fs *dfs;
-	struct vfs_inode *droot;
-	rc = devfs_new(&dfs, devfd, stagingfd, procfd, &droot);
+	 * (a rootfs without /dev gets none: nothing can be created in it),
+	 * with the sandbox's devpts at /dev/pts */
+	struct vfs_fs *dfs, *ptsfs;
+	struct vfs_inode *droot, *ptsroot;
+	rc = devfs_new(&dfs, devfd, stagingfd, procfd, DEV_BACKING, &droot);
 	if (rc < 0 || (rc = mount_at("/dev", dfs, droot)) < 0)
+		return rc;
+	rc = devpts_new(&ptsfs, devfd, stagingfd, &ptsroot);
+	if (rc < 0 || (rc = mount_at("/dev/pts", ptsfs, ptsroot)) < 0)
 		return rc;
 	/* /dev/shm: a tmpfs of its own, as container runtimes give one
 	 * (POSIX shared memory and semaphores: Python's multiprocessing) */
@@ -1084,6 +1093,7 @@ int sentry_main(const struct sentry_args *a)
 		kill(init_pid, SIGKILL);
 		return fail("mounting the tmpfs backing store and the device tree", -rc);
 	}
+	tmpfs_mirror_all();   /* what directory watches watch (sentry/tmpfs.c) */
 	/* (the memory layer exists from here; the first task's syscalls are
 	 * not served yet, so it never sees the file missing) */
 	if ((rc = write_start_files(spec)) < 0) {

@@ -1,12 +1,23 @@
 /*
- * devfs: the sandbox's /dev.  A fixed tree of Linux's standard nodes, the
- * same in `do` and `run` mode; the host's /dev is never visible.
+ * devfs: the sandbox's /dev, the same in `do` and `run` mode; the host's
+ * /dev is never visible.  As container runtimes give one, /dev is a tmpfs
+ * of the sandbox (sentry/tmpfs.c, size-limited like --tmpfs), holding at
+ * the start
  *
  *   null zero full random urandom   character devices (1:3 1:5 1:7 1:8 1:9)
  *   tty console                     the opener's controlling terminal (5:0 5:1)
- *   ptmx pts/                       a devpts instance of the sandbox's own (5:2)
- *   shm/                            an empty directory, where the sentry mounts a tmpfs
+ *   ptmx                            the ptmx of the sandbox's devpts (5:2)
+ *   pts/                            where devpts_new()'s filesystem is mounted
+ *   shm/                            where the sentry mounts a tmpfs
  *   fd stdin stdout stderr          symlinks into /proc/self/fd
+ *
+ * and the application may create, rename and remove names there as on
+ * Linux's devtmpfs (a capability-less root may; others by the modes).
+ * mknod of a device stays EPERM (the VFS: no CAP_MKNOD), so the device
+ * nodes are the ones made here, and each opens the device its number
+ * names in the table below (devfs_open_device) -- renamed or linked, it
+ * is still that device; a number not in the table (a whiteout) is ENXIO.
+ * No other host device can ever be reached.
  *
  * Opening a device must give the application a real host open file
  * description (read/write/ioctl/poll then run natively), a fresh one per
@@ -30,13 +41,10 @@
  *  - a pool of pre-opened descriptions: runs dry, and still needs a pool
  *    per flag combination.
  *
- * The tree is read-only (creating names, chmod: EROFS; Linux's devtmpfs
- * lets a capability-less root create files there: a known difference until
- * devfs is backed by the sandbox's tmpfs).  Devices themselves open for
- * writing as on a read-only Linux filesystem.  Every open adds O_NOCTTY:
- * the sentry must never acquire a controlling terminal (so an application
- * that opens a terminal without O_NOCTTY as a session leader does not get
- * it as its controlling terminal either: TIOCSCTTY does that, natively).
+ * Every open adds O_NOCTTY: the sentry must never acquire a controlling
+ * terminal (so an application that opens a terminal without O_NOCTTY as a
+ * session leader does not get it as its controlling terminal either:
+ * TIOCSCTTY does that, natively).
  */
 #include "sentry/internal.h"
 
@@ -60,7 +68,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TMPFS_MAGIC  0x01021994   /* what Linux's devtmpfs reports */
 #define DEVPTS_MAGIC 0x1cd1
 
 /* ---- the tree ------------------------------------------------------------ */
@@ -81,6 +88,8 @@ static const struct { const char *name; unsigned major, minor; } host_nodes[] = 
 	{ "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+/* What /dev holds at the start; the character devices here are also the
+ * only device numbers that open anything (devfs_open_device). */
 static const struct dev_node nodes[] = {
 	{ "null", S_IFCHR | 0666, 1, 3, "null", NULL, false },
 	{ "zero", S_IFCHR | 0666, 1, 5, "zero", NULL, false },
@@ -93,7 +102,6 @@ static const struct dev_node nodes[] = {
 	/* Linux's /dev/ptmx opens the devpts instance mounted at /dev/pts */
 	{ "ptmx", S_IFCHR | 0666, 5, 2, "pts/ptmx", NULL, false },
 	{ "pts", S_IFDIR | 0755, 0, 0, NULL, NULL, false },
-	/* Linux's is a tmpfs; empty and read-only until tmpfs can back it */
 	{ "shm", S_IFDIR | 01777, 0, 0, NULL, NULL, false },
 	{ "fd", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd", false },
 	{ "stdin", S_IFLNK | 0777, 0, 0, NULL, "/proc/self/fd/0", false },
@@ -107,12 +115,11 @@ struct devfs {
 	int devfd;            /* the device tree (see above), or -1 */
 	int stagingfd;        /* beneath which the tree is attached (DEV_TREE) */
 	int procfd;           /* the sentry's procfs: an opener's controlling terminal */
-	struct timespec boot; /* the times of the fixed nodes */
+	struct timespec boot; /* the times of pts/ */
 };
 
-/* What an inode is: the root, a fixed node, or an entry of pts/. */
+/* An inode of devpts: its root (pts/), or one of its entries. */
 struct dev_ino {
-	const struct dev_node *node;   /* NULL: the root, or a pts entry */
 	bool pts_entry;
 	char name[16];                 /* a pts entry's name ("ptmx" or a number) */
 	ino_t host_ino;                /* a pts entry's devpts inode */
@@ -120,11 +127,10 @@ struct dev_ino {
 
 static bool is_pts_dir(const struct vfs_inode *ino)
 {
-	const struct dev_ino *di = ino->priv;
-	return di->node && strcmp(di->node->name, "pts") == 0;
+	return !((const struct dev_ino *)ino->priv)->pts_entry;
 }
 
-static struct vfs_inode *new_inode(struct vfs_fs *fs, const struct dev_node *node, ino_t ino)
+static struct vfs_inode *new_inode(struct vfs_fs *fs, ino_t ino)
 {
 	struct devfs *d = fs->priv;
 	struct dev_ino *di = calloc(1, sizeof *di);
@@ -133,16 +139,11 @@ static struct vfs_inode *new_inode(struct vfs_fs *fs, const struct dev_node *nod
 		free(di);
 		return NULL;
 	}
-	di->node = node;
 	struct stat *st = &i->attr;
 	st->st_dev = fs->dev;
 	st->st_ino = ino;
-	st->st_mode = node ? node->mode : S_IFDIR | 0755;
-	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
-	if (node && S_ISCHR(node->mode))
-		st->st_rdev = makedev(node->major, node->minor);
-	if (node && node->target)
-		st->st_size = (off_t)strlen(node->target);
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
 	st->st_blksize = 4096;
 	st->st_atim = st->st_mtim = st->st_ctim = d->boot;
 	return i;
@@ -231,22 +232,29 @@ static int open_ctty(struct devfs *d, pid_t tid, int flags)
 	return -ENXIO;
 }
 
-static int dev_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+/* The device number rdev of a /dev node, opened for task `opener`: a new
+ * host description, or ENXIO for a number devfs does not serve. */
+static int devfs_open_device(void *arg, dev_t rdev, int flags, pid_t opener)
 {
-	struct devfs *d = ino->fs->priv;
-	struct dev_ino *di = ino->priv;
-	if (!S_ISCHR(ino->attr.st_mode))
-		return -ENXIO;
-	int fd;
-	if (di->pts_entry) {
-		char rel[32];
-		snprintf(rel, sizeof rel, "pts/%s", di->name);
-		fd = open_beneath(d, rel, flags);
-	} else if (di->node->ctty) {
-		fd = open_ctty(d, res->opener, flags);
-	} else {
-		fd = open_beneath(d, di->node->host, flags);
+	struct devfs *d = arg;
+	for (size_t i = 0; i < NNODES; i++) {
+		const struct dev_node *n = &nodes[i];
+		if (!S_ISCHR(n->mode) || rdev != makedev(n->major, n->minor))
+			continue;
+		return n->ctty ? open_ctty(d, opener, flags) : open_beneath(d, n->host, flags);
 	}
+	return -ENXIO;
+}
+
+/* A pty of pts/ (or its ptmx). */
+static int pts_open(struct vfs_inode *ino, int flags, struct vfs_open_result *res)
+{
+	struct dev_ino *di = ino->priv;
+	if (!di->pts_entry || !S_ISCHR(ino->attr.st_mode))
+		return -ENXIO;
+	char rel[32];
+	snprintf(rel, sizeof rel, "pts/%s", di->name);
+	int fd = open_beneath(ino->fs->priv, rel, flags);
 	if (fd < 0)
 		return fd;
 	res->host_fd = fd;
@@ -290,7 +298,7 @@ static int pts_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode 
 		return rc == -ENOENT || rc == -ENOTDIR ? -ENOENT : rc;
 	if (!S_ISCHR(st.st_mode))
 		return -ENOENT;
-	struct vfs_inode *ino = new_inode(dir->fs, NULL, 0);
+	struct vfs_inode *ino = new_inode(dir->fs, 0);
 	if (!ino)
 		return -ENOMEM;
 	struct dev_ino *di = ino->priv;
@@ -301,37 +309,11 @@ static int pts_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode 
 	return 0;
 }
 
-/* ---- filesystem operations -------------------------------------------------- */
+/* ---- devpts: the filesystem at /dev/pts ------------------------------------------ */
 
 static int dev_lookup(struct vfs_inode *dir, const char *name, struct vfs_inode **out)
 {
-	if (is_pts_dir(dir))
-		return pts_lookup(dir, name, out);
-	if (((struct dev_ino *)dir->priv)->node)
-		return -ENOENT;   /* shm/ is empty */
-	for (size_t i = 0; i < NNODES; i++)
-		if (strcmp(nodes[i].name, name) == 0) {
-			*out = new_inode(dir->fs, &nodes[i], (ino_t)i + 2);
-			return *out ? 0 : -ENOMEM;
-		}
-	return -ENOENT;
-}
-
-static int dev_readlink(struct vfs_inode *ino, char *buf, size_t cap)
-{
-	const struct dev_ino *di = ino->priv;
-	if (!di->node || !di->node->target)
-		return -EINVAL;
-	size_t n = strlen(di->node->target);
-	if (n > cap)
-		n = cap;
-	memcpy(buf, di->node->target, n);
-	return (int)n;
-}
-
-static uint8_t dtype(mode_t m)
-{
-	return S_ISDIR(m) ? DT_DIR : S_ISLNK(m) ? DT_LNK : S_ISCHR(m) ? DT_CHR : DT_UNKNOWN;
+	return is_pts_dir(dir) ? pts_lookup(dir, name, out) : -ENOTDIR;
 }
 
 typedef bool (*emit_fn)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
@@ -367,34 +349,14 @@ static int pts_readdir(struct vfs_file *f, uint64_t *pos, emit_fn emit, void *ar
 	return 0;
 }
 
-static int dev_readdir(struct vfs_file *f, uint64_t *pos, emit_fn emit, void *arg)
-{
-	struct vfs_inode *dir = f->path.dentry->inode;
-	const struct dev_ino *di = dir->priv;
-	if (is_pts_dir(dir))
-		return pts_readdir(f, pos, emit, arg);
-	static const char *const dots[] = { ".", ".." };
-	for (; *pos < 2; (*pos)++)
-		if (!emit(arg, dir->attr.st_ino, *pos + 1, DT_DIR, dots[*pos], strlen(dots[*pos])))
-			return 0;
-	if (di->node)
-		return 0;   /* shm/ */
-	for (; *pos < 2 + NNODES; (*pos)++) {
-		const struct dev_node *n = &nodes[*pos - 2];
-		if (!emit(arg, *pos, *pos + 1, dtype(n->mode), n->name, strlen(n->name)))
-			return 0;
-	}
-	return 0;
-}
-
 static int dev_statfs(struct vfs_inode *ino, struct statfs *out)
 {
-	const struct dev_ino *di = ino->priv;
+	(void)ino;
 	memset(out, 0, sizeof *out);
-	out->f_type = di->pts_entry || is_pts_dir(ino) ? DEVPTS_MAGIC : TMPFS_MAGIC;
+	out->f_type = DEVPTS_MAGIC;
 	out->f_bsize = 4096;
 	out->f_namelen = 255;
-	out->f_flags = ST_RDONLY | ST_NOSUID | ST_NOEXEC;
+	out->f_flags = ST_NOSUID | ST_NOEXEC;
 	return 0;
 }
 
@@ -411,8 +373,7 @@ static int dev_refresh(struct vfs_inode *ino)
 }
 
 /* Cached names of pts/ are checked against the devpts instance (a pty
- * closed, or a new one with a cached negative entry's number); the fixed
- * tree never changes. */
+ * closed, or a new one with a cached negative entry's number). */
 static int dev_revalidate(struct vfs_inode *dir, struct vfs_dentry *dent)
 {
 	if (!is_pts_dir(dir))
@@ -433,39 +394,46 @@ static void dev_release(struct vfs_inode *ino)
 	free(ino->priv);
 }
 
-static const struct vfs_fs_ops devfs_ops = {
-	.name = "devtmpfs",
+/* Linux's devpts: no names can be made in it (no such operation: EPERM). */
+static const struct vfs_fs_ops devpts_ops = {
+	.name = "devpts",
 	.lookup = dev_lookup,
-	.readlink = dev_readlink,
-	.open = dev_open,
-	.readdir = dev_readdir,
+	.open = pts_open,
+	.readdir = pts_readdir,
 	.statfs = dev_statfs,
 	.refresh = dev_refresh,
 	.revalidate = dev_revalidate,
 	.release = dev_release,
 };
 
-int devfs_new(struct vfs_fs **out, int devfd, int stagingfd, int procfd, struct vfs_inode **root)
+static struct devfs *devfs_state(int devfd, int stagingfd, int procfd)
+{
+	struct devfs *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->devfd = devfd;
+	d->stagingfd = stagingfd;
+	d->procfd = procfd;
+	clock_gettime(CLOCK_REALTIME, &d->boot);
+	return d;
+}
+
+int devpts_new(struct vfs_fs **out, int devfd, int stagingfd, struct vfs_inode **root)
 {
 	struct vfs_fs *fs = calloc(1, sizeof *fs);
-	struct devfs *d = calloc(1, sizeof *d);
+	struct devfs *d = devfs_state(devfd, stagingfd, -1);
 	if (!fs || !d) {
 		free(fs);
 		free(d);
 		return -ENOMEM;
 	}
-	d->devfd = devfd;
-	d->stagingfd = stagingfd;
-	d->procfd = procfd;
-	clock_gettime(CLOCK_REALTIME, &d->boot);
-	fs->ops = &devfs_ops;
+	fs->ops = &devpts_ops;
 	fs->priv = d;
-	fs->readonly = true;
 	fs->devices = true;
 	/* pts/ changes behind the VFS's back: cached names are revalidated */
 	fs->policy = VFS_CACHE_REMOTE_REVALIDATING;
-	fs->dev = makedev(0, 0x30);
-	*root = new_inode(fs, NULL, 1);
+	fs->dev = makedev(0, 0x30);   /* (the overlay numbers from 0x31) */
+	*root = new_inode(fs, 1);
 	if (!*root) {
 		free(fs);
 		free(d);
@@ -473,6 +441,47 @@ int devfs_new(struct vfs_fs **out, int devfd, int stagingfd, int procfd, struct 
 	}
 	*out = fs;
 	return 0;
+}
+
+/* Puts the starting nodes into the new /dev tmpfs (as uid 0: no task's
+ * credentials are published while the sentry boots). */
+static int populate(struct vfs_inode *root)
+{
+	const struct vfs_fs_ops *ops = root->fs->ops;
+	for (size_t i = 0; i < NNODES; i++) {
+		const struct dev_node *n = &nodes[i];
+		struct vfs_inode *ino = NULL;
+		int rc;
+		if (S_ISCHR(n->mode))
+			rc = tmpfs_make_device(root, n->name, n->mode, makedev(n->major, n->minor), &ino);
+		else if (S_ISDIR(n->mode))
+			rc = ops->mkdir(root, n->name, n->mode, &ino);
+		else
+			rc = ops->symlink(root, n->name, n->target, &ino);
+		if (rc < 0)
+			return rc;
+		vfs_inode_put(ino);   /* the directory entry keeps its own reference */
+	}
+	return 0;
+}
+
+int devfs_new(struct vfs_fs **out, int devfd, int stagingfd, int procfd, const char *backing,
+	      struct vfs_inode **root)
+{
+	struct devfs *d = devfs_state(devfd, stagingfd, procfd);
+	if (!d)
+		return -ENOMEM;
+	struct tmpfs_opts o = {
+		.stagingfd = stagingfd, .backing = backing, .mode = 0755,
+		.open_device = devfs_open_device, .device_arg = d,
+	};
+	int rc = tmpfs_new(out, root, &o);
+	if (rc < 0) {
+		free(d);
+		return rc;
+	}
+	/* d lives as long as the mount: the sandbox's */
+	return populate(*root);
 }
 
 /* ---- before the pivot: the device tree behind devfd ----------------------------------- */

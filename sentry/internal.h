@@ -10,6 +10,7 @@ struct p9_client;
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Per-process file-system context: root, cwd and umask (CLONE_FS shares it). */
@@ -245,7 +246,7 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
 	X(connect) X(bind) X(getsockname) X(getpeername) X(sendto) X(sendmsg) X(sendmmsg) \
-	X(listen) X(accept) X(accept4) \
+	X(listen) X(accept) X(accept4) X(getsockopt) X(recvfrom) \
 	X(getdents) X(chroot) X(inotify_add_watch)
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
@@ -255,6 +256,22 @@ MUTATE_HANDLERS(DECLARE_HANDLER)
  * duplicate of the task's socket. */
 int64_t bind_socket_node(struct sentry *s, struct platform_syscall *sc, struct task *t,
 			 const char *path, int sock);
+
+/* Unix connections the sentry makes (sentry/peercred.c).  Before the
+ * sentry connects `sock` for task t: records t's credentials for the
+ * socket's address (a stream socket without one gets a hidden autobound
+ * name first).  After it made `sock` listen for t: the same, for the
+ * listener.  peer_hidden: is this kernel address a name the sentry gave,
+ * which the program must see as unnamed? */
+int peer_before_connect(struct sentry *s, struct platform_syscall *sc, struct task *t, int sock);
+void peer_note_listen(struct sentry *s, struct task *t, int sock);
+bool peer_hidden(const void *addr, socklen_t len);
+/* Lets the kernel run the trapped socket call (sentry/socket.c). */
+int64_t socket_native(struct sentry *s, struct platform_syscall *sc);
+/* A unix address the kernel gave, made what the program should see: a
+ * backing name back to the name it bound, a hidden autobind name to an
+ * unnamed address, an abstract name of the sandbox's without its prefix. */
+void socket_app_address(void *addr, socklen_t *len);
 
 /* Helpers shared by handlers. */
 /* What the debug log line of the current syscall says about it. */

@@ -316,6 +316,8 @@ int64_t net_connect(struct sentry *s, struct platform_syscall *sc)
 	} else if (host_abstract(domain, &sa, len)) {
 		rc = prefixed((struct sockaddr_un *)&sa, &l);
 	}
+	if (rc == 0 && domain == AF_UNIX && sa.ss_family == AF_UNIX)   /* the server's SO_PEERCRED (peercred.c) */
+		rc = peer_before_connect(s, sc, task_find(s, sc->tid), dup);
 	if (rc == 0)
 		rc = connect_for_app(s, sc, dup, &sa, l);
 	close(dup);

@@ -951,17 +951,21 @@ static int ovl_socket_path(struct vfs_inode *ino, char *buf, size_t cap)
 /*
  * inotify: the watch goes on the upper file, copied up first — every
  * later change the sandbox makes lands there, so a watch on the lower
- * file would see none of them.  A directory's new names land in the
- * upper tmpfs directory, which is sentry memory with no host object to
- * watch: EOPNOTSUPP, as for any tmpfs directory.
+ * file would see none of them.  A directory made in the sandbox (no lower
+ * part: every name in it is the upper tmpfs's) is watched on the upper
+ * directory's mirror (sentry/tmpfs.c).  A merged directory is not: its
+ * lower names are not in the upper layer, so removing one (a whiteout)
+ * could not show as the IN_DELETE Linux's overlayfs gives: EOPNOTSUPP.
  */
 static int ovl_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
 {
-	if (S_ISDIR(ino->attr.st_mode))
+	if (S_ISDIR(ino->attr.st_mode) && (node(ino)->lower || !node(ino)->upper))
 		return -EOPNOTSUPP;
-	int rc = copy_up(ino, true);
-	if (rc < 0)
-		return rc;
+	if (!S_ISDIR(ino->attr.st_mode)) {
+		int rc = copy_up(ino, true);
+		if (rc < 0)
+			return rc;
+	}
 	struct vfs_inode *u = node(ino)->upper;
 	return u->fs->ops->add_watch ? u->fs->ops->add_watch(u, inotify_fd, mask) : -EOPNOTSUPP;
 }

@@ -82,6 +82,11 @@ static int64_t native(struct sentry *s, struct platform_syscall *sc)
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
 
+int64_t socket_native(struct sentry *s, struct platform_syscall *sc)
+{
+	return native(s, sc);
+}
+
 /*
  * The addresses of the sockets the sentry bound.  The kernel knows such a
  * socket by its backing name (/.rl/t/N/INO, never reused), which
@@ -136,6 +141,24 @@ static bool bound_address(const struct sockaddr_un *k, socklen_t kl, struct sock
 	return false;
 }
 
+void socket_app_address(void *addr, socklen_t *len)
+{
+	struct sockaddr_un mine;
+	socklen_t mine_len;
+	if (*len < sizeof(sa_family_t) || ((struct sockaddr *)addr)->sa_family != AF_UNIX)
+		return;
+	if (bound_address(addr, *len, &mine, &mine_len)) {
+		memcpy(addr, &mine, sizeof mine);
+		*len = mine_len;
+	} else if (peer_hidden(addr, *len)) {
+		*len = sizeof(sa_family_t);   /* unnamed, as the program left it */
+	} else {
+		uint32_t l = *len;
+		net_unprefix(addr, &l);   /* an abstract name of the sandbox's (host network) */
+		*len = l;
+	}
+}
+
 /*
  * getsockname(2), getpeername(2): the kernel's answer, with a backing name
  * put back to the address the program bound (above).  In Linux's order:
@@ -160,14 +183,7 @@ static int64_t socket_name(struct sentry *s, struct platform_syscall *sc, bool p
 	close(dup);
 	if (rc < 0)
 		return rc;
-	struct sockaddr_un mine;
-	socklen_t mine_len;
-	if (bound_address((const struct sockaddr_un *)&ss, len, &mine, &mine_len)) {
-		memcpy(&ss, &mine, sizeof mine);
-		len = mine_len;
-	} else {
-		net_unprefix(&ss, &len);   /* an abstract name of the sandbox's (host network) */
-	}
+	socket_app_address(&ss, &len);
 	size_t n = len < (socklen_t)cap ? len : (size_t)cap;
 	if (n && (rc = platform_write(s->plat, sc, sc->args[1], &ss, n)) < 0)
 		return rc;
@@ -251,10 +267,14 @@ static int connect_now(void *arg)
  * may need the sentry before it accepts.  An interrupted unix connect
  * leaves the socket unconnected, so it is simply made again.
  */
-static int64_t connect_bound(struct sentry *s, struct platform_syscall *sc, int dup,
+static int64_t connect_bound(struct sentry *s, struct platform_syscall *sc, struct task *t, int dup,
 			     const struct sockaddr_un *sa)
 {
 	struct connect_wait c = { dup, sa };
+	/* whom the connection is for: the server's SO_PEERCRED (peercred.c) */
+	int prc = peer_before_connect(s, sc, t, dup);
+	if (prc < 0)
+		return prc;
 	int fl = fcntl(dup, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		return connect_now(&c);   /* never waits: EAGAIN as the kernel says */
@@ -323,7 +343,7 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 			rc = ino->fs->ops->socket_path(ino, sa.sun_path, sizeof sa.sun_path);
 		vfs_path_put(w.result);
 		if (rc == 0)
-			rc = (int)connect_bound(s, sc, dup, &sa);
+			rc = (int)connect_bound(s, sc, t, dup, &sa);
 		close(dup);
 		return rc;
 	}
@@ -366,26 +386,18 @@ int64_t sys_sendmmsg(struct sentry *s, struct platform_syscall *sc, struct task 
 	return r == NET_NATIVE ? native(s, sc) : r;
 }
 
-/* listen/accept: trapped only when the trace asks for their events
+/* listen: trapped only when the trace asks for its events
  * (configs/apptrace.policy).  listen is made on the sentry's duplicate of
  * the socket (its arguments are registers: nothing to re-read), so its
- * result is seen; accept waits for a peer, natively. */
+ * result is seen.  accept: sentry/sockrecv.c. */
 int64_t sys_listen(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	int dup = platform_get_fd(s->plat, sc, (int)sc->args[0]);
 	if (dup < 0)
 		return dup == -ENOENT ? dup : native(s, sc);   /* EBADF: the kernel's */
 	int64_t rc = listen(dup, (int)sc->args[1]) < 0 ? -errno : 0;
+	if (rc == 0)
+		peer_note_listen(s, t, dup);   /* its clients' SO_PEERCRED (peercred.c) */
 	close(dup);
 	return rc;
-}
-
-int64_t sys_accept(struct sentry *s, struct platform_syscall *sc, struct task *t)
-{
-	return native(s, sc);
-}
-
-int64_t sys_accept4(struct sentry *s, struct platform_syscall *sc, struct task *t)
-{
-	return native(s, sc);
 }

@@ -23,6 +23,10 @@
  * mtime are the backing file's (the application writes it natively), and
  * its ctime the later of the backing file's and the sentry's last change.
  *
+ * The backing tmpfs also holds a mirror of the names (MIRROR, below),
+ * which inotify's directory watches watch and through which the
+ * application's files are opened.
+ *
  * Bounds (the application is hostile): inodes (nr_inodes=) and the sentry
  * memory that names, symlink bodies and xattrs take (TMPFS_META_MAX) are
  * limited per mount; beyond them ENOSPC, as Linux's tmpfs answers.
@@ -93,6 +97,16 @@ struct tmpfs_node {
 	 * re-open it (/proc/self/fd/N). */
 	bool linkable;
 	struct timespec ctime;      /* the sentry's last change (regular files) */
+	/* The newest directory entry naming it (the one name a directory
+	 * has): where it is in the mirror tree.  NULL when that entry went
+	 * and others remain (hard links): the mirror then is not used to
+	 * open it. */
+	struct tmpfs_dirent *entry;
+	ino_t host_ino;             /* its backing file's inode, once backed */
+	/* The backing file's ctime just after the mirror last linked or
+	 * chmodded it: a change of the sentry's own making, not the
+	 * application's (tmpfs_refresh keeps the sentry's ctime then). */
+	struct timespec mirror_ctime;
 	struct tmpfs_xattr *xattrs;
 	size_t user_xattr_bytes;
 	struct tmpfs_mark mark;     /* the overlay's, when this is its upper layer */
@@ -106,7 +120,13 @@ struct tmpfs {
 	size_t meta;                /* sentry memory charged to this mount */
 	struct tmpfs_dirent **hash;
 	size_t nbuckets, nhashed;
+	/* the sandbox's /dev: how its device nodes open (tmpfs_opts) */
+	int (*open_device)(void *arg, dev_t rdev, int flags, pid_t opener);
+	void *device_arg;
+	struct vfs_inode *root;     /* (no reference: the mount holds it) */
+	struct tmpfs *next;         /* every tmpfs of the sentry (tmpfs_mirror_all) */
 };
+static struct tmpfs *all_tmpfs;
 
 static struct tmpfs *tfs(const struct vfs_inode *ino) { return ino->fs->priv; }
 static struct tmpfs_node *node(const struct vfs_inode *ino) { return ino->priv; }
@@ -217,6 +237,7 @@ static int dirent_add(struct vfs_inode *dir, const char *name, struct vfs_inode 
 		dn->first = e;
 	dn->last = e;
 	dn->nentries++;
+	node(ino)->entry = e;
 	if (t->nhashed >= t->nbuckets * 2)
 		hash_grow(t);
 	size_t b = name_hash(dir, name, len, t->nbuckets);
@@ -251,6 +272,8 @@ static struct vfs_inode *dirent_remove(struct tmpfs_dirent *e)
 	dn->nentries--;
 	dir->attr.st_size = (off_t)(dn->nentries + 2) * BOGO_DIRENT_SIZE;
 	struct vfs_inode *ino = e->ino;
+	if (node(ino)->entry == e)
+		node(ino)->entry = NULL;
 	uncharge(t, sizeof *e + e->namelen + 1);
 	free(e);
 	return ino;
@@ -358,6 +381,159 @@ static int backing_path(const struct vfs_inode *ino, char *buf, size_t cap)
 }
 
 static int tmpfs_unlink(struct vfs_inode *dir, const char *name, bool is_dir);
+
+/* ---- the mirror tree: what directory watches watch -------------------------------
+ *
+ * inotify reports a directory's events from the kernel's directory, and a
+ * tmpfs directory has none (the tree is sentry memory).  So each backing
+ * tmpfs also holds, beneath MIRROR, a real tree of the mount's names: a
+ * real directory per directory, a hard link to the backing file per
+ * regular file, FIFO and bound socket name, a real symlink per symlink, a
+ * socket node or a 0:0 node (a whiteout) for unbound socket nodes and
+ * character devices.  Every change of the tree is made there too, by
+ * name, so the kernel queues on a watch of a mirror directory the events
+ * Linux would queue (IN_CREATE, IN_DELETE, IN_MOVED_FROM/TO with their
+ * cookie, IN_MOVE_SELF, IN_DELETE_SELF...); changes only the sentry makes
+ * (a chmod, an owner, an xattr) are shown by a chmod of the mirror entry
+ * to its own mode: IN_ATTRIB.  The application's opens of regular files
+ * and FIFOs go through the mirror name (tmpfs_open), so its reads and
+ * writes report IN_ACCESS, IN_MODIFY, IN_OPEN and IN_CLOSE_* to a watch of
+ * the directory, with the name.  The mirror is only ever a witness: a
+ * mirror operation that fails (a path beyond PATH_MAX, say) costs events,
+ * never data, and an open through it is checked to reach the backing file
+ * (else the backing name is opened).  The mirror holds the sandbox's own
+ * symlinks, and the sentry's policy lets its name calls take stagingfd
+ * only (no directory fd of the mirror), so paths are walked from there:
+ * its directories are made by the sentry alone, in step with the tree
+ * (a failed mirror operation leaves a name missing, never a symlink where
+ * a directory is), opens refuse symlinks (RESOLVE_NO_SYMLINKS), and
+ * beneath stagingfd nothing of the host can be changed anyway (the device
+ * tree is a read-only mount): at worst sandbox memory.
+ */
+#define MIRROR "m"
+
+/* The mirror path of dir/name (name NULL: of dir itself), relative to
+ * stagingfd. */
+static int mirror_path(const struct vfs_inode *dir, const char *name, char *buf, size_t cap)
+{
+	const char *comps[VFS_PATH_MAX / 2];
+	size_t n = 0;
+	for (const struct vfs_inode *d = dir; node(d)->parent != d; d = node(d)->parent) {
+		const struct tmpfs_dirent *e = node(d)->entry;
+		if (!e || !node(d)->parent || n == sizeof comps / sizeof comps[0])
+			return -ENOENT;   /* a removed directory */
+		comps[n++] = e->name;
+	}
+	int len = snprintf(buf, cap, "%s/" MIRROR, tfs(dir)->backing);
+	while (len >= 0 && (size_t)len < cap && n)
+		len += snprintf(buf + len, cap - (size_t)len, "/%s", comps[--n]);
+	if (name && len >= 0 && (size_t)len < cap)
+		len += snprintf(buf + len, cap - (size_t)len, "/%s", name);
+	return len < 0 || (size_t)len >= cap ? -ENAMETOOLONG : 0;
+}
+
+static void note_mirror_ctime(struct vfs_inode *ino);
+
+/* dir/name is now ino: the same in the mirror. */
+static void mirror_add(struct vfs_inode *dir, const char *name, struct vfs_inode *ino)
+{
+	char path[VFS_PATH_MAX], bname[96];
+	int fd = tfs(dir)->stagingfd;
+	if (mirror_path(dir, name, path, sizeof path) < 0)
+		return;
+	mode_t m = ino->attr.st_mode;
+	if (S_ISDIR(m)) {
+		mkdirat(fd, path, 0700);
+	} else if (S_ISLNK(m)) {
+		symlinkat(node(ino)->target ? node(ino)->target : "", fd, path);
+	} else if (node(ino)->backed) {
+		backing_name(ino, bname, sizeof bname);
+		if (linkat(fd, bname, fd, path, 0) == 0)
+			note_mirror_ctime(ino);
+	} else {
+		/* an unbound socket node, a device, a whiteout: a stand-in */
+		mknodat(fd, path, S_ISSOCK(m) ? S_IFSOCK | 0600 : S_IFCHR | 0600, 0);
+	}
+}
+
+static void mirror_remove(struct vfs_inode *dir, const char *name, bool is_dir)
+{
+	char path[VFS_PATH_MAX];
+	if (mirror_path(dir, name, path, sizeof path) == 0)
+		unlinkat(tfs(dir)->stagingfd, path, is_dir ? AT_REMOVEDIR : 0);
+}
+
+static void mirror_rename(struct vfs_inode *odir, const char *oname, struct vfs_inode *ndir,
+			  const char *nname, unsigned flags)
+{
+	char op[VFS_PATH_MAX], np[VFS_PATH_MAX];
+	int fd = tfs(odir)->stagingfd;
+	if (mirror_path(odir, oname, op, sizeof op) == 0 && mirror_path(ndir, nname, np, sizeof np) == 0)
+		syscall(SYS_renameat2, fd, op, fd, np, flags);
+}
+
+/* An attribute the sentry alone keeps changed: IN_ATTRIB, by a chmod of
+ * the mirror entry to the mode it has (a symlink's times instead). */
+static void mirror_attrib(struct vfs_inode *ino)
+{
+	char path[VFS_PATH_MAX];
+	struct tmpfs_dirent *e = node(ino)->entry;
+	struct stat st;
+	int fd = tfs(ino)->stagingfd;
+	if (!e || mirror_path(e->dir, e->name, path, sizeof path) < 0 ||
+	    fstatat(fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_NOW } };
+		utimensat(fd, path, ts, AT_SYMLINK_NOFOLLOW);
+	} else if (fchmodat(fd, path, st.st_mode & 07777, 0) == 0) {
+		note_mirror_ctime(ino);
+	}
+}
+
+/* Opens ino by its mirror name when it has one that reaches its backing
+ * file; -1 when not (the caller opens the backing name). */
+static int open_mirror(const struct vfs_inode *ino, int flags)
+{
+	char path[VFS_PATH_MAX];
+	const struct tmpfs_dirent *e = node(ino)->entry;
+	if (!e || !node(ino)->host_ino || mirror_path(e->dir, e->name, path, sizeof path) < 0)
+		return -1;
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, tfs(ino)->stagingfd, path, &how, sizeof how);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_ino != node(ino)->host_ino)) {
+		close(fd);
+		return -1;
+	}
+	return fd < 0 ? -1 : fd;
+}
+
+/* After a mirror operation on a backed inode's name: the backing ctime
+ * it left, which is not a change of the file (tmpfs_refresh). */
+static void note_mirror_ctime(struct vfs_inode *ino)
+{
+	char name[96];
+	struct stat st;
+	if (!node(ino)->backed)
+		return;
+	backing_name(ino, name, sizeof name);
+	if (fstatat(tfs(ino)->stagingfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		node(ino)->mirror_ctime = st.st_ctim;
+}
+
+/* The backing file's inode, which an open through the mirror must reach. */
+static void note_host_ino(struct vfs_inode *ino)
+{
+	char name[96];
+	struct stat st;
+	backing_name(ino, name, sizeof name);
+	if (fstatat(tfs(ino)->stagingfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		node(ino)->host_ino = st.st_ino;
+}
 
 static void tmpfs_release(struct vfs_inode *ino)
 {
@@ -488,8 +664,10 @@ static int tmpfs_refresh(struct vfs_inode *ino)
 	ino->attr.st_blocks = hs.st_blocks;
 	ino->attr.st_atim = hs.st_atim;
 	ino->attr.st_mtim = hs.st_mtim;
-	bool later = hs.st_ctim.tv_sec > n->ctime.tv_sec ||
-		     (hs.st_ctim.tv_sec == n->ctime.tv_sec && hs.st_ctim.tv_nsec > n->ctime.tv_nsec);
+	bool mirror_made = hs.st_ctim.tv_sec == n->mirror_ctime.tv_sec &&
+			   hs.st_ctim.tv_nsec == n->mirror_ctime.tv_nsec;
+	bool later = !mirror_made && (hs.st_ctim.tv_sec > n->ctime.tv_sec ||
+		     (hs.st_ctim.tv_sec == n->ctime.tv_sec && hs.st_ctim.tv_nsec > n->ctime.tv_nsec));
 	ino->attr.st_ctim = later ? hs.st_ctim : n->ctime;
 	return 0;
 }
@@ -505,13 +683,30 @@ static int tmpfs_open(struct vfs_inode *ino, int flags, struct vfs_open_result *
 	struct tmpfs_node *n = node(ino);
 	if (S_ISSOCK(ino->attr.st_mode))
 		return -ENXIO;   /* Linux: a socket cannot be opened (its backing neither) */
+	if (S_ISCHR(ino->attr.st_mode)) {
+		/* Only /dev's tmpfs opens devices, and only those whose number
+		 * devfs serves: a whiteout (0:0) or any other number is ENXIO,
+		 * as a device without a driver.  The number is the inode's, set
+		 * when devfs made the node; rename and link move the inode, so
+		 * they make no new device reachable. */
+		struct tmpfs *t = tfs(ino);
+		if (!t->open_device || ino->attr.st_rdev == 0)
+			return -ENXIO;
+		int fd = t->open_device(t->device_arg, ino->attr.st_rdev, flags, res->opener);
+		if (fd < 0)
+			return fd;
+		res->host_fd = fd;
+		return 0;
+	}
 	if (!n->backed)
 		return S_ISREG(ino->attr.st_mode) || S_ISFIFO(ino->attr.st_mode) ? -ENOENT : -ENXIO;
 	int f = flags & BACKING_OPEN_FLAGS;
 	if (S_ISFIFO(ino->attr.st_mode)) {
 		/* as the gofer does: never wait here (a writer without a reader
 		 * is ENXIO), the blocking opens are the VFS's (open_fifo) */
-		int fd = open_backing(ino, (f & ~O_TRUNC) | O_NONBLOCK, 0);
+		int fd = open_mirror(ino, (f & ~O_TRUNC) | O_NONBLOCK);
+		if (fd < 0)
+			fd = open_backing(ino, (f & ~O_TRUNC) | O_NONBLOCK, 0);
 		if (fd < 0)
 			return fd;
 		if (!(flags & O_NONBLOCK))
@@ -519,7 +714,10 @@ static int tmpfs_open(struct vfs_inode *ino, int flags, struct vfs_open_result *
 		res->host_fd = fd;
 		return 0;
 	}
-	int fd = open_backing(ino, f, 0);
+	/* through its mirror name: a watch of its directory sees the I/O */
+	int fd = open_mirror(ino, f);
+	if (fd < 0)
+		fd = open_backing(ino, f, 0);
 	if (fd < 0)
 		return fd;
 	if (flags & O_TRUNC)
@@ -539,6 +737,7 @@ static int create_backing(struct vfs_inode *ino, int flags)
 		if (mknodat(tfs(ino)->stagingfd, name, S_IFIFO | 0600, 0) < 0)
 			return -errno;
 		n->backed = true;
+		note_host_ino(ino);
 		return -1;
 	}
 	int acc = flags < 0 ? O_RDONLY : (flags & BACKING_OPEN_FLAGS & ~O_TRUNC);
@@ -547,8 +746,10 @@ static int create_backing(struct vfs_inode *ino, int flags)
 		return fd;
 	n->backed = true;
 	struct stat hs;
-	if (fstat(fd, &hs) == 0)
+	if (fstat(fd, &hs) == 0) {
 		ino->attr.st_atim = ino->attr.st_mtim = ino->attr.st_ctim = n->ctime = hs.st_mtim;
+		n->host_ino = hs.st_ino;
+	}
 	if (flags < 0) {
 		close(fd);
 		return -1;
@@ -574,6 +775,15 @@ static int tmpfs_create(struct vfs_inode *dir, const char *name, int flags, mode
 			close(fd);
 		vfs_inode_put(ino);
 		return rc;
+	}
+	mirror_add(dir, name, ino);
+	if (fd >= 0) {
+		/* the application's description, by the mirror name (tmpfs_open) */
+		int mfd = open_mirror(ino, flags & BACKING_OPEN_FLAGS & ~O_TRUNC);
+		if (mfd >= 0) {
+			close(fd);
+			fd = mfd;
+		}
 	}
 	*out = ino;
 	res->host_fd = fd;
@@ -623,6 +833,7 @@ static int make(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs
 		vfs_inode_put(ino);
 		return rc;
 	}
+	mirror_add(dir, name, ino);
 	*out = ino;
 	return 0;
 }
@@ -640,6 +851,22 @@ static int tmpfs_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR)
 		return -EPERM;   /* S_IFCHR: a whiteout, the VFS lets no other device here */
 	return make(dir, name, mode, out);
+}
+
+int tmpfs_make_device(struct vfs_inode *dir, const char *name, mode_t mode, dev_t rdev,
+		      struct vfs_inode **out)
+{
+	if (!S_ISCHR(mode) || dir->fs->ops->mknod != tmpfs_mknod)
+		return -EINVAL;
+	struct vfs_inode *ino;
+	int rc = make(dir, name, mode, &ino);
+	if (rc < 0)
+		return rc;
+	ino->attr.st_rdev = rdev;
+	ino->attr.st_uid = 0;
+	ino->attr.st_gid = 0;
+	*out = ino;
+	return 0;
 }
 
 /*
@@ -674,6 +901,8 @@ static int tmpfs_bind(struct vfs_inode *dir, const char *name, mode_t mode, int 
 		return rc == -EADDRINUSE ? -EIO : rc;   /* a backing name is never reused */
 	}
 	node(ino)->backed = true;
+	note_host_ino(ino);
+	mirror_add(dir, name, ino);
 	*out = ino;
 	return 0;
 }
@@ -689,20 +918,29 @@ static int tmpfs_socket_path(struct vfs_inode *ino, char *buf, size_t cap)
  * inotify: a regular file's or FIFO's (or bound socket's) watch goes on its
  * backing file, by its path in the sentry's root (inotify_add_watch names
  * no fd; nothing else can rename backing names, which only the sentry
- * makes).  The application reads, writes and opens that file natively, so
- * those events are the kernel's own; what the sentry alone does (chmod,
- * chown, xattrs, rename: the backing name never changes) shows no event.
- * Directories, symlinks and unbound socket nodes exist only in sentry
- * memory: nothing the host kernel could watch, EOPNOTSUPP.
+ * makes); anything else -- a directory, a symlink, an unbound socket node
+ * -- on its mirror (above), where every change of the tree is made again
+ * by name, so the kernel queues the events Linux queues.  The application
+ * reads, writes and opens its files natively, through their mirror names:
+ * those events are the kernel's own.  Character devices (/dev's) are the
+ * host's, not watched: EOPNOTSUPP.
  */
 static int tmpfs_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
 {
-	char path[128];
-	if (!node(ino)->backed)
-		return -EOPNOTSUPP;
-	int rc = backing_path(ino, path, sizeof path);
+	char path[VFS_PATH_MAX + 1];
+	int rc;
+	if (node(ino)->backed) {
+		rc = backing_path(ino, path, sizeof path);
+	} else {
+		const struct tmpfs_dirent *e = node(ino)->entry;
+		if (S_ISCHR(ino->attr.st_mode) || (S_ISREG(ino->attr.st_mode)))
+			return -EOPNOTSUPP;   /* a device; a file with no name left */
+		path[0] = '/';   /* the sentry's root is the staging tmpfs */
+		rc = vfs_is_dir(ino) ? mirror_path(ino, NULL, path + 1, sizeof path - 1)
+		     : e ? mirror_path(e->dir, e->name, path + 1, sizeof path - 1) : -EOPNOTSUPP;
+	}
 	if (rc < 0)
-		return rc;
+		return rc == -ENAMETOOLONG ? -EOPNOTSUPP : rc;
 	int wd = inotify_add_watch(inotify_fd, path, mask | IN_DONT_FOLLOW);
 	return wd < 0 ? -errno : wd;
 }
@@ -732,6 +970,7 @@ static int tmpfs_symlink(struct vfs_inode *dir, const char *name, const char *ta
 		vfs_inode_put(ino);
 		return rc;
 	}
+	mirror_add(dir, name, ino);
 	*out = ino;
 	return 0;
 }
@@ -752,6 +991,7 @@ static int tmpfs_link(struct vfs_inode *dir, const char *name, struct vfs_inode 
 	target->refs += 2;   /* the entry's and the caller's */
 	target->attr.st_nlink++;
 	node(target)->linkable = false;
+	mirror_add(dir, name, target);
 	touch(target, false);
 	touch(dir, true);
 	*out = target;
@@ -788,6 +1028,7 @@ static int tmpfs_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 		return is_dir ? -ENOTDIR : -EISDIR;
 	if (is_dir && node(e->ino)->nentries)
 		return -ENOTEMPTY;
+	mirror_remove(dir, name, is_dir);
 	dropped_name(dir, dirent_remove(e));
 	touch(dir, true);
 	return 0;
@@ -823,6 +1064,7 @@ static int tmpfs_rename(struct vfs_inode *old_dir, const char *old_name, struct 
 		new_dir->attr.st_nlink++;
 		node(moved)->parent = new_dir;
 	}
+	mirror_rename(old_dir, old_name, new_dir, new_name, 0);
 	touch(moved, false);
 	touch(old_dir, true);
 	touch(new_dir, true);
@@ -854,6 +1096,8 @@ static int tmpfs_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 		return 0;
 	a->ino = other;
 	b->ino = moved;
+	node(other)->entry = a;
+	node(moved)->entry = b;
 	if (old_dir != new_dir) {
 		if (S_ISDIR(moved->attr.st_mode)) {
 			old_dir->attr.st_nlink--;
@@ -866,6 +1110,7 @@ static int tmpfs_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 			node(other)->parent = old_dir;
 		}
 	}
+	mirror_rename(old_dir, old_name, new_dir, new_name, RENAME_EXCHANGE);
 	touch(moved, false);
 	touch(other, false);
 	touch(old_dir, true);
@@ -902,10 +1147,20 @@ static int tmpfs_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 		else if (!(a->valid & VFS_SET_MTIME_SET))
 			ts[1] = now();
 		if (reg) {
-			char name[96];
-			backing_name(ino, name, sizeof name);
-			if (utimensat(tfs(ino)->stagingfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-				return -errno;
+			/* through the mirror name when it reaches the file: a
+			 * watch of the directory sees it */
+			char name[VFS_PATH_MAX];
+			int mfd = open_mirror(ino, O_PATH);
+			if (mfd >= 0) {
+				int rc = utimensat(mfd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
+				close(mfd);
+				if (rc < 0)
+					return rc;
+			} else {
+				backing_name(ino, name, sizeof name);
+				if (utimensat(tfs(ino)->stagingfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+					return -errno;
+			}
 		}
 		if (a->valid & VFS_SET_ATIME)
 			st->st_atim = ts[0];
@@ -927,6 +1182,11 @@ static int tmpfs_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 				st->st_mode &= ~(mode_t)S_ISGID;
 		}
 	}
+	/* what the sentry alone changed, for the watches: IN_ATTRIB (a
+	 * truncate's IN_MODIFY and a file's new times are the kernel's own) */
+	if ((a->valid & (VFS_SET_MODE | VFS_SET_UID | VFS_SET_GID)) ||
+	    ((a->valid & (VFS_SET_ATIME | VFS_SET_MTIME)) && !reg))
+		mirror_attrib(ino);
 	/* (a truncate's mtime is the backing file's) */
 	touch(ino, false);
 	return 0;
@@ -1045,6 +1305,7 @@ static int tmpfs_setxattr(struct vfs_inode *ino, const char *name, const void *v
 	}
 	if (user)
 		n->user_xattr_bytes += size + namelen;
+	mirror_attrib(ino);
 	touch(ino, false);
 	return 0;
 }
@@ -1065,6 +1326,7 @@ static int tmpfs_removexattr(struct vfs_inode *ino, const char *name)
 	uncharge(tfs(ino), sizeof *x + x->size + namelen);
 	free(x->name);
 	free(x);
+	mirror_attrib(ino);
 	touch(ino, false);
 	return 0;
 }
@@ -1123,7 +1385,13 @@ int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_o
 	t->next_ino = 2;
 	t->max_inodes = o->max_inodes ? o->max_inodes : TMPFS_DEFAULT_INODES;
 	t->ninodes = 1;
+	t->open_device = o->open_device;
+	t->device_arg = o->device_arg;
+	t->root = ino;
+	t->next = all_tmpfs;
+	all_tmpfs = t;
 	fs->ops = &tmpfs_ops;
+	fs->devices = o->open_device != NULL;
 	fs->priv = t;
 	fs->policy = VFS_CACHE_FSCACHE;
 	fs->own_attrs = true;
@@ -1145,9 +1413,37 @@ int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_o
 	return 0;
 }
 
+/* The mirror of dir's subtree, made anew (at boot, once the backing
+ * tmpfs is mounted: the tree may have names already). */
+static void mirror_subtree(struct vfs_inode *dir, int depth)
+{
+	if (depth > VFS_PATH_MAX / 2)
+		return;
+	for (struct tmpfs_dirent *e = node(dir)->first; e; e = e->next) {
+		mirror_add(dir, e->name, e->ino);
+		if (S_ISDIR(e->ino->attr.st_mode))
+			mirror_subtree(e->ino, depth + 1);
+	}
+}
+
+void tmpfs_mirror_all(void)
+{
+	for (struct tmpfs *t = all_tmpfs; t; t = t->next) {
+		char path[96];
+		snprintf(path, sizeof path, "%s/" MIRROR, t->backing);
+		if (mkdirat(t->stagingfd, path, 0700) == 0)
+			mirror_subtree(t->root, 0);
+	}
+}
+
 void tmpfs_free(struct vfs_fs *fs)
 {
 	struct tmpfs *t = fs->priv;
+	for (struct tmpfs **pp = &all_tmpfs; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
 	free(t->hash);
 	free(t);
 	free(fs);

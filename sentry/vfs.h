@@ -447,8 +447,23 @@ struct tmpfs_opts {
 	mode_t mode;               /* of the root; 0: 01777 */
 	uid_t uid;
 	gid_t gid;
+	/* A tmpfs whose character devices open (the sandbox's /dev: devfs):
+	 * a new host description of device rdev for the task `opener` (its
+	 * controlling terminal), or a negative errno.  NULL: every device
+	 * node of the mount is ENXIO, as a device node anywhere else. */
+	int (*open_device)(void *arg, dev_t rdev, int flags, pid_t opener);
+	void *device_arg;
 };
 int tmpfs_new(struct vfs_fs **out, struct vfs_inode **root, const struct tmpfs_opts *o);
+/* A character device node dir/name (mode: S_IFCHR | permissions, owned by
+ * uid 0), which no application call can make (mknod of a device is EPERM):
+ * only the sentry, populating /dev.  0 or a negative errno; *out as
+ * mkdir gives it. */
+int tmpfs_make_device(struct vfs_inode *dir, const char *name, mode_t mode, dev_t rdev,
+		      struct vfs_inode **out);
+/* Makes the mirror trees of every tmpfs (the directories inotify watches,
+ * sentry/tmpfs.c), once their backing tmpfs mounts exist. */
+void tmpfs_mirror_all(void);
 /* Frees a tmpfs whose inodes are all gone (the root's last reference put). */
 void tmpfs_free(struct vfs_fs *fs);
 /* What the overlay (sentry/overlay.c) keeps with an inode of its upper
@@ -469,10 +484,15 @@ int tmpfs_parse_size(const char *s, uint64_t *out);
  * Takes over both references. */
 int overlay_new(struct vfs_fs **out, struct vfs_inode *lower_root, struct vfs_inode *upper_root,
 		struct vfs_inode **root);
-/* The sandbox's /dev (sentry/devfs.c): devices are opened in the tree
+/* The sandbox's /dev (sentry/devfs.c): a tmpfs (its backing tmpfs at
+ * `backing` beneath stagingfd, as tmpfs_new) holding Linux's standard
+ * nodes, writable as Linux's devtmpfs; its device nodes open in the tree
  * devfs_prepare_host() made before the pivot (devfd, -1: none), attached
  * beneath stagingfd by devfs_attach(); procfd tells an opener's
- * controlling terminal. */
-int devfs_new(struct vfs_fs **out, int devfd, int stagingfd, int procfd, struct vfs_inode **root);
+ * controlling terminal.  devpts_new: the filesystem mounted at /dev/pts,
+ * the sandbox's own devpts instance from the same tree. */
+int devfs_new(struct vfs_fs **out, int devfd, int stagingfd, int procfd, const char *backing,
+	      struct vfs_inode **root);
+int devpts_new(struct vfs_fs **out, int devfd, int stagingfd, struct vfs_inode **root);
 
 #endif

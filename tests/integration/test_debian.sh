@@ -410,7 +410,7 @@ out=$(sandbox 30 'mount; echo ---; cat /proc/self/mountinfo; echo ---; df -a --o
 targets=$(printf '%s\n' "$out" | sed -n '/^---$/,/^---$/p' | awk '$1 != "---" {print $5}' | tr '\n' ' ')
 mtargets=$(printf '%s\n' "$out" | sed '/^---$/,$d' | awk '{print $3}' | tr '\n' ' ')
 dtargets=$(printf '%s\n' "$out" | sed '1,/^---$/d' | sed '1,/^---$/d' | tr '\n' ' ')
-if [ "$targets" = "/ /proc /dev /dev/shm " ] && [ "$mtargets" = "$targets" ] && [ "$dtargets" = "$targets" ] &&
+if [ "$targets" = "/ /proc /dev /dev/pts /dev/shm " ] && [ "$mtargets" = "$targets" ] && [ "$dtargets" = "$targets" ] &&
    printf '%s\n' "$out" | grep -q '^overlay on / type overlay' && no_host_path "$out"; then
 	pass "$name"; else fail "$name" "$out"; fi
 

@@ -40,9 +40,10 @@ in_both "/dev/fd and /dev/std* are links into /proc/self/fd" \
 	'echo $(for l in fd stdin stdout stderr; do busybox readlink /dev/$l; done)'
 in_both "no controlling terminal: /dev/tty is ENXIO" "No such device or address" \
 	'busybox cat /dev/tty 2>&1 | busybox sed "s/.*: //"'
-in_both "mknod in /dev is EPERM, creating files EROFS" "Operation not permitted
-Read-only file system" \
-	'busybox mknod /dev/x c 1 3 2>&1 | busybox sed "s/.*: //"; (: > /dev/newfile) 2>&1 | busybox sed "s/.*: //"'
+in_both "mknod in /dev is EPERM, creating files works (as a container's /dev tmpfs)" "Operation not permitted
+made" \
+	'busybox mknod /dev/x c 1 3 2>&1 | busybox sed "s/.*: //"; (: > /dev/newfile) 2>&1 && [ -f /dev/newfile ] && echo made'
+# (test_dev_write.sh compares every kind of change in /dev with Linux)
 in_both "/dev/shm is an empty directory" "dir" '[ -d /dev/shm ] && [ -z "$(busybox ls -A /dev/shm)" ] && echo dir'
 in_both "/dev/shm is a writable tmpfs (1777): POSIX shared memory lives there" "1777 made gone" \
 	'echo "$(busybox stat -c %a /dev/shm) $(echo x > /dev/shm/sem.t && busybox cat /dev/shm/sem.t >/dev/null && echo made) $(busybox rm /dev/shm/sem.t && echo gone)"'

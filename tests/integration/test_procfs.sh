@@ -49,12 +49,12 @@ if echo "$out" | grep -q ' 5 -> /etc/passwd$' && echo "$out" | grep -q ' 6 -> /t
 
 name="procfs: /proc/mounts lists only the sandbox's mounts"
 out=$("$RL" --overlay=false run --rootfs "$R" -- /bin/cat /proc/mounts 2>&1)
-want=$(printf 'none / 9p rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\ndevtmpfs /dev devtmpfs ro,relatime 0 0\ntmpfs /dev/shm tmpfs rw,relatime 0 0')
+want=$(printf 'none / 9p rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\ntmpfs /dev tmpfs rw,relatime 0 0\ndevpts /dev/pts devpts rw,relatime 0 0\ntmpfs /dev/shm tmpfs rw,relatime 0 0')
 oout=$("$RL" run --rootfs "$R" -- /bin/cat /proc/mounts 2>&1)
-owant=$(printf 'overlay / overlay rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\ndevtmpfs /dev devtmpfs ro,relatime 0 0\ntmpfs /dev/shm tmpfs rw,relatime 0 0')
+owant=$(printf 'overlay / overlay rw,relatime 0 0\nproc /proc proc rw,relatime 0 0\ntmpfs /dev tmpfs rw,relatime 0 0\ndevpts /dev/pts devpts rw,relatime 0 0\ntmpfs /dev/shm tmpfs rw,relatime 0 0')
 dout=$("$RL" do -- /bin/busybox cat /proc/self/mountinfo 2>&1)
 if [ "$out" = "$want" ] && [ "$oout" = "$owant" ] &&
-   [ "$(echo "$dout" | awk '{print $5}' | tr '\n' ' ')" = "/ /sys /proc /dev /dev/shm " ]; then
+   [ "$(echo "$dout" | awk '{print $5}' | tr '\n' ' ')" = "/ /sys /proc /dev /dev/pts /dev/shm " ]; then
 	pass "$name"; else fail "$name" "$out" "overlay: $oout" "do: $dout"; fi
 
 name="procfs: /proc/sys/kernel/hostname is the sandbox's"
