@@ -765,8 +765,11 @@ static void strace_line(struct sentry *s, const struct platform_syscall *sc, str
 		fmt = "xxxxxx";
 	int nargs = (int)strlen(fmt);
 	/* as strace: an open's mode only when it can create */
-	if ((sc->nr == SYS_open && !(sc->args[1] & (O_CREAT | O_TMPFILE))) ||
-	    (sc->nr == SYS_openat && !(sc->args[2] & (O_CREAT | O_TMPFILE))))
+#ifdef __NR_open
+	if (sc->nr == SYS_open && !(sc->args[1] & (O_CREAT | O_TMPFILE)))
+		nargs--;
+#endif
+	if (sc->nr == SYS_openat && !(sc->args[2] & (O_CREAT | O_TMPFILE)))
 		nargs--;
 	for (int i = 0; i < nargs && i < 6; i++) {
 		if (i)
