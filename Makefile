@@ -49,12 +49,20 @@ POLICY_C   := $(BUILD)/gen/policies.c
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBS := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a)
 
+# The target architecture, from the compiler: x86_64 or aarch64 (a cross
+# build: make CC=aarch64-linux-gnu-gcc BUILD=build/arm64).
+ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+
 # The exec loader: freestanding, static-pie, never sanitized (it runs before
-# any runtime exists); embedded into runsc-lite.
+# any runtime exists); embedded into runsc-lite.  Its entry stub is per
+# architecture (platform/loader/start_$(ARCH).S).
 LOADER      := $(BUILD)/rl-loader
-LOADER_SRCS := $(wildcard platform/loader/*.c) $(wildcard platform/loader/*.S)
+LOADER_SRCS := $(wildcard platform/loader/*.c) platform/loader/start_$(ARCH).S
 LOADER_CFLAGS := -std=gnu11 $(WARN) -O2 -fPIE -ffreestanding -fno-stack-protector \
-                 -fno-builtin -fno-asynchronous-unwind-tables -fcf-protection=none -nostdlib -I.
+                 -fno-builtin -fno-asynchronous-unwind-tables -nostdlib -I.
+ifeq ($(ARCH),x86_64)
+LOADER_CFLAGS += -fcf-protection=none
+endif
 LOADER_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstack \
                   -Wl,--build-id=none -Wl,-z,norelro
 
@@ -115,8 +123,8 @@ $(BUILD)/obj/platform/loader_blob.o: platform/loader_blob.S $(LOADER)
 
 $(LOADER): $(LOADER_SRCS) platform/loader/loader_abi.h
 	@mkdir -p $(dir $@)
-	gcc $(LOADER_CFLAGS) $(LOADER_LDFLAGS) $(LOADER_SRCS) -o $@
-	@if readelf -rW $@ | grep -q 'R_X86_64'; then \
+	$(CC) $(LOADER_CFLAGS) $(LOADER_LDFLAGS) $(LOADER_SRCS) -o $@
+	@if readelf -rW $@ | grep -q 'R_X86_64\|R_AARCH64'; then \
 	  echo "rl-loader: runtime relocations are not allowed"; rm -f $@; exit 1; fi
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
