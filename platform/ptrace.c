@@ -62,6 +62,7 @@
 #include "platform/arch.h"
 
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -107,7 +108,9 @@ enum tstate {
 
 struct ttask {
 	pid_t tid;
+	pid_t tgid;             /* 0 until known (attach, its creation event) */
 	int pidfd;
+	bool pidfd_thread;      /* pidfd names this thread (PIDFD_THREAD, Linux 6.9) */
 	enum tstate state;
 	bool first_stop_seen;   /* an auto-attached task starts with a stop */
 	bool parent_known;      /* its parent's fork/clone event arrived */
@@ -195,8 +198,13 @@ static struct ttask *task_add(struct ptrace_platform *p, pid_t tid)
 	t->tid = tid;
 	t->refs = 1;
 	/* Opened while the task is stopped or not yet running: the pid is
-	 * certainly this task's. */
+	 * certainly this task's.  Before Linux 6.9 (no PIDFD_THREAD) only a
+	 * thread-group leader has one, naming its process; another thread
+	 * gets none (-1), and each use below says what replaces it. */
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	t->pidfd_thread = t->pidfd >= 0;
+	if (t->pidfd < 0)
+		t->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	t->next = p->buckets[(unsigned)tid % NBUCKETS];
 	p->buckets[(unsigned)tid % NBUCKETS] = t;
 	p->ntasks++;
@@ -423,8 +431,11 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 		struct ttask *c = task_find(p, child);
 		if (!c)
 			c = task_add(p, child);
-		if (c)
+		uint64_t cflags = clone_flags_of(tid, &r, event);
+		if (c) {
 			c->parent_known = true;
+			c->tgid = (cflags & CLONE_THREAD) ? t->tgid : child;
+		}
 		if (p->task_events && c) {
 			c->hold = true;
 			t->held_child = child;
@@ -432,7 +443,7 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 			t->state = TS_CREATED_EVENT;
 			struct platform_syscall sc = {
 				.id = t->id, .tid = tid, .nr = -1,
-				.args = { (uint64_t)child, clone_flags_of(tid, &r, event) },
+				.args = { (uint64_t)child, cflags },
 				.ip = arch_ip(&r), .event = PLATFORM_TASK_CREATED,
 			};
 			push_event(p, &sc);
@@ -510,7 +521,12 @@ static void resend_held(struct ptrace_platform *p, struct ttask *t)
 	for (int i = 0; i < t->nheld; i++) {
 		if (t->nredeliver < MAX_HELD)
 			t->redeliver[t->nredeliver++] = t->held[i];
-		syscall(SYS_pidfd_send_signal, t->pidfd, t->held[i].si_signo, NULL, 0);
+		/* thread-directed; without a thread pidfd by tid, which stays
+		 * this task's while it is traced and stopped (not reaped) */
+		if (t->pidfd_thread)
+			syscall(SYS_pidfd_send_signal, t->pidfd, t->held[i].si_signo, NULL, 0);
+		else
+			syscall(SYS_tkill, t->tid, t->held[i].si_signo);
 	}
 	t->nheld = 0;
 	pthread_mutex_unlock(&p->lock);
@@ -718,7 +734,22 @@ static int install_fd(struct ptrace_platform *p, struct ttask *t, int fd, int fl
 	if (process_vm_readv(t->tid, &svl, 1, &svr, 1, 0) != (ssize_t)sizeof s.sv ||
 	    s.sv[0] < 0 || s.sv[1] < 0)
 		return kill_task(p, t);   /* it rewrote its own stack under us */
-	mine = (int)syscall(SYS_pidfd_getfd, t->pidfd, s.sv[1], 0);
+	if (t->pidfd_thread || t->tid == t->tgid || t->tgid == 0) {
+		mine = t->pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, t->pidfd, s.sv[1], 0) : -1;
+	} else {
+		/* Before Linux 6.9, a thread that is not the leader: the fd
+		 * through its process's pidfd, i.e. the leader's fd table, which
+		 * need not be the thread's (clone without CLONE_FILES): it must
+		 * be the very file the task holds, else nothing is sent. */
+		int pfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
+		mine = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, s.sv[1], 0) : -1;
+		if (pfd >= 0)
+			close(pfd);
+		if (mine >= 0 && syscall(SYS_kcmp, getpid(), t->tid, KCMP_FILE, mine, s.sv[1]) != 0) {
+			close(mine);
+			mine = -1;
+		}
+	}
 	rc = mine < 0 ? -EBADF : send_fd_on(mine, fd);
 	if (mine >= 0)
 		close(mine);
@@ -856,6 +887,7 @@ static int attach(struct ptrace_platform *p, pid_t pid)
 	if (t) {
 		t->first_stop_seen = true;   /* SEIZE does not stop it */
 		t->parent_known = true;
+		t->tgid = pid;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return t ? 0 : -ENOMEM;
@@ -1107,8 +1139,11 @@ static int pt_check(struct platform *base, const struct platform_syscall *sc)
 	pthread_mutex_unlock(&p->lock);
 	if (!ok)
 		return -ENOENT;
-	/* alive now means the tid was this task's during the caller's access */
-	int rc = pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ? 0 : -ENOENT;
+	/* alive now means the tid was this task's during the caller's access.
+	 * Without a pidfd (a thread before Linux 6.9) the state above is the
+	 * answer: a traced task's tid is not free for reuse before this tracer
+	 * has reaped it, and reaping marks it dead under the lock. */
+	int rc = pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ? 0 : -ENOENT;
 	pthread_mutex_lock(&p->lock);
 	task_unref(t);
 	pthread_mutex_unlock(&p->lock);

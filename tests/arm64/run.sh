@@ -55,7 +55,7 @@ I=$W/initramfs
 mkdir -p "$I/bin" "$I/lib/aarch64-linux-gnu" "$I/rl" "$I/rootfs"
 cp "$CACHE/busybox" "$I/bin/busybox"
 cp "$TOP/tests/arm64/init.sh" "$I/init"
-cp "$TOP/tests/arm64/guest.sh" "$I/rl/guest.sh"
+cp "${ARM64_GUEST_SCRIPT:-$TOP/tests/arm64/guest.sh}" "$I/rl/guest.sh"   # (another script: debugging)
 chmod 755 "$I/init" "$I/bin/busybox"
 for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
 	 tests/arm64/aarch32_killed; do
