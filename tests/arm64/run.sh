@@ -17,7 +17,7 @@ skip() { echo "ok - arm64 guest # SKIP $1"; exit 0; }
 
 command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (make arm64-deps)"
 for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
-	 tests/arm64/aarch32_killed; do
+	 tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens; do
 	[ -x "$B/$f" ] || skip "no arm64 build: $B/$f (make arm64)"
 done
 command -v busybox >/dev/null || skip "no host busybox for cpio (busybox-static)"
@@ -58,7 +58,7 @@ cp "$TOP/tests/arm64/init.sh" "$I/init"
 cp "${ARM64_GUEST_SCRIPT:-$TOP/tests/arm64/guest.sh}" "$I/rl/guest.sh"   # (another script: debugging)
 chmod 755 "$I/init" "$I/bin/busybox"
 for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
-	 tests/arm64/aarch32_killed; do
+	 tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens; do
 	aarch64-linux-gnu-strip -o "$I/rl/$(basename "$f")" "$B/$f" 2>/dev/null || cp "$B/$f" "$I/rl/"
 done
 # the shared libraries they need, found where Debian's multiarch puts them
