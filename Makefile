@@ -225,11 +225,15 @@ arm64-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(ARM64_DEB_PACKAGES) >/dev/null
 
+# (packages that cannot be installed: the stage skips; a build that fails
+# leaves .build-failed, and the stage fails)
 arm64:
+	@rm -f $(ARM64_BUILD)/.build-failed
 	@command -v $(ARM64_CC) >/dev/null && [ -e /usr/lib/aarch64-linux-gnu/libcmocka.so ] && \
 	  command -v qemu-system-aarch64 >/dev/null || $(MAKE) --no-print-directory arm64-deps
 	@$(MAKE) --no-print-directory CC=$(ARM64_CC) BUILD=$(ARM64_BUILD) SAN= all \
-	  $(addprefix $(ARM64_BUILD)/,$(ARM64_TESTS))
+	  $(addprefix $(ARM64_BUILD)/,$(ARM64_TESTS)) || \
+	  { mkdir -p $(ARM64_BUILD) && touch $(ARM64_BUILD)/.build-failed; exit 1; }
 
 arm64-test: arm64
 	@sh tests/arm64/run.sh

@@ -15,6 +15,7 @@ CACHE=${RUNSC_LITE_CACHE:-/var/cache/runsc-lite}/arm64
 TIMEOUT=${ARM64_TIMEOUT:-420}
 skip() { echo "ok - arm64 guest # SKIP $1"; exit 0; }
 
+[ -f "$B/.build-failed" ] && { echo "not ok - arm64 guest: the cross build failed (make arm64)"; exit 1; }
 command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (make arm64-deps)"
 for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
 	 tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens; do
