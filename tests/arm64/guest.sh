@@ -45,7 +45,7 @@ sh -c 'echo nested $0' x
 SH
 printf '#!/bin/sh\nexit 0\n' > $R/bin/true.sh
 chmod 755 $R/bin/pipeline.sh $R/bin/true.sh
-cp /rl/static_forkexec /rl/static_thread_opens $R/bin/
+cp /rl/static_forkexec /rl/static_thread_opens /rl/static_fifo_probe $R/bin/
 
 # run_both NAME CMD...: stdout and exit status, sandbox vs chroot.
 compare() {
@@ -55,7 +55,10 @@ compare() {
 	if [ "$native" = "$sandbox" ]; then
 		pass "$P: $name"
 	else
-		fail "$P: $name" "native: $native" "sandbox: $sandbox" "sandbox stderr: $(head -5 /tmp/sandbox.err)"
+		printf '%s\n' "$native" >/tmp/native.out
+		printf '%s\n' "$sandbox" >/tmp/sandbox.out
+		fail "$P: $name" "native vs sandbox: $(diff /tmp/native.out /tmp/sandbox.out | head -12)" \
+			"sandbox stderr: $(head -5 /tmp/sandbox.err)"
 	fi
 }
 
@@ -89,6 +92,9 @@ for P in seccomp ptrace; do
 	# (on ptrace, before Linux 6.9, threads have no pidfd of their own)
 	compare "fork: 50 children exec /bin/true, all reaped" /bin/static_forkexec 50 /bin/true
 	compare "threads: 8 x 300 concurrent opens, no misrouted reply" /bin/sh -c 'cd /tmp && /bin/static_thread_opens 8 300 && rm -f /tmp/*'
+	# blocking trapped opens: EINTR, and SA_RESTART's restart (on ptrace,
+	# the syscall-number register put back at the exit stop)
+	compare "fifo: open semantics, EINTR and SA_RESTART" /bin/sh -c 'mkdir -p /tmp/p && cd /tmp/p && /bin/static_fifo_probe; cd / && rm -rf /tmp/p'
 	mount -t proc proc $R/proc
 	compare "readlink /proc/self/exe" /bin/readlink /proc/self/exe
 	umount $R/proc

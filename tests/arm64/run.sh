@@ -17,8 +17,11 @@ skip() { echo "ok - arm64 guest # SKIP $1"; exit 0; }
 
 [ -f "$B/.build-failed" ] && { echo "not ok - arm64 guest: the cross build failed (make arm64)"; exit 1; }
 command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (make arm64-deps)"
-for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
-	 tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens; do
+# what the guest runs (make arm64 builds them)
+PROGS="runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies
+	tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens
+	tests/helpers/static_fifo_probe"
+for f in $PROGS; do
 	[ -x "$B/$f" ] || skip "no arm64 build: $B/$f (make arm64)"
 done
 command -v busybox >/dev/null || skip "no host busybox for cpio (busybox-static)"
@@ -58,8 +61,7 @@ cp "$CACHE/busybox" "$I/bin/busybox"
 cp "$TOP/tests/arm64/init.sh" "$I/init"
 cp "${ARM64_GUEST_SCRIPT:-$TOP/tests/arm64/guest.sh}" "$I/rl/guest.sh"   # (another script: debugging)
 chmod 755 "$I/init" "$I/bin/busybox"
-for f in runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies \
-	 tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens; do
+for f in $PROGS; do
 	aarch64-linux-gnu-strip -o "$I/rl/$(basename "$f")" "$B/$f" 2>/dev/null || cp "$B/$f" "$I/rl/"
 done
 # the shared libraries they need, found where Debian's multiarch puts them
