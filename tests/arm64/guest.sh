@@ -131,6 +131,8 @@ if [ -x /tmp/aarch32-getpid ]; then
 	done
 fi
 
+# a helper that died of a fault leaves the kernel's line: keep it in the log
+dmesg | grep -iE 'unhandled|segfault|BUG|Oops' | sed 's/^/RLTAP # dmesg: /'
 out "# done"
 sync
 poweroff -f
