@@ -19,8 +19,7 @@ skip() { echo "ok - arm64 guest # SKIP $1"; exit 0; }
 command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (make arm64-deps)"
 # what the guest runs (make arm64 builds them)
 PROGS="runsc-lite tests/platform/test_app_policy tests/platform/test_helper_policies
-	tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens
-	tests/helpers/static_fifo_probe"
+	tests/arm64/aarch32_killed tests/helpers/static_forkexec tests/helpers/static_thread_opens"
 for f in $PROGS; do
 	[ -x "$B/$f" ] || skip "no arm64 build: $B/$f (make arm64)"
 done
