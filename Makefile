@@ -6,6 +6,8 @@
 #   make bench      per-syscall cost, native vs sandbox (bench/run.sh)
 #   make fuzz       libFuzzer on the 9P codec and the gofer (tests/fuzz/fuzz.mk)
 #   make deps       install the Debian packages the build needs (root)
+#   make arm64      cross build for arm64 into build/arm64 (arm64-deps: its packages)
+#   make arm64-test that build tested in a qemu-system-aarch64 guest
 #   make install PREFIX=/usr/local
 #
 # SAN=1 builds into build/san with -fsanitize=address,undefined.
@@ -49,12 +51,20 @@ POLICY_C   := $(BUILD)/gen/policies.c
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBS := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a)
 
+# The target architecture, from the compiler: x86_64 or aarch64 (a cross
+# build: make CC=aarch64-linux-gnu-gcc BUILD=build/arm64).
+ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+
 # The exec loader: freestanding, static-pie, never sanitized (it runs before
-# any runtime exists); embedded into runsc-lite.
+# any runtime exists); embedded into runsc-lite.  Its entry stub is per
+# architecture (platform/loader/start_$(ARCH).S).
 LOADER      := $(BUILD)/rl-loader
-LOADER_SRCS := $(wildcard platform/loader/*.c) $(wildcard platform/loader/*.S)
+LOADER_SRCS := $(wildcard platform/loader/*.c) platform/loader/start_$(ARCH).S
 LOADER_CFLAGS := -std=gnu11 $(WARN) -O2 -fPIE -ffreestanding -fno-stack-protector \
-                 -fno-builtin -fno-asynchronous-unwind-tables -fcf-protection=none -nostdlib -I.
+                 -fno-builtin -fno-asynchronous-unwind-tables -nostdlib -I.
+ifeq ($(ARCH),x86_64)
+LOADER_CFLAGS += -fcf-protection=none
+endif
 LOADER_LDFLAGS := -static-pie -nostdlib -Wl,--no-dynamic-linker -Wl,-z,noexecstack \
                   -Wl,--build-id=none -Wl,-z,norelro
 
@@ -115,8 +125,8 @@ $(BUILD)/obj/platform/loader_blob.o: platform/loader_blob.S $(LOADER)
 
 $(LOADER): $(LOADER_SRCS) platform/loader/loader_abi.h
 	@mkdir -p $(dir $@)
-	gcc $(LOADER_CFLAGS) $(LOADER_LDFLAGS) $(LOADER_SRCS) -o $@
-	@if readelf -rW $@ | grep -q 'R_X86_64'; then \
+	$(CC) $(LOADER_CFLAGS) $(LOADER_LDFLAGS) $(LOADER_SRCS) -o $@
+	@if readelf -rW $@ | grep -q 'R_X86_64\|R_AARCH64'; then \
 	  echo "rl-loader: runtime relocations are not allowed"; rm -f $@; exit 1; fi
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
@@ -163,6 +173,7 @@ tests-build: all $(UNIT_BINS) $(TEST_HELPERS)
 test: check-deps
 	@$(MAKE) --no-print-directory tests-build
 	@$(MAKE) --no-print-directory SAN=1 tests-build
+	@$(MAKE) --no-print-directory arm64 || echo "arm64: cross build failed (its stage will say so)"
 	@sh tests/run.sh
 
 unit integration: check-deps tests-build
@@ -189,6 +200,49 @@ fuzz-syscalls: tests-build
 
 clean:
 	rm -rf build
+
+# ---- arm64 ---------------------------------------------------------------------
+# A cross build (make arm64: build/arm64) and its test in a qemu-system-aarch64
+# guest (make arm64-test; `make test` runs it as its own stage through
+# tests/run.sh).  Debian's multiarch arm64 libraries and cross gcc; qemu's
+# TCG (no KVM).  The guest's kernel and busybox come from Debian's arm64
+# .debs, downloaded once into /var/cache/runsc-lite/arm64.
+ARM64_CC    := aarch64-linux-gnu-gcc
+ARM64_BUILD := build/arm64
+ARM64_DEB_PACKAGES := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm \
+                      libseccomp-dev:arm64 libcap-dev:arm64 libprotobuf-c-dev:arm64 \
+                      libjson-c-dev:arm64 libcmocka-dev:arm64
+# what the guest runs besides runsc-lite: the policy unit tests and the
+# AArch32 check, cross-built
+ARM64_TESTS := tests/platform/test_app_policy tests/platform/test_helper_policies tests/arm64/aarch32_killed \
+               tests/helpers/static_forkexec tests/helpers/static_thread_opens
+
+arm64-deps:
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "runsc-lite: the arm64 build needs, as root:"; \
+	  echo "  dpkg --add-architecture arm64 && apt-get update && apt-get install -y $(ARM64_DEB_PACKAGES)"; exit 1; fi
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(ARM64_DEB_PACKAGES) >/dev/null
+
+# (packages that cannot be installed: the stage skips; a build that fails
+# leaves .build-failed, and the stage fails)
+arm64:
+	@rm -f $(ARM64_BUILD)/.build-failed
+	@command -v $(ARM64_CC) >/dev/null && [ -e /usr/lib/aarch64-linux-gnu/libcmocka.so ] && \
+	  command -v qemu-system-aarch64 >/dev/null || $(MAKE) --no-print-directory arm64-deps
+	@$(MAKE) --no-print-directory CC=$(ARM64_CC) BUILD=$(ARM64_BUILD) SAN= all \
+	  $(addprefix $(ARM64_BUILD)/,$(ARM64_TESTS)) || \
+	  { mkdir -p $(ARM64_BUILD) && touch $(ARM64_BUILD)/.build-failed; exit 1; }
+
+arm64-test: arm64
+	@sh tests/arm64/run.sh
+
+# tests/arm64/*.c: guest-side checks, linked like the unit tests
+$(BUILD)/tests/arm64/%: tests/arm64/%.c $(UNIT_OBJS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_OBJS) -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
+.PHONY: arm64 arm64-deps arm64-test
 
 -include tests/fuzz/fuzz.mk
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -15,6 +15,12 @@
 #   syscall are alternatives: an unconditional rule overrides every
 #   conditional one, and where conditional rules overlap libseccomp tests
 #   the (masked) equality ones first.
+#   @ARCH    (last) the rule exists only on that architecture: x86_64 or
+#            aarch64 (libseccomp's names).  For a syscall only some
+#            architectures have (x86-64's legacy open, stat, fork, ...):
+#            elsewhere the rule is skipped.  An untagged rule whose syscall
+#            the architecture lacks fails the filter's installation (and
+#            tests/unit/platform/test_app_policy.c), never silently.
 # Blank lines and `#` comments are ignored.  The table name is the file's
 # base name: configs/app.policy -> policy_app.
 set -eu
@@ -34,8 +40,12 @@ for f in "$@"; do
 		else if (verdict == "kill") { act = "POLICY_KILL"; err = "0" }
 		else fail("unknown verdict " verdict)
 		if (sys !~ /^[a-z_0-9]+$/) fail("bad syscall name " sys)
-		conds = ""
-		for (i = 3; i <= NF; i++) {
+		conds = ""; arch = "NULL"; nf = NF
+		if ($NF ~ /^@/) {
+			if ($NF !~ /^@(x86_64|aarch64)$/) fail("unknown architecture " $NF)
+			arch = "\"" substr($NF, 2) "\""; nf = NF - 1
+		}
+		for (i = 3; i <= nf; i++) {
 			if ($i ~ /^arg[0-5](<|<=|>|>=)(0x[0-9a-f]+|[0-9]+)$/) {
 				# ordered: 1 <, 2 <=, 3 >, 4 >=
 				op = substr($i, 5); num = op; sub(/^[<>]=?/, "", num)
@@ -57,8 +67,8 @@ for f in "$@"; do
 			else
 				conds = conds sprintf("{ %d, %d, \"%s\", 0, 0, 0 }, ", substr($i, 4, 1), ne, sym)
 		}
-		if (NF - 2 > 3) fail("at most three conditions")
-		rules[n++] = sprintf("\t{ \"%s\", %s, %s, %d, { %s} },", sys, act, err, NF - 2, conds)
+		if (nf - 2 > 3) fail("at most three conditions")
+		rules[n++] = sprintf("\t{ \"%s\", %s, %s, %d, { %s}, %s },", sys, act, err, nf - 2, conds, arch)
 	}
 	END {
 		printf "const struct policy_rule policy_%s_rules[] = {\n", name

@@ -15,13 +15,38 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+const char *policy_native_arch(void)
+{
+#if defined(__x86_64__)
+	return "x86_64";
+#elif defined(__aarch64__)
+	return "aarch64";
+#else
+#error "runsc-lite supports x86-64 and arm64 only"
+#endif
+}
+
+int policy_rule_for_arch(const struct policy_rule *r, const char *arch)
+{
+	return !r->arch || strcmp(r->arch, arch) == 0;
+}
+
+static int native_rule(const struct policy_rule *r)
+{
+	return policy_rule_for_arch(r, policy_native_arch());
+}
+
+/* A syscall number of the native architecture, or __NR_SCMP_ERROR: also
+ * for a name libseccomp knows but this architecture lacks (a negative
+ * pseudo-number, which libseccomp would accept and silently drop). */
 static int resolve_syscall(const char *name)
 {
 	char *end;
 	long nr = strtol(name, &end, 10);
 	if (*name && *end == 0)
 		return nr >= 0 && nr < 4096 ? (int)nr : __NR_SCMP_ERROR;
-	return seccomp_syscall_resolve_name(name);
+	int n = seccomp_syscall_resolve_name(name);
+	return n < 0 ? __NR_SCMP_ERROR : n;
 }
 
 int policy_errno_trapped(const struct policy *p, const struct policy_rule *r)
@@ -29,14 +54,15 @@ int policy_errno_trapped(const struct policy *p, const struct policy_rule *r)
 	if (r->action != POLICY_ERRNO)
 		return 0;
 	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].action == POLICY_TRAP && strcmp(p->rules[i].syscall, r->syscall) == 0)
+		if (p->rules[i].action == POLICY_TRAP && native_rule(&p->rules[i]) &&
+		    strcmp(p->rules[i].syscall, r->syscall) == 0)
 			return 0;
 	return 1;
 }
 
 int policy_rule_nr(const struct policy_rule *r)
 {
-	if (strcmp(r->syscall, "default") == 0)
+	if (strcmp(r->syscall, "default") == 0 || !native_rule(r))
 		return -1;
 	int nr = resolve_syscall(r->syscall);
 	return nr == __NR_SCMP_ERROR ? -1 : nr;
@@ -71,6 +97,8 @@ enum policy_action policy_lookup(const struct policy *p, const char *name)
 {
 	enum policy_action dflt = POLICY_ALLOW;
 	for (size_t i = 0; i < p->nrules; i++) {
+		if (!native_rule(&p->rules[i]))
+			continue;
 		if (strcmp(p->rules[i].syscall, name) == 0)
 			return p->rules[i].action;
 		if (strcmp(p->rules[i].syscall, "default") == 0)
@@ -162,6 +190,8 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 	if (listener)
 		*listener = -1;
 	for (size_t i = 0; i < p->nrules; i++) {
+		if (!native_rule(&p->rules[i]))
+			continue;
 		if (strcmp(p->rules[i].syscall, "default") == 0)
 			dflt = to_scmp(p, &p->rules[i], flags);
 		traps |= (p->rules[i].action == POLICY_TRAP ||
@@ -171,14 +201,16 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 	scmp_filter_ctx ctx = seccomp_init(dflt);
 	if (!ctx)
 		return -ENOMEM;
-	/* A foreign ABI (i386 via int 0x80, x32) gets no exemption: it is killed. */
+	/* A foreign ABI (i386 via int 0x80, x32; AArch32 on arm64) gets no
+	 * exemption: seccomp_init() names the native architecture only, and a
+	 * call of any other is killed. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0 && (flags & POLICY_ALL_THREADS))
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; rc == 0 && i < p->nrules; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		if (strcmp(r->syscall, "default") == 0)
-			continue;
+		if (strcmp(r->syscall, "default") == 0 || !native_rule(r))
+			continue;   /* (a rule for another architecture: tagged, on purpose) */
 		int nr = resolve_syscall(r->syscall);
 		if (nr == __NR_SCMP_ERROR) {
 			*bad_rule = r->syscall;

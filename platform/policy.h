@@ -7,7 +7,12 @@
  * notification, or SECCOMP_RET_TRACE with POLICY_TRAP_AS_TRACE); POLICY_ERRNO fails it with a fixed errno; POLICY_KILL kills
  * the process; POLICY_ALLOW runs it natively.  The `default` rule gives the
  * verdict for every syscall not named.  Calls of a foreign architecture
- * (i386, x32 on x86-64) are killed, never silently allowed.
+ * (i386, x32 on x86-64; AArch32 on arm64) are killed, never silently
+ * allowed: the filter names the native architecture only.
+ *
+ * A rule may be tagged with one architecture (x86-64's legacy syscalls:
+ * open, stat, fork, ...); it is skipped elsewhere.  An untagged rule must
+ * name a syscall the native architecture has, or installation fails.
  */
 #ifndef RUNSC_LITE_POLICY_H
 #define RUNSC_LITE_POLICY_H
@@ -32,6 +37,8 @@ struct policy_rule {
 	int errno_value;
 	int ncond;
 	struct policy_cond cond[3];
+	const char *arch;        /* NULL: every architecture; else the only one
+				  * the rule is for ("x86_64", "aarch64") */
 };
 
 struct policy {
@@ -96,6 +103,11 @@ int policy_rule_nr(const struct policy_rule *r);
  */
 int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
 			 size_t nbind, int *listener, const char **bad_rule, unsigned flags);
+
+/* The native architecture's name in rule tags: "x86_64" or "aarch64". */
+const char *policy_native_arch(void);
+/* Whether rule r applies on architecture `arch` (a tag name). */
+int policy_rule_for_arch(const struct policy_rule *r, const char *arch);
 
 /* For tests and tools: the verdict for syscall `name`, ignoring conditions. */
 enum policy_action policy_lookup(const struct policy *p, const char *name);

@@ -17,6 +17,9 @@
  * with waitpid(WNOHANG).  Every wait uses __WNOTHREAD: the process's other
  * threads may have children of their own (the sentry's), never ours.
  *
+ * Registers are reached through platform/arch.h only (x86-64 and arm64);
+ * the names below are x86-64's, arm64's are in platform/arch_aarch64.h.
+ *
  * Answering.  At a seccomp stop the task is at syscall entry.  A reply sets
  * orig_rax = -1 (the kernel skips the syscall) and rax = the result, in one
  * PTRACE_SETREGS, then PTRACE_CONT: the kernel leaves rax alone for a
@@ -56,8 +59,10 @@
  * a read that raced with a death and a reuse fails the check.
  */
 #include "platform/platform.h"
+#include "platform/arch.h"
 
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -73,7 +78,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,7 +108,9 @@ enum tstate {
 
 struct ttask {
 	pid_t tid;
+	pid_t tgid;             /* 0 until known (attach, its creation event) */
 	int pidfd;
+	bool pidfd_thread;      /* pidfd names this thread (PIDFD_THREAD, Linux 6.9) */
 	enum tstate state;
 	bool first_stop_seen;   /* an auto-attached task starts with a stop */
 	bool parent_known;      /* its parent's fork/clone event arrived */
@@ -112,7 +118,7 @@ struct ttask {
 	bool dead;
 	uint64_t id;            /* the current event */
 	pid_t held_child;       /* TS_CREATED_EVENT: released with the answer */
-	struct user_regs_struct regs;   /* at the seccomp stop */
+	struct arch_regs regs;   /* at the seccomp stop */
 	/* a continue after an injection re-issues the syscall: its seccomp
 	 * stop is let through once (unless a signal came in between) */
 	bool reissue;
@@ -192,8 +198,13 @@ static struct ttask *task_add(struct ptrace_platform *p, pid_t tid)
 	t->tid = tid;
 	t->refs = 1;
 	/* Opened while the task is stopped or not yet running: the pid is
-	 * certainly this task's. */
+	 * certainly this task's.  Before Linux 6.9 (no PIDFD_THREAD) only a
+	 * thread-group leader has one, naming its process; another thread
+	 * gets none (-1), and each use below says what replaces it. */
 	t->pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	t->pidfd_thread = t->pidfd >= 0;
+	if (t->pidfd < 0)
+		t->pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	t->next = p->buckets[(unsigned)tid % NBUCKETS];
 	p->buckets[(unsigned)tid % NBUCKETS] = t;
 	p->ntasks++;
@@ -285,22 +296,26 @@ static void release_orphans(struct ptrace_platform *p)
 			}
 }
 
-static uint64_t clone_flags_of(pid_t tid, const struct user_regs_struct *r, int event)
+static uint64_t clone_flags_of(pid_t tid, const struct arch_regs *r, int event)
 {
-	switch (r->orig_rax) {
+	switch (arch_nr(r)) {
 	case SYS_clone:
-		return r->rdi;
+		return arch_arg(r, 0);
 	case SYS_clone3: {
 		uint64_t ca[5];
-		struct iovec l = { ca, sizeof ca }, rm = { (void *)(uintptr_t)r->rdi, sizeof ca };
+		struct iovec l = { ca, sizeof ca }, rm = { (void *)(uintptr_t)arch_arg(r, 0), sizeof ca };
 		if (process_vm_readv(tid, &l, 1, &rm, 1, 0) == (ssize_t)sizeof ca)
 			return ca[0] | (ca[4] & 0xff);   /* flags | exit_signal */
 		break;
 	}
+#ifdef __NR_vfork
 	case SYS_vfork:
 		return CLONE_VM | CLONE_VFORK | SIGCHLD;
+#endif
+#ifdef __NR_fork
 	case SYS_fork:
 		return SIGCHLD;
+#endif
 	}
 	return event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK | SIGCHLD)
 	     : event == PTRACE_EVENT_FORK ? SIGCHLD : CLONE_VM;
@@ -333,18 +348,18 @@ static void handle_signal_stop(struct ptrace_platform *p, struct ttask *t, int s
 	 * the next fault kills it with that signal — and it can make no
 	 * syscall meanwhile that is not refused (RET_TRACE without a tracer). */
 	siginfo_t si;
-	struct user_regs_struct r;
+	struct arch_regs r;
 	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && is_fault(&si) &&
-	    ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+	    arch_getregs(t->tid, &r) == 0) {
 		uint64_t addr = (uint64_t)(uintptr_t)si.si_addr;
-		if (t->last_fault_sig == sig && t->last_fault_addr == addr && t->last_fault_ip == r.rip) {
+		if (t->last_fault_sig == sig && t->last_fault_addr == addr && t->last_fault_ip == arch_ip(&r)) {
 			ptrace(PTRACE_DETACH, t->tid, 0, sig);
 			task_remove(p, t);
 			return;
 		}
 		t->last_fault_sig = sig;
 		t->last_fault_addr = addr;
-		t->last_fault_ip = r.rip;
+		t->last_fault_ip = arch_ip(&r);
 	} else {
 		t->last_fault_sig = 0;
 	}
@@ -379,15 +394,15 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 	int sig = WSTOPSIG(st), event = (st >> 16) & 0xff;
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP: {
-		struct user_regs_struct r;
-		if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		struct arch_regs r;
+		if (arch_getregs(tid, &r) < 0)
 			return;   /* killed meanwhile: its exit comes next */
 		if (t->reissue) {
 			t->reissue = false;
-			if (r.orig_rax == t->reissue_nr && r.rip == t->reissue_ip &&
-			    r.rdi == t->reissue_args[0] && r.rsi == t->reissue_args[1] &&
-			    r.rdx == t->reissue_args[2] && r.r10 == t->reissue_args[3] &&
-			    r.r8 == t->reissue_args[4] && r.r9 == t->reissue_args[5]) {
+			bool same = arch_nr(&r) == t->reissue_nr && arch_ip(&r) == t->reissue_ip;
+			for (int i = 0; i < 6; i++)
+				same = same && arch_arg(&r, i) == t->reissue_args[i];
+			if (same) {
 				t->state = TS_RUNNING;
 				resume(tid, PTRACE_CONT, 0);
 				return;
@@ -397,9 +412,10 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 		t->id = ++p->next_id;
 		t->state = TS_TRAPPED;
 		struct platform_syscall sc = {
-			.id = t->id, .tid = tid, .nr = (int)r.orig_rax,
-			.args = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 },
-			.ip = r.rip, .event = PLATFORM_SYSCALL,
+			.id = t->id, .tid = tid, .nr = (int)arch_nr(&r),
+			.args = { arch_arg(&r, 0), arch_arg(&r, 1), arch_arg(&r, 2),
+				  arch_arg(&r, 3), arch_arg(&r, 4), arch_arg(&r, 5) },
+			.ip = arch_ip(&r), .event = PLATFORM_SYSCALL,
 		};
 		push_event(p, &sc);
 		return;
@@ -408,16 +424,18 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE: {
 		unsigned long msg = 0;
-		struct user_regs_struct r;
-		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) < 0 ||
-		    ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		struct arch_regs r;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) < 0 || arch_getregs(tid, &r) < 0)
 			return;
 		pid_t child = (pid_t)msg;
 		struct ttask *c = task_find(p, child);
 		if (!c)
 			c = task_add(p, child);
-		if (c)
+		uint64_t cflags = clone_flags_of(tid, &r, event);
+		if (c) {
 			c->parent_known = true;
+			c->tgid = (cflags & CLONE_THREAD) ? t->tgid : child;
+		}
 		if (p->task_events && c) {
 			c->hold = true;
 			t->held_child = child;
@@ -425,8 +443,8 @@ static void handle_status(struct ptrace_platform *p, pid_t tid, int st)
 			t->state = TS_CREATED_EVENT;
 			struct platform_syscall sc = {
 				.id = t->id, .tid = tid, .nr = -1,
-				.args = { (uint64_t)child, clone_flags_of(tid, &r, event) },
-				.ip = r.rip, .event = PLATFORM_TASK_CREATED,
+				.args = { (uint64_t)child, cflags },
+				.ip = arch_ip(&r), .event = PLATFORM_TASK_CREATED,
 			};
 			push_event(p, &sc);
 			return;
@@ -503,7 +521,12 @@ static void resend_held(struct ptrace_platform *p, struct ttask *t)
 	for (int i = 0; i < t->nheld; i++) {
 		if (t->nredeliver < MAX_HELD)
 			t->redeliver[t->nredeliver++] = t->held[i];
-		syscall(SYS_pidfd_send_signal, t->pidfd, t->held[i].si_signo, NULL, 0);
+		/* thread-directed; without a thread pidfd by tid, which stays
+		 * this task's while it is traced and stopped (not reaped) */
+		if (t->pidfd_thread)
+			syscall(SYS_pidfd_send_signal, t->pidfd, t->held[i].si_signo, NULL, 0);
+		else
+			syscall(SYS_tkill, t->tid, t->held[i].si_signo);
 	}
 	t->nheld = 0;
 	pthread_mutex_unlock(&p->lock);
@@ -572,19 +595,20 @@ static int wait_syscall_stop(struct ptrace_platform *p, struct ttask *t)
 	}
 }
 
-/* Is there a `syscall` instruction right before ip?  (A rewind re-executes it.) */
+/* Is there a syscall instruction right before ip?  (A rewind re-executes it.) */
 static bool syscall_insn_before(pid_t tid, uint64_t ip)
 {
-	unsigned char insn[2];
-	struct iovec l = { insn, 2 }, r = { (void *)(uintptr_t)(ip - 2), 2 };
-	if (process_vm_readv(tid, &l, 1, &r, 1, 0) != 2) {
+	enum { N = ARCH_SYSCALL_INSN_LEN };
+	unsigned char insn[N];
+	struct iovec l = { insn, N }, r = { (void *)(uintptr_t)(ip - N), N };
+	if (process_vm_readv(tid, &l, 1, &r, 1, 0) != N) {
 		errno = 0;
-		long w = ptrace(PTRACE_PEEKTEXT, tid, (void *)(uintptr_t)(ip - 2), 0);
+		long w = ptrace(PTRACE_PEEKTEXT, tid, (void *)(uintptr_t)(ip - N), 0);
 		if (errno)
 			return false;
-		memcpy(insn, &w, 2);
+		memcpy(insn, &w, N);
 	}
-	return insn[0] == 0x0f && insn[1] == 0x05;
+	return arch_is_syscall_insn(insn);
 }
 
 /* Runs syscall nr(args) in the stopped task; *ret gets its raw result.
@@ -592,20 +616,18 @@ static bool syscall_insn_before(pid_t tid, uint64_t ip)
 static int inject(struct ptrace_platform *p, struct ttask *t, long nr, const uint64_t a[6],
 		  int64_t *ret)
 {
-	struct user_regs_struct r = t->regs;
-	r.orig_rax = (uint64_t)nr;
-	r.rax = (uint64_t)nr;
-	r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4]; r.r9 = a[5];
+	struct arch_regs r = t->regs;
+	arch_set_call(&r, (uint64_t)nr, a);
 	bool rewind = t->state == TS_INJECTED;
 	if (rewind) {
 		/* at a syscall exit: run the instruction again */
-		if (!syscall_insn_before(t->tid, t->regs.rip))
+		if (!syscall_insn_before(t->tid, arch_ip(&t->regs)))
 			return kill_task(p, t);
-		r.rip -= 2;
+		arch_rewind(&r);
 	}
 	/* at a seccomp stop the rewritten syscall is re-checked by the filter
 	 * (Linux 4.8+) and runs: only allowed syscalls are injected */
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || resume(t->tid, PTRACE_SYSCALL, 0) < 0)
+	if (arch_setregs(t->tid, &r) < 0 || resume(t->tid, PTRACE_SYSCALL, 0) < 0)
 		return kill_task(p, t);
 	int rc = wait_syscall_stop(p, t);   /* entry (rewind) or exit */
 	if (rc == 0 && rewind) {
@@ -615,11 +637,11 @@ static int inject(struct ptrace_platform *p, struct ttask *t, long nr, const uin
 	}
 	if (rc < 0)
 		return rc;
-	struct user_regs_struct out;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &out) < 0)
+	struct arch_regs out;
+	if (arch_getregs(t->tid, &out) < 0)
 		return kill_task(p, t);
 	set_state(p, t, TS_INJECTED);
-	*ret = (int64_t)out.rax;
+	*ret = (int64_t)arch_ret(&out);
 	return 0;
 }
 
@@ -691,7 +713,7 @@ static int install_fd(struct ptrace_platform *p, struct ttask *t, int fd, int fl
 {
 	struct scratch s;
 	memset(&s, 0, sizeof s);
-	uint64_t at = (t->regs.rsp - 128 - sizeof s) & ~(uint64_t)63;
+	uint64_t at = (arch_sp(&t->regs) - ARCH_RED_ZONE - sizeof s) & ~(uint64_t)63;
 	struct iovec l = { &s, sizeof s }, rm = { (void *)(uintptr_t)at, sizeof s };
 	/* writable by us is not yet writable by the task, but a stack that is
 	 * not even mapped fails here, before anything changed */
@@ -712,7 +734,22 @@ static int install_fd(struct ptrace_platform *p, struct ttask *t, int fd, int fl
 	if (process_vm_readv(t->tid, &svl, 1, &svr, 1, 0) != (ssize_t)sizeof s.sv ||
 	    s.sv[0] < 0 || s.sv[1] < 0)
 		return kill_task(p, t);   /* it rewrote its own stack under us */
-	mine = (int)syscall(SYS_pidfd_getfd, t->pidfd, s.sv[1], 0);
+	if (t->pidfd_thread || t->tid == t->tgid || t->tgid == 0) {
+		mine = t->pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, t->pidfd, s.sv[1], 0) : -1;
+	} else {
+		/* Before Linux 6.9, a thread that is not the leader: the fd
+		 * through its process's pidfd, i.e. the leader's fd table, which
+		 * need not be the thread's (clone without CLONE_FILES): it must
+		 * be the very file the task holds, else nothing is sent. */
+		int pfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
+		mine = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, s.sv[1], 0) : -1;
+		if (pfd >= 0)
+			close(pfd);
+		if (mine >= 0 && syscall(SYS_kcmp, getpid(), t->tid, KCMP_FILE, mine, s.sv[1]) != 0) {
+			close(mine);
+			mine = -1;
+		}
+	}
 	rc = mine < 0 ? -EBADF : send_fd_on(mine, fd);
 	if (mine >= 0)
 		close(mine);
@@ -774,13 +811,14 @@ static int install_fd(struct ptrace_platform *p, struct ttask *t, int fd, int fl
  * resumes; signals held meanwhile are sent again. */
 static int finish(struct ptrace_platform *p, struct ttask *t, int64_t value)
 {
-	struct user_regs_struct r = t->regs;
+	struct arch_regs r = t->regs;
 	if (value == -ERESTARTSYS_VALUE) {
 		/* The kernel's signal code restarts the syscall (SA_RESTART,
-		 * stop signals) or makes it EINTR only when orig_rax names a
-		 * syscall: skip it now, and put orig_rax back at its exit stop. */
-		r.orig_rax = (uint64_t)-1;
-		if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || resume(t->tid, PTRACE_SYSCALL, 0) < 0)
+		 * stop signals) or makes it EINTR only when the syscall number
+		 * register (orig_rax, arm64's NT_ARM_SYSTEM_CALL) names a
+		 * syscall: skip it now, and put the number back at its exit stop. */
+		arch_set_nr(&r, (uint64_t)-1);
+		if (arch_setregs(t->tid, &r) < 0 || resume(t->tid, PTRACE_SYSCALL, 0) < 0)
 			return -ENOENT;
 		int rc = wait_syscall_stop(p, t);
 		if (rc < 0)
@@ -788,14 +826,14 @@ static int finish(struct ptrace_platform *p, struct ttask *t, int64_t value)
 		r = t->regs;
 	}
 	if (value != -ERESTARTSYS_VALUE)
-		r.orig_rax = (uint64_t)-1;   /* skipped: no syscall restart on our answer */
-	r.rax = (uint64_t)value;
+		arch_set_nr(&r, (uint64_t)-1);   /* skipped: no syscall restart on our answer */
+	arch_set_ret(&r, (uint64_t)value);
 	set_state(p, t, TS_RUNNING);
 	int rc = 0;
 	/* held signals queued while it is still stopped: they are delivered
 	 * (a signal-delivery stop) before it runs an instruction, as Linux
 	 * delivers a signal that came during a syscall */
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0)
+	if (arch_setregs(t->tid, &r) < 0)
 		rc = -ENOENT;
 	resend_held(p, t);
 	if (rc == 0 && resume(t->tid, PTRACE_CONT, 0) < 0)
@@ -812,19 +850,18 @@ static int do_continue(struct ptrace_platform *p, struct ttask *t)
 	/* Injections used up the syscall entry: issue the syscall again.  Its
 	 * seccomp stop is let through once (handle_status) unless a signal is
 	 * delivered first. */
-	if (!syscall_insn_before(t->tid, t->regs.rip))
+	if (!syscall_insn_before(t->tid, arch_ip(&t->regs)))
 		return kill_task(p, t);
-	struct user_regs_struct r = t->regs;
-	r.rip -= 2;
-	r.rax = r.orig_rax;
-	uint64_t args[6] = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
-	memcpy(t->reissue_args, args, sizeof args);
-	t->reissue_nr = r.orig_rax;
-	t->reissue_ip = t->regs.rip;
+	struct arch_regs r = t->regs;
+	arch_rewind(&r);
+	for (int i = 0; i < 6; i++)
+		t->reissue_args[i] = arch_arg(&r, i);
+	t->reissue_nr = arch_nr(&r);
+	t->reissue_ip = arch_ip(&t->regs);
 	t->reissue = true;
 	set_state(p, t, TS_RUNNING);
 	int rc = 0;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0)
+	if (arch_setregs(t->tid, &r) < 0)
 		rc = -ENOENT;
 	resend_held(p, t);   /* before it runs (above) */
 	if (rc == 0 && resume(t->tid, PTRACE_CONT, 0) < 0)
@@ -850,6 +887,7 @@ static int attach(struct ptrace_platform *p, pid_t pid)
 	if (t) {
 		t->first_stop_seen = true;   /* SEIZE does not stop it */
 		t->parent_known = true;
+		t->tgid = pid;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return t ? 0 : -ENOMEM;
@@ -1101,8 +1139,11 @@ static int pt_check(struct platform *base, const struct platform_syscall *sc)
 	pthread_mutex_unlock(&p->lock);
 	if (!ok)
 		return -ENOENT;
-	/* alive now means the tid was this task's during the caller's access */
-	int rc = pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ? 0 : -ENOENT;
+	/* alive now means the tid was this task's during the caller's access.
+	 * Without a pidfd (a thread before Linux 6.9) the state above is the
+	 * answer: a traced task's tid is not free for reuse before this tracer
+	 * has reaped it, and reaping marks it dead under the lock. */
+	int rc = pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ? 0 : -ENOENT;
 	pthread_mutex_lock(&p->lock);
 	task_unref(t);
 	pthread_mutex_unlock(&p->lock);

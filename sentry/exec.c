@@ -422,12 +422,22 @@ static int open_for_exec(struct sentry *s, struct vfs_walk *w, const char *path,
 	return rc;
 }
 
+/* Only the sandbox's own architecture runs (a foreign ELF: ENOEXEC, as
+ * Linux without binfmt_misc). */
+#if defined(__x86_64__)
+#define NATIVE_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ELF_MACHINE EM_AARCH64
+#else
+#error "runsc-lite supports x86-64 and arm64 only"
+#endif
+
 static int read_elf(int fd, Elf64_Ehdr *eh, Elf64_Phdr *ph, size_t maxph)
 {
 	if (pread(fd, eh, sizeof *eh, 0) != (ssize_t)sizeof *eh)
 		return -ENOEXEC;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != NATIVE_ELF_MACHINE ||
 	    (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > maxph)
 		return -ENOEXEC;

@@ -141,6 +141,17 @@ static bool signal_pending(struct sentry *s, pid_t tid)
 	return (pending & ~strtoull(blocked + 8, NULL, 16)) != 0;
 }
 
+/* A pidfd that becomes readable when task tid is gone.  Before Linux 6.9
+ * (no PIDFD_THREAD) only a thread-group leader has one, its process's:
+ * readable when the process is gone, which a leader's pending syscall
+ * cannot outlive (it ends only by the group's death).  Another thread:
+ * -1, unknown (its waiter is cancelled by its task's next syscall). */
+static int waiter_pidfd(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	return fd >= 0 ? fd : (int)syscall(SYS_pidfd_open, tid, 0);
+}
+
 /* Registers the calling worker as waiting without the lock for task tid,
  * and hands the leadership over: another worker receives meanwhile. */
 static void waiter_register(struct waiter *w, pid_t tid, struct p9_client *rpc)
@@ -148,7 +159,7 @@ static void waiter_register(struct waiter *w, pid_t tid, struct p9_client *rpc)
 	*w = (struct waiter){
 		.id = ++next_waiter_id,
 		.tid = tid,
-		.pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD),
+		.pidfd = waiter_pidfd(tid),
 		.thread = pthread_self(),
 		.rpc = rpc,
 		.next = waiters,

@@ -551,16 +551,20 @@ static int64_t do_openat(struct sentry *s, struct platform_syscall *sc, struct t
 	return r;
 }
 
+#ifdef __NR_open   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_open(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], (mode_t)sc->args[2], 0);
 }
+#endif
 
+#ifdef __NR_creat   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_creat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return do_openat(s, sc, t, AT_FDCWD, sc->args[0], O_CREAT | O_WRONLY | O_TRUNC,
 			 (mode_t)sc->args[1], 0);
 }
+#endif
 
 /* openat2: the strict variant.  Unknown flags, modes without O_CREAT and
  * unknown RESOLVE_* bits are errors instead of being ignored. */
@@ -703,15 +707,19 @@ static int64_t stat_at(struct sentry *s, struct platform_syscall *sc, struct tas
 	return rc < 0 ? rc : write_stat(s, sc, buf, &st);
 }
 
+#ifdef __NR_stat   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_stat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return stat_at(s, sc, t, AT_FDCWD, sc->args[0], 0, sc->args[1]);
 }
+#endif
 
+#ifdef __NR_lstat   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_lstat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return stat_at(s, sc, t, AT_FDCWD, sc->args[0], AT_SYMLINK_NOFOLLOW, sc->args[1]);
 }
+#endif
 
 static int64_t sys_newfstatat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
@@ -867,10 +875,12 @@ static int64_t access_at(struct sentry *s, struct platform_syscall *sc, struct t
 	return rc;
 }
 
+#ifdef __NR_access   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_access(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return access_at(s, sc, t, AT_FDCWD, sc->args[0], (int)sc->args[1], 0);
 }
+#endif
 
 static int64_t sys_faccessat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
@@ -913,10 +923,12 @@ static int64_t readlink_at(struct sentry *s, struct platform_syscall *sc, struct
 	return rc < 0 ? rc : (int64_t)n;
 }
 
+#ifdef __NR_readlink   /* x86-64 only: arm64 has just the *at form */
 static int64_t sys_readlink(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	return readlink_at(s, sc, t, AT_FDCWD, sc->args[0], sc->args[1], (int64_t)(int)sc->args[2]);
 }
+#endif
 
 static int64_t sys_readlinkat(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
@@ -1112,19 +1124,31 @@ static int64_t sys_execveat(struct sentry *s, struct platform_syscall *sc, struc
 
 #define MAX_NR 512
 static const handler_fn handlers[MAX_NR] = {
+#ifdef __NR_open
 	[SYS_open] = sys_open,
+#endif
 	[SYS_openat] = sys_openat,
 	[SYS_openat2] = sys_openat2,
+#ifdef __NR_creat
 	[SYS_creat] = sys_creat,
+#endif
+#ifdef __NR_stat
 	[SYS_stat] = sys_stat,
+#endif
+#ifdef __NR_lstat
 	[SYS_lstat] = sys_lstat,
+#endif
 	[SYS_fstat] = sys_fstat,
 	[SYS_newfstatat] = sys_newfstatat,
 	[SYS_statx] = sys_statx,
+#ifdef __NR_access
 	[SYS_access] = sys_access,
+#endif
 	[SYS_faccessat] = sys_faccessat,
 	[SYS_faccessat2] = sys_faccessat2,
+#ifdef __NR_readlink
 	[SYS_readlink] = sys_readlink,
+#endif
 	[SYS_readlinkat] = sys_readlinkat,
 	[SYS_getdents64] = sys_getdents64,
 	[SYS_chdir] = sys_chdir,
@@ -1136,6 +1160,9 @@ static const handler_fn handlers[MAX_NR] = {
 	[SYS_execveat] = sys_execveat,
 #define TABLE_ENTRY(name) [SYS_##name] = sys_##name,
 	MUTATE_HANDLERS(TABLE_ENTRY)
+#ifdef __NR_unlink
+	LEGACY_MUTATE_HANDLERS(TABLE_ENTRY)
+#endif
 };
 
 void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)

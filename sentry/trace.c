@@ -296,7 +296,9 @@ void trace_begin_(struct sentry *s, const struct platform_syscall *sc)
 				platform_read(s->plat, sc, &call.how, sc->args[2], sizeof call.how) == 0;
 		break;
 	/* strings the handlers copy without read_path */
+#ifdef __NR_symlink
 	case SYS_symlink:
+#endif
 	case SYS_symlinkat:
 		copy_string(s, sc, sc->args[0]);
 		break;
@@ -392,7 +394,9 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 	bool fdop = false;
 	f.fd = AT_FDCWD;
 	switch (sc->nr) {
+#ifdef __NR_open
 	case SYS_open: f.op = OP(OPEN); path = a[0]; f.flags = (uint32_t)a[1]; f.mode = (uint32_t)a[2]; break;
+#endif
 	case SYS_openat: f.op = OP(OPEN); dirfd = (int)a[0]; path = a[1]; f.flags = (uint32_t)a[2]; f.mode = (uint32_t)a[3]; break;
 	case SYS_openat2:
 		f.op = OP(OPEN); dirfd = (int)a[0]; path = a[1];
@@ -401,29 +405,49 @@ static void emit_file(struct sentry *s, const struct platform_syscall *sc, struc
 			f.mode = (uint32_t)call.how.mode;
 		}
 		break;
+#ifdef __NR_creat
 	case SYS_creat: f.op = OP(OPEN); path = a[0]; f.flags = O_CREAT | O_WRONLY | O_TRUNC; f.mode = (uint32_t)a[1]; break;
+#endif
+#ifdef __NR_mknod
 	case SYS_mknod: f.op = OP(CREATE); path = a[0]; f.mode = (uint32_t)a[1]; break;
+#endif
 	case SYS_mknodat: f.op = OP(CREATE); dirfd = (int)a[0]; path = a[1]; f.mode = (uint32_t)a[2]; break;
+#ifdef __NR_mkdir
 	case SYS_mkdir: f.op = OP(MKDIR); path = a[0]; f.mode = (uint32_t)a[1]; break;
+#endif
 	case SYS_mkdirat: f.op = OP(MKDIR); dirfd = (int)a[0]; path = a[1]; f.mode = (uint32_t)a[2]; break;
+#ifdef __NR_rmdir
 	case SYS_rmdir: f.op = OP(RMDIR); path = a[0]; break;
+#endif
+#ifdef __NR_unlink
 	case SYS_unlink: f.op = OP(UNLINK); path = a[0]; break;
+#endif
 	case SYS_unlinkat:
 		f.op = (a[2] & AT_REMOVEDIR) ? OP(RMDIR) : OP(UNLINK);
 		dirfd = (int)a[0]; path = a[1]; f.flags = (uint32_t)a[2];
 		break;
+#ifdef __NR_rename
 	case SYS_rename: f.op = OP(RENAME); path = a[0]; path2 = a[1]; break;
+#endif
 	case SYS_renameat: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; break;
 	case SYS_renameat2: f.op = OP(RENAME); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
+#ifdef __NR_link
 	case SYS_link: f.op = OP(LINK); path = a[0]; path2 = a[1]; break;
+#endif
 	case SYS_linkat: f.op = OP(LINK); dirfd = (int)a[0]; path = a[1]; dirfd2 = (int)a[2]; path2 = a[3]; f.flags = (uint32_t)a[4]; break;
+#ifdef __NR_symlink
 	case SYS_symlink: f.op = OP(SYMLINK); f.target = (char *)str_or_empty(captured(a[0])); path2 = a[1]; break;
+#endif
 	case SYS_symlinkat: f.op = OP(SYMLINK); f.target = (char *)str_or_empty(captured(a[0])); dirfd = (int)a[1]; path2 = a[2]; break;
+#ifdef __NR_chmod
 	case SYS_chmod: f.op = OP(CHMOD); path = a[0]; f.mode = (uint32_t)a[1]; break;
+#endif
 	case SYS_fchmod: f.op = OP(CHMOD); fdop = true; dirfd = (int)a[0]; f.mode = (uint32_t)a[1]; break;
 	case SYS_fchmodat: f.op = OP(CHMOD); dirfd = (int)a[0]; path = a[1]; f.mode = (uint32_t)a[2]; break;
 	case SYS_fchmodat2: f.op = OP(CHMOD); dirfd = (int)a[0]; path = a[1]; f.mode = (uint32_t)a[2]; f.flags = (uint32_t)a[3]; break;
+#ifdef __NR_chown
 	case SYS_chown: case SYS_lchown: f.op = OP(CHOWN); path = a[0]; f.uid = (int32_t)a[1]; f.gid = (int32_t)a[2]; break;
+#endif
 	case SYS_fchown: f.op = OP(CHOWN); fdop = true; dirfd = (int)a[0]; f.uid = (int32_t)a[1]; f.gid = (int32_t)a[2]; break;
 	case SYS_fchownat: f.op = OP(CHOWN); dirfd = (int)a[0]; path = a[1]; f.uid = (int32_t)a[2]; f.gid = (int32_t)a[3]; f.flags = (uint32_t)a[4]; break;
 	case SYS_truncate: f.op = OP(TRUNCATE); path = a[0]; f.length = (int64_t)a[1]; break;
@@ -552,25 +576,28 @@ static void emit_exec(const struct platform_syscall *sc, struct task *t, int64_t
  * a AT_ flags, k access mode, i int, x hex, s socket address, v argv,
  * h struct open_how, S a struct stat the call filled. */
 static const char *const arg_formats[MAX_NR] = {
-	[SYS_open] = "pom", [SYS_openat] = "dpom", [SYS_openat2] = "dphi", [SYS_creat] = "pm",
-	[SYS_stat] = "pS", [SYS_lstat] = "pS", [SYS_fstat] = "fS", [SYS_newfstatat] = "dpSa",
-	[SYS_statx] = "dpaxx", [SYS_access] = "pk", [SYS_faccessat] = "dpk", [SYS_faccessat2] = "dpka",
-	[SYS_readlink] = "pxi", [SYS_readlinkat] = "dpxi", [SYS_getdents] = "fxi",
-	[SYS_getdents64] = "fxi", [SYS_mkdir] = "pm", [SYS_mkdirat] = "dpm", [SYS_rmdir] = "p",
-	[SYS_unlink] = "p", [SYS_unlinkat] = "dpa", [SYS_rename] = "pp", [SYS_renameat] = "dpdp",
-	[SYS_renameat2] = "dpdpx", [SYS_link] = "pp", [SYS_linkat] = "dpdpa", [SYS_symlink] = "pp",
-	[SYS_symlinkat] = "pdp", [SYS_chmod] = "pm", [SYS_fchmod] = "fm", [SYS_fchmodat] = "dpm",
-	[SYS_fchmodat2] = "dpma", [SYS_chown] = "pii", [SYS_fchown] = "fii", [SYS_lchown] = "pii",
-	[SYS_fchownat] = "dpiia", [SYS_truncate] = "pi", [SYS_utime] = "px", [SYS_utimes] = "px",
-	[SYS_futimesat] = "dpx", [SYS_utimensat] = "dpxa", [SYS_umask] = "m", [SYS_mknod] = "pmx",
-	[SYS_mknodat] = "dpmx", [SYS_statfs] = "px", [SYS_fstatfs] = "fx", [SYS_chdir] = "p",
-	[SYS_fchdir] = "f", [SYS_getcwd] = "xi", [SYS_chroot] = "p", [SYS_execve] = "pvx",
-	[SYS_execveat] = "dpvxa", [SYS_connect] = "fsi", [SYS_bind] = "fsi", [SYS_getsockname] = "fxx",
+	[SYS_openat] = "dpom", [SYS_openat2] = "dphi", [SYS_fstat] = "fS", [SYS_newfstatat] = "dpSa",
+	[SYS_statx] = "dpaxx", [SYS_faccessat] = "dpk", [SYS_faccessat2] = "dpka",
+	[SYS_readlinkat] = "dpxi", [SYS_getdents64] = "fxi", [SYS_mkdirat] = "dpm",
+	[SYS_unlinkat] = "dpa", [SYS_renameat] = "dpdp", [SYS_renameat2] = "dpdpx",
+	[SYS_linkat] = "dpdpa", [SYS_symlinkat] = "pdp", [SYS_fchmod] = "fm", [SYS_fchmodat] = "dpm",
+	[SYS_fchmodat2] = "dpma", [SYS_fchown] = "fii", [SYS_fchownat] = "dpiia",
+	[SYS_truncate] = "pi", [SYS_utimensat] = "dpxa", [SYS_umask] = "m", [SYS_mknodat] = "dpmx",
+	[SYS_statfs] = "px", [SYS_fstatfs] = "fx", [SYS_chdir] = "p", [SYS_fchdir] = "f",
+	[SYS_getcwd] = "xi", [SYS_chroot] = "p", [SYS_execve] = "pvx", [SYS_execveat] = "dpvxa",
+	[SYS_connect] = "fsi", [SYS_bind] = "fsi", [SYS_getsockname] = "fxx",
 	[SYS_getpeername] = "fxx", [SYS_getxattr] = "ppxi", [SYS_lgetxattr] = "ppxi",
 	[SYS_fgetxattr] = "fpxi", [SYS_listxattr] = "pxi", [SYS_llistxattr] = "pxi",
 	[SYS_flistxattr] = "fxi", [SYS_setxattr] = "ppxii", [SYS_lsetxattr] = "ppxii",
 	[SYS_fsetxattr] = "fpxii", [SYS_removexattr] = "pp", [SYS_lremovexattr] = "pp",
 	[SYS_fremovexattr] = "fp", [SYS_inotify_add_watch] = "fpx",
+#ifdef __NR_open   /* the legacy path calls: x86-64 only */
+	[SYS_open] = "pom", [SYS_creat] = "pm", [SYS_stat] = "pS", [SYS_lstat] = "pS",
+	[SYS_access] = "pk", [SYS_readlink] = "pxi", [SYS_getdents] = "fxi", [SYS_mkdir] = "pm",
+	[SYS_rmdir] = "p", [SYS_unlink] = "p", [SYS_rename] = "pp", [SYS_link] = "pp",
+	[SYS_symlink] = "pp", [SYS_chmod] = "pm", [SYS_chown] = "pii", [SYS_lchown] = "pii",
+	[SYS_utime] = "px", [SYS_utimes] = "px", [SYS_futimesat] = "dpx", [SYS_mknod] = "pmx",
+#endif
 };
 
 struct line {
@@ -738,8 +765,11 @@ static void strace_line(struct sentry *s, const struct platform_syscall *sc, str
 		fmt = "xxxxxx";
 	int nargs = (int)strlen(fmt);
 	/* as strace: an open's mode only when it can create */
-	if ((sc->nr == SYS_open && !(sc->args[1] & (O_CREAT | O_TMPFILE))) ||
-	    (sc->nr == SYS_openat && !(sc->args[2] & (O_CREAT | O_TMPFILE))))
+#ifdef __NR_open
+	if (sc->nr == SYS_open && !(sc->args[1] & (O_CREAT | O_TMPFILE)))
+		nargs--;
+#endif
+	if (sc->nr == SYS_openat && !(sc->args[2] & (O_CREAT | O_TMPFILE)))
 		nargs--;
 	for (int i = 0; i < nargs && i < 6; i++) {
 		if (i)

@@ -4,7 +4,7 @@
 # Unit tests are cmocka binaries (TAP output); integration tests are
 # tests/integration/test_*.sh and the red-team tests/security/test_*.sh,
 # run with the variant's runsc-lite.
-# TESTS_ONLY=unit|integration narrows the run; VARIANTS overrides the builds.
+# TESTS_ONLY=unit|integration|arm64 narrows the run; VARIANTS overrides the builds.
 # The integration suite runs once per interception platform (PLATFORMS,
 # default "seccomp ptrace"; tests/lib.sh turns RL_PLATFORM into
 # --platform=...).  A case listed in tests/integration/KNOWN_FAILURES for a
@@ -15,6 +15,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
 variants=${VARIANTS:-"build build/san"}
 only=${TESTS_ONLY:-all}
+[ "$only" = arm64 ] && variants=""
 passed=0 failed=0 skipped=0
 failures=""
 log=$(mktemp)
@@ -83,6 +84,17 @@ for variant in $variants; do
 		variant=$base_variant
 	fi
 done
+
+# The arm64 stage: build/arm64 (make arm64) tested in a qemu-system-aarch64
+# guest by tests/arm64/run.sh, which prints one SKIP line when qemu or the
+# cross build is missing.  ARM64=0 leaves it out; TESTS_ONLY=arm64 runs
+# only it.
+if [ "${ARM64:-1}" != 0 ] && { [ "$only" = all ] || [ "$only" = arm64 ]; }; then
+	variant=arm64
+	echo "== arm64"
+	timeout -k 10 600 sh "$TOP/tests/arm64/run.sh" >"$out" 2>&1
+	finish $? "$TOP/tests/arm64/run.sh"
+fi
 
 passed=$(grep -c '^P' "$log")
 failed=$(grep -c '^F' "$log")

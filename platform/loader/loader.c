@@ -26,7 +26,6 @@
 
 #define LOADER_EXIT        127
 #define MAX_PHNUM          64
-#define USER_ADDR_LIMIT    (1ULL << 47)  /* x86-64 4-level user space */
 #define LSEEK_END          2
 #define DEFAULT_PAGE_SIZE  4096
 
@@ -34,7 +33,12 @@
 void rl_main(uint64_t *sp) __attribute__((noreturn, used));
 void rl_enter(uint64_t entry, uint64_t sp) __attribute__((noreturn));
 
-/* ---- raw system calls ----------------------------------------------- */
+/* ---- the architecture: raw system calls, the ELF machine ------------- */
+
+#if defined(__x86_64__)
+#define USER_ADDR_LIMIT    (1ULL << 47)  /* x86-64 4-level user space */
+#define ELF_MACHINE        EM_X86_64
+#define ELF_MACHINE_NAME   "x86-64"
 
 static inline long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -49,6 +53,30 @@ static inline long syscall6(long nr, long a1, long a2, long a3, long a4, long a5
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+#elif defined(__aarch64__)
+#define USER_ADDR_LIMIT    (1ULL << 48)  /* arm64 48-bit user space (52 only on request) */
+#define ELF_MACHINE        EM_AARCH64
+#define ELF_MACHINE_NAME   "arm64"
+
+static inline long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a1;
+	register long x1 __asm__("x1") = a2;
+	register long x2 __asm__("x2") = a3;
+	register long x3 __asm__("x3") = a4;
+	register long x4 __asm__("x4") = a5;
+	register long x5 __asm__("x5") = a6;
+
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
+#else
+#error "the loader supports x86-64 and arm64 only"
+#endif
 
 static long sys_write(int fd, const void *buf, size_t len)
 {
@@ -97,7 +125,9 @@ static int mmap_failed(long ret)
 /*
  * Written with string instructions rather than loops: gcc would happily
  * turn a byte loop back into a call to memset/memcpy, i.e. into itself.
+ * (arm64 has no string instructions: its two are in start_aarch64.S.)
  */
+#if defined(__x86_64__)
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
@@ -113,6 +143,10 @@ void *memset(void *dst, int c, size_t n)
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
+#else
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+#endif
 
 /* ---- error reporting ------------------------------------------------- */
 
@@ -321,8 +355,8 @@ static int elf_read_headers(struct elf_image *img)
 	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3)
 		return fail(img, "not an ELF file", -ENOEXEC);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_machine != EM_X86_64)
-		return fail(img, "not a 64-bit little-endian x86-64 ELF", -ENOEXEC);
+	    eh->e_machine != ELF_MACHINE)
+		return fail(img, "not a 64-bit little-endian " ELF_MACHINE_NAME " ELF", -ENOEXEC);
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return fail(img, "neither ET_EXEC nor ET_DYN", -ENOEXEC);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||

@@ -100,7 +100,11 @@ static long execve_sh(int p, int s)
 }
 static long bpf_call(int p, int s) { return syscall(SYS_bpf, 0, NULL, 0); }
 static long io_uring(int p, int s) { return syscall(SYS_io_uring_setup, 1, NULL); }
+#ifdef SYS_fork
 static long fork_call(int p, int s) { return syscall(SYS_fork); }
+#else   /* arm64: fork is clone(SIGCHLD) */
+static long fork_call(int p, int s) { return syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+#endif
 static long ptrace_call(int p, int s) { return syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0); }
 
 static long uname_call(int p, int s) { struct utsname u; return uname(&u); }

@@ -9,7 +9,7 @@
 
 	.text
 
-/* _start: the kernel enters here with rsp at argc. */
+/* _start: the kernel enters here with rsp at argc.  (x86-64; arm64: start_aarch64.S) */
 	.globl	_start
 	.type	_start, @function
 _start:
