@@ -135,14 +135,35 @@ static bool wants_write(int flags)
 
 struct fifo_reader_wait {
 	int procfd, path_fd, flags, reopened;
+	int keeper;   /* a non-blocking reader held across the waits, or -1 */
 };
 
 /* The reader's own open of the FIFO, through the O_PATH descriptor the
  * gofer donated (it is no reader itself): blocking, it is a reader while it
- * waits, as on Linux, and returns when a writer comes. */
+ * waits, as on Linux, and returns when a writer comes.
+ *
+ * The wait is cut every FIFO_POLL_MS (to see whether the application still
+ * waits), and a cut open is no reader any more: a writer that came just
+ * then, wrote and went would be missed, and the next open would wait for
+ * ever where Linux's reader, which never stopped waiting, returns.  So a
+ * non-blocking reader (the keeper) is held across the waits: the writer
+ * always finds a reader, its data stays in the pipe, and when the keeper
+ * shows data or a writer come and gone (POLLHUP) the keeper itself is the
+ * application's reader. */
 static int open_fifo_reader(void *arg)
 {
 	struct fifo_reader_wait *w = arg;
+	if (w->keeper >= 0) {
+		struct pollfd pfd = { .fd = w->keeper, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLHUP))) {
+			if (!(w->flags & O_NONBLOCK) &&
+			    fcntl(w->keeper, F_SETFL, fcntl(w->keeper, F_GETFL) & ~O_NONBLOCK) < 0)
+				return -errno;
+			w->reopened = w->keeper;
+			w->keeper = -1;
+			return 0;
+		}
+	}
 	char path[32];
 	snprintf(path, sizeof path, "self/fd/%d", w->path_fd);
 	w->reopened = openat(w->procfd, path, O_RDONLY | O_CLOEXEC | (w->flags & O_NONBLOCK));
@@ -175,13 +196,19 @@ static int64_t open_fifo(struct sentry *s, struct platform_syscall *sc, struct v
 			break;
 	}
 	if (rc == 0 && acc == O_RDONLY) {
-		struct fifo_reader_wait w = { s->procfd, res.host_fd, flags, -1 };
-		if (!block)
+		struct fifo_reader_wait w = { s->procfd, res.host_fd, flags, -1, -1 };
+		if (!block) {
 			rc = open_fifo_reader(&w);
-		else
+		} else {
+			char path[32];
+			snprintf(path, sizeof path, "self/fd/%d", w.path_fd);
+			w.keeper = openat(w.procfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 			do
 				rc = sentry_wait_unlocked(s, sc, FIFO_POLL_MS, open_fifo_reader, &w);
 			while (rc == -EINTR);
+			if (w.keeper >= 0)
+				close(w.keeper);
+		}
 		close(res.host_fd);
 		res.host_fd = w.reopened;
 	}
