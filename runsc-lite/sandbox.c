@@ -46,7 +46,7 @@ static void forward_signal(int sig)
  * ROLE_PRESERVED_FD..., closes everything else, execs. */
 static void exec_role(const char *role, const int *role_fds, unsigned npreserve)
 {
-	enum { NFDS = ROLE_STRACE_FD - ROLE_SOCK_FD + 1 };
+	enum { NFDS = ROLE_CONTROL_FD - ROLE_SOCK_FD + 1 };
 	int fds[NFDS];
 	/* move out of the way first so the dup2s below cannot clobber: above
 	 * every target number */
@@ -171,7 +171,8 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 		if (!isatty(STDIN_FILENO))
 			setsid();
 		int fds[] = { sock, spec_rd, o->debug_fd, o->gate ? o->start_fd : -1,
-			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd, o->trace_fd, o->strace_fd };
+			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd, o->trace_fd, o->strace_fd,
+			      o->gate && o->control_fd > 2 ? o->control_fd : -1 };
 		exec_role("sentry", fds, o->preserve_fds);
 	}
 	close(sync[0]);
@@ -217,7 +218,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
 				_exit(125);
 		}
-		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1, -1, -1 };
+		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1, -1, -1, -1 };
 		exec_role("gofer", fds, 0);
 	}
 	return pid < 0 ? -errno : pid;

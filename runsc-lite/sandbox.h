@@ -79,6 +79,7 @@ struct sandbox_opts {
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
+	int control_fd;              /* with gate: the listening control socket (> 2), else none */
 	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
 	const struct sandbox_file_copy *file_copies;
 	size_t nfile_copies;
@@ -111,7 +112,8 @@ int role_sentry(int argc, char **argv);
 #define ROLE_NET_FD  9     /* sentry, --network=user: sentry_args.net_fd */
 #define ROLE_TRACE_FD 10   /* sentry: the --trace sink, when enabled */
 #define ROLE_STRACE_FD 11  /* sentry: the --strace output, when enabled */
-#define ROLE_PRESERVED_FD 12 /* the sentry: --preserve-fds from here on */
+#define ROLE_CONTROL_FD 12 /* sentry, OCI create: the listening control socket (exec) */
+#define ROLE_PRESERVED_FD 13 /* the sentry: --preserve-fds from here on */
 #define PRESERVE_FDS_MAX 1024
 
 #endif

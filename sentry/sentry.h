@@ -40,6 +40,7 @@ struct sentry_args {
 	int error_log_fd;            /* -1, or OCI --log: setup errors go there too */
 	int trace_fd;                /* the --trace sink (audit/), -1: none */
 	int strace_fd;               /* --strace lines, -1: none */
+	int control_fd;              /* OCI: the listening control socket (exec), -1: none */
 };
 
 int sentry_main(const struct sentry_args *args);
