@@ -826,3 +826,25 @@ void oci_config_free(struct oci_config *c)
 		json_object_put(c->json);
 	*c = (struct oci_config){ .overlay = -1 };
 }
+
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX])
+{
+	*c = (struct oci_config){ .overlay = -1 };
+	struct ctx x = { .c = c, .err = err, .bundle = "/" };
+	err[0] = 0;
+	if (len > OCI_CONFIG_MAX)
+		return bad(&x, "larger than %d bytes", OCI_CONFIG_MAX);
+	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok)
+		return bad(&x, "out of memory");
+	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		json_object_put(root);
+		return bad(&x, "not valid JSON: %s", jerr == json_tokener_continue ? "unexpected end of file"
+									     : json_tokener_error_desc(jerr));
+	}
+	c->json = root;
+	return parse_process(&x, root);
+}

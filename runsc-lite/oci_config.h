@@ -105,6 +105,11 @@ int oci_config_load(const char *bundle, struct oci_config *c, char err[OCI_ERR_M
 
 void oci_config_free(struct oci_config *c);
 
+/* exec --process FILE: a process object alone (config.json's "process"),
+ * checked as oci_config_parse() checks it; what it fills is the process's
+ * part of c (args, env, cwd, terminal, user, rlimits...). */
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX]);
+
 /* The name of an rlimit resource ("RLIMIT_NOFILE" -> RLIMIT_NOFILE), or -1. */
 int oci_rlimit_resource(const char *name);
 

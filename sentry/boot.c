@@ -1126,8 +1126,6 @@ int sentry_main(const struct sentry_args *a)
 		rc = platform_ptrace_open(&s.plat);
 		if (rc < 0)
 			return fail("ptrace platform", -rc);
-		/* exact fork tracking: see PLATFORM_TASK_CREATED */
-		platform_set_task_events(s.plat, true);
 	}
 	preserved_fd = a->preserved_fd;
 	int start_fd = spec->gate ? a->start_fd : -1;
@@ -1136,6 +1134,11 @@ int sentry_main(const struct sentry_args *a)
 	int spawner_sock = -1;
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
 				   net_fd, &spawner_sock);
+	/* exact fork tracking from here (see PLATFORM_TASK_CREATED): not for
+	 * the spawner's fork of the first task, which nobody serves yet (the
+	 * first task makes no fork before its first trapped syscall) */
+	if (use_ptrace)
+		platform_set_task_events(s.plat, true);
 	if (net_fd >= 0)
 		close(net_fd);
 	if (start_fd >= 0)
