@@ -296,7 +296,9 @@ static void spawner_readable(void)
 	if (n != sizeof m) {
 		/* the spawner is gone (the sandbox is ending, or it was killed):
 		 * no exec any more; pending ones fail */
-		warnx_rl("sentry: the spawner is gone: exec is no longer possible");
+		/* (under ptrace it dies with the first task's helper parent: the
+		 * sandbox is ending; not worth a message) */
+		debugf("control: the spawner is gone: exec is no longer possible");
 		epoll_ctl(sentry->epfd, EPOLL_CTL_DEL, spawner, NULL);
 		close(spawner);
 		spawner = -1;
@@ -316,7 +318,7 @@ static void spawner_readable(void)
 			go.op = SPAWN_GO;
 		}
 		if (write(spawner, &go, sizeof go) != sizeof go)
-			warnx_rl("sentry: the spawner: %s", strerror(errno));
+			debugf("control: the spawner: %s", strerror(errno));
 		if (!c)
 			return;   /* the client left before it started */
 		RunscLite__Started st = RUNSC_LITE__STARTED__INIT;

@@ -299,6 +299,119 @@ name="oci: --console-socket without process.terminal is refused"
 if ! rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bk2" t3 2>"$SCRATCH/err" >/dev/null &&
    grep -q 'process.terminal is false' "$SCRATCH/err" && [ ! -e "$ST/t3" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
 
+# ---- exec: a second process in the sandbox, over the control channel ---------------
+SR="$BUILD/tests/helpers/subreaper"
+BX="$SCRATCH/bx"
+bundle "$BX" '["sleep", "600"]'
+rl run -d --bundle "$BX" x1 >/dev/null 2>"$SCRATCH/err" || fail "oci: exec: the container starts" "$(cat "$SCRATCH/err")"
+name="oci: exec: output, stderr and exit status as the same command natively"
+cmd='echo out $GREETING; echo err >&2; exit 7'
+rl exec x1 sh -c "$cmd" >"$SCRATCH/xo" 2>"$SCRATCH/xe"; rc=$?
+GREETING=hello "$R/bin/busybox" sh -c "$cmd" >"$SCRATCH/no" 2>"$SCRATCH/ne"; nrc=$?
+if [ $rc = $nrc ] && cmp -s "$SCRATCH/xo" "$SCRATCH/no" && cmp -s "$SCRATCH/xe" "$SCRATCH/ne"; then pass "$name"; else
+	fail "$name" "exit $rc (native $nrc)" "$(cat "$SCRATCH/xo" "$SCRATCH/xe")"; fi
+name="oci: exec: -e adds or overrides the container's env, --cwd sets the directory, stdin is passed"
+out=$(echo piped | rl exec -e FOO=bar -e GREETING=bye --cwd /etc x1 sh -c 'read l; echo $FOO $GREETING $PATH $l; pwd' 2>&1)
+if [ "$out" = "bar bye /bin piped
+/etc" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec --process: args, env, cwd of a process JSON (what podman and containerd pass)"
+printf '{"args":["sh","-c","echo $X; pwd; exit 4"],"env":["PATH=/bin","X=from-json"],"cwd":"/home","terminal":false,"user":{"uid":0,"gid":0}}' >"$SCRATCH/proc.json"
+out=$(rl exec --process "$SCRATCH/proc.json" x1 2>&1); rc=$?
+if [ $rc = 4 ] && [ "$out" = "from-json
+/home" ]; then pass "$name"; else fail "$name" "exit $rc: $out"; fi
+name="oci: exec: the process is the sandbox's: in its pid namespace (PPid 0), its /proc, and ps"
+rl exec -d --pid-file "$SCRATCH/xd.pid" x1 sleep 300
+out=$(rl exec x1 sh -c 'for p in /proc/[0-9]*; do echo $(cut -d" " -f2,4 $p/stat); done' 2>&1)
+nps=$(rl ps --format json x1 | grep -o '[0-9][0-9]*' | wc -l)
+if printf '%s\n' "$out" | grep -qx '(sleep) 0' && [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ] &&
+   [ "$nps" = 2 ] && kill -0 "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else fail "$name" "$out" "ps: $nps"; fi
+name="oci: exec -d: the pid file names a waiter that exits with the process's status (a subreaper waits for it)"
+out=$("$SR" "$SCRATCH/xs.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xs.pid" x1 sh -c 'sleep 0.2; exit 3' -- /bin/true 2>&1)
+if [ "$out" = "exit 3
+leftover 0" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec -d: a signal to the waiter reaches the process (SIGTERM: 143)"
+out=$("$SR" "$SCRATCH/xs.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xs.pid" x1 sleep 30 -- \
+	/bin/sh -c "sleep 0.3; kill -TERM \$(cat $SCRATCH/xs.pid)" 2>&1)
+if [ "$out" = "exit 143
+leftover 0" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec of a missing program fails with runc's words, exit 1"
+rl exec x1 no-such-program >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'exec: "no-such-program": executable file not found in \$PATH' "$SCRATCH/err"; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: exec -u of a uid the sandbox does not map is refused clearly"
+rl exec -u 1000:1000 x1 id >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'uid 0 gid 0 only' "$SCRATCH/err"; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: exec -t: the pty master reaches the console socket; inside, a terminal, its size, input, a session of its own"
+"$BUILD/tests/helpers/console_recv" "$SCRATCH/xconsole.sock" 24 91 'typed
+' >"$SCRATCH/xconsole.out" 2>&1 &
+crpid=$!
+wait_until 5 test -S "$SCRATCH/xconsole.sock"
+rl exec -t --console-socket "$SCRATCH/xconsole.sock" x1 sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size; read line; echo got:$line; exit 9' >"$SCRATCH/xt.out" 2>&1; rc=$?
+wait $crpid
+out=$(tr -d '\r' <"$SCRATCH/xconsole.out")
+if [ $rc = 9 ] && printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^24 91$' &&
+   printf '%s\n' "$out" | grep -q '^got:typed$' && [ ! -s "$SCRATCH/xt.out" ]; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/xt.out")" "$(cat -A "$SCRATCH/xconsole.out")"; fi
+name="oci: exec: hostile control messages (garbage, a huge one, fds with a signal, a wrong uid) are refused; the sentry serves on"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$ST/x1/control.sock" >"$SCRATCH/hostile.out" 2>&1 <<'PY'
+import os, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); s.settimeout(5); return s
+s = conn(); s.send(b"\xff" * 64); print("garbage:", b"malformed" in s.recv(4096))
+s = conn(); s.send(b"\x12\x02\x08\x01" + b"\x00" * 200000)
+r = s.recv(4096); print("huge:", b"too large" in r or b"malformed" in r)
+s = conn(); r, w = os.pipe()
+s.sendmsg([b"\x10\x0f"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, (r).to_bytes(4, "little") * 4)])
+s.send(b"\x10\x63"); print("signal out of range:", b"out of range" in s.recv(4096))
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534); os.setuid(65534)
+    try:
+        s = conn(); s.send(b"\x10\x0f"); print("other uid:", s.recv(4096) == b"")
+    except Exception as e:
+        print("other uid:", True)
+    os._exit(0)
+os.waitpid(pid, 0)
+PY
+	out=$(rl exec x1 echo still-serving 2>&1)
+	if [ "$(grep -c ': True$' "$SCRATCH/hostile.out")" = 4 ] && [ "$out" = still-serving ]; then pass "$name"; else
+		fail "$name" "$(cat "$SCRATCH/hostile.out")" "$out"; fi
+else
+	skip "$name" "no python3 to speak to the socket"
+fi
+name="oci: exec: the exec'd processes die with the sandbox; their waiter exits 137"
+"$SR" "$SCRATCH/xk.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xk.pid" x1 sleep 300 -- \
+	"$RL" --root "$ST" kill x1 KILL >"$SCRATCH/xk.out" 2>&1
+out=$(cat "$SCRATCH/xk.out")
+if [ "$out" = "exit 137
+leftover 0" ] && wait_until 10 is_status x1 stopped && wait_until 10 gone "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else
+	fail "$name" "$out" "status $(status x1)"; fi
+name="oci: exec on a stopped container, or an unknown one: a clear error"
+rl exec x1 true 2>"$SCRATCH/err1"; rc1=$?
+rl exec no-such-ctr true 2>"$SCRATCH/err2"; rc2=$?
+if [ $rc1 = 1 ] && grep -q 'container "x1" is stopped: exec needs a created or running container' "$SCRATCH/err1" &&
+   [ $rc2 = 1 ] && grep -q 'container "no-such-ctr" does not exist' "$SCRATCH/err2"; then pass "$name"; else
+	fail "$name" "$(cat "$SCRATCH/err1" "$SCRATCH/err2")"; fi
+rl delete x1
+name="oci: exec: a control socket that is not a socket, or not the sentry's, is a clear error; delete --force cleans up"
+rl run -d --bundle "$BX" x2 >/dev/null 2>&1
+rm -f "$ST/x2/control.sock"; echo junk >"$ST/x2/control.sock"
+rl exec x2 true 2>"$SCRATCH/err1"; rc1=$?
+rm -f "$ST/x2/control.sock"
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1]); s.listen(1); time.sleep(3)' \
+	"$ST/x2/control.sock" 2>/dev/null &
+impostor=$!
+wait_until 5 test -S "$ST/x2/control.sock"
+rl exec x2 true 2>"$SCRATCH/err2"; rc2=$?
+kill $impostor 2>/dev/null; wait $impostor 2>/dev/null
+xpid=$(field x2 pid)
+if [ $rc1 = 1 ] && grep -q 'control.sock: not a socket (a corrupt state directory' "$SCRATCH/err1" &&
+   [ $rc2 = 1 ] && grep -q "control.sock is not served by the container's sentry" "$SCRATCH/err2" &&
+   rl delete --force x2 && [ ! -e "$ST/x2" ] && gone "$xpid"; then pass "$name"; else
+	fail "$name" "$rc1: $(cat "$SCRATCH/err1")" "$rc2: $(cat "$SCRATCH/err2")"; fi
+
 # ---- list -----------------------------------------------------------------------
 name="oci: list (table, -q, --format json)"
 rl create --bundle "$SCRATCH/bk2" l1 >/dev/null 2>&1
