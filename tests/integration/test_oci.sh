@@ -545,7 +545,7 @@ if grep -q '^time="20.*Z" level=error msg="container \\\?"nope\\\?" does not exi
 	fail "$name" "$(cat "$SCRATCH/text.log")"; fi
 
 # ---- unprivileged: the state under $XDG_RUNTIME_DIR, the sandbox in user namespaces
-name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/start/delete"
+name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/exec/start/delete"
 user=rl-test
 if [ "$(id -u)" != 0 ]; then
 	skip "$name" "already unprivileged (test_oci runs as the caller)"
@@ -573,12 +573,16 @@ else
 	out=$(as_u "$ubin" run --bundle "$u/b" u1 2>&1; echo "exit=$?")
 	as_u "$ubin" create --bundle "$u/b" u2 >/dev/null 2>&1
 	st=$(as_u "$ubin" state u2 2>&1)
+	# exec in the created container: the control socket's peer checks hold
+	# across the sandbox's user namespace
+	xo=$(as_u "$ubin" exec u2 sh -c 'echo in-u2; exit 4' 2>&1; echo "exit=$?")
 	if [ "$out" = "hi
-exit=6" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
+exit=6" ] && [ "$xo" = "in-u2
+exit=4" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
 	   [ "$(stat -c %U:%a "$u/xdg/runsc-lite")" = "$user:700" ] && as_u "$ubin" start u2 &&
 	   wait_until 10 eval 'as_u "$ubin" state u2 | grep -q stopped' && as_u "$ubin" delete u2 &&
 	   [ -z "$(ls -A "$u/xdg/runsc-lite")" ]; then pass "$name"; else
-		fail "$name" "$out" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
+		fail "$name" "$out" "$xo" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
 fi
 
 name="oci: nothing is left in the state directory"
