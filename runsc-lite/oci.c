@@ -1477,14 +1477,14 @@ static int cmd_unsupported(int argc, char **argv, const struct oci_globals *g)
 
 /* ---- exec's side of the control channel (oci_exec.c) ------------------------------ */
 
-int oci_control_connect(const char *id, struct oci_exec_defaults *d)
+int oci_control_connect(const char *cmd, const char *id, struct oci_exec_defaults *d)
 {
 	struct container ct;
 	open_container(id, &ct, false);
 	need_state(&ct);
 	const char *status = status_of(&ct);
 	if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0)
-		die("container \"%s\" is %s: exec needs a created or running container", id, status);
+		die("container \"%s\" is %s: %s needs a created or running container", id, status, cmd);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/control.sock", ct.dirfd);
 	struct stat st;
@@ -1551,7 +1551,7 @@ static const struct {
 	{ "features", cmd_features, false },
 	{ "exec", oci_cmd_exec, true },
 	{ "ps", cmd_ps, true },
-	{ "events", cmd_unsupported, false },
+	{ "events", oci_cmd_events, true },
 	{ "pause", cmd_pause, true },
 	{ "resume", cmd_pause, true },
 	{ "update", cmd_unsupported, false },

@@ -46,6 +46,8 @@ int oci_command(int argc, char **argv, const struct oci_globals *g);
  * [--cwd D] [-e K=V]... [-u UID[:GID]] ID: a new process in the container,
  * through its control channel (runsc-lite/control.proto). */
 int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g);
+/* events [--stats] [--interval=D] ID: runc's stats events (JSON lines). */
+int oci_cmd_events(int argc, char **argv, const struct oci_globals *g);
 
 /* What `exec ID ARGS` inherits from the container's process (its env and
  * cwd, kept in state.json at create), as runc's exec does. */
@@ -54,10 +56,10 @@ struct oci_exec_defaults {
 	size_t nenv;
 	char *cwd;
 };
-/* Connects to container `id`'s control socket (created or running; its
+/* `cmd` (exec, events): connects to container `id`'s control socket (created or running; its
  * peer checked to be the container's sentry) and releases the container's
  * lock; dies with one line otherwise. */
-int oci_control_connect(const char *id, struct oci_exec_defaults *d);
+int oci_control_connect(const char *cmd, const char *id, struct oci_exec_defaults *d);
 void oci_write_pid_file(const char *path, pid_t pid);
 int oci_send_console(const char *path, int master);
 

@@ -25,6 +25,7 @@
 #include "control.pb-c.h"
 #include "runsc-lite/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -230,6 +231,46 @@ static void do_exec(struct conn *c, const RunscLite__ExecProcess *p, const int *
 	debugf("control: exec %llu: %s", (unsigned long long)c->id, p->argv[0]);
 }
 
+/* The application's processes, summed (what `ps` lists: those with a pid
+ * in the application's namespace; not the sentry, its helper, the
+ * spawner). */
+static void collect_stats(RunscLite__Stats *st)
+{
+	int fd = openat(sentry->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	long tick = sysconf(_SC_CLK_TCK);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		char buf[4096];
+		if (*end || pid <= 0 || task_read_proc(sentry, (pid_t)pid, "status", buf, sizeof buf) < 0)
+			continue;
+		const char *ns = strstr(buf, "\nNSpid:");
+		long outer, inner;
+		if (!ns || sscanf(ns + 7, "%ld %ld", &outer, &inner) != 2)
+			continue;
+		const char *th = strstr(buf, "\nThreads:"), *rss = strstr(buf, "\nVmRSS:");
+		st->processes++;
+		st->pids += th ? strtoull(th + 9, NULL, 10) : 1;
+		if (rss)
+			st->memory_rss += strtoull(rss + 7, NULL, 10) * 1024;
+		unsigned long long ut, kt;
+		const char *f = task_read_proc(sentry, (pid_t)pid, "stat", buf, sizeof buf) > 0 ? strrchr(buf, ')') : NULL;
+		if (f && tick > 0 && sscanf(f + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+					    &ut, &kt) == 2) {
+			st->cpu_user_ns += ut * (1000000000ULL / (unsigned long long)tick);
+			st->cpu_kernel_ns += kt * (1000000000ULL / (unsigned long long)tick);
+		}
+	}
+	closedir(d);
+}
+
 static void conn_readable(struct conn *c)
 {
 	static uint8_t buf[CONTROL_MSG_MAX];
@@ -270,6 +311,14 @@ static void conn_readable(struct conn *c)
 		else if (c->pidfd >= 0 && syscall(SYS_pidfd_send_signal, c->pidfd, rq->signal, NULL, 0) < 0 &&
 			 errno != ESRCH)
 			debugf("control: signal %d: %s", rq->signal, strerror(errno));
+	} else if (rq->request_case == RUNSC_LITE__CONTROL_REQUEST__REQUEST_STATS) {
+		RunscLite__Stats st = RUNSC_LITE__STATS__INIT;
+		collect_stats(&st);
+		RunscLite__ControlReply r = RUNSC_LITE__CONTROL_REPLY__INIT;
+		r.reply_case = RUNSC_LITE__CONTROL_REPLY__REPLY_STATS;
+		r.stats = &st;
+		if (!reply(c, &r, -1))
+			conn_close(c);
 	} else {
 		reply_error(c, "control: unknown request");
 	}

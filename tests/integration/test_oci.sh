@@ -325,6 +325,10 @@ out=$(rl exec x1 sh -c 'for p in /proc/[0-9]*; do echo $(cut -d" " -f2,4 $p/stat
 nps=$(rl ps --format json x1 | grep -o '[0-9][0-9]*' | wc -l)
 if printf '%s\n' "$out" | grep -qx '(sleep) 0' && [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ] &&
    [ "$nps" = 2 ] && kill -0 "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else fail "$name" "$out" "ps: $nps"; fi
+name="oci: events --stats: runc's stats event (pids as ps counts them, memory in use)"
+ev=$(rl events --stats x1 2>&1)
+if printf '%s' "$ev" | tr -d ' \n' | grep -q '^{"type":"stats","id":"x1","data":{.*"pids":{"current":2}' &&
+   printf '%s' "$ev" | tr -d ' \n' | grep -q '"memory":{"usage":{"usage":[1-9][0-9]*'; then pass "$name"; else fail "$name" "$ev"; fi
 name="oci: exec -d: the pid file names a waiter that exits with the process's status (a subreaper waits for it)"
 out=$("$SR" "$SCRATCH/xs.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xs.pid" x1 sh -c 'sleep 0.2; exit 3' -- /bin/true 2>&1)
 if [ "$out" = "exit 3
@@ -381,19 +385,25 @@ PY
 else
 	skip "$name" "no python3 to speak to the socket"
 fi
-name="oci: exec: the exec'd processes die with the sandbox; their waiter exits 137"
+name="oci: exec: the exec'd processes die with the sandbox; their waiter exits 137 (and events' stream ends)"
+rl events --interval 100ms x1 >"$SCRATCH/events.out" 2>&1 &
+evpid=$!
 "$SR" "$SCRATCH/xk.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xk.pid" x1 sleep 300 -- \
 	"$RL" --root "$ST" kill x1 KILL >"$SCRATCH/xk.out" 2>&1
 out=$(cat "$SCRATCH/xk.out")
+wait $evpid; evrc=$?
 if [ "$out" = "exit 137
-leftover 0" ] && wait_until 10 is_status x1 stopped && wait_until 10 gone "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else
-	fail "$name" "$out" "status $(status x1)"; fi
-name="oci: exec on a stopped container, or an unknown one: a clear error"
+leftover 0" ] && wait_until 10 is_status x1 stopped && wait_until 10 gone "$(cat "$SCRATCH/xd.pid")" &&
+   [ $evrc = 0 ] && [ "$(grep -c '^{"type":"stats","id":"x1"' "$SCRATCH/events.out")" -ge 1 ]; then pass "$name"; else
+	fail "$name" "$out" "status $(status x1)" "events: exit $evrc: $(head -3 "$SCRATCH/events.out")"; fi
+name="oci: exec (or events) on a stopped container, or an unknown one: a clear error"
 rl exec x1 true 2>"$SCRATCH/err1"; rc1=$?
 rl exec no-such-ctr true 2>"$SCRATCH/err2"; rc2=$?
+rl events --stats x1 2>"$SCRATCH/err3"; rc3=$?
 if [ $rc1 = 1 ] && grep -q 'container "x1" is stopped: exec needs a created or running container' "$SCRATCH/err1" &&
-   [ $rc2 = 1 ] && grep -q 'container "no-such-ctr" does not exist' "$SCRATCH/err2"; then pass "$name"; else
-	fail "$name" "$(cat "$SCRATCH/err1" "$SCRATCH/err2")"; fi
+   [ $rc2 = 1 ] && grep -q 'container "no-such-ctr" does not exist' "$SCRATCH/err2" &&
+   [ $rc3 = 1 ] && grep -q 'container "x1" is stopped: events needs a created or running container' "$SCRATCH/err3"; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err1" "$SCRATCH/err2" "$SCRATCH/err3")"; fi
 rl delete x1
 name="oci: exec: a control socket that is not a socket, or not the sentry's, is a clear error; delete --force cleans up"
 rl run -d --bundle "$BX" x2 >/dev/null 2>&1
