@@ -740,6 +740,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.strace_fd = -1,
 		.file_copies = cfg.file_copies,
 		.nfile_copies = cfg.nfile_copies,
+		.seccomp = cfg.has_seccomp ? &cfg.seccomp : NULL,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;

@@ -576,8 +576,14 @@ static int parse_linux(struct ctx *x, json_object *l)
 		note(x, "linux.uidMappings/gidMappings: not applied (the sandbox maps its own user namespace)");
 	if (field(l, "resources"))
 		note(x, "linux.resources: not applied (no cgroup limits yet)");
-	if (field(l, "seccomp"))
-		note(x, "linux.seccomp: not applied (the sandbox's own policy is)");
+	if (field(l, "seccomp")) {
+		char e[OCI_ERR_MAX], n[160];
+		if (oci_seccomp_parse(field(l, "seccomp"), &x->c->seccomp, e, sizeof e, n, sizeof n) < 0)
+			return bad(x, "%s", e);
+		x->c->has_seccomp = true;
+		if (n[0])
+			note(x, "%s", n);
+	}
 	if (field(l, "maskedPaths") || field(l, "readonlyPaths"))
 		note(x, "linux.maskedPaths/readonlyPaths: not applied (the sandbox's /proc and /sys are its own)");
 	if (field(l, "devices"))
@@ -824,6 +830,7 @@ void oci_config_free(struct oci_config *c)
 		free(c->owned[i]);
 	if (c->json)
 		json_object_put(c->json);
+	free(c->seccomp.rules);
 	*c = (struct oci_config){ .overlay = -1 };
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -378,8 +379,13 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 			dup2(null, i);
 		if (null > 2)
 			close(null);
+		/* nothing else of the caller's either (an engine's other pipes) */
 		log_set_error_log(-1, false);
-		_exit(wait_exit(sock));
+		log_init("exec", -1);   /* its fd is closed below */
+		if (sock != 3 && dup2(sock, 3) < 0)
+			_exit(125);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		_exit(wait_exit(3));
 	}
 	close(sock);
 	if (f.pid_file)

@@ -368,6 +368,41 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	}
 	sspec.file_copies = fptr;
 	sspec.n_file_copies = o->nfile_copies;
+	/* OCI linux.seccomp (a bounded number of rules: checked by its parser) */
+	RunscLite__ContainerSeccomp cseccomp = RUNSC_LITE__CONTAINER_SECCOMP__INIT;
+	RunscLite__SeccompRule *scrbuf = NULL, **scrptr = NULL;
+	RunscLite__SeccompArg *scabuf = NULL, **scaptr = NULL;
+	if (o->seccomp) {
+		size_t n = o->seccomp->nrules;
+		scrbuf = calloc(n + 1, sizeof *scrbuf);
+		scrptr = calloc(n + 1, sizeof *scrptr);
+		scabuf = calloc(6 * n + 1, sizeof *scabuf);
+		scaptr = calloc(6 * n + 1, sizeof *scaptr);
+		if (!scrbuf || !scrptr || !scabuf || !scaptr)
+			die("out of memory");
+		for (size_t i = 0; i < n; i++) {
+			const struct sandbox_seccomp_rule *r = &o->seccomp->rules[i];
+			runsc_lite__seccomp_rule__init(&scrbuf[i]);
+			scrbuf[i].nr = r->nr;
+			scrbuf[i].action = r->action;
+			scrbuf[i].args = &scaptr[6 * i];
+			scrbuf[i].n_args = r->nargs;
+			for (unsigned k = 0; k < r->nargs && k < 6; k++) {
+				RunscLite__SeccompArg *a = &scabuf[6 * i + k];
+				runsc_lite__seccomp_arg__init(a);
+				a->index = r->args[k].index;
+				a->op = r->args[k].op;
+				a->value = r->args[k].value;
+				a->value_two = r->args[k].value_two;
+				scaptr[6 * i + k] = a;
+			}
+			scrptr[i] = &scrbuf[i];
+		}
+		cseccomp.default_action = o->seccomp->default_action;
+		cseccomp.rules = scrptr;
+		cseccomp.n_rules = n;
+		sspec.container_seccomp = &cseccomp;
+	}
 	RunscLite__Rlimit lbuf[SANDBOX_RLIMITS_MAX], *lptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

@@ -47,6 +47,21 @@ struct sandbox_file_copy {
 	const char *source;          /* host file (resolved), read at spawn */
 };
 
+/* OCI linux.seccomp, resolved (runsc-lite/oci_seccomp.c): a filter the
+ * application's tasks stack on the sandbox's just before their program. */
+#define SANDBOX_SECCOMP_RULES_MAX 2048
+struct sandbox_seccomp_rule {
+	int nr;                      /* x86-64 syscall number */
+	uint32_t action;             /* libseccomp's SCMP_ACT_* value */
+	unsigned nargs;
+	struct { uint32_t index, op; uint64_t value, value_two; } args[6];
+};
+struct sandbox_seccomp {
+	uint32_t default_action;
+	struct sandbox_seccomp_rule *rules;
+	size_t nrules;
+};
+
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
 	bool readonly;               /* every write EROFS */
@@ -83,6 +98,7 @@ struct sandbox_opts {
 	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
 	const struct sandbox_file_copy *file_copies;
 	size_t nfile_copies;
+	const struct sandbox_seccomp *seccomp;   /* OCI linux.seccomp, NULL: none */
 	/* --trace / --strace (audit/): fds opened by the CLI, -1 without */
 	int trace_fd, strace_fd;
 	uint64_t trace_events;       /* audit_kind bits */

@@ -723,7 +723,7 @@ static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const Runs
 	if (dup2(sock, 3) < 0)
 		_exit(125);
 	syscall(SYS_close_range, 4, ~0U, 0);
-	spawner_run(3);
+	spawner_run(3, spec->container_seccomp);
 }
 
 /* Runs in the first task, under the application filter; never returns. */
@@ -782,6 +782,9 @@ static void first_task(int start_fd, const RunscLite__SandboxSpec *spec)
 	if (!argv)
 		_exit(125);
 	memcpy(argv, spec->argv, spec->n_argv * sizeof *argv);
+	int rc = container_seccomp_load(spec->container_seccomp);
+	if (rc < 0)
+		die_errno(-rc, "sandbox: loading the container's seccomp profile (linux.seccomp)");
 	int err = sentry_exec_program(argv);
 	warnx_rl("cannot run %s: %s", argv[0], strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
@@ -925,7 +928,7 @@ static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
 }
 
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
-		       int start_fd, int *listener, int net_fd, int *spawner_sock)
+		       int start_fd, int *listener, int net_fd, int *spawner_sock, pid_t *spawner)
 {
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
@@ -999,6 +1002,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		return rc;
 	}
 	*spawner_sock = sv[0];
+	*spawner = pid;
 	return tracer ? waited : first;
 }
 
@@ -1132,8 +1136,9 @@ int sentry_main(const struct sentry_args *a)
 	if (spec->gate && (a->start_fd < 0 || a->ready_fd < 0))
 		return fail("OCI create without its start and ready fds", EBADF);
 	int spawner_sock = -1;
+	pid_t spawner = -1;
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
-				   net_fd, &spawner_sock);
+				   net_fd, &spawner_sock, &spawner);
 	/* exact fork tracking from here (see PLATFORM_TASK_CREATED): not for
 	 * the spawner's fork of the first task, which nobody serves yet (the
 	 * first task makes no fork before its first trapped syscall) */
@@ -1189,7 +1194,11 @@ int sentry_main(const struct sentry_args *a)
 			return fail("the control channel", -rc);
 		}
 	} else {
+		/* it exits on EOF; reaped here (under seccomp it is our child),
+		 * so that the sandbox's tree is exactly what it was without it */
 		close(spawner_sock);
+		if (!use_ptrace)
+			waitpid(spawner, NULL, 0);
 	}
 	if (spec->gate) {
 		/* "created": whoever runs `create` may return now, and `kill` may

@@ -121,8 +121,14 @@ struct spawn_msg {
 };
 #define SPAWN_REQUEST_MAX (256 * 1024)
 
-/* The spawner's loop on `sock`; never returns (exits on EOF). */
-void spawner_run(int sock) __attribute__((noreturn));
+struct RunscLite__ContainerSeccomp;
+/* OCI linux.seccomp stacked on the application filter (NULL: nothing);
+ * 0 or a negative errno.  Called just before the program's execve. */
+int container_seccomp_load(const struct RunscLite__ContainerSeccomp *cs);
+
+/* The spawner's loop on `sock`; never returns (exits on EOF).  Its
+ * children load `cs` (the container's profile) before their execve. */
+void spawner_run(int sock, const struct RunscLite__ContainerSeccomp *cs) __attribute__((noreturn));
 /* The first program's exec with runc's PATH search (boot.c); the errno. */
 int sentry_exec_program(char **argv);
 /* argv[0] looked up as the exec will (a '/': from cwd; else each

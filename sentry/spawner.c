@@ -22,6 +22,7 @@
 #include "sentry/internal.h"
 
 #include "control.pb-c.h"
+#include "spec.pb-c.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +57,7 @@ static void report(int sock, uint32_t op, uint64_t id, pid_t pid, int32_t value)
 
 /* The child: waits for the sentry's go, becomes the process asked for. */
 static void __attribute__((noreturn))
-child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate)
+child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate, const RunscLite__ContainerSeccomp *cs)
 {
 	char go;
 	ssize_t n;
@@ -95,6 +96,11 @@ child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate)
 	if (!argv)
 		_exit(125);
 	memcpy(argv, p->argv, p->n_argv * sizeof *argv);
+	int rc = container_seccomp_load(cs);
+	if (rc < 0) {
+		dprintf(2, "runsc-lite exec: loading the container's seccomp profile: %s\n", strerror(-rc));
+		_exit(125);
+	}
 	int err = sentry_exec_program(argv);
 	dprintf(2, "runsc-lite exec: cannot run %s: %s\n", argv[0], strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
@@ -102,7 +108,7 @@ child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate)
 
 /* One SPAWN_EXEC: fork the child, report it (it waits for SPAWN_GO). */
 static void spawn(int sock, int sfd, const struct spawn_msg *m, const uint8_t *body,
-		  const int *fds, int nfds, struct pending *pend)
+		  const int *fds, int nfds, struct pending *pend, const RunscLite__ContainerSeccomp *cs)
 {
 	RunscLite__ExecProcess *p = runsc_lite__exec_process__unpack(NULL, m->len, body);
 	struct pending *slot = NULL;
@@ -123,7 +129,7 @@ static void spawn(int sock, int sfd, const struct spawn_msg *m, const uint8_t *b
 		close(sock);
 		close(sfd);
 		close(gate[1]);
-		child(p, fds, nfds, gate[0]);
+		child(p, fds, nfds, gate[0], cs);
 	}
 	int err = errno;
 	close(gate[0]);
@@ -137,7 +143,7 @@ static void spawn(int sock, int sfd, const struct spawn_msg *m, const uint8_t *b
 	report(sock, SPAWN_STARTED, m->id, pid, 0);
 }
 
-void spawner_run(int sock)
+void spawner_run(int sock, const RunscLite__ContainerSeccomp *cs)
 {
 	static uint8_t buf[sizeof(struct spawn_msg) + SPAWN_REQUEST_MAX];
 	struct pending pend[PENDING_MAX];
@@ -203,7 +209,7 @@ void spawner_run(int sock)
 		}
 		memcpy(&m, buf, sizeof m);
 		if (m.op == SPAWN_EXEC && m.len == (size_t)n - sizeof m)
-			spawn(sock, sfd, &m, buf + sizeof m, fds, nfds, pend);
+			spawn(sock, sfd, &m, buf + sizeof m, fds, nfds, pend, cs);
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		if (m.op != SPAWN_GO && m.op != SPAWN_ABORT)

@@ -350,7 +350,9 @@ name="oci: exec -t: the pty master reaches the console socket; inside, a termina
 ' >"$SCRATCH/xconsole.out" 2>&1 &
 crpid=$!
 wait_until 5 test -S "$SCRATCH/xconsole.sock"
-rl exec -t --console-socket "$SCRATCH/xconsole.sock" x1 sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; stty size; read line; echo got:$line; exit 9' >"$SCRATCH/xt.out" 2>&1; rc=$?
+# (read before stty: console_recv types only once it has set the size,
+# which it does after the process may have started)
+rl exec -t --console-socket "$SCRATCH/xconsole.sock" x1 sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; read line; stty size; echo got:$line; exit 9' >"$SCRATCH/xt.out" 2>&1; rc=$?
 wait $crpid
 out=$(tr -d '\r' <"$SCRATCH/xconsole.out")
 if [ $rc = 9 ] && printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^24 91$' &&
@@ -421,6 +423,65 @@ if [ $rc1 = 1 ] && grep -q 'control.sock: not a socket (a corrupt state director
    [ $rc2 = 1 ] && grep -q "control.sock is not served by the container's sentry" "$SCRATCH/err2" &&
    rl delete --force x2 && [ ! -e "$ST/x2" ] && gone "$xpid"; then pass "$name"; else
 	fail "$name" "$rc1: $(cat "$SCRATCH/err1")" "$rc2: $(cat "$SCRATCH/err2")"; fi
+
+# ---- linux.seccomp: the container's own profile, stacked on the sandbox's ----------
+# seccomp_bundle DIR ARGS_JSON PROFILE_JSON: every namespace of its own (crun
+# runs the same bundle), the rootfs read-only, a tmpfs on /tmp
+seccomp_bundle() {
+	mkdir -p "$1"
+	cat >"$1/config.json" <<EOF
+{ "ociVersion": "1.0.2",
+  "process": { "args": $2, "env": ["PATH=/bin"], "cwd": "/" },
+  "root": { "path": "$R", "readonly": true }, "hostname": "sc",
+  "mounts": [ {"destination": "/proc", "type": "proc", "source": "proc"},
+	      {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"} ],
+  "linux": { "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"}],
+	     "seccomp": $3 } }
+EOF
+}
+profile='{ "defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+  "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+    {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 511, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 2, "value": 511, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["sync"], "action": "SCMP_ACT_KILL_PROCESS"},
+    {"names": ["no_such_syscall"], "action": "SCMP_ACT_KILL"} ] }'
+seccomp_bundle "$SCRATCH/bsc" '["sh", "-c", "mkdir /tmp/d; touch /tmp/f; chmod 755 /tmp/f && echo chmod-755; chmod 777 /tmp/f; sh -c \"cat /proc/self/stat >/dev/null\" && echo stat; exit 3"]' "$profile"
+name="oci: linux.seccomp: the profile's refusals (errnoRet, argument conditions) as crun applies them"
+got=$(rl run --bundle "$SCRATCH/bsc" sc1 2>&1; echo "exit=$?")
+if command -v crun >/dev/null && crun --root "$SCRATCH/crun" run --bundle "$SCRATCH/bsc" crsc1 >"$SCRATCH/crun.out" 2>&1; [ $? = 3 ]; then
+	want=$(cat "$SCRATCH/crun.out"; echo "exit=3")
+else
+	# no crun here (or it cannot run): what it gives where it can
+	want="mkdir: can't create directory '/tmp/d': Permission denied
+chmod-755
+chmod: /tmp/f: Operation not permitted
+stat
+exit=3"
+fi
+crun --root "$SCRATCH/crun" delete -f crsc1 >/dev/null 2>&1
+if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "runsc-lite: $got" "crun: $want"; fi
+name="oci: linux.seccomp: exec'd processes load it too (KILL_PROCESS of sync: 159)"
+seccomp_bundle "$SCRATCH/bsc2" '["sleep", "600"]' "$profile"
+rl run -d --bundle "$SCRATCH/bsc2" sc2 >/dev/null 2>"$SCRATCH/err"
+out=$(rl exec sc2 sh -c 'mkdir /tmp/e' 2>&1; echo "exit=$?")
+rl exec sc2 sync >/dev/null 2>&1; krc=$?
+if [ "$out" = "mkdir: can't create directory '/tmp/e': Permission denied
+exit=1" ] && [ $krc = 159 ]; then pass "$name"; else fail "$name" "$out" "sync: exit $krc" "$(cat "$SCRATCH/err")"; fi
+rl delete --force sc2
+name="oci: linux.seccomp: what it cannot apply is refused at create, one line each (NOTIFY, TRACE, a bad action, index, op)"
+ok=true
+for bad in '{"defaultAction": "SCMP_ACT_NOTIFY"}|SCMP_ACT_NOTIFY is not supported' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_TRACE"}]}|syscalls\[0\]: SCMP_ACT_TRACE is not supported' \
+	   '{"defaultAction": "SCMP_ACT_SOMETIMES"}|defaultAction: unknown action' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}|syscalls\[0\].args\[0\]: needs index 0..5' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ROUGHLY"}]}]}|syscalls\[0\].args\[0\]: needs index'; do
+	seccomp_bundle "$SCRATCH/bsc3" '["true"]' "${bad%%|*}"
+	rl create --bundle "$SCRATCH/bsc3" sc3 >/dev/null 2>"$SCRATCH/err"; rc=$?
+	if [ $rc != 1 ] || [ "$(wc -l <"$SCRATCH/err")" != 1 ] || ! grep -q "linux.seccomp.*${bad#*|}" "$SCRATCH/err" || [ -e "$ST/sc3" ]; then
+		ok=false; fail "$name" "${bad%%|*}: exit $rc: $(cat "$SCRATCH/err")"; break; fi
+done
+$ok && pass "$name"
 
 # ---- list -----------------------------------------------------------------------
 name="oci: list (table, -q, --format json)"
