@@ -321,7 +321,10 @@ if [ $rc = 4 ] && [ "$out" = "from-json
 /home" ]; then pass "$name"; else fail "$name" "exit $rc: $out"; fi
 name="oci: exec: the process is the sandbox's: in its pid namespace (PPid 0), its /proc, and ps"
 rl exec -d --pid-file "$SCRATCH/xd.pid" x1 sleep 300
-out=$(rl exec x1 sh -c 'for p in /proc/[0-9]*; do echo $(cut -d" " -f2,4 $p/stat); done' 2>&1)
+# (exec -d returns once the process exists: its execve may still be on the way)
+procs() { out=$(rl exec x1 sh -c 'for p in /proc/[0-9]*; do echo $(cut -d" " -f2,4 $p/stat); done' 2>&1)
+	  [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ]; }
+wait_until 10 procs
 nps=$(rl ps --format json x1 | grep -o '[0-9][0-9]*' | wc -l)
 if printf '%s\n' "$out" | grep -qx '(sleep) 0' && [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ] &&
    [ "$nps" = 2 ] && kill -0 "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else fail "$name" "$out" "ps: $nps"; fi
