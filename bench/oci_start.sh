@@ -3,7 +3,8 @@
 # bundle of the busybox rootfs, /bin/true) on each platform, `runsc-lite
 # create` + `start` + wait as an engine does it, and crun (when it can run
 # here: it refuses hybrid cgroup setups) on the same bundle; the native
-# fork+exec of the same /bin/true as the floor.  Prints the median and the
+# fork+exec of the same /bin/true as the floor; runsc (gVisor, ptrace) when
+# installed; and podman run --rm with crun and with runsc-lite.  Prints the median and the
 # best of N in ms and the ratio to crun (or to native when crun cannot run).
 # Usage: bench/oci_start.sh [BUILD_DIR] [N]   (root: crun and the state dirs)
 set -eu
@@ -46,6 +47,10 @@ rl_create_start() {
 	"$rl" --root "$work/state" delete "c$k"
 }
 crun_run() { k=$((k + 1)); crun --root "$work/crun" run --bundle "$work/b" "x$k"; }
+runsc_run() {
+	k=$((k + 1))
+	runsc --platform=ptrace --network=none --root "$work/runsc" run --bundle "$work/b" "g$k"
+}
 
 native=$(measure "$rootfs/bin/true")
 printf '%-40s %10s %10s %8s\n' "" "median ms" "best ms" "ratio"
@@ -58,6 +63,12 @@ if command -v crun >/dev/null && crun_run >/dev/null 2>"$work/crun.err"; then
 else
 	echo "crun run: cannot run here ($(head -c 100 "$work/crun.err" | tr '\n' ' '))"
 fi
+if command -v runsc >/dev/null && runsc_run >/dev/null 2>"$work/runsc.err"; then
+	r=$(measure runsc_run)
+	printf '%-40s %10s %10s %8s\n' "runsc run (gVisor, ptrace)" $r "$(awk -v a="${r%% *}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
+else
+	echo "runsc run: cannot run here ($(head -c 100 "$work/runsc.err" 2>/dev/null | tr '\n' ' '))"
+fi
 for plat in seccomp ptrace; do
 	r=$(measure rl_run "$plat")
 	printf '%-40s %10s %10s %8s\n' "runsc-lite run ($plat)" $r "$(awk -v a="${r%% *}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
@@ -65,3 +76,31 @@ for plat in seccomp ptrace; do
 	printf '%-40s %10s %10s %8s\n' "runsc-lite create+start+delete ($plat)" $r "$(awk -v a="${r%% *}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
 done
 echo "(ratio: median against $basename, measured in this run)"
+
+# podman run --rm of the same /bin/true with each runtime: what a user of
+# the engine waits for (a private store, cgroupfs, no network)
+if command -v podman >/dev/null && [ "$(id -u)" = 0 ]; then
+	ps_="$work/podman"
+	mkdir -p "$ps_/tmp"
+	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$ps_/containers.conf"
+	export CONTAINERS_CONF="$ps_/containers.conf"
+	printf '#!/bin/sh\nexec "%s" --root="%s" "$@"\n' "$rl" "$ps_/rl" >"$ps_/runsc-lite"
+	chmod 755 "$ps_/runsc-lite"
+	pm() {
+		podman --root "$ps_/storage" --runroot "$ps_/run" --storage-driver vfs --cgroup-manager=cgroupfs \
+			--events-backend=file --tmpdir "$ps_/tmp" "$@"
+	}
+	if tar -C "$rootfs" -c . | pm import - localhost/rl-bench >/dev/null 2>&1; then
+		printf '%-40s %10s %10s %8s\n' "" "median ms" "best ms" "ratio"
+		pbase=
+		for rt in crun "$ps_/runsc-lite"; do
+			pm --runtime "$rt" run --rm --network none localhost/rl-bench /bin/true >/dev/null 2>&1 || {
+				echo "podman --runtime $(basename "$rt"): cannot run here"; continue; }
+			r=$(measure pm --runtime "$rt" run --rm --network none localhost/rl-bench /bin/true)
+			[ -n "$pbase" ] || pbase=${r%% *}
+			printf '%-40s %10s %10s %8s\n' "podman run --rm ($(basename "$rt"))" $r \
+				"$(awk -v a="${r%% *}" -v b="$pbase" 'BEGIN { printf "%.1f", a / b }')"
+		done
+		echo "(ratio: median against the first podman row)"
+	fi
+fi

@@ -219,7 +219,7 @@ static void collect(struct sentry *s)
 	for (size_t b = 0; b < FILES_BUCKETS; b++)
 		for (struct file_entry **pp = &files[b]; *pp;) {
 			struct file_entry *e = *pp;
-			if (e->alive) {
+			if (e->alive || e->file.pins) {   /* (pinned: a handler reads it unlocked) */
 				pp = &e->next;
 				continue;
 			}

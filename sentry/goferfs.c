@@ -105,6 +105,62 @@ static uint32_t fid_of(struct vfs_inode *ino)
 	return ((struct gofer_inode *)ino->priv)->fid;
 }
 
+/*
+ * Requests made without the sentry lock read a fid first and use it after
+ * the lock is given up.  A fid that is replaced (refid) or dropped
+ * (an inode or an open directory freed) meanwhile must not be clunked yet:
+ * the gofer would fail the request, or, worse, the client would hand the
+ * number out again and the request would reach another file.  While any
+ * such request is in flight, retired fids wait here and are clunked when
+ * the last one ends.  Both counters are touched with the lock held.
+ */
+struct retired_fid {
+	struct p9_client *c;
+	uint32_t fid;
+};
+static unsigned unlocked_requests;
+static struct retired_fid *retired;
+static size_t nretired, retired_cap;
+
+static bool gofer_io_begin(void)
+{
+	unlocked_requests++;
+	bool released = vfs_io_begin();
+	if (!released)
+		unlocked_requests--;
+	return released;
+}
+
+static void gofer_io_end(bool released)
+{
+	vfs_io_end(released);
+	if (!released || --unlocked_requests)
+		return;
+	size_t n = nretired;
+	nretired = 0;
+	for (size_t i = 0; i < n; i++)   /* (a clunk is never made without the lock) */
+		p9_clunk(retired[i].c, retired[i].fid);
+}
+
+static void fid_retire(struct p9_client *c, uint32_t fid)
+{
+	if (fid == P9_NOFID)
+		return;
+	if (!unlocked_requests) {
+		p9_clunk(c, fid);
+		return;
+	}
+	if (nretired == retired_cap) {
+		size_t cap = retired_cap ? retired_cap * 2 : 16;
+		struct retired_fid *r = realloc(retired, cap * sizeof *r);
+		if (!r)
+			return;   /* never clunked: the fid stays allocated, no number is reused */
+		retired = r;
+		retired_cap = cap;
+	}
+	retired[nretired++] = (struct retired_fid){ c, fid };
+}
+
 static void attr_to_stat(const struct p9_attr *a, const struct vfs_fs *fs, struct stat *st)
 {
 	const struct idmap *m = &((const struct goferfs *)fs->priv)->ids;
@@ -180,9 +236,9 @@ static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inod
 	struct p9_attr a;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	bool released = vfs_io_begin();
+	bool released = gofer_io_begin();
 	int rc = p9_walk_getattr(c, dfid, nf, 1, names, &qid, &nq, &a);
-	vfs_io_end(released);
+	gofer_io_end(released);
 	if (rc < 0 || nq != 1) {
 		p9_fid_free(c, nf);
 		return rc < 0 ? rc : -ENOENT;
@@ -209,9 +265,9 @@ static int gofer_revalidate(struct vfs_inode *dir, struct vfs_dentry *d)
 	const char *names[1] = { name };
 	struct p9_client *c = client_of(dir);
 	uint32_t fid = fid_of(dir);
-	bool released = vfs_io_begin();
+	bool released = gofer_io_begin();
 	int n = p9_multigetattr(c, fid, 1, names, &a);
-	vfs_io_end(released);
+	gofer_io_end(released);
 	/* (the directory's fid may have been replaced meanwhile: look up again) */
 	if (released && n < 0 && n != -ENOENT && n != -EINTR)
 		return 1;
@@ -238,9 +294,9 @@ static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 	if (!link) {
 		struct p9_client *c = client_of(ino);
 		uint32_t fid = gi->fid;
-		bool released = vfs_io_begin();
+		bool released = gofer_io_begin();
 		int rc = p9_readlink(c, fid, body, sizeof body);
-		vfs_io_end(released);
+		gofer_io_end(released);
 		if (rc < 0)
 			return rc;
 		link = body;
@@ -379,9 +435,9 @@ static int open_released(struct vfs_inode *ino, int flags, int *fd)
 	struct gofer_inode *gi = ino->priv;
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = gi->fid;
-	bool released = vfs_io_begin();
+	bool released = gofer_io_begin();
 	int rc = open_fid(c, fid, flags, fd);
-	vfs_io_end(released);
+	gofer_io_end(released);
 	if (released && rc < 0 && rc != -EINTR && gi->fid != fid)
 		rc = open_through_gofer(ino, flags, fd);
 	return rc;
@@ -457,8 +513,11 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 			struct vfs_inode **out, struct vfs_open_result *res)
 {
 	int fd;
-	int rc = open_on_clone(client_of(dir), fid_of(dir), name, flags, mode,
-			       CREATE_GID, &fd);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();   /* (the clone fid is this call's own) */
+	int rc = open_on_clone(c, dfid, name, flags, mode, CREATE_GID, &fd);
+	gofer_io_end(released);
 	if (rc < 0)
 		return rc;
 	rc = gofer_lookup(dir, name, out);
@@ -604,10 +663,13 @@ static struct dircache *dircache_get(struct vfs_file *f)
 	dc->gen = ino->dir_gen;
 	uint64_t p = 0;
 	int rc = readdir_through_gofer(f, &p, dircache_add, dc);
-	if (rc < 0 || dc->incomplete) {
+	/* (the lock may have been given up: a change meanwhile makes this
+	 * listing one not to keep, and another reader may have kept its own) */
+	if (rc < 0 || dc->incomplete || dc->gen != ino->dir_gen) {
 		dircache_free(dc);
 		return NULL;
 	}
+	dircache_free(gi->dircache);
 	gi->dircache = dc;
 	return dc;
 }
@@ -641,14 +703,18 @@ static int readdir_through_gofer(struct vfs_file *f, uint64_t *pos,
 					      const char *name, size_t namelen), void *arg)
 {
 	struct p9_client *c = client_of(f->path.dentry->inode);
-	uint32_t fid;
-	int rc = dir_fid(f, &fid);
-	if (rc < 0)
-		return rc;
-	static char buf[8192];
+	char buf[8192];
 	for (;;) {
+		/* the fid again each time: a rename may have replaced it while the
+		 * lock was given up (the old one stays valid until then: fid_retire) */
+		uint32_t fid;
+		int rc = dir_fid(f, &fid);
+		if (rc < 0)
+			return rc;
 		bool end;
+		bool released = gofer_io_begin();
 		int n = p9_readdir_end(c, fid, *pos, sizeof buf, buf, &end);
+		gofer_io_end(released);
 		if (n <= 0)
 			return n;
 		size_t at = 0;
@@ -731,27 +797,47 @@ static int gofer_refresh(struct vfs_inode *ino)
 	if (refresh_from_host_fd(ino))
 		return 0;
 	struct p9_attr a;
-	int rc = p9_getattr(client_of(ino), fid_of(ino), P9_GETATTR_BASIC, &a);
-	if (rc == 0)
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = fid_of(ino);
+	bool released = gofer_io_begin();
+	int rc = p9_getattr(c, fid, P9_GETATTR_BASIC, &a);
+	gofer_io_end(released);
+	/* (a change made meanwhile marked it stale: what it wrote is newer) */
+	if (rc == 0 && !(released && ino->attr_stale))
 		attr_to_stat(&a, ino->fs, &ino->attr);
 	return rc;
 }
 
 /* ---- changes ------------------------------------------------------------------ */
 
+/*
+ * The requests of changes go without the sentry lock when the handler
+ * allows it (fs->unlocked_changes: it holds the directories and inodes it
+ * changes, vfs_inode_lock).  Client and fids are read before the lock is
+ * given up: a rename of the directory itself (its parent's change) may
+ * replace its fid meanwhile, and the old one stays valid until the request
+ * ends (fid_retire).  The lookup of the new name after a create releases
+ * the lock the same way.
+ */
 static int gofer_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_mkdir(client_of(dir), fid_of(dir), name, mode & 07777,
-			  CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_mkdir(c, dfid, name, mode & 07777, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
 static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_mknod(client_of(dir), fid_of(dir), name, mode, 0, 0,
-			  CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_mknod(c, dfid, name, mode, 0, 0, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -771,8 +857,11 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 			 struct vfs_inode **out)
 {
 	struct p9_qid qid;
-	int rc = p9_symlink(client_of(dir), fid_of(dir), name, target,
-			    CREATE_GID, &qid);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_symlink(c, dfid, name, target, CREATE_GID, &qid);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -781,13 +870,22 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 static int gofer_link(struct vfs_inode *dir, const char *name, struct vfs_inode *target,
 		      struct vfs_inode **out)
 {
-	int rc = p9_link(client_of(dir), fid_of(dir), fid_of(target), name);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir), tfid = fid_of(target);
+	bool released = gofer_io_begin();
+	int rc = p9_link(c, dfid, tfid, name);
+	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
 static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 {
-	return p9_unlinkat(client_of(dir), fid_of(dir), name, is_dir ? AT_REMOVEDIR : 0);
+	struct p9_client *c = client_of(dir);
+	uint32_t dfid = fid_of(dir);
+	bool released = gofer_io_begin();
+	int rc = p9_unlinkat(c, dfid, name, is_dir ? AT_REMOVEDIR : 0);
+	gofer_io_end(released);
+	return rc;
 }
 
 /* After a rename the moved inode's fid still names the old place on the
@@ -798,13 +896,16 @@ static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino)
 {
 	struct p9_client *c = client_of(dir);
-	uint32_t nf = p9_fid_alloc(c);
+	uint32_t nf = p9_fid_alloc(c), dfid = fid_of(dir);
 	struct p9_qid qid;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	if (p9_walk(c, fid_of(dir), nf, 1, names, &qid, &nq) == 0 && nq == 1) {
+	bool released = gofer_io_begin();
+	int rc = p9_walk(c, dfid, nf, 1, names, &qid, &nq);
+	gofer_io_end(released);
+	if (rc == 0 && nq == 1) {
 		struct gofer_inode *gi = ino->priv;
-		p9_clunk(c, gi->fid);
+		fid_retire(c, gi->fid);
 		gi->fid = nf;
 	} else {
 		p9_fid_free(c, nf);
@@ -814,7 +915,11 @@ static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino
 static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct vfs_inode *new_dir,
 			const char *new_name, struct vfs_inode *moved)
 {
-	int rc = p9_renameat(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir), new_name);
+	struct p9_client *c = client_of(old_dir);
+	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
+	bool released = gofer_io_begin();
+	int rc = p9_renameat(c, ofid, old_name, nfid, new_name);
+	gofer_io_end(released);
 	if (rc < 0)
 		return rc;
 	refid(new_dir, new_name, moved);
@@ -825,8 +930,11 @@ static int gofer_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 			      struct vfs_inode *new_dir, const char *new_name, unsigned flags,
 			      struct vfs_inode *moved, struct vfs_inode *other)
 {
-	int rc = p9_renameat2(client_of(old_dir), fid_of(old_dir), old_name, fid_of(new_dir),
-			      new_name, flags);
+	struct p9_client *c = client_of(old_dir);
+	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
+	bool released = gofer_io_begin();
+	int rc = p9_renameat2(c, ofid, old_name, nfid, new_name, flags);
+	gofer_io_end(released);
 	if (rc == -EOPNOTSUPP)
 		rc = -EINVAL;   /* a gofer without the extension: as a filesystem without the flag */
 	if (rc < 0)
@@ -864,7 +972,12 @@ static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 		.mtime_sec = (uint64_t)a->mtime.tv_sec,
 		.mtime_nsec = (uint64_t)a->mtime.tv_nsec,
 	};
-	return p9_setattr(client_of(ino), fid_of(ino), &p);
+	struct p9_client *c = client_of(ino);
+	uint32_t fid = fid_of(ino);
+	bool released = gofer_io_begin();
+	int rc = p9_setattr(c, fid, &p);
+	gofer_io_end(released);
+	return rc;
 }
 
 static ssize_t gofer_getxattr(struct vfs_inode *ino, const char *name, void *buf, size_t cap)
@@ -912,7 +1025,7 @@ static void gofer_release_file(struct vfs_file *f)
 {
 	struct gofer_dir *gd = f->priv;
 	if (gd && gd->fid != P9_NOFID)
-		p9_clunk(client_of(f->path.dentry->inode), gd->fid);
+		fid_retire(client_of(f->path.dentry->inode), gd->fid);
 	free(gd);
 	f->priv = NULL;
 }
@@ -923,7 +1036,7 @@ static void gofer_release(struct vfs_inode *ino)
 	dircache_free(gi->dircache);
 	free(gi->link);
 	drop_read_handle(ino->priv);
-	p9_clunk(client_of(ino), fid_of(ino));
+	fid_retire(client_of(ino), fid_of(ino));
 	free(ino->priv);
 }
 
@@ -1022,6 +1135,7 @@ int goferfs_new(struct vfs_fs **out, struct p9_client *c, uint32_t root_fid,
 	fs->priv = g;
 	fs->readonly = readonly;
 	fs->policy = policy;
+	fs->unlocked_changes = true;
 	fs->dev = makedev(0, 0x40 + next_minor++);
 	int rc = inode_for_fid(fs, root_fid, root);
 	if (rc < 0) {

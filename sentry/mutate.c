@@ -67,7 +67,7 @@ static struct vfs_inode *dir_inode(const struct parent *p)
 static struct vfs_dentry *child_of(struct parent *p, int *err)
 {
 	struct vfs_dentry *d;
-	*err = vfs_lookup_child(&p->w.result, p->w.last, &d);
+	*err = vfs_lookup_child_held(&p->w.result, p->w.last, &d);   /* (held by the caller) */
 	return *err == 0 ? d : NULL;
 }
 
@@ -92,6 +92,7 @@ static int64_t make_node_at(struct sentry *s, struct platform_syscall *sc, struc
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *dir = dir_inode(&p);
+	vfs_inode_lock(dir, NULL);
 	struct vfs_dentry *existing = NULL;
 	if (!p.normal)
 		rc = -EEXIST;
@@ -104,6 +105,7 @@ static int64_t make_node_at(struct sentry *s, struct platform_syscall *sc, struc
 	struct vfs_inode *ino = NULL;
 	if (rc == 0) {
 		const struct vfs_fs_ops *ops = dir->fs->ops;
+		bool prev = vfs_io_allow_change(dir->fs);
 		switch (kind) {
 		case NODE_DIR:
 			rc = ops->mkdir ? ops->mkdir(dir, p.w.last, (mode & 07777 & ~t->fs->umask) | S_IFDIR, &ino)
@@ -126,12 +128,14 @@ static int64_t make_node_at(struct sentry *s, struct platform_syscall *sc, struc
 				       : -EOPNOTSUPP;
 			break;
 		}
+		vfs_io_allow(prev);
 	}
 	if (rc == 0) {
 		vfs_dir_changed(dir);
 		if (!vfs_add_child(p.w.result.dentry, p.w.last, ino))
 			rc = -ENOMEM;
 	}
+	vfs_inode_unlock(dir, NULL);
 	vfs_path_put(p.w.result);
 	return rc;
 }
@@ -235,6 +239,7 @@ static int64_t do_unlink(struct sentry *s, struct platform_syscall *sc, struct t
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *dir = dir_inode(&p);
+	vfs_inode_lock(dir, NULL);
 	struct vfs_dentry *d = NULL;
 	if (!p.normal) {
 		if (!rmdir)
@@ -256,14 +261,22 @@ static int64_t do_unlink(struct sentry *s, struct platform_syscall *sc, struct t
 			rc = -ENOTDIR;
 		else if (d->mounted)
 			rc = -EBUSY;
-		else
-			rc = dir->fs->ops->unlink ? dir->fs->ops->unlink(dir, p.w.last, rmdir) : -EPERM;
+		else if (!dir->fs->ops->unlink)
+			rc = -EPERM;
+		else {
+			vfs_dentry_get(d);   /* (across a request without the lock) */
+			bool prev = vfs_io_allow_change(dir->fs);
+			rc = dir->fs->ops->unlink(dir, p.w.last, rmdir);
+			vfs_io_allow(prev);
+			if (rc == 0) {
+				vfs_dir_changed(dir);
+				d->inode->attr_stale = true;   /* nlink, for open files */
+				vfs_d_drop(d);
+			}
+			vfs_dentry_put(d);
+		}
 	}
-	if (rc == 0) {
-		vfs_dir_changed(dir);
-		d->inode->attr_stale = true;   /* nlink, for open files */
-		vfs_d_drop(d);
-	}
+	vfs_inode_unlock(dir, NULL);
 	vfs_path_put(p.w.result);
 	return rc;
 }
@@ -403,16 +416,22 @@ static int exchange(struct parent *op, struct parent *np, const struct vfs_cred 
 			     (b_dir && (rc = vfs_permission(b->inode, c, VFS_MAY_WRITE)) < 0)))
 		return rc;
 	const struct vfs_fs_ops *ops = odir->fs->ops;
-	rc = ops->rename_flags ? ops->rename_flags(odir, op->w.last, ndir, np->w.last,
-						   RENAME_EXCHANGE, a->inode, b->inode)
-			       : -EINVAL;   /* what Linux says for a filesystem without it */
-	if (rc < 0)
-		return rc;
-	vfs_dir_changed(odir);
-	vfs_dir_changed(ndir);
-	a->inode->attr_stale = b->inode->attr_stale = true;   /* ctime */
-	vfs_d_exchange(a, b);
-	return 0;
+	if (!ops->rename_flags)
+		return -EINVAL;   /* what Linux says for a filesystem without it */
+	vfs_dentry_get(a);   /* (across a request without the lock) */
+	vfs_dentry_get(b);
+	bool prev = vfs_io_allow_change(odir->fs);
+	rc = ops->rename_flags(odir, op->w.last, ndir, np->w.last, RENAME_EXCHANGE, a->inode, b->inode);
+	vfs_io_allow(prev);
+	if (rc == 0) {
+		vfs_dir_changed(odir);
+		vfs_dir_changed(ndir);
+		a->inode->attr_stale = b->inode->attr_stale = true;   /* ctime */
+		vfs_d_exchange(a, b);
+	}
+	vfs_dentry_put(a);
+	vfs_dentry_put(b);
+	return rc;
 }
 
 static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct task *t,
@@ -432,16 +451,22 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		return rc;
 	}
 	struct vfs_dentry *from = NULL, *to = NULL;
+	struct vfs_inode *odir = dir_inode(&op), *ndir = dir_inode(&np);
+	vfs_inode_lock(odir, ndir);
 	if (flags & RENAME_EXCHANGE) {
 		rc = exchange(&op, &np, &t->cred);
+		vfs_inode_unlock(odir, ndir);
 		vfs_path_put(op.w.result);
 		vfs_path_put(np.w.result);
 		return rc > 0 ? 0 : rc;
 	}
 	rc = rename_checks(&op, &np, flags, &t->cred, &from, &to);
 	if (rc == 0) {
-		struct vfs_inode *odir = dir_inode(&op), *ndir = dir_inode(&np);
 		const struct vfs_fs_ops *ops = odir->fs->ops;
+		vfs_dentry_get(from);   /* (across a request without the lock) */
+		if (to)
+			vfs_dentry_get(to);
+		bool prev = vfs_io_allow_change(odir->fs);
 		if (flags & RENAME_WHITEOUT)   /* the old name gets a whiteout */
 			rc = ops->rename_flags ? ops->rename_flags(odir, op.w.last, ndir, np.w.last,
 								   flags, from->inode, NULL)
@@ -449,6 +474,7 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 		else
 			rc = ops->rename ? ops->rename(odir, op.w.last, ndir, np.w.last, from->inode)
 					 : -EPERM;
+		vfs_io_allow(prev);
 		if (rc == 0) {
 			vfs_dir_changed(odir);
 			vfs_dir_changed(ndir);
@@ -457,7 +483,11 @@ static int64_t do_rename(struct sentry *s, struct platform_syscall *sc, struct t
 				vfs_d_drop(to);
 			rc = vfs_d_move(from, np.w.result.dentry, np.w.last);
 		}
+		if (to)
+			vfs_dentry_put(to);
+		vfs_dentry_put(from);
 	}
+	vfs_inode_unlock(odir, ndir);
 	vfs_path_put(op.w.result);
 	vfs_path_put(np.w.result);
 	return rc > 0 ? 0 : rc;
@@ -516,6 +546,7 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 	}
 	struct vfs_dentry *existing;
 	struct vfs_inode *dir = dir_inode(&np), *target = old.dentry->inode;
+	vfs_inode_lock(dir, NULL);
 	if (!np.normal)
 		rc = -EEXIST;
 	else if (vfs_is_dir(target))
@@ -527,14 +558,20 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 	else if (rc == -ENOENT && !(rc = np.w.trailing_slash ? -ENOENT : writable_dir(dir, &t->cred)))
 		rc = may_link(target, &t->cred);
 	struct vfs_inode *ino = NULL;
-	if (rc == 0)
-		rc = dir->fs->ops->link ? dir->fs->ops->link(dir, np.w.last, target, &ino) : -EPERM;
+	if (rc == 0 && !dir->fs->ops->link)
+		rc = -EPERM;
+	if (rc == 0) {
+		bool prev = vfs_io_allow_change(dir->fs);
+		rc = dir->fs->ops->link(dir, np.w.last, target, &ino);
+		vfs_io_allow(prev);
+	}
 	if (rc == 0) {
 		vfs_dir_changed(dir);
 		target->attr_stale = true;
 		if (!vfs_add_child(np.w.result.dentry, np.w.last, ino))
 			rc = -ENOMEM;
 	}
+	vfs_inode_unlock(dir, NULL);
 	vfs_path_put(old);
 	vfs_path_put(np.w.result);
 	return rc;
@@ -603,6 +640,7 @@ static int64_t set_attr_at(struct sentry *s, struct platform_syscall *sc, struct
 	if (rc < 0)
 		return rc;
 	struct vfs_inode *ino = p.dentry->inode;
+	vfs_inode_lock(ino, NULL);
 	struct vfs_setattr a = *attr;
 	attr = &a;
 	struct stat cur;
@@ -618,8 +656,13 @@ static int64_t set_attr_at(struct sentry *s, struct platform_syscall *sc, struct
 		rc = -EROFS;
 	else
 		rc = setattr_permission(ino, &t->cred, &a);
-	if (rc == 0)
-		rc = ino->fs->ops->setattr ? ino->fs->ops->setattr(ino, attr) : -EPERM;
+	if (rc == 0 && !ino->fs->ops->setattr)
+		rc = -EPERM;
+	if (rc == 0) {
+		bool prev = vfs_io_allow_change(ino->fs);
+		rc = ino->fs->ops->setattr(ino, attr);
+		vfs_io_allow(prev);
+	}
 	if (rc == 0) {
 		/* what permission checks read must be current at once */
 		if (attr->valid & VFS_SET_MODE)
@@ -630,6 +673,7 @@ static int64_t set_attr_at(struct sentry *s, struct platform_syscall *sc, struct
 			ino->attr.st_gid = attr->gid;
 		ino->attr_stale = true;   /* ctime, and set-id bits a chown cleared */
 	}
+	vfs_inode_unlock(ino, NULL);
 	vfs_path_put(p);
 	return rc;
 }

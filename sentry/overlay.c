@@ -627,10 +627,9 @@ static int ovl_refresh(struct vfs_inode *ino)
 {
 	struct vfs_inode *r = real(ino);
 	if (r->fs->ops->refresh) {
-		int rc = r->fs->ops->refresh(r);
+		int rc = vfs_refresh(r);
 		if (rc < 0)
 			return rc;
-		r->attr_stale = false;
 	}
 	sync_attr(ino);
 	return 0;

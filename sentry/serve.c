@@ -9,11 +9,12 @@
  * are single-threaded by design.  A handler that must wait for something the
  * sandbox does not control (a FIFO's peer) releases the lock around the wait
  * (sentry_wait_unlocked), so one task blocked there stalls no other task.
- * The lookups a path walk makes on the gofer, and opens of regular files,
- * release it around their 9P request too (vfs_io_begin): a slow gofer
- * stalls neither the syscalls it is not needed for nor other lookups.
- * Other 9P requests (reads of directories, attribute refreshes, changes)
- * are made with the lock held.  Workers are added
+ * The lookups a path walk makes on the gofer, opens of regular files and
+ * reads of directories release it around their 9P request too
+ * (vfs_io_begin), as do the attribute refreshes of stat and the changes
+ * on gofer mounts (their inodes held: vfs_inode_lock): a slow gofer stalls
+ * neither the syscalls it is not needed for nor other lookups.  Other 9P
+ * requests (xattrs, statfs) are made with the lock held.  Workers are added
  * when all are waiting without the lock (at most SENTRY_MAX_WORKERS).
  */
 #include "sentry/internal.h"
@@ -262,7 +263,15 @@ static void io_reacquire(void)
 }
 
 static pthread_cond_t lookup_done = PTHREAD_COND_INITIALIZER;
-static void io_wait(void) { pthread_cond_wait(&lookup_done, &sentry_mutex); }
+/* A worker waiting for another's request (a lookup of the same name, a
+ * change in the same directory) hands the leadership over first: that
+ * request may wait for a slow gofer, and the sandbox's other syscalls
+ * must still be received meanwhile. */
+static void io_wait(void)
+{
+	give_up_leadership();
+	pthread_cond_wait(&lookup_done, &sentry_mutex);
+}
 static void io_wake_all(void) { pthread_cond_broadcast(&lookup_done); }
 
 static const struct vfs_lock_ops lock_ops = { io_release, io_reacquire, io_wait, io_wake_all };

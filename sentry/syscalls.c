@@ -97,10 +97,9 @@ int get_attr(struct vfs_inode *ino, struct stat *st)
 	 * attributes stale, so a file with several names is always re-read. */
 	bool aliased = !S_ISDIR(ino->attr.st_mode) && ino->attr.st_nlink > 1;
 	if ((ino->host_writable || ino->attr_stale || revalidating || aliased) && ino->fs->ops->refresh) {
-		int rc = ino->fs->ops->refresh(ino);
+		int rc = vfs_refresh(ino);
 		if (rc < 0)
 			return rc;
-		ino->attr_stale = false;
 	}
 	*st = ino->attr;
 	return 0;
@@ -325,6 +324,35 @@ static bool names_a_dir(const char *last)
 	return last[0] == 0 || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
 }
 
+/* The create of open(O_CREAT), dir held: the new dentry in *d. */
+static int create_in(struct task *t, struct vfs_path dir, const char *name, int flags, mode_t mode,
+		     struct vfs_dentry **d, struct vfs_open_result *res)
+{
+	struct vfs_inode *di = dir.dentry->inode;
+	if (di->fs->readonly)
+		return -EROFS;
+	int rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (rc < 0)
+		return rc;
+	if (!di->fs->ops->create)
+		return -EACCES;
+	struct vfs_inode *ino = NULL;
+	bool prev = vfs_io_allow_change(di->fs);
+	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG, &ino, res);
+	vfs_io_allow(prev);
+	if (rc < 0)
+		return rc;
+	trace_created();
+	ino->host_writable = true;
+	vfs_dir_changed(di);
+	*d = vfs_add_child(dir.dentry, name, ino);
+	if (!*d) {
+		close(res->host_fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * open(O_CREAT) of dir/name: an existing file is opened (EEXIST with
  * O_EXCL), a symlink is followed — and when it dangles, its target is
@@ -342,9 +370,13 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 	struct vfs_dentry *child;
 	int rc, links = 0;
 	for (;;) {
-		rc = vfs_lookup_child(&dir, name, &child);
+		/* the directory held from the lookup to the create (Linux's
+		 * inode lock): the create may go without the sentry lock */
+		vfs_inode_lock(dir.dentry->inode, NULL);
+		rc = vfs_lookup_child_held(&dir, name, &child);
 		if (rc == -ENOENT)
 			break;   /* create it */
+		vfs_inode_unlock(dir.dentry->inode, NULL);
 		if (rc < 0)
 			return rc;
 		if (flags & O_EXCL)
@@ -391,27 +423,12 @@ static int64_t create_file(struct sentry *s, struct platform_syscall *sc, struct
 		snprintf(name, sizeof name, "%s", w2.last);
 	}
 	struct vfs_inode *di = dir.dentry->inode;
-	if (di->fs->readonly)
-		return -EROFS;
-	rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
-	if (rc < 0)
-		return rc;
-	if (!di->fs->ops->create)
-		return -EACCES;
-	struct vfs_inode *ino = NULL;
+	struct vfs_dentry *d = NULL;
 	struct vfs_open_result res = { .host_fd = -1 };
-	rc = di->fs->ops->create(di, name, flags, (mode & 07777 & ~t->fs->umask) | S_IFREG,
-				 &ino, &res);
+	rc = create_in(t, dir, name, flags, mode, &d, &res);
+	vfs_inode_unlock(di, NULL);
 	if (rc < 0)
 		return rc;
-	trace_created();
-	ino->host_writable = true;
-	vfs_dir_changed(di);
-	struct vfs_dentry *d = vfs_add_child(dir.dentry, name, ino);
-	if (!d) {
-		close(res.host_fd);
-		return -ENOMEM;
-	}
 	rc = files_install(s, sc, (struct vfs_path){ dir.mnt, d }, flags, res.host_fd);
 	return rc < 0 ? rc : SYSCALL_ANSWERED;
 }
@@ -679,7 +696,9 @@ static int64_t stat_at(struct sentry *s, struct platform_syscall *sc, struct tas
 	}
 	if (rc < 0)
 		return rc;
+	bool prev = vfs_io_allow(true);   /* (p is referenced) */
 	rc = get_attr(p.dentry->inode, &st);
+	vfs_io_allow(prev);
 	vfs_path_put(p);
 	return rc < 0 ? rc : write_stat(s, sc, buf, &st);
 }
@@ -785,7 +804,9 @@ static int64_t sys_statx(struct sentry *s, struct platform_syscall *sc, struct t
 		rc = fstat(dup, &st) < 0 ? -errno : 0;
 		close(dup);
 	} else if (rc == 0) {
+		bool prev = vfs_io_allow(true);   /* (p is referenced) */
 		rc = get_attr(p.dentry->inode, &st);
+		vfs_io_allow(prev);
 		/* the sandbox's files live on multigrain-timestamp filesystems
 		 * (ext4, tmpfs, xfs); procfs does not */
 		mgtime = !p.dentry->inode->fs->synthetic;
@@ -937,6 +958,13 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 	}
 	int64_t rc;
 	struct vfs_inode *ino = f->path.dentry->inode;
+	/* One reader of a description at a time, as Linux's f_pos lock: the
+	 * gofer's listing is read without the sentry lock (readdir may give
+	 * it up), and the pin keeps the description's entry meanwhile. */
+	f->pins++;
+	while (f->reading)
+		vfs_io_wait();
+	f->reading = true;
 	size_t count = (size_t)(unsigned)sc->args[2];
 	if (count > 1 << 20)
 		count = 1 << 20;
@@ -951,7 +979,9 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 		rc = -errno;
 	else {
 		uint64_t p = (uint64_t)pos;
+		bool prev = vfs_io_allow(true);
 		rc = ino->fs->ops->readdir(f, &p, emit, &b);
+		vfs_io_allow(prev);
 		if (rc == 0 && b.len == 0 && b.overflow)
 			rc = -EINVAL;   /* the buffer cannot hold even one entry */
 		if (rc == 0)
@@ -961,6 +991,9 @@ int64_t getdents_common(struct sentry *s, struct platform_syscall *sc,
 		if (rc == 0)
 			rc = (int64_t)b.len;
 	}
+	f->reading = false;
+	f->pins--;
+	vfs_io_wake();
 	free(b.buf);
 	close(dup);
 	return rc;

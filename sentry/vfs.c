@@ -310,6 +310,67 @@ void vfs_io_end(bool released)
 		lock_ops->reacquire();
 }
 
+void vfs_io_wait(void)
+{
+	lock_ops->wait();
+}
+
+int vfs_refresh(struct vfs_inode *ino)
+{
+	/* cleared first: a change while the backend waits without the lock
+	 * sets it again, and the backend then leaves the change's attributes
+	 * alone (they are newer than its answer may be) */
+	bool was_stale = ino->attr_stale;
+	ino->attr_stale = false;
+	int rc = ino->fs->ops->refresh(ino);
+	if (rc < 0)
+		ino->attr_stale = ino->attr_stale || was_stale;
+	return rc;
+}
+
+static __thread char lock_token;   /* its address is this thread's */
+
+static bool held_by_other(const struct vfs_inode *ino)
+{
+	return ino && ino->lock_owner && ino->lock_owner != &lock_token;
+}
+
+void vfs_inode_lock(struct vfs_inode *a, struct vfs_inode *b)
+{
+	if (b == a)
+		b = NULL;
+	while (held_by_other(a) || held_by_other(b))
+		lock_ops->wait();   /* (only seen with lock_ops: without, nothing is released) */
+	a->lock_owner = &lock_token;
+	a->lock_depth++;
+	if (b) {
+		b->lock_owner = &lock_token;
+		b->lock_depth++;
+	}
+}
+
+void vfs_inode_unlock(struct vfs_inode *a, struct vfs_inode *b)
+{
+	if (b == a)
+		b = NULL;
+	if (--a->lock_depth == 0)
+		a->lock_owner = NULL;
+	if (b && --b->lock_depth == 0)
+		b->lock_owner = NULL;
+	vfs_io_wake();
+}
+
+bool vfs_io_allow_change(const struct vfs_fs *fs)
+{
+	return vfs_io_allow(fs->unlocked_changes);
+}
+
+void vfs_io_wake(void)
+{
+	if (lock_ops)
+		lock_ops->wake_all();
+}
+
 bool vfs_io_allow(bool allow)
 {
 	bool prev = io_may_release;
@@ -393,6 +454,18 @@ static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentr
 			continue;
 		}
 		struct vfs_inode *di = dir->dentry->inode;
+		bool backend = !d || (di->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING &&
+				      di->fs->ops->revalidate && !d->mounted);
+		if (backend && !cached_only && held_by_other(di)) {
+			/* a change in the directory is on its way: wait for it */
+			vfs_dentry_get(dir->dentry);
+			lock_ops->wait();
+			bool gone = dir->dentry->deleted;
+			vfs_dentry_put(dir->dentry);
+			if (gone)
+				return -ENOENT;
+			continue;
+		}
 		/* (a mount point is never dropped: its mount hangs on the dentry) */
 		if (d && di->fs->policy >= VFS_CACHE_REMOTE_REVALIDATING && di->fs->ops->revalidate &&
 		    !cached_only && !d->mounted) {
@@ -414,6 +487,11 @@ static int lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentr
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
 {
 	return lookup_child(dir, name, out, false, false);
+}
+
+int vfs_lookup_child_held(struct vfs_path *dir, const char *name, struct vfs_dentry **out)
+{
+	return lookup_child(dir, name, out, false, true);
 }
 
 static bool same_path(struct vfs_path a, struct vfs_path b)

@@ -86,7 +86,10 @@ struct vfs_fs_ops {
 		       bool (*emit)(void *arg, uint64_t ino, uint64_t next, uint8_t type,
 				    const char *name, size_t namelen), void *arg);
 	int (*statfs)(struct vfs_inode *ino, struct statfs *out);
-	/* Re-reads the inode's attributes (for cache policies that revalidate). */
+	/* Re-reads the inode's attributes (for cache policies that revalidate).
+	 * Called through vfs_refresh(); when it gives the lock up and finds
+	 * attr_stale set again afterwards, a change wrote attributes meanwhile:
+	 * it keeps those. */
 	int (*refresh)(struct vfs_inode *ino);
 	/* Under the revalidating policies (files may change behind the
 	 * sandbox's back): is the cached child `d` of `dir` still what the
@@ -179,6 +182,11 @@ struct vfs_fs {
 	/* Mode, owner, links and inode number are the filesystem's, not the
 	 * host fd's (tmpfs): fstat asks the VFS, not the donated fd. */
 	bool own_attrs;
+	/* Its changes (create, remove, rename, link, setattr) may give the
+	 * sentry lock up for their backend request (the gofer: one request
+	 * each, nothing of the VFS touched meanwhile); the handler holds the
+	 * inodes it changes with vfs_inode_lock. */
+	bool unlocked_changes;
 	void *priv;
 };
 
@@ -193,6 +201,10 @@ struct vfs_inode {
 	 * re-read once on the next stat. */
 	bool attr_stale;
 	uint64_t dir_gen;     /* a directory's entries changed: bumped (readdir caches) */
+	/* Held by a change that may give the sentry lock up for its backend
+	 * request (vfs_inode_lock, Linux's inode lock): the holder's token. */
+	const void *lock_owner;
+	int lock_depth;
 	int refs;
 	void *priv;
 };
@@ -237,6 +249,8 @@ struct vfs_file {
 	struct vfs_path path;
 	int flags;                     /* open flags as the application gave them */
 	void *priv;                    /* backend state, e.g. an opened 9P fid */
+	unsigned pins;                 /* handlers using it without the lock: kept */
+	bool reading;                  /* a getdents is in progress (Linux's f_pos lock) */
 };
 
 /* Credentials permission checks are made against: a task's, as Linux's
@@ -322,13 +336,36 @@ void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
  * shared (no VFS object, no state of its own that others change), only the
  * request itself.  False unless the caller allowed it (vfs_io_allow): the
  * walk does for its lookups, re-validations and link reads, the open
- * handler for the open of a regular file. */
+ * handler for the open of a regular file, getdents for the listing (its
+ * file marked `reading` and pinned). */
 bool vfs_io_begin(void);
 void vfs_io_end(bool released);
 /* Allows (or forbids) vfs_io_begin for this thread: the caller keeps what
  * it uses referenced and expects the world to have moved on afterwards.
  * Returns the previous setting, to restore. */
 bool vfs_io_allow(bool allow);
+/* Waits until some request made without the lock has ended (the lock is
+ * given up meanwhile), and wakes such waits: for state a handler marks
+ * busy across its request (an open directory being read).  Only with lock
+ * ops set: without them no request ever gives the lock up. */
+void vfs_io_wait(void);
+/* Re-reads ino's attributes from its backend (ops->refresh), which may give
+ * the lock up for it when allowed: the inode must be referenced.  A change
+ * made meanwhile marks the inode stale again and keeps what it wrote. */
+int vfs_refresh(struct vfs_inode *ino);
+/* Linux's inode lock, for a change whose backend request may go without
+ * the sentry lock: a and b (b may be NULL or a) are taken together, once
+ * no other thread holds either (waiting without the sentry lock: the
+ * caller keeps both referenced).  While a directory is held, other
+ * threads' lookups of names it has no cached entry for, and its
+ * re-validations, wait, so the change and the dentry cache stay in step;
+ * cached names are still found.  The holder may take it again. */
+void vfs_inode_lock(struct vfs_inode *a, struct vfs_inode *b);
+void vfs_inode_unlock(struct vfs_inode *a, struct vfs_inode *b);
+/* Allows the backend request of a change on fs to go without the lock
+ * (fs->unlocked_changes); returns the previous setting, for vfs_io_allow. */
+bool vfs_io_allow_change(const struct vfs_fs *fs);
+void vfs_io_wake(void);
 
 /* Frees unused cached dentries beyond the cache's bound; call holding the
  * lock between syscalls (a walk holds references on what it keeps across
@@ -349,6 +386,9 @@ int vfs_walk(struct vfs_walk *w, const char *path);
  * another thread: then it waits, the lock released, so dentries the caller
  * holds without a reference may be gone afterwards). */
 int vfs_lookup_child(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
+/* The same in a directory the caller holds (vfs_inode_lock) and references:
+ * the backend's lookup may go without the sentry lock, as a walk's. */
+int vfs_lookup_child_held(struct vfs_path *dir, const char *name, struct vfs_dentry **out);
 /* Records `ino` as the child `name` of `dir` (after a create). */
 struct vfs_dentry *vfs_add_child(struct vfs_dentry *dir, const char *name, struct vfs_inode *ino);
 /* A dentry for an unnamed file in dir (O_TMPFILE): named `name` ("#INO", as

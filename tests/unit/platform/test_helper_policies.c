@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +103,50 @@ static long io_uring(int p, int s) { return syscall(SYS_io_uring_setup, 1, NULL)
 static long fork_call(int p, int s) { return syscall(SYS_fork); }
 static long ptrace_call(int p, int s) { return syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0); }
 
+static long uname_call(int p, int s) { struct utsname u; return uname(&u); }
+static long setuid_call(int p, int s) { return syscall(SYS_setuid, 0); }
+static long personality_call(int p, int s) { return syscall(SYS_personality, 0xffffffff); }
+static long utimensat_host(int p, int s) { return utimensat(AT_FDCWD, "/tmp", NULL, 0); }
+static long futimens_own_fd(int p, int s)
+{
+	int fd = openat(p, "self/status", O_RDONLY);
+	/* (procfs refuses times, but the call reaches the kernel) */
+	return fd < 0 ? -1 : (futimens(fd, NULL) < 0 && errno == ENOSYS) ? -1 : 0;
+}
+static long readlinkat_host(int p, int s) { char b[64]; return readlinkat(AT_FDCWD, "/proc/self/exe", b, sizeof b); }
+static long readlinkat_proc(int p, int s) { char b[64]; return readlinkat(p, "self/exe", b, sizeof b); }
+static long mknodat_host(int p, int s) { return mknodat(AT_FDCWD, "/tmp/rl-policy-fifo", S_IFIFO | 0600, 0); }
+static long clone_plain(int p, int s)
+{
+	long pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(0);
+	return pid < 0 ? pid : waitpid((pid_t)pid, NULL, 0);
+}
+static long clone_newnet(int p, int s)
+{
+	long pid = syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid == 0)
+		_exit(0);
+	return pid;
+}
+
+/* The sentry's policy is an allowlist: a call it never makes is ENOSYS;
+ * the calls it makes are allowed only in the form it makes them. */
+static void sentry_policy_is_an_allowlist(void **state)
+{
+	assert_string_equal(run_confined(&policy_sentry, uname_call), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, setuid_call), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, personality_call), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, utimensat_host), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, readlinkat_host), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, mknodat_host), "ENOSYS");
+	assert_string_equal(run_confined(&policy_sentry, clone_newnet), "EPERM");
+	assert_string_equal(run_confined(&policy_sentry, futimens_own_fd), "ok");
+	assert_string_equal(run_confined(&policy_sentry, readlinkat_proc), "ok");
+	assert_string_equal(run_confined(&policy_sentry, clone_plain), "ok");
+}
+
 static void sentry_cannot_open_host_files(void **state)
 {
 	assert_string_equal(run_confined(&policy_sentry, open_host_file), "EACCES");
@@ -143,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sentry_cannot_open_host_files),
 		cmocka_unit_test(sentry_has_no_network_nor_namespaces),
+		cmocka_unit_test(sentry_policy_is_an_allowlist),
 		cmocka_unit_test(gofer_cannot_leave_its_box),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
