@@ -507,8 +507,8 @@ static void undo_create(void)
 		waitpid(undo.gofer, NULL, 0);
 	}
 	char path[PATH_MAX + 16];
-	const char *names[] = { "exec.fifo", "state.json", ".state.json.tmp" };
-	for (size_t i = 0; i < 3; i++) {
+	const char *names[] = { "exec.fifo", "state.json", ".state.json.tmp", "control.sock" };
+	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s/%s", undo.dir, names[i]);
 		unlink(path);
 	}
@@ -633,6 +633,20 @@ static const char *parse_create(int argc, char **argv, struct create_flags *f, b
 	return argv[optind];
 }
 
+/* The control channel's socket, bound at DIR/control.sock (named through
+ * the directory's fd: DIR may be longer than a sun_path), not listening:
+ * the sentry listens, so that clients see it as the peer. */
+static int control_socket(int dirfd, const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/control.sock", dirfd);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    fchmodat(dirfd, "control.sock", 0600, 0) < 0)
+		die_errno(errno, "creating %s/control.sock", dir);
+	return fd;
+}
+
 /*
  * Sets up the sandbox of container `id` up to its first task waiting for
  * `start`; returns with the state written and the directory still locked.
@@ -688,6 +702,8 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	if (start_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0)
 		die_errno(errno, "creating the start gate in %s", dir);
 
+	/* exec's control channel: bound here, listened on by the sentry */
+	int control_fd = control_socket(ct->dirfd, dir);
 	bool overlay = g->overlay >= 0 ? g->overlay : cfg.overlay >= 0 ? cfg.overlay : true;
 	const char *cache = g->cache_policy ? g->cache_policy
 			    : cfg.file_access && strcmp(cfg.file_access, "shared") == 0 ? "remote_revalidating"
@@ -718,11 +734,13 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.detached = detached,
 		.make_mount_points = true,
 		.terminal = cfg.terminal,
+		.control_fd = control_fd,
 		.netns_path = cfg.netns_path,
 		.trace_fd = -1,       /* (no --trace for containers yet) */
 		.strace_fd = -1,
 		.file_copies = cfg.file_copies,
 		.nfile_copies = cfg.nfile_copies,
+		.seccomp = cfg.has_seccomp ? &cfg.seccomp : NULL,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;
@@ -731,6 +749,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	undo.gofer = gofer;
 	close(start_fd);
 	close(ready[1]);
+	close(control_fd);
 	/* with a terminal, first "L" and the pty master, for the console socket */
 	if (cfg.terminal) {
 		int master = recv_fd_byte(ready[0]);
@@ -796,6 +815,13 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	json_object_object_add(s, "annotations", ann);
 	if (cfg.hooks)
 		json_object_object_add(s, "hooks", json_object_get((json_object *)cfg.hooks));
+	/* what `exec ID ARGS` without --process inherits, as runc's does */
+	json_object *xd = json_object_new_object(), *xenv = json_object_new_array();
+	for (size_t i = 0; i < cfg.nenv; i++)
+		json_object_array_add(xenv, json_object_new_string(cfg.env[i]));
+	json_object_object_add(xd, "env", xenv);
+	json_object_object_add(xd, "cwd", json_object_new_string(cfg.cwd));
+	json_object_object_add(s, "execDefaults", xd);
 	int rc = write_atomic(ct->dirfd, "state.json",
 			      json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	ct->state = s;
@@ -1450,6 +1476,64 @@ static int cmd_unsupported(int argc, char **argv, const struct oci_globals *g)
 	die("%s: not supported by runsc-lite yet", argv[0]);
 }
 
+/* ---- exec's side of the control channel (oci_exec.c) ------------------------------ */
+
+int oci_control_connect(const char *cmd, const char *id, struct oci_exec_defaults *d)
+{
+	struct container ct;
+	open_container(id, &ct, false);
+	need_state(&ct);
+	const char *status = status_of(&ct);
+	if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0)
+		die("container \"%s\" is %s: %s needs a created or running container", id, status, cmd);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/control.sock", ct.dirfd);
+	struct stat st;
+	errno = 0;
+	if (fstatat(ct.dirfd, "control.sock", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
+		die("container \"%s\": %s/control.sock: %s (a corrupt state directory: `delete --force %s` removes it)",
+		    id, ct.dir, errno ? strerror(errno) : "not a socket", id);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_errno(errno, "exec: a socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		die_errno(errno, "container \"%s\": connecting to its sentry (%s/control.sock)", id, ct.dir);
+	/* the peer is the container's sentry (it listens), nobody else's */
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid != ct.pid ||
+	    cred.uid != geteuid() || !alive(ct.pid, ct.pid_start))
+		die("container \"%s\": %s/control.sock is not served by the container's sentry (pid %d)",
+		    id, ct.dir, (int)ct.pid);
+	json_object *xd = jfield(ct.state, "execDefaults"), *xenv = jfield(xd, "env");
+	d->cwd = strdup(jstr(xd, "cwd")[0] ? jstr(xd, "cwd") : "/");
+	size_t n = xenv && json_object_is_type(xenv, json_type_array) ? json_object_array_length(xenv) : 0;
+	if (n > 1024)
+		n = 1024;
+	d->env = calloc(n + 1, sizeof *d->env);
+	if (!d->cwd || !d->env)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(xenv, i);
+		d->env[d->nenv] = json_object_is_type(e, json_type_string) ? strdup(json_object_get_string(e)) : NULL;
+		if (d->env[d->nenv])
+			d->nenv++;
+	}
+	/* others (kill, delete) may act on it while exec waits */
+	close_container(&ct);
+	return fd;
+}
+
+void oci_write_pid_file(const char *path, pid_t pid)
+{
+	write_pid_file(path, pid);
+}
+
+int oci_send_console(const char *path, int master)
+{
+	return send_console(path, master);
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static const struct {
@@ -1466,9 +1550,9 @@ static const struct {
 	{ "list", cmd_list, true },
 	{ "spec", cmd_spec, false },
 	{ "features", cmd_features, false },
-	{ "exec", cmd_unsupported, false },
+	{ "exec", oci_cmd_exec, true },
 	{ "ps", cmd_ps, true },
-	{ "events", cmd_unsupported, false },
+	{ "events", oci_cmd_events, true },
 	{ "pause", cmd_pause, true },
 	{ "resume", cmd_pause, true },
 	{ "update", cmd_unsupported, false },

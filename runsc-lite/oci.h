@@ -22,6 +22,8 @@
 #define RUNSC_LITE_OCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 struct oci_globals {
 	const char *root;            /* --root, NULL: the default */
@@ -37,5 +39,28 @@ bool oci_is_command(const char *cmd);
 
 /* Runs one OCI command (argv[0] is its name); returns the exit status. */
 int oci_command(int argc, char **argv, const struct oci_globals *g);
+
+/* ---- exec (runsc-lite/oci_exec.c) and what it needs of oci.c ---- */
+
+/* exec [--process F | ARGS...] [-d] [-t --console-socket S] [--pid-file F]
+ * [--cwd D] [-e K=V]... [-u UID[:GID]] ID: a new process in the container,
+ * through its control channel (runsc-lite/control.proto). */
+int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g);
+/* events [--stats] [--interval=D] ID: runc's stats events (JSON lines). */
+int oci_cmd_events(int argc, char **argv, const struct oci_globals *g);
+
+/* What `exec ID ARGS` inherits from the container's process (its env and
+ * cwd, kept in state.json at create), as runc's exec does. */
+struct oci_exec_defaults {
+	char **env;                  /* NULL-terminated */
+	size_t nenv;
+	char *cwd;
+};
+/* `cmd` (exec, events): connects to container `id`'s control socket (created or running; its
+ * peer checked to be the container's sentry) and releases the container's
+ * lock; dies with one line otherwise. */
+int oci_control_connect(const char *cmd, const char *id, struct oci_exec_defaults *d);
+void oci_write_pid_file(const char *path, pid_t pid);
+int oci_send_console(const char *path, int master);
 
 #endif

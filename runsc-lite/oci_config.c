@@ -576,8 +576,14 @@ static int parse_linux(struct ctx *x, json_object *l)
 		note(x, "linux.uidMappings/gidMappings: not applied (the sandbox maps its own user namespace)");
 	if (field(l, "resources"))
 		note(x, "linux.resources: not applied (no cgroup limits yet)");
-	if (field(l, "seccomp"))
-		note(x, "linux.seccomp: not applied (the sandbox's own policy is)");
+	if (field(l, "seccomp")) {
+		char e[OCI_ERR_MAX], n[160];
+		if (oci_seccomp_parse(field(l, "seccomp"), &x->c->seccomp, e, sizeof e, n, sizeof n) < 0)
+			return bad(x, "%s", e);
+		x->c->has_seccomp = true;
+		if (n[0])
+			note(x, "%s", n);
+	}
 	if (field(l, "maskedPaths") || field(l, "readonlyPaths"))
 		note(x, "linux.maskedPaths/readonlyPaths: not applied (the sandbox's /proc and /sys are its own)");
 	if (field(l, "devices"))
@@ -824,5 +830,28 @@ void oci_config_free(struct oci_config *c)
 		free(c->owned[i]);
 	if (c->json)
 		json_object_put(c->json);
+	free(c->seccomp.rules);
 	*c = (struct oci_config){ .overlay = -1 };
+}
+
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX])
+{
+	*c = (struct oci_config){ .overlay = -1 };
+	struct ctx x = { .c = c, .err = err, .bundle = "/" };
+	err[0] = 0;
+	if (len > OCI_CONFIG_MAX)
+		return bad(&x, "larger than %d bytes", OCI_CONFIG_MAX);
+	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+	if (!tok)
+		return bad(&x, "out of memory");
+	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		json_object_put(root);
+		return bad(&x, "not valid JSON: %s", jerr == json_tokener_continue ? "unexpected end of file"
+									     : json_tokener_error_desc(jerr));
+	}
+	c->json = root;
+	return parse_process(&x, root);
 }

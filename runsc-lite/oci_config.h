@@ -65,6 +65,9 @@ struct oci_config {
 	/* binds of single files: copied into the overlay at start */
 	struct sandbox_file_copy file_copies[SANDBOX_FILE_COPIES_MAX];
 	size_t nfile_copies;
+	/* linux.seccomp (runsc-lite/oci_seccomp.c), when present */
+	bool has_seccomp;
+	struct sandbox_seccomp seccomp;
 	/* linux.namespaces network path (absolute): joined, or NULL */
 	const char *netns_path;
 	/* hostname: NULL when not given */
@@ -104,6 +107,16 @@ int oci_config_parse(const char *text, size_t len, const char *bundle, struct oc
 int oci_config_load(const char *bundle, struct oci_config *c, char err[OCI_ERR_MAX]);
 
 void oci_config_free(struct oci_config *c);
+
+/* linux.seccomp (a json_object) into *out: 0, or -1 with err (one line
+ * naming the field); `note` gets what was skipped, or "". */
+int oci_seccomp_parse(void *json, struct sandbox_seccomp *out, char *err, size_t errlen,
+		      char *note, size_t notelen);
+
+/* exec --process FILE: a process object alone (config.json's "process"),
+ * checked as oci_config_parse() checks it; what it fills is the process's
+ * part of c (args, env, cwd, terminal, user, rlimits...). */
+int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX]);
 
 /* The name of an rlimit resource ("RLIMIT_NOFILE" -> RLIMIT_NOFILE), or -1. */
 int oci_rlimit_resource(const char *name);

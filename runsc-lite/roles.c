@@ -222,6 +222,7 @@ int role_sentry(int argc, char **argv)
 		.error_log_fd = fcntl(ROLE_ERRLOG_FD, F_GETFD) >= 0 ? ROLE_ERRLOG_FD : -1,
 		.trace_fd = fcntl(ROLE_TRACE_FD, F_GETFD) >= 0 ? ROLE_TRACE_FD : -1,
 		.strace_fd = fcntl(ROLE_STRACE_FD, F_GETFD) >= 0 ? ROLE_STRACE_FD : -1,
+		.control_fd = fcntl(ROLE_CONTROL_FD, F_GETFD) >= 0 ? ROLE_CONTROL_FD : -1,
 	};
 	return sentry_main(&a);
 }

@@ -46,7 +46,7 @@ static void forward_signal(int sig)
  * ROLE_PRESERVED_FD..., closes everything else, execs. */
 static void exec_role(const char *role, const int *role_fds, unsigned npreserve)
 {
-	enum { NFDS = ROLE_STRACE_FD - ROLE_SOCK_FD + 1 };
+	enum { NFDS = ROLE_CONTROL_FD - ROLE_SOCK_FD + 1 };
 	int fds[NFDS];
 	/* move out of the way first so the dup2s below cannot clobber: above
 	 * every target number */
@@ -171,7 +171,8 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 		if (!isatty(STDIN_FILENO))
 			setsid();
 		int fds[] = { sock, spec_rd, o->debug_fd, o->gate ? o->start_fd : -1,
-			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd, o->trace_fd, o->strace_fd };
+			      o->gate ? o->ready_fd : -1, o->gate ? o->error_log_fd : -1, netfd, o->trace_fd, o->strace_fd,
+			      o->gate && o->control_fd > 2 ? o->control_fd : -1 };
 		exec_role("sentry", fds, o->preserve_fds);
 	}
 	close(sync[0]);
@@ -217,7 +218,7 @@ static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
 			if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
 				_exit(125);
 		}
-		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1, -1, -1 };
+		int fds[] = { sock, spec_rd, logfd, -1, -1, -1, -1, -1, -1, -1 };
 		exec_role("gofer", fds, 0);
 	}
 	return pid < 0 ? -errno : pid;
@@ -367,6 +368,41 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	}
 	sspec.file_copies = fptr;
 	sspec.n_file_copies = o->nfile_copies;
+	/* OCI linux.seccomp (a bounded number of rules: checked by its parser) */
+	RunscLite__ContainerSeccomp cseccomp = RUNSC_LITE__CONTAINER_SECCOMP__INIT;
+	RunscLite__SeccompRule *scrbuf = NULL, **scrptr = NULL;
+	RunscLite__SeccompArg *scabuf = NULL, **scaptr = NULL;
+	if (o->seccomp) {
+		size_t n = o->seccomp->nrules;
+		scrbuf = calloc(n + 1, sizeof *scrbuf);
+		scrptr = calloc(n + 1, sizeof *scrptr);
+		scabuf = calloc(6 * n + 1, sizeof *scabuf);
+		scaptr = calloc(6 * n + 1, sizeof *scaptr);
+		if (!scrbuf || !scrptr || !scabuf || !scaptr)
+			die("out of memory");
+		for (size_t i = 0; i < n; i++) {
+			const struct sandbox_seccomp_rule *r = &o->seccomp->rules[i];
+			runsc_lite__seccomp_rule__init(&scrbuf[i]);
+			scrbuf[i].nr = r->nr;
+			scrbuf[i].action = r->action;
+			scrbuf[i].args = &scaptr[6 * i];
+			scrbuf[i].n_args = r->nargs;
+			for (unsigned k = 0; k < r->nargs && k < 6; k++) {
+				RunscLite__SeccompArg *a = &scabuf[6 * i + k];
+				runsc_lite__seccomp_arg__init(a);
+				a->index = r->args[k].index;
+				a->op = r->args[k].op;
+				a->value = r->args[k].value;
+				a->value_two = r->args[k].value_two;
+				scaptr[6 * i + k] = a;
+			}
+			scrptr[i] = &scrbuf[i];
+		}
+		cseccomp.default_action = o->seccomp->default_action;
+		cseccomp.rules = scrptr;
+		cseccomp.n_rules = n;
+		sspec.container_seccomp = &cseccomp;
+	}
 	RunscLite__Rlimit lbuf[SANDBOX_RLIMITS_MAX], *lptr[SANDBOX_RLIMITS_MAX];
 	if (o->nrlimits > SANDBOX_RLIMITS_MAX)
 		die("at most %d rlimits", SANDBOX_RLIMITS_MAX);

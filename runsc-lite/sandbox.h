@@ -47,6 +47,21 @@ struct sandbox_file_copy {
 	const char *source;          /* host file (resolved), read at spawn */
 };
 
+/* OCI linux.seccomp, resolved (runsc-lite/oci_seccomp.c): a filter the
+ * application's tasks stack on the sandbox's just before their program. */
+#define SANDBOX_SECCOMP_RULES_MAX 2048
+struct sandbox_seccomp_rule {
+	int nr;                      /* x86-64 syscall number */
+	uint32_t action;             /* libseccomp's SCMP_ACT_* value */
+	unsigned nargs;
+	struct { uint32_t index, op; uint64_t value, value_two; } args[6];
+};
+struct sandbox_seccomp {
+	uint32_t default_action;
+	struct sandbox_seccomp_rule *rules;
+	size_t nrules;
+};
+
 struct sandbox_opts {
 	const char *rootfs;          /* host directory served as / */
 	bool readonly;               /* every write EROFS */
@@ -79,9 +94,11 @@ struct sandbox_opts {
 	bool detached;               /* the sandbox outlives this CLI (OCI create) */
 	bool make_mount_points;      /* missing mount destinations are made (OCI) */
 	bool terminal;               /* with gate (ready_fd a socket): a pty, its master sent first */
+	int control_fd;              /* with gate: the listening control socket (> 2), else none */
 	const char *netns_path;      /* OCI linux.namespaces network path: joined (NULL: --network) */
 	const struct sandbox_file_copy *file_copies;
 	size_t nfile_copies;
+	const struct sandbox_seccomp *seccomp;   /* OCI linux.seccomp, NULL: none */
 	/* --trace / --strace (audit/): fds opened by the CLI, -1 without */
 	int trace_fd, strace_fd;
 	uint64_t trace_events;       /* audit_kind bits */
@@ -111,7 +128,8 @@ int role_sentry(int argc, char **argv);
 #define ROLE_NET_FD  9     /* sentry, --network=user: sentry_args.net_fd */
 #define ROLE_TRACE_FD 10   /* sentry: the --trace sink, when enabled */
 #define ROLE_STRACE_FD 11  /* sentry: the --strace output, when enabled */
-#define ROLE_PRESERVED_FD 12 /* the sentry: --preserve-fds from here on */
+#define ROLE_CONTROL_FD 12 /* sentry, OCI create: the listening control socket (exec) */
+#define ROLE_PRESERVED_FD 13 /* the sentry: --preserve-fds from here on */
 #define PRESERVE_FDS_MAX 1024
 
 #endif

@@ -443,30 +443,30 @@ static int find_executable(const char *path)
  * one the first task's exec makes: argv[0] as a path when it has a '/'
  * (relative to the cwd), else each directory of the spec's PATH.
  */
-static int check_program(const RunscLite__SandboxSpec *spec)
+int sentry_find_program(const char *name, char *const *env, size_t nenv, const char *cwd,
+			char *why, size_t whylen)
 {
-	const char *name = spec->argv[0];
 	char full[VFS_PATH_MAX];
 	if (strchr(name, '/')) {
 		int n = name[0] == '/' ? snprintf(full, sizeof full, "%s", name)
-				       : snprintf(full, sizeof full, "%s/%s", spec->cwd, name);
+				       : snprintf(full, sizeof full, "%s/%s", cwd, name);
 		int rc = n > 0 && (size_t)n < sizeof full ? find_executable(full) : -ENAMETOOLONG;
 		if (rc < 0)
-			warnx_rl("exec: \"%s\": %s", name, rc == -EACCES ? "permission denied"
+			snprintf(why, whylen, "exec: \"%s\": %s", name, rc == -EACCES ? "permission denied"
 				 : rc == -ENOENT ? "no such file or directory" : strerror(-rc));
 		return rc;
 	}
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (size_t i = 0; i < spec->n_env; i++)
-		if (strncmp(spec->env[i], "PATH=", 5) == 0)
-			path = spec->env[i] + 5;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(env[i], "PATH=", 5) == 0)
+			path = env[i] + 5;
 	bool denied = false;
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 		int len = (int)(end - p);
-		int n = len == 0 ? snprintf(full, sizeof full, "%s/%s", spec->cwd, name)
+		int n = len == 0 ? snprintf(full, sizeof full, "%s/%s", cwd, name)
 			: p[0] == '/' ? snprintf(full, sizeof full, "%.*s/%s", len, p, name)
-				      : snprintf(full, sizeof full, "%s/%.*s/%s", spec->cwd, len, p, name);
+				      : snprintf(full, sizeof full, "%s/%.*s/%s", cwd, len, p, name);
 		if (n > 0 && (size_t)n < sizeof full) {
 			int rc = find_executable(full);
 			if (rc == 0)
@@ -478,10 +478,19 @@ static int check_program(const RunscLite__SandboxSpec *spec)
 		p = end;
 	}
 	if (denied)
-		warnx_rl("exec: \"%s\": permission denied", name);
+		snprintf(why, whylen, "exec: \"%s\": permission denied", name);
 	else
-		warnx_rl("exec: \"%s\": executable file not found in $PATH", name);
+		snprintf(why, whylen, "exec: \"%s\": executable file not found in $PATH", name);
 	return denied ? -EACCES : -ENOENT;
+}
+
+static int check_program(const RunscLite__SandboxSpec *spec)
+{
+	char why[512];
+	int rc = sentry_find_program(spec->argv[0], spec->env, spec->n_env, spec->cwd, why, sizeof why);
+	if (rc < 0)
+		warnx_rl("%s", why);
+	return rc;
 }
 
 /* ---- the application's first task ---------------------------------------------- */
@@ -551,7 +560,7 @@ static int take_listener(int sock, pid_t pid)
  * does it: no execvp-style retry through /bin/sh on ENOEXEC (a file that is
  * not a program is an error, not a shell script).  Returns the errno.
  */
-static int exec_program(char **argv)
+int sentry_exec_program(char **argv)
 {
 	const char *name = argv[0];
 	if (strchr(name, '/')) {
@@ -639,8 +648,20 @@ static int open_pty(int devfd, int *slave)
 	return master;
 }
 
-/* Runs in the new task; never returns. */
-static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__SandboxSpec *spec)
+static void first_task(int start_fd, const RunscLite__SandboxSpec *spec);
+
+/*
+ * Runs in the spawner, the task the sentry clones into the application's
+ * new user, mount, ipc, uts (and net) namespaces, outside its pid
+ * namespace: it sets the namespaces up, makes the application's pid
+ * namespace (unshare: its next child is pid 1 there), confines itself
+ * exactly as an application task (no capabilities, no_new_privs, the
+ * application filter, which every child inherits with the same listener)
+ * and forks the first task, which gets the sentry (or the ptrace helper)
+ * as its parent (CLONE_PARENT), as before.  Then it stays, for `exec`
+ * (sentry/spawner.c).  Never returns.
+ */
+static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const RunscLite__SandboxSpec *spec)
 {
 	char go;
 	if (read(sync_fd, &go, 1) != 1)
@@ -659,38 +680,15 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 	if (nrc < 0)
 		die_errno(-nrc, "sandbox: bringing lo up");
 	set_limits(spec->limits);
+	/* the application's pid namespace: this task stays outside it (the
+	 * application can neither see nor signal the spawner) */
+	if (unshare(CLONE_NEWPID) < 0)
+		die_errno(errno, "sandbox: a pid namespace");
 	drop_all_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
 	if (spec->umask & 0x80000000u)
 		umask((mode_t)spec->umask & 0777);
-	if (app_tty >= 0) {
-		/* a session of its own whose controlling terminal is the pty */
-		if (dup2(app_tty, 0) < 0 || dup2(app_tty, 1) < 0 || dup2(app_tty, 2) < 0 ||
-		    setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)
-			die_errno(errno, "sandbox: making the terminal the controlling one");
-	}
-	/* Nothing of the sentry's crosses into the application but stdio, the
-	 * fds the user passed (--preserve-fds: at preserved_fd... here, 3...
-	 * for the program) and, until the exec below, the start gate.
-	 * Everything moves above the targets first. */
-	int n = preserved_fd > 0 ? (int)spec->preserve_fds : 0, base = preserved_fd + n + 8;
-	int moved[1024];
-	if (n > 1024 || (sock = fcntl(sock, F_DUPFD, base)) < 0 ||
-	    (start_fd >= 0 && (start_fd = fcntl(start_fd, F_DUPFD, base)) < 0))
-		_exit(125);
-	for (int i = 0; i < n; i++)
-		if ((moved[i] = fcntl(preserved_fd + i, F_DUPFD, base)) < 0)
-			_exit(125);
-	for (int i = 0; i < n; i++)
-		if (dup2(moved[i], 3 + i) < 0)
-			_exit(125);
-	if (dup2(sock, 3 + n) < 0 || (start_fd >= 0 && dup2(start_fd, 4 + n) < 0))
-		_exit(125);
-	syscall(SYS_close_range, start_fd >= 0 ? 5 + n : 4 + n, ~0U, 0);
-	sock = 3 + n;
-	if (start_fd >= 0)
-		start_fd = 4 + n;
 	int listener = -1;
 	const char *bad;
 	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
@@ -718,7 +716,54 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 		_exit(125);
 	if (listener >= 0)
 		close(listener);
-	close(sock);
+	/* the first task: pid 1 of the new pid namespace, the sentry's (or the
+	 * ptrace helper's) child, as if cloned by it */
+	pid_t first = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+	if (first == 0) {
+		close(sock);
+		if (pid_fd >= 0)
+			close(pid_fd);
+		first_task(start_fd, spec);
+	}
+	if (first < 0 || write(sock, &first, sizeof first) != sizeof first ||
+	    (pid_fd >= 0 && write(pid_fd, &first, sizeof first) != sizeof first))
+		_exit(125);
+	/* nothing of the sentry's stays here but the socket (and stdio) */
+	if (dup2(sock, 3) < 0)
+		_exit(125);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	spawner_run(3, spec->container_seccomp);
+}
+
+/* Runs in the first task, under the application filter; never returns. */
+static void first_task(int start_fd, const RunscLite__SandboxSpec *spec)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (app_tty >= 0) {
+		/* a session of its own whose controlling terminal is the pty */
+		if (dup2(app_tty, 0) < 0 || dup2(app_tty, 1) < 0 || dup2(app_tty, 2) < 0 ||
+		    setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)
+			die_errno(errno, "sandbox: making the terminal the controlling one");
+	}
+	/* Nothing of the sentry's crosses into the application but stdio, the
+	 * fds the user passed (--preserve-fds: at preserved_fd... here, 3...
+	 * for the program) and, until the exec below, the start gate.
+	 * Everything moves above the targets first. */
+	int n = preserved_fd > 0 ? (int)spec->preserve_fds : 0, base = preserved_fd + n + 8;
+	int moved[1024];
+	if (n > 1024 || (start_fd >= 0 && (start_fd = fcntl(start_fd, F_DUPFD, base)) < 0))
+		_exit(125);
+	for (int i = 0; i < n; i++)
+		if ((moved[i] = fcntl(preserved_fd + i, F_DUPFD, base)) < 0)
+			_exit(125);
+	for (int i = 0; i < n; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			_exit(125);
+	if (start_fd >= 0 && dup2(start_fd, 3 + n) < 0)
+		_exit(125);
+	syscall(SYS_close_range, start_fd >= 0 ? 4 + n : 3 + n, ~0U, 0);
+	if (start_fd >= 0)
+		start_fd = 3 + n;
 	log_init("app", -1);
 	/* the sentry's OCI report and error log fds are closed here: the
 	 * application's own messages ("cannot run") go to its stderr */
@@ -746,7 +791,10 @@ static void app_init(int sync_fd, int sock, int start_fd, const RunscLite__Sandb
 	if (!argv)
 		_exit(125);
 	memcpy(argv, spec->argv, spec->n_argv * sizeof *argv);
-	int err = exec_program(argv);
+	int rc = container_seccomp_load(spec->container_seccomp);
+	if (rc < 0)
+		die_errno(-rc, "sandbox: loading the container's seccomp profile (linux.seccomp)");
+	int err = sentry_exec_program(argv);
 	warnx_rl("cannot run %s: %s", argv[0], strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
@@ -765,8 +813,9 @@ static int write_map(int procfd, pid_t pid, const char *file, const char *map)
 }
 
 /* --network=host, OCI's network namespace: shared (sentry/net.c) */
-#define APP_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | \
-			 CLONE_NEWUTS | (net_own_namespace() ? CLONE_NEWNET : 0) | SIGCHLD)
+/* (the pid namespace: the spawner unshares it, so that it stays outside) */
+#define APP_SPAWNER_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | \
+				 CLONE_NEWUTS | (net_own_namespace() ? CLONE_NEWNET : 0) | SIGCHLD)
 
 /*
  * ptrace platform: the application's first task is not the sentry's child
@@ -789,16 +838,26 @@ static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const Runs
 		sigaddset(&wait_for, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &wait_for, &old);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	pid_t pid = (pid_t)syscall(SYS_clone, APP_CLONE_FLAGS, NULL, NULL, NULL, 0);
-	if (pid == 0) {
+	/* the spawner is this helper's child, and so (CLONE_PARENT) is the
+	 * first task, whose pid the spawner writes to `first` */
+	int first[2];
+	if (pipe2(first, O_CLOEXEC) < 0)
+		_exit(125);
+	pid_t spawner = (pid_t)syscall(SYS_clone, APP_SPAWNER_CLONE_FLAGS, NULL, NULL, NULL, 0);
+	if (spawner == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pid_fd);
-		app_init(sync0, sock, start_fd, spec);
+		close(first[0]);
+		app_init(sync0, sock, start_fd, first[1], spec);
 	}
-	if (pid < 0 || write(pid_fd, &pid, sizeof pid) != sizeof pid)
+	if (spawner < 0 || write(pid_fd, &spawner, sizeof spawner) != sizeof spawner)
 		_exit(125);
+	close(first[1]);
 	/* nothing of the sentry's stays open here, and no capability: waiting
 	 * and signalling a task of its own uid needs none */
+	pid_t pid;
+	if (read(first[0], &pid, sizeof pid) != sizeof pid || pid <= 0)
+		_exit(125);   /* the spawner failed: the sentry says why */
 	syscall(SYS_close_range, 3, ~0U, 0);
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
 		cap_drop_bound(c);
@@ -815,8 +874,11 @@ static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const Runs
 			continue;
 		}
 		int ws;
-		if (waitpid(pid, &ws, WNOHANG) == pid)
-			_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+		pid_t p;
+		/* (the spawner too is reaped here, should it die) */
+		while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+			if (p == pid)
+				_exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
 	}
 }
 
@@ -875,13 +937,13 @@ static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
 }
 
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
-		       int start_fd, int *listener, int net_fd)
+		       int start_fd, int *listener, int net_fd, int *spawner_sock, pid_t *spawner)
 {
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    (tracer && pipe2(pp, O_CLOEXEC) < 0))
 		return -errno;
-	pid_t waited, pid;
+	pid_t waited = -1, pid;   /* pid: the spawner's */
 	if (tracer) {
 		waited = fork();
 		if (waited == 0) {
@@ -895,15 +957,15 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 			pid = -1;
 		close(pp[0]);
 	} else {
-		waited = pid = (pid_t)syscall(SYS_clone, APP_CLONE_FLAGS, NULL, NULL, NULL, 0);
+		pid = (pid_t)syscall(SYS_clone, APP_SPAWNER_CLONE_FLAGS, NULL, NULL, NULL, 0);
 		if (pid == 0) {
 			close(sv[0]);
 			close(sync[1]);
-			app_init(sync[0], sv[1], start_fd, spec);
+			app_init(sync[0], sv[1], start_fd, -1, spec);
 		}
 	}
-	if (waited < 0 || pid < 0)
-		return waited < 0 ? -errno : -ECHILD;
+	if ((tracer && waited < 0) || pid < 0)
+		return tracer && waited < 0 ? -errno : -ECHILD;
 	close(sv[1]);
 	close(sync[0]);
 	/* The application's uid 0 is the sentry's own uid: it gains nothing. */
@@ -918,7 +980,9 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		rc = write_map(procfd, pid, "oom_score_adj", "1000");
 	if (rc == 0)
 		rc = set_rlimits(pid, spec);
-	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS */
+	/* traced before its filter exists: RET_TRACE without a tracer is ENOSYS;
+	 * its children (the first task, exec's processes) are traced from
+	 * their fork on */
 	if (rc == 0 && tracer)
 		rc = platform_ptrace_attach(tracer, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
@@ -932,14 +996,23 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		if (*listener < 0)
 			rc = *listener;
 	}
-	close(sv[0]);
+	/* the first task, forked by the spawner */
+	pid_t first = -1;
+	if (rc == 0 && (read(sv[0], &first, sizeof first) != sizeof first || first <= 0))
+		rc = -EIO;
 	if (rc < 0) {
+		close(sv[0]);
 		kill(pid, SIGKILL);
-		kill(waited, SIGKILL);
-		waitpid(waited, NULL, 0);
+		if (first > 0)
+			kill(first, SIGKILL);
+		if (tracer)
+			kill(waited, SIGKILL);
+		waitpid(tracer ? waited : pid, NULL, 0);
 		return rc;
 	}
-	return waited;
+	*spawner_sock = sv[0];
+	*spawner = pid;
+	return tracer ? waited : first;
 }
 
 /* ---- confinement ------------------------------------------------------------------ */
@@ -1066,15 +1139,20 @@ int sentry_main(const struct sentry_args *a)
 		rc = platform_ptrace_open(&s.plat);
 		if (rc < 0)
 			return fail("ptrace platform", -rc);
-		/* exact fork tracking: see PLATFORM_TASK_CREATED */
-		platform_set_task_events(s.plat, true);
 	}
 	preserved_fd = a->preserved_fd;
 	int start_fd = spec->gate ? a->start_fd : -1;
 	if (spec->gate && (a->start_fd < 0 || a->ready_fd < 0))
 		return fail("OCI create without its start and ready fds", EBADF);
+	int spawner_sock = -1;
+	pid_t spawner = -1;
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
-				   net_fd);
+				   net_fd, &spawner_sock, &spawner);
+	/* exact fork tracking from here (see PLATFORM_TASK_CREATED): not for
+	 * the spawner's fork of the first task, which nobody serves yet (the
+	 * first task makes no fork before its first trapped syscall) */
+	if (use_ptrace)
+		platform_set_task_events(s.plat, true);
 	if (net_fd >= 0)
 		close(net_fd);
 	if (start_fd >= 0)
@@ -1116,6 +1194,21 @@ int sentry_main(const struct sentry_args *a)
 	if (rc < 0) {
 		kill(init_pid, SIGKILL);
 		return fail("confining the sentry", -rc);
+	}
+	/* exec (OCI): the control socket the CLI bound at create, listening
+	 * from here (before "created", so an exec right after create finds
+	 * it); without one the spawner has nothing to do and ends */
+	if (a->control_fd >= 0) {
+		if ((rc = control_init(&s, a->control_fd, spawner_sock)) < 0) {
+			kill(init_pid, SIGKILL);
+			return fail("the control channel", -rc);
+		}
+	} else {
+		/* it exits on EOF; reaped here (under seccomp it is our child),
+		 * so that the sandbox's tree is exactly what it was without it */
+		close(spawner_sock);
+		if (!use_ptrace)
+			waitpid(spawner, NULL, 0);
 	}
 	if (spec->gate) {
 		/* "created": whoever runs `create` may return now, and `kill` may

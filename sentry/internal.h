@@ -98,6 +98,51 @@ struct vfs_file *files_find(dev_t dev, ino_t ino);
 /* The serve loop and its threads (sentry/serve.c).  Handlers run holding
  * the sentry lock. */
 int sentry_serve(struct sentry *s, pid_t init_pid);
+
+/* ---- exec: the control channel (control.c) and the spawner (spawner.c) ----
+ *
+ * The spawner is a task of the sandbox outside the application's pid
+ * namespace (sentry/boot.c makes it), under the application's filter; it
+ * forks exec's processes into that namespace on the sentry's request.
+ * Its socket (SOCK_SEQPACKET) carries fixed headers: */
+enum spawn_op {
+	SPAWN_EXEC = 1,      /* sentry -> spawner: id, packed ExecProcess; SCM_RIGHTS stdio (3) or the pty slave (1) */
+	SPAWN_GO = 2,        /* sentry -> spawner: the process `id` may exec (the sentry holds its pidfd) */
+	SPAWN_ABORT = 3,     /* sentry -> spawner: the process `id` exits at once (125) */
+	SPAWN_STARTED = 4,   /* spawner -> sentry: id, pid (sentry namespace), waiting for GO */
+	SPAWN_FAILED = 5,    /* spawner -> sentry: id, value = errno (fork failed) */
+	SPAWN_EXITED = 6,    /* spawner -> sentry: pid, value = exit code or 128+signal */
+};
+struct spawn_msg {
+	uint32_t op;
+	int32_t pid;
+	uint64_t id;
+	int32_t value;
+	uint32_t len;        /* bytes of the packed ExecProcess that follow (SPAWN_EXEC) */
+};
+#define SPAWN_REQUEST_MAX (256 * 1024)
+
+struct RunscLite__ContainerSeccomp;
+/* OCI linux.seccomp stacked on the application filter (NULL: nothing);
+ * 0 or a negative errno.  Called just before the program's execve. */
+int container_seccomp_load(const struct RunscLite__ContainerSeccomp *cs);
+
+/* The spawner's loop on `sock`; never returns (exits on EOF).  Its
+ * children load `cs` (the container's profile) before their execve. */
+void spawner_run(int sock, const struct RunscLite__ContainerSeccomp *cs) __attribute__((noreturn));
+/* The first program's exec with runc's PATH search (boot.c); the errno. */
+int sentry_exec_program(char **argv);
+/* argv[0] looked up as the exec will (a '/': from cwd; else each
+ * directory of env's PATH): 0, or -ENOENT/-EACCES/... with `why` (runc's
+ * words: engines map "not found" to 127). */
+int sentry_find_program(const char *name, char *const *env, size_t nenv, const char *cwd,
+			char *why, size_t whylen);
+
+/* The control channel: listen_fd (the container's control.sock, -1: none)
+ * and the spawner's socket join the serve loop's epoll. */
+int control_init(struct sentry *s, int listen_fd, int spawner_sock);
+/* An epoll event of the control channel: handled (true), or not one. */
+bool control_event(struct sentry *s, uint64_t tag);
 void sentry_lock(void);
 void sentry_unlock(void);
 /* Runs wait_fn(arg) without the sentry lock, for at most about `ms`

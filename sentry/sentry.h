@@ -7,10 +7,12 @@
  *     holding only the exec loader) and a procfs of its own pid namespace;
  *  2. connects to the gofer over 9P2000.L and builds the VFS;
  *  3. pivots into the staging tmpfs (from then on it can see no host file),
- *     clones the application's first task into new user, pid, mount, ipc,
- *     uts and net namespaces, which drops every capability, sets
- *     no_new_privs, installs the application seccomp policy and hands the
- *     notification fd back;
+ *     clones the spawner into new user, mount, ipc, uts and net
+ *     namespaces, which makes the application's pid namespace (staying
+ *     outside it), drops every capability, sets no_new_privs, installs the
+ *     application seccomp policy, hands the notification fd back and forks
+ *     the application's first task (pid 1 there); the spawner stays, for
+ *     OCI exec over the control socket (control_fd);
  *  4. drops its own capabilities but CAP_SYS_PTRACE (to read the application's
  *     memory), installs its own seccomp policy, and serves trapped syscalls
  *     until the first task exits.
@@ -40,6 +42,7 @@ struct sentry_args {
 	int error_log_fd;            /* -1, or OCI --log: setup errors go there too */
 	int trace_fd;                /* the --trace sink (audit/), -1: none */
 	int strace_fd;               /* --strace lines, -1: none */
+	int control_fd;              /* OCI: the listening control socket (exec), -1: none */
 };
 
 int sentry_main(const struct sentry_args *args);

@@ -392,7 +392,7 @@ int sentry_serve(struct sentry *s, pid_t init_pid)
 							trace_app_exit(ws, &ru);
 						}
 				}
-			} else {
+			} else if (!control_event(s, tag)) {
 				sentry_lock();
 				struct task *t = task_find(s, (pid_t)tag);
 				if (t)

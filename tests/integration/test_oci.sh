@@ -299,6 +299,193 @@ name="oci: --console-socket without process.terminal is refused"
 if ! rl create --console-socket "$SCRATCH/console.sock" --bundle "$SCRATCH/bk2" t3 2>"$SCRATCH/err" >/dev/null &&
    grep -q 'process.terminal is false' "$SCRATCH/err" && [ ! -e "$ST/t3" ]; then pass "$name"; else fail "$name" "$(cat "$SCRATCH/err")"; fi
 
+# ---- exec: a second process in the sandbox, over the control channel ---------------
+SR="$BUILD/tests/helpers/subreaper"
+BX="$SCRATCH/bx"
+bundle "$BX" '["sleep", "600"]'
+rl run -d --bundle "$BX" x1 >/dev/null 2>"$SCRATCH/err" || fail "oci: exec: the container starts" "$(cat "$SCRATCH/err")"
+name="oci: exec: output, stderr and exit status as the same command natively"
+cmd='echo out $GREETING; echo err >&2; exit 7'
+rl exec x1 sh -c "$cmd" >"$SCRATCH/xo" 2>"$SCRATCH/xe"; rc=$?
+GREETING=hello "$R/bin/busybox" sh -c "$cmd" >"$SCRATCH/no" 2>"$SCRATCH/ne"; nrc=$?
+if [ $rc = $nrc ] && cmp -s "$SCRATCH/xo" "$SCRATCH/no" && cmp -s "$SCRATCH/xe" "$SCRATCH/ne"; then pass "$name"; else
+	fail "$name" "exit $rc (native $nrc)" "$(cat "$SCRATCH/xo" "$SCRATCH/xe")"; fi
+name="oci: exec: -e adds or overrides the container's env, --cwd sets the directory, stdin is passed"
+out=$(echo piped | rl exec -e FOO=bar -e GREETING=bye --cwd /etc x1 sh -c 'read l; echo $FOO $GREETING $PATH $l; pwd' 2>&1)
+if [ "$out" = "bar bye /bin piped
+/etc" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec --process: args, env, cwd of a process JSON (what podman and containerd pass)"
+printf '{"args":["sh","-c","echo $X; pwd; exit 4"],"env":["PATH=/bin","X=from-json"],"cwd":"/home","terminal":false,"user":{"uid":0,"gid":0}}' >"$SCRATCH/proc.json"
+out=$(rl exec --process "$SCRATCH/proc.json" x1 2>&1); rc=$?
+if [ $rc = 4 ] && [ "$out" = "from-json
+/home" ]; then pass "$name"; else fail "$name" "exit $rc: $out"; fi
+name="oci: exec: the process is the sandbox's: in its pid namespace (PPid 0), its /proc, and ps"
+rl exec -d --pid-file "$SCRATCH/xd.pid" x1 sleep 300
+# (exec -d returns once the process exists: its execve may still be on the way)
+procs() { out=$(rl exec x1 sh -c 'for p in /proc/[0-9]*; do echo $(cut -d" " -f2,4 $p/stat); done' 2>&1)
+	  [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ]; }
+wait_until 10 procs
+nps=$(rl ps --format json x1 | grep -o '[0-9][0-9]*' | wc -l)
+if printf '%s\n' "$out" | grep -qx '(sleep) 0' && [ "$(printf '%s\n' "$out" | grep -c '(sleep) 0')" = 2 ] &&
+   [ "$nps" = 2 ] && kill -0 "$(cat "$SCRATCH/xd.pid")"; then pass "$name"; else fail "$name" "$out" "ps: $nps"; fi
+name="oci: events --stats: runc's stats event (pids as ps counts them, memory in use)"
+ev=$(rl events --stats x1 2>&1)
+if printf '%s' "$ev" | tr -d ' \n' | grep -q '^{"type":"stats","id":"x1","data":{.*"pids":{"current":2}' &&
+   printf '%s' "$ev" | tr -d ' \n' | grep -q '"memory":{"usage":{"usage":[1-9][0-9]*'; then pass "$name"; else fail "$name" "$ev"; fi
+name="oci: exec -d: the pid file names a waiter that exits with the process's status (a subreaper waits for it)"
+out=$("$SR" "$SCRATCH/xs.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xs.pid" x1 sh -c 'sleep 0.2; exit 3' -- /bin/true 2>&1)
+if [ "$out" = "exit 3
+leftover 0" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec -d: a signal to the waiter reaches the process (SIGTERM: 143)"
+out=$("$SR" "$SCRATCH/xs.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xs.pid" x1 sleep 30 -- \
+	/bin/sh -c "sleep 0.3; kill -TERM \$(cat $SCRATCH/xs.pid)" 2>&1)
+if [ "$out" = "exit 143
+leftover 0" ]; then pass "$name"; else fail "$name" "$out"; fi
+name="oci: exec of a missing program fails with runc's words, exit 1"
+rl exec x1 no-such-program >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'exec: "no-such-program": executable file not found in \$PATH' "$SCRATCH/err"; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: exec -u of a uid the sandbox does not map is refused clearly"
+rl exec -u 1000:1000 x1 id >/dev/null 2>"$SCRATCH/err"; rc=$?
+if [ $rc = 1 ] && grep -q 'uid 0 gid 0 only' "$SCRATCH/err"; then pass "$name"; else fail "$name" "exit $rc: $(cat "$SCRATCH/err")"; fi
+name="oci: exec -t: the pty master reaches the console socket; inside, a terminal, its size, input, a session of its own"
+"$BUILD/tests/helpers/console_recv" "$SCRATCH/xconsole.sock" 24 91 'typed
+' >"$SCRATCH/xconsole.out" 2>&1 &
+crpid=$!
+wait_until 5 test -S "$SCRATCH/xconsole.sock"
+# (read before stty: console_recv types only once it has set the size,
+# which it does after the process may have started)
+rl exec -t --console-socket "$SCRATCH/xconsole.sock" x1 sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; read line; stty size; echo got:$line; exit 9' >"$SCRATCH/xt.out" 2>&1; rc=$?
+wait $crpid
+out=$(tr -d '\r' <"$SCRATCH/xconsole.out")
+if [ $rc = 9 ] && printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^24 91$' &&
+   printf '%s\n' "$out" | grep -q '^got:typed$' && [ ! -s "$SCRATCH/xt.out" ]; then pass "$name"; else
+	fail "$name" "exit $rc: $(cat "$SCRATCH/xt.out")" "$(cat -A "$SCRATCH/xconsole.out")"; fi
+name="oci: exec: hostile control messages (garbage, a huge one, fds with a signal, a wrong uid) are refused; the sentry serves on"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$ST/x1/control.sock" >"$SCRATCH/hostile.out" 2>&1 <<'PY'
+import os, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); s.settimeout(5); return s
+s = conn(); s.send(b"\xff" * 64); print("garbage:", b"malformed" in s.recv(4096))
+s = conn(); s.send(b"\x12\x02\x08\x01" + b"\x00" * 200000)
+r = s.recv(4096); print("huge:", b"too large" in r or b"malformed" in r)
+s = conn(); r, w = os.pipe()
+s.sendmsg([b"\x10\x0f"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, (r).to_bytes(4, "little") * 4)])
+s.send(b"\x10\x63"); print("signal out of range:", b"out of range" in s.recv(4096))
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534); os.setuid(65534)
+    try:
+        s = conn(); s.send(b"\x10\x0f"); print("other uid:", s.recv(4096) == b"")
+    except Exception as e:
+        print("other uid:", True)
+    os._exit(0)
+os.waitpid(pid, 0)
+PY
+	out=$(rl exec x1 echo still-serving 2>&1)
+	if [ "$(grep -c ': True$' "$SCRATCH/hostile.out")" = 4 ] && [ "$out" = still-serving ]; then pass "$name"; else
+		fail "$name" "$(cat "$SCRATCH/hostile.out")" "$out"; fi
+else
+	skip "$name" "no python3 to speak to the socket"
+fi
+name="oci: exec: the exec'd processes die with the sandbox; their waiter exits 137 (and events' stream ends)"
+rl events --interval 100ms x1 >"$SCRATCH/events.out" 2>&1 &
+evpid=$!
+"$SR" "$SCRATCH/xk.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xk.pid" x1 sleep 300 -- \
+	"$RL" --root "$ST" kill x1 KILL >"$SCRATCH/xk.out" 2>&1
+out=$(cat "$SCRATCH/xk.out")
+wait $evpid; evrc=$?
+if [ "$out" = "exit 137
+leftover 0" ] && wait_until 10 is_status x1 stopped && wait_until 10 gone "$(cat "$SCRATCH/xd.pid")" &&
+   [ $evrc = 0 ] && [ "$(grep -c '^{"type":"stats","id":"x1"' "$SCRATCH/events.out")" -ge 1 ]; then pass "$name"; else
+	fail "$name" "$out" "status $(status x1)" "events: exit $evrc: $(head -3 "$SCRATCH/events.out")"; fi
+name="oci: exec (or events) on a stopped container, or an unknown one: a clear error"
+rl exec x1 true 2>"$SCRATCH/err1"; rc1=$?
+rl exec no-such-ctr true 2>"$SCRATCH/err2"; rc2=$?
+rl events --stats x1 2>"$SCRATCH/err3"; rc3=$?
+if [ $rc1 = 1 ] && grep -q 'container "x1" is stopped: exec needs a created or running container' "$SCRATCH/err1" &&
+   [ $rc2 = 1 ] && grep -q 'container "no-such-ctr" does not exist' "$SCRATCH/err2" &&
+   [ $rc3 = 1 ] && grep -q 'container "x1" is stopped: events needs a created or running container' "$SCRATCH/err3"; then
+	pass "$name"; else fail "$name" "$(cat "$SCRATCH/err1" "$SCRATCH/err2" "$SCRATCH/err3")"; fi
+rl delete x1
+name="oci: exec: a control socket that is not a socket, or not the sentry's, is a clear error; delete --force cleans up"
+rl run -d --bundle "$BX" x2 >/dev/null 2>&1
+rm -f "$ST/x2/control.sock"; echo junk >"$ST/x2/control.sock"
+rl exec x2 true 2>"$SCRATCH/err1"; rc1=$?
+rm -f "$ST/x2/control.sock"
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1]); s.listen(1); time.sleep(3)' \
+	"$ST/x2/control.sock" 2>/dev/null &
+impostor=$!
+wait_until 5 test -S "$ST/x2/control.sock"
+rl exec x2 true 2>"$SCRATCH/err2"; rc2=$?
+kill $impostor 2>/dev/null; wait $impostor 2>/dev/null
+xpid=$(field x2 pid)
+if [ $rc1 = 1 ] && grep -q 'control.sock: not a socket (a corrupt state directory' "$SCRATCH/err1" &&
+   [ $rc2 = 1 ] && grep -q "control.sock is not served by the container's sentry" "$SCRATCH/err2" &&
+   rl delete --force x2 && [ ! -e "$ST/x2" ] && gone "$xpid"; then pass "$name"; else
+	fail "$name" "$rc1: $(cat "$SCRATCH/err1")" "$rc2: $(cat "$SCRATCH/err2")"; fi
+
+# ---- linux.seccomp: the container's own profile, stacked on the sandbox's ----------
+# seccomp_bundle DIR ARGS_JSON PROFILE_JSON: every namespace of its own (crun
+# runs the same bundle), the rootfs read-only, a tmpfs on /tmp
+seccomp_bundle() {
+	mkdir -p "$1"
+	cat >"$1/config.json" <<EOF
+{ "ociVersion": "1.0.2",
+  "process": { "args": $2, "env": ["PATH=/bin"], "cwd": "/" },
+  "root": { "path": "$R", "readonly": true }, "hostname": "sc",
+  "mounts": [ {"destination": "/proc", "type": "proc", "source": "proc"},
+	      {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"} ],
+  "linux": { "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"}],
+	     "seccomp": $3 } }
+EOF
+}
+profile='{ "defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+  "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+    {"names": ["chmod"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 511, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["fchmodat"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 2, "value": 511, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["sync"], "action": "SCMP_ACT_KILL_PROCESS"},
+    {"names": ["no_such_syscall"], "action": "SCMP_ACT_KILL"} ] }'
+seccomp_bundle "$SCRATCH/bsc" '["sh", "-c", "mkdir /tmp/d; touch /tmp/f; chmod 755 /tmp/f && echo chmod-755; chmod 777 /tmp/f; sh -c \"cat /proc/self/stat >/dev/null\" && echo stat; exit 3"]' "$profile"
+name="oci: linux.seccomp: the profile's refusals (errnoRet, argument conditions) as crun applies them"
+got=$(rl run --bundle "$SCRATCH/bsc" sc1 2>&1; echo "exit=$?")
+if command -v crun >/dev/null && crun --root "$SCRATCH/crun" run --bundle "$SCRATCH/bsc" crsc1 >"$SCRATCH/crun.out" 2>&1; [ $? = 3 ]; then
+	want=$(cat "$SCRATCH/crun.out"; echo "exit=3")
+else
+	# no crun here (or it cannot run): what it gives where it can
+	want="mkdir: can't create directory '/tmp/d': Permission denied
+chmod-755
+chmod: /tmp/f: Operation not permitted
+stat
+exit=3"
+fi
+crun --root "$SCRATCH/crun" delete -f crsc1 >/dev/null 2>&1
+if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "runsc-lite: $got" "crun: $want"; fi
+name="oci: linux.seccomp: exec'd processes load it too (KILL_PROCESS of sync: 159)"
+seccomp_bundle "$SCRATCH/bsc2" '["sleep", "600"]' "$profile"
+rl run -d --bundle "$SCRATCH/bsc2" sc2 >/dev/null 2>"$SCRATCH/err"
+out=$(rl exec sc2 sh -c 'mkdir /tmp/e' 2>&1; echo "exit=$?")
+rl exec sc2 sync >/dev/null 2>&1; krc=$?
+if [ "$out" = "mkdir: can't create directory '/tmp/e': Permission denied
+exit=1" ] && [ $krc = 159 ]; then pass "$name"; else fail "$name" "$out" "sync: exit $krc" "$(cat "$SCRATCH/err")"; fi
+rl delete --force sc2
+name="oci: linux.seccomp: what it cannot apply is refused at create, one line each (NOTIFY, TRACE, a bad action, index, op)"
+ok=true
+for bad in '{"defaultAction": "SCMP_ACT_NOTIFY"}|SCMP_ACT_NOTIFY is not supported' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_TRACE"}]}|syscalls\[0\]: SCMP_ACT_TRACE is not supported' \
+	   '{"defaultAction": "SCMP_ACT_SOMETIMES"}|defaultAction: unknown action' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}|syscalls\[0\].args\[0\]: needs index 0..5' \
+	   '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ROUGHLY"}]}]}|syscalls\[0\].args\[0\]: needs index'; do
+	seccomp_bundle "$SCRATCH/bsc3" '["true"]' "${bad%%|*}"
+	rl create --bundle "$SCRATCH/bsc3" sc3 >/dev/null 2>"$SCRATCH/err"; rc=$?
+	if [ $rc != 1 ] || [ "$(wc -l <"$SCRATCH/err")" != 1 ] || ! grep -q "linux.seccomp.*${bad#*|}" "$SCRATCH/err" || [ -e "$ST/sc3" ]; then
+		ok=false; fail "$name" "${bad%%|*}: exit $rc: $(cat "$SCRATCH/err")"; break; fi
+done
+$ok && pass "$name"
+
 # ---- list -----------------------------------------------------------------------
 name="oci: list (table, -q, --format json)"
 rl create --bundle "$SCRATCH/bk2" l1 >/dev/null 2>&1
@@ -432,7 +619,7 @@ if grep -q '^time="20.*Z" level=error msg="container \\\?"nope\\\?" does not exi
 	fail "$name" "$(cat "$SCRATCH/text.log")"; fi
 
 # ---- unprivileged: the state under $XDG_RUNTIME_DIR, the sandbox in user namespaces
-name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/start/delete"
+name="oci: as an unprivileged user: run under \$XDG_RUNTIME_DIR/runsc-lite, exit code, create/exec/start/delete"
 user=rl-test
 if [ "$(id -u)" != 0 ]; then
 	skip "$name" "already unprivileged (test_oci runs as the caller)"
@@ -460,12 +647,16 @@ else
 	out=$(as_u "$ubin" run --bundle "$u/b" u1 2>&1; echo "exit=$?")
 	as_u "$ubin" create --bundle "$u/b" u2 >/dev/null 2>&1
 	st=$(as_u "$ubin" state u2 2>&1)
+	# exec in the created container: the control socket's peer checks hold
+	# across the sandbox's user namespace
+	xo=$(as_u "$ubin" exec u2 sh -c 'echo in-u2; exit 4' 2>&1; echo "exit=$?")
 	if [ "$out" = "hi
-exit=6" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
+exit=6" ] && [ "$xo" = "in-u2
+exit=4" ] && printf '%s' "$st" | grep -q '"status": *"created"' && printf '%s' "$st" | grep -q "\"owner\": *\"$user\"" &&
 	   [ "$(stat -c %U:%a "$u/xdg/runsc-lite")" = "$user:700" ] && as_u "$ubin" start u2 &&
 	   wait_until 10 eval 'as_u "$ubin" state u2 | grep -q stopped' && as_u "$ubin" delete u2 &&
 	   [ -z "$(ls -A "$u/xdg/runsc-lite")" ]; then pass "$name"; else
-		fail "$name" "$out" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
+		fail "$name" "$out" "$xo" "$st" "$(ls -la "$u/xdg/runsc-lite" 2>&1)"; fi
 fi
 
 name="oci: nothing is left in the state directory"

@@ -100,6 +100,32 @@ record_pids
 if [ -n "$cid" ] && pm ps --format '{{.ID}} {{.Status}}' | grep -q "^${cid%"${cid#????????????}"} Up" &&
    wait_until 10 logs_have ready && pm kill -s USR1 "$cid" >/dev/null && wait_until 10 logs_have got-usr1; then
 	pass "$name"; else fail "$name" "cid $cid: $(cat "$SCRATCH/err")" "$(pm ps -a 2>&1)" "$(pm logs "$cid" 2>&1)"; fi
+name="podman: exec: output, -e, -w and the exit code as natively"
+cmd='echo $FOO; pwd; echo err >&2; exit 5'
+# (stdout and stderr compared apart: conmon copies them through separate pipes)
+native=$(cd /etc && FOO=bar /bin/busybox sh -c "$cmd" 2>"$SCRATCH/ne"; echo "exit=$?"; cat "$SCRATCH/ne")
+got=$(pm exec -e FOO=bar -w /etc "$cid" sh -c "$cmd" 2>"$SCRATCH/ge"; echo "exit=$?"; cat "$SCRATCH/ge")
+if [ "$native" = "$got" ]; then pass "$name"; else fail "$name" "native: $native" "podman: $got"; fi
+name="podman: exec of a missing program exits 127; exec -d runs on"
+pm exec "$cid" no-such-program >/dev/null 2>&1; rc=$?
+pm exec -d "$cid" sh -c 'echo detached > /tmp/d; sleep 100' >/dev/null 2>&1; drc=$?
+if [ $rc = 127 ] && [ $drc = 0 ] && wait_until 10 eval 'pm exec "$cid" cat /tmp/d 2>/dev/null | grep -q detached'; then
+	pass "$name"; else fail "$name" "exit $rc, -d $drc" "$(pm exec "$cid" cat /tmp/d 2>&1)"; fi
+name="podman: exec -it (through script's pty): a terminal, typed input, the exit code"
+if command -v script >/dev/null; then
+	{ printf '#!/bin/sh\nCONTAINERS_CONF="%s" exec podman --root "%s" --runroot "%s" --storage-driver vfs ' \
+		"$PS/containers.conf" "$PS/storage" "$PS/run"
+	  printf -- '--cgroup-manager=cgroupfs --events-backend=file --tmpdir "%s" --runtime "%s" ' "$PS/tmp" "$PS/runtime"
+	  printf -- 'exec -it %s sh -c %s\n' "$cid" "'[ -t 0 ] && echo is-a-tty; read l; echo \"got \$l\"; exit 6'"
+	} >"$PS/pm-exec-it.sh"
+	chmod 755 "$PS/pm-exec-it.sh"
+	out=$(printf 'typed\n' | timeout -k 5 60 script -qec "$PS/pm-exec-it.sh" /dev/null 2>&1; echo "exit=$?")
+	out=$(printf '%s\n' "$out" | tr -d '\r')
+	if printf '%s\n' "$out" | grep -q '^is-a-tty$' && printf '%s\n' "$out" | grep -q '^got typed$' &&
+	   printf '%s\n' "$out" | grep -q '^exit=6$'; then pass "$name"; else fail "$name" "$out"; fi
+else
+	skip "$name" "no script(1) here"
+fi
 name="podman: pause and unpause (inspect shows paused, then running)"
 if pm pause "$cid" >/dev/null 2>"$SCRATCH/err" && [ "$(pm inspect --format '{{.State.Status}}' "$cid")" = paused ] &&
    pm unpause "$cid" >/dev/null 2>>"$SCRATCH/err" && [ "$(pm inspect --format '{{.State.Status}}' "$cid")" = running ]; then

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <seccomp.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,19 +123,79 @@ static void test_podman_like_config(void **state)
 	assert_int_equal(c.mounts[1].size, 1 << 20);
 	assert_int_equal(c.mounts[1].mode, 0x80000000u | 01700);
 	assert_int_equal(c.mounts[1].nr_inodes, 100);
-	bool file_noted = false, seccomp_noted = false;
-	for (size_t i = 0; i < c.nnotes; i++) {
+	bool file_noted = false;
+	for (size_t i = 0; i < c.nnotes; i++)
 		file_noted |= strstr(c.notes[i], "/etc/hosts") != NULL;
-		seccomp_noted |= strstr(c.notes[i], "linux.seccomp") != NULL;
-	}
 	assert_true(file_noted);
-	assert_true(seccomp_noted);
+	/* linux.seccomp is applied: the default action, errno EPERM as runc's */
+	assert_true(c.has_seccomp);
+	assert_int_equal(c.seccomp.default_action, SCMP_ACT_ERRNO(EPERM));
+	assert_int_equal(c.seccomp.nrules, 0);
 	assert_int_equal(c.nannotations, 4);
 	assert_non_null(c.hooks);
 	assert_int_equal(c.overlay, 0);
 	assert_string_equal(c.platform, "ptrace");
 	assert_string_equal(c.file_access, "shared");
 	oci_config_free(&c);
+}
+
+/* linux.seccomp: names resolved, one rule per syscall, conditions on one
+ * argument twice become alternatives, default-repeating rules and unknown
+ * names dropped (noted), what the sandbox cannot apply refused. */
+static void test_seccomp_profile(void **state)
+{
+	const char *json = MIN_HEAD MIN_PROC ",\"linux\":{\"seccomp\":{"
+		"\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+		"\"syscalls\":[{\"names\":[\"read\",\"write\",\"no_such_call\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+		"{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
+		"{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":97,\"args\":["
+		"{\"index\":0,\"value\":16,\"op\":\"SCMP_CMP_EQ\"},{\"index\":2,\"value\":9,\"op\":\"SCMP_CMP_EQ\"}]},"
+		"{\"names\":[\"close\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}}}";
+	struct oci_config c;
+	char err[OCI_ERR_MAX];
+	if (parse(json, &c, err) < 0)
+		fail_msg("%s", err);
+	assert_true(c.has_seccomp);
+	assert_int_equal(c.seccomp.default_action, SCMP_ACT_ERRNO(38));
+	/* read, write; personality twice (alternatives); socket once (both
+	 * conditions); close repeats the default: dropped */
+	assert_int_equal(c.seccomp.nrules, 5);
+	assert_int_equal(c.seccomp.rules[0].nr, 0);
+	assert_int_equal(c.seccomp.rules[1].nr, 1);
+	assert_int_equal(c.seccomp.rules[2].nr, 135);
+	assert_int_equal(c.seccomp.rules[2].nargs, 1);
+	assert_int_equal(c.seccomp.rules[3].args[0].value, 8);
+	assert_int_equal(c.seccomp.rules[4].nr, 41);
+	assert_int_equal(c.seccomp.rules[4].action, SCMP_ACT_ERRNO(97));
+	assert_int_equal(c.seccomp.rules[4].nargs, 2);
+	assert_int_equal(c.seccomp.rules[4].args[1].index, 2);
+	assert_int_equal(c.seccomp.rules[4].args[1].op, SCMP_CMP_EQ);
+	bool noted = false;
+	for (size_t i = 0; i < c.nnotes; i++)
+		noted |= strstr(c.notes[i], "1 syscall names unknown") != NULL;
+	assert_true(noted);
+	oci_config_free(&c);
+	static const char *const bad[] = {
+		"{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_TRACE\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":4096}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"read\",\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\","
+		"\"args\":[{\"index\":6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\","
+		"\"args\":[{\"index\":0,\"value\":\"1\",\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		"[]",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char j[1024];
+		snprintf(j, sizeof j, MIN_HEAD MIN_PROC ",\"linux\":{\"seccomp\":%s}}", bad[i]);
+		if (parse(j, &c, err) == 0)
+			fail_msg("accepted: %s", bad[i]);
+		if (!strstr(err, "linux.seccomp"))
+			fail_msg("%s: %s", bad[i], err);
+		oci_config_free(&c);
+	}
 }
 
 static void test_minimal_config(void **state)
@@ -296,6 +358,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_podman_like_config),
 		cmocka_unit_test(test_minimal_config),
+		cmocka_unit_test(test_seccomp_profile),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_bounds),
