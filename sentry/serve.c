@@ -11,10 +11,10 @@
  * (sentry_wait_unlocked), so one task blocked there stalls no other task.
  * The lookups a path walk makes on the gofer, opens of regular files and
  * reads of directories release it around their 9P request too
- * (vfs_io_begin), as do the attribute refreshes of stat and the changes
- * on gofer mounts (their inodes held: vfs_inode_lock): a slow gofer stalls
- * neither the syscalls it is not needed for nor other lookups.  Other 9P
- * requests (xattrs, statfs) are made with the lock held.  Workers are added
+ * (vfs_io_begin), as do the attribute refreshes of stat: a slow gofer
+ * stalls neither the syscalls it is not needed for nor other lookups.
+ * Other 9P requests (changes, xattrs, statfs) are made with the lock held
+ * (changes hold their inodes already: vfs_inode_lock, docs/ARCHITECTURE.md).  Workers are added
  * when all are waiting without the lock (at most SENTRY_MAX_WORKERS).
  */
 #include "sentry/internal.h"

@@ -115,61 +115,6 @@ else
 	kill $rl
 fi
 
-# Changes on a volume — create, mkdir, unlink, rename, chmod, link,
-# symlink — make their requests without the lock too, the directory (or
-# file) held meanwhile: with the gofer stopped they wait while procfs, a
-# tmpfs and cached names go on; once it continues, every one completes and
-# the host tree shows them.
-mkdir -p "$SCRATCH/chg" "$R/chg"
-touch "$SCRATCH/chg/gone" "$SCRATCH/chg/moved" "$SCRATCH/chg/perm" "$SCRATCH/chg/orig"
-out=$SCRATCH/out3
-timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/chg:/chg" -- /bin/sh -c '
-	[ -e /chg/gone ] && [ -e /chg/moved ] && [ -e /chg/perm ] && [ -e /chg/orig ] && echo ready
-	read go
-	( : > /chg/created; echo create done ) &
-	( mkdir /chg/newdir; echo mkdir done ) &
-	( rm /chg/gone; echo unlink done ) &
-	( mv /chg/moved /chg/renamed; echo rename done ) &
-	( chmod 600 /chg/perm; echo chmod done ) &
-	( ln /chg/orig /chg/hard; echo link done ) &
-	( ln -s orig /chg/soft; echo symlink done ) &
-	i=0
-	while [ $i -lt 300 ]; do
-		[ -e /bin/sh ] && echo $i > /tmp/f && read l < /proc/self/stat || exit 9
-		i=$((i + 1))
-	done
-	echo fast done
-	wait
-	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
-rl=$!
-if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
-	kill -STOP "$gofer"
-	wait_until 10 all_stopped "$gofer"
-	echo go >&3
-	name="slow gofer: procfs, a tmpfs and cached names go on while 7 changes on a volume wait"
-	if wait_until 30 grep -q '^fast done' "$out" && ! grep -v '^fast done' "$out" | grep -q ' done$'; then
-		pass "$name"
-	else
-		fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
-	fi
-	kill -CONT "$gofer"
-	wait $rl
-	rc=$?
-	name="slow gofer: the 7 changes complete once it continues, and the host has them"
-	h="$SCRATCH/chg"
-	if [ $rc = 0 ] && [ "$(grep -c ' done$' "$out")" = 9 ] && grep -q '^all done' "$out" &&
-	   [ -f "$h/created" ] && [ -d "$h/newdir" ] && [ ! -e "$h/gone" ] && [ ! -e "$h/moved" ] &&
-	   [ -f "$h/renamed" ] && [ "$(stat -c %a "$h/perm")" = 600 ] && [ "$h/orig" -ef "$h/hard" ] &&
-	   [ "$(readlink "$h/soft")" = orig ]; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc" "$(cat "$out")" "host: $(ls -l "$h")"
-	fi
-else
-	fail "slow gofer: sandbox starts (changes)" "$(head -5 "$out")"
-	kill $rl
-fi
-
 # Lookups and listings in parallel (the lock released around each), of the same names,
 # while another process makes, renames and removes them: the sentry
 # survives every interleaving (the ASan build reports any misuse), and the
