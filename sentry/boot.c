@@ -636,8 +636,11 @@ static int app_tty = -1;
 static int open_pty(int devfd, int *slave)
 {
 	int master = openat(devfd, "pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		return -errno;
+	return master < 0 ? -errno : pty_pair(master, slave);
+}
+
+int pty_pair(int master, int *slave)
+{
 	int unlock = 0;
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
 	    (*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {

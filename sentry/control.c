@@ -147,21 +147,30 @@ static const char *check_exec(const RunscLite__ExecProcess *p)
 
 /* A new pty of the sandbox's devpts, through the device tree beneath the
  * staging directory (the only place the sentry's policy lets it open). */
+int take_fds(struct msghdr *msg, int *fds, int max)
+{
+	int n = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			for (int i = 0; i < k; i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+				if (n < max)
+					fds[n++] = fd;
+				else
+					close(fd);   /* more than asked for: not kept */
+			}
+		}
+	return n;
+}
+
 static int open_pty(int *slave)
 {
 	struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	int master = (int)syscall(SYS_openat2, sentry->stagingfd, ".rl/d/pts/ptmx", &how, sizeof how);
-	if (master < 0)
-		return -errno;
-	int unlock = 0;
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
-	    (*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		int err = errno;
-		close(master);
-		return -err;
-	}
-	return master;
+	return master < 0 ? -errno : pty_pair(master, slave);
 }
 
 static void do_exec(struct conn *c, const RunscLite__ExecProcess *p, const int *fds, int nfds)
@@ -280,19 +289,8 @@ static void conn_readable(struct conn *c)
 	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	int fds[3], nfds = 0;
-	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			for (int i = 0; i < k; i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-				if (nfds < 3)
-					fds[nfds++] = fd;
-				else
-					close(fd);
-			}
-		}
+	int fds[3];
+	int nfds = n >= 0 ? take_fds(&msg, fds, 3) : 0;
 	if (n <= 0) {
 		/* the client left: its process runs on (as runc's would) */
 		conn_close(c);

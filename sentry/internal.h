@@ -141,6 +141,13 @@ int sentry_find_program(const char *name, char *const *env, size_t nenv, const c
 /* The control channel: listen_fd (the container's control.sock, -1: none)
  * and the spawner's socket join the serve loop's epoll. */
 int control_init(struct sentry *s, int listen_fd, int spawner_sock);
+/* The SCM_RIGHTS fds of a received message, at most max of them into fds
+ * (the rest closed); their count (sentry/control.c). */
+struct msghdr;
+int take_fds(struct msghdr *msg, int *fds, int max);
+/* A pty pair from an open ptmx: unlocked, the peer opened with
+ * TIOCGPTPEER; master, or a negative errno with master closed (boot.c). */
+int pty_pair(int master, int *slave);
 /* An epoll event of the control channel: handled (true), or not one. */
 bool control_event(struct sentry *s, uint64_t tag);
 void sentry_lock(void);

@@ -179,7 +179,6 @@ void spawner_run(int sock, const RunscLite__ContainerSeccomp *cs)
 		if (!pfd[0].revents)
 			continue;
 		int fds[3];
-		int nfds = 0;
 		union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
 		struct iovec iov = { buf, sizeof buf };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -189,18 +188,7 @@ void spawner_run(int sock, const RunscLite__ContainerSeccomp *cs)
 			continue;
 		if (n <= 0)
 			_exit(0);   /* the sentry is gone, or has no use for us */
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-				int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-				for (int i = 0; i < k; i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-					if (nfds < 3)
-						fds[nfds++] = fd;
-					else
-						close(fd);
-				}
-			}
+		int nfds = take_fds(&msg, fds, 3);
 		struct spawn_msg m;
 		if ((size_t)n < sizeof m || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 			for (int i = 0; i < nfds; i++)
