@@ -100,7 +100,7 @@ both() {   # NAME: compares crun's and runsc-lite's status of cc1 / rc1
 	a=$(status crun_ state cc1) b=$(status rl state rc1)
 	if [ "$a" = "$b" ] && [ -n "$a" ]; then pass "$1 ($a)"; else fail "$1" "crun: $a" "runsc-lite: $b"; fi
 }
-bundle "$SCRATCH/life" '["sh", "-c", "trap \"echo usr1\" USR1; while :; do sleep 0.05; done"]'
+bundle "$SCRATCH/life" '["sh", "-c", "trap \"echo usr1\" USR1; echo ready; while :; do sleep 0.05; done"]'
 crun_ create --bundle "$SCRATCH/life" cc1 >"$SCRATCH/c.out" 2>&1
 rl create --bundle "$SCRATCH/life" rc1 >"$SCRATCH/r.out" 2>&1
 both "oci-crun: after create, the same status"
@@ -108,6 +108,9 @@ crun_ start cc1; rl start rc1
 wait_until 5 sh -c "[ \"\$(\"$RL\" --root \"$RST\" state rc1 | grep -c running)\" = 1 ]"
 both "oci-crun: after start, the same status"
 name="oci-crun: kill USR1 reaches the handler in both"
+# (once each shell has set its trap: "running" comes before that)
+wait_until 5 grep -q ready "$SCRATCH/c.out"
+wait_until 5 grep -q ready "$SCRATCH/r.out"
 crun_ kill cc1 USR1; rl kill rc1 USR1
 if wait_until 5 grep -q usr1 "$SCRATCH/c.out" && wait_until 5 grep -q usr1 "$SCRATCH/r.out"; then pass "$name"; else
 	fail "$name" "crun: $(cat "$SCRATCH/c.out")" "runsc-lite: $(cat "$SCRATCH/r.out")"; fi
