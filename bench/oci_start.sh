@@ -17,6 +17,7 @@ trap 'rm -rf "$work"' EXIT
 rootfs="$build/bench/rootfs"
 sh "$top/tests/rootfs/make-busybox-rootfs.sh" "$rootfs" >/dev/null
 mkdir -p "$work/b"
+: >"$work/runsc.in"
 cat >"$work/b/config.json" <<EOF
 { "ociVersion": "1.0.2",
   "process": { "args": ["/bin/true"], "env": ["PATH=/bin"], "cwd": "/", "terminal": false,
@@ -47,9 +48,12 @@ rl_create_start() {
 	"$rl" --root "$work/state" delete "c$k"
 }
 crun_run() { k=$((k + 1)); crun --root "$work/crun" run --bundle "$work/b" "x$k"; }
+# (gVisor's runsc chowns the container's stdio to the sandbox's user: it
+# gets files of its own, never the caller's /dev/null or terminal)
 runsc_run() {
 	k=$((k + 1))
-	runsc --platform=ptrace --network=none --root "$work/runsc" run --bundle "$work/b" "g$k"
+	runsc --platform=ptrace --network=none --root "$work/runsc" run --bundle "$work/b" "g$k" \
+		<"$work/runsc.in" >"$work/runsc.out" 2>&1
 }
 
 native=$(measure "$rootfs/bin/true")
