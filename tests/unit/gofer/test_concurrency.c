@@ -481,28 +481,39 @@ static void *user_main(void *arg)
 	return NULL;
 }
 
-static void test_renames_move_fids_in_use(void **state)
+/* One thread renames d/a back and forth 300 times while four run `user`
+ * on the moving file's fid; every thread ends with no error.  Returns the
+ * client (and the fid of the moving file), the gofer still running. */
+static struct p9_client *race_renames(struct gofer_proc *g, void *(*user)(void *), uint32_t *moving)
 {
-	struct gofer_proc g = start_gofer();
 	struct racer r[5];
 	atomic_bool stop = false;
 	struct p9_client *c;
-	uint32_t rootfid, dir, moving;
-	char buf[16];
-	int fd = -1;
+	uint32_t rootfid, dir;
 
-	assert_int_equal(p9_client_open(&c, g.sock, 64 * 1024, "root", &rootfid, NULL), 0);
-	g.sock = -1;
+	assert_int_equal(p9_client_open(&c, g->sock, 64 * 1024, "root", &rootfid, NULL), 0);
+	g->sock = -1;
 	dir = walk1(c, rootfid, "d");
-	moving = walk1(c, dir, "a");
+	*moving = walk1(c, dir, "a");
 	for (int i = 0; i < 5; i++) {
-		r[i] = (struct racer){ .c = c, .dir = dir, .moving = moving, .stop = &stop };
-		assert_int_equal(pthread_create(&r[i].th, NULL, i == 0 ? rename_main : user_main, &r[i]), 0);
+		r[i] = (struct racer){ .c = c, .dir = dir, .moving = *moving, .stop = &stop };
+		assert_int_equal(pthread_create(&r[i].th, NULL, i == 0 ? rename_main : user, &r[i]), 0);
 	}
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(pthread_join(r[i].th, NULL), 0);
 		assert_int_equal(r[i].errors, 0);
 	}
+	return c;
+}
+
+static void test_renames_move_fids_in_use(void **state)
+{
+	struct gofer_proc g = start_gofer();
+	uint32_t moving;
+	struct p9_client *c = race_renames(&g, user_main, &moving);
+	char buf[16];
+	int fd = -1;
+
 	/* back at "a" after an even number of renames: the fid followed every
 	 * one of them (a stale name would give ESTALE or ENOENT here) */
 	assert_int_equal(p9_lopen(c, moving, O_RDONLY, NULL, NULL, &fd), 0);
@@ -546,24 +557,9 @@ static void *opener_main(void *arg)
 static void test_opens_follow_renames(void **state)
 {
 	struct gofer_proc g = start_gofer();
-	struct racer r[5];
-	atomic_bool stop = false;
-	struct p9_client *c;
-	uint32_t rootfid, dir, moving;
+	uint32_t moving;
 
-	assert_int_equal(p9_client_open(&c, g.sock, 64 * 1024, "root", &rootfid, NULL), 0);
-	g.sock = -1;
-	dir = walk1(c, rootfid, "d");
-	moving = walk1(c, dir, "a");
-	for (int i = 0; i < 5; i++) {
-		r[i] = (struct racer){ .c = c, .dir = dir, .moving = moving, .stop = &stop };
-		assert_int_equal(pthread_create(&r[i].th, NULL, i == 0 ? rename_main : opener_main, &r[i]), 0);
-	}
-	for (int i = 0; i < 5; i++) {
-		assert_int_equal(pthread_join(r[i].th, NULL), 0);
-		assert_int_equal(r[i].errors, 0);
-	}
-	p9_client_close(c);
+	p9_client_close(race_renames(&g, opener_main, &moving));
 	assert_int_equal(wait_gofer(&g), 0);
 }
 
