@@ -687,7 +687,12 @@ static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const Runs
 	 * application can neither see nor signal the spawner) */
 	if (unshare(CLONE_NEWPID) < 0)
 		die_errno(errno, "sandbox: a pid namespace");
-	drop_all_capabilities();
+	/* (with an id range: what its children need to become their user) */
+	if (appuser_range())
+		appuser_spawner_caps();
+	else
+		drop_all_capabilities();
+	appuser_set_keep_caps(spec->keep_caps);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
 	if (spec->umask & 0x80000000u)
@@ -789,6 +794,11 @@ static void first_task(int start_fd, const RunscLite__SandboxSpec *spec)
 		putenv(spec->env[i]);
 	if (chdir(spec->cwd) < 0)
 		die_errno(errno, "cannot enter %s", spec->cwd);
+	/* process.user, after the chdir as runc does */
+	int urc = appuser_become(spec->uid, spec->gid, spec->additional_gids, spec->n_additional_gids,
+				 spec->keep_caps);
+	if (urc < 0)
+		die_errno(-urc, "sandbox: becoming user %u:%u", spec->uid, spec->gid);
 	/* protobuf-c arrays carry a count, not a NULL terminator */
 	char **argv = calloc(spec->n_argv + 1, sizeof *argv);
 	if (!argv)
@@ -942,6 +952,12 @@ static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
 		       int start_fd, int *listener, int net_fd, int *spawner_sock, pid_t *spawner)
 {
+	char why[160];
+	appuser_decide_range(procfd);
+	if (appuser_check(spec->uid, spec->gid, spec->n_additional_gids, why, sizeof why) < 0) {
+		warnx_rl("sentry: process.user: %s", why);
+		return -EINVAL;
+	}
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    (tracer && pipe2(pp, O_CLOEXEC) < 0))
@@ -971,10 +987,11 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		return tracer && waited < 0 ? -errno : -ECHILD;
 	close(sv[1]);
 	close(sync[0]);
-	/* The application's uid 0 is the sentry's own uid: it gains nothing. */
-	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
+	/* The application's uid 0 is the sentry's own uid: it gains nothing.
+	 * As real root, every other id too, as the identity (appuser.c). */
+	int rc = write_map(procfd, pid, "uid_map", appuser_uid_map());
 	if (rc == 0)
-		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+		rc = write_map(procfd, pid, "gid_map", appuser_uid_map());
 	if (rc == 0 && net_fd >= 0 && (rc = hand_over_network(procfd, pid, net_fd)) < 0)
 		warnx_rl("sentry: --network=user: the network did not come up");
 	/* Under memory pressure the kernel kills the sandbox's tasks first, not
