@@ -23,10 +23,11 @@ struct fs_context {
 struct task {
 	pid_t tid, tgid;
 	struct fs_context *fs;
-	/* Read when the sentry meets the task (a child's are its parent's).
-	 * The application cannot change them: it has no CAP_SETUID, CAP_SETGID
-	 * or CAP_SETPCAP, and no_new_privs stops set-id programs. */
+	/* Read when the sentry meets the task (a child's are its parent's),
+	 * and again at its first trap after it called a set*id, setgroups or
+	 * capset or execve (cred_stale: sentry/creds.c). */
 	struct vfs_cred cred;
+	bool cred_stale;
 	int pidfd;            /* readable when the task exits */
 	/* The program of its last exec (the ELF the loader mapped), for
 	 * /proc/PID/exe; a child's is its parent's.  dentry NULL: unknown. */
@@ -329,6 +330,17 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 LEGACY_MUTATE_HANDLERS(DECLARE_HANDLER)
+/* Calls that change the caller's credentials (sentry/creds.c): marked
+ * stale, let run.  The 16-bit and *32 forms exist on neither x86-64 nor
+ * arm64's native ABI. */
+#define CRED_HANDLERS(X) \
+	X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) \
+	X(setfsuid) X(setfsgid) X(setgroups) X(capset)
+CRED_HANDLERS(DECLARE_HANDLER)
+/* Reads tid's credentials again (stale): nobody's if it cannot. */
+void task_refresh_cred(struct sentry *s, struct task *t);
+/* tid's credentials from its procfs status: 0 or a negative errno. */
+int task_read_cred(struct sentry *s, pid_t tid, struct vfs_cred *cred);
 
 /* bind(2) of a unix socket to `path` (a copy of the task's sun_path):
  * creates the socket node (sentry/mutate.c); sock is the sentry's
