@@ -851,6 +851,10 @@ static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const Runs
 		sigaddset(&wait_for, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &wait_for, &old);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the sentry meets this helper as the first task's parent, and the
+	 * task's fs context is a copy of the helper's: the same umask */
+	if (spec->umask & 0x80000000u)
+		umask((mode_t)spec->umask & 0777);
 	/* the spawner is this helper's child, and so (CLONE_PARENT) is the
 	 * first task, whose pid the spawner writes to `first` */
 	int first[2];
