@@ -731,6 +731,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.additional_gids = cfg.additional_gids,
 		.nadditional_gids = cfg.nadditional_gids,
 		.keep_caps = oci_keep_caps(&cfg),
+		.set_home = true,
 		.rlimits = cfg.rlimits,
 		.nrlimits = cfg.nrlimits,
 		.gate = true,

@@ -88,6 +88,7 @@ struct sandbox_opts {
 	const uint32_t *additional_gids;
 	size_t nadditional_gids;
 	uint64_t keep_caps;          /* oci_keep_caps() */
+	bool set_home;               /* HOME from /etc/passwd when env lacks it (OCI) */
 	const struct sandbox_rlimit *rlimits;
 	size_t nrlimits;
 	bool gate;                   /* start_fd and ready_fd are given: */

@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <linux/securebits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -155,4 +156,51 @@ int appuser_become(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t ng
 		if (cap_set_ambient(list[i], CAP_SET) < 0)
 			rc = -errno;
 	return rc;
+}
+
+/* /etc/passwd is the container's, hostile: read bounded, every field
+ * checked; a line that does not parse is skipped, as getpwent skips it. */
+#define PASSWD_MAX (256 * 1024)
+
+void appuser_set_home(uint32_t uid)
+{
+	if (getenv("HOME"))
+		return;
+	static char buf[PASSWD_MAX + 1];
+	const char *home = "/";
+	size_t len = 0;
+	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		ssize_t n;
+		while (len < PASSWD_MAX && (n = read(fd, buf + len, PASSWD_MAX - len)) > 0)
+			len += (size_t)n;
+		close(fd);
+	}
+	buf[len] = 0;
+	for (char *line = buf, *next; line < buf + len; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		/* name:passwd:uid:gid:gecos:home:shell */
+		char *f[7];
+		int nf = 0;
+		for (char *p = line; nf < 7; nf++) {
+			f[nf] = p;
+			p = strchr(p, ':');
+			if (!p) {
+				nf++;
+				break;
+			}
+			*p++ = 0;
+		}
+		if (nf < 6 || f[2][0] < '0' || f[2][0] > '9')
+			continue;
+		char *end;
+		unsigned long long u = strtoull(f[2], &end, 10);
+		if (*end || u != uid || f[5][0] != '/')
+			continue;
+		home = f[5];
+		break;
+	}
+	setenv("HOME", home, 1);
 }

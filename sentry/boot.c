@@ -799,6 +799,8 @@ static void first_task(int start_fd, const RunscLite__SandboxSpec *spec)
 				 spec->keep_caps);
 	if (urc < 0)
 		die_errno(-urc, "sandbox: becoming user %u:%u", spec->uid, spec->gid);
+	if (spec->set_home)
+		appuser_set_home(spec->uid);
 	/* protobuf-c arrays carry a count, not a NULL terminator */
 	char **argv = calloc(spec->n_argv + 1, sizeof *argv);
 	if (!argv)

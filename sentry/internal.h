@@ -148,6 +148,10 @@ int appuser_check(uint32_t uid, uint32_t gid, size_t ngroups, char *why, size_t 
 void appuser_spawner_caps(void);
 /* what process.capabilities keeps for uid 0, for exec's processes too */
 void appuser_set_keep_caps(uint64_t caps);
+/* runc's HOME: when the environment has none, uid's home directory from
+ * the sandbox's /etc/passwd (read through the sentry, as any file of the
+ * task), else "/".  In the task, after its environment is set. */
+void appuser_set_home(uint32_t uid);
 uint64_t appuser_keep_caps(void);
 int appuser_become(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t ngroups, uint64_t keep_caps);
 

@@ -99,6 +99,7 @@ child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate, const
 	clearenv();
 	for (size_t i = 0; i < p->n_env; i++)
 		putenv(p->env[i]);
+	appuser_set_home(p->uid);   /* (exec is OCI's only) */
 	char **argv = calloc(p->n_argv + 1, sizeof *argv);
 	if (!argv)
 		_exit(125);

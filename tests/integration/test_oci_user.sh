@@ -88,6 +88,15 @@ want="chown: /tmp/c: Operation not permitted
 chgrp: /tmp/c: Operation not permitted"
 if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want: $want"; fi
 
+name="oci-user: HOME as runc sets it: from /etc/passwd, / for a uid it lacks, the config's when given"
+bundle "$SCRATCH/b9" '["sh", "-c", "echo $HOME"]' '{ "uid": 1000 }'
+out=$(rl run --bundle "$SCRATCH/b9" u9a 2>&1)
+sed -i 's#"PATH=/bin"#"PATH=/bin", "HOME=/given"#' "$SCRATCH/b9/config.json"
+out="$out $(rl run --bundle "$SCRATCH/b9" u9b 2>&1)"
+bundle "$SCRATCH/b9" '["sh", "-c", "echo $HOME"]' '{ "uid": 65534 }'
+out="$out $(rl run --bundle "$SCRATCH/b9" u9c 2>&1)"
+if [ "$out" = "/ /given /nonexistent" ]; then pass "$name"; else fail "$name" "got: $out"; fi
+
 # ---- a su-like drop, then the sentry's checks -------------------------------
 CAPS=', "capabilities": { "bounding": ["CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"], "effective": ["CAP_SETUID", "CAP_SETGID"], "permitted": ["CAP_SETUID", "CAP_SETGID"] }'
 steps="id caps open:/secret open:/g060 groups:50 open:/g060 groups: open:/g060 gid:1000 uid:1000 id caps open:/secret create:/w/dropped uid:0"
@@ -119,9 +128,10 @@ if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want:
 bundle "$SCRATCH/b8" '["sh", "-c", "echo up; while :; do sleep 0.05; done"]' "$U1000"
 rl run -d --bundle "$SCRATCH/b8" u8 >"$SCRATCH/u8.out" 2>&1
 wait_until 10 grep -q up "$SCRATCH/u8.out"
-name="oci-user: exec without -u runs as the container's user (runc's)"
-out=$(rl exec u8 /bin/static_setid_probe id 2>&1)
-want="id -> uid 1000 1000 1000 fsuid 1000 gid 1000 1000 1000 groups 10 20"
+name="oci-user: exec without -u runs as the container's user (runc's); HOME from /etc/passwd"
+out=$(rl exec u8 /bin/static_setid_probe id 2>&1; rl exec -u 65534 u8 sh -c 'echo $HOME' 2>&1)
+want="id -> uid 1000 1000 1000 fsuid 1000 gid 1000 1000 1000 groups 10 20
+/nonexistent"
 if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want: $want"; fi
 name="oci-user: exec --user 2000:3000 --additional-gids 50 -g 60,70, and -u 0 (the container's groups stay, as runc's)"
 out=$(rl exec --user 2000:3000 --additional-gids 50 -g 60,70 u8 /bin/static_setid_probe id open:/g060 2>&1;
@@ -207,5 +217,6 @@ while IFS='|' read -r what user args; do
 done <<EOF
 id, umask, owners of new files, refusals|$U1000|["sh", "-c", "$SHOW"]
 uid 1000 without a gid or groups|{ "uid": 1000 }|["sh", "-c", "id; cat /secret; echo x > /v/g; ls -ln /v/g | cut -c1-10,15-30"]
-uid 0 gid 50: group access only|{ "uid": 0, "gid": 50 }|["sh", "-c", "id; cat /g060; echo x > /tmp/h; stat -c %u:%g /tmp/h"]
+uid 0 gid 50: group access only; HOME from /etc/passwd|{ "uid": 0, "gid": 50 }|["sh", "-c", "id; echo \$HOME; cat /g060; echo x > /tmp/h; stat -c %u:%g /tmp/h"]
+uid 65534 (nobody): HOME from /etc/passwd|{ "uid": 65534, "gid": 65534 }|["sh", "-c", "id; echo \$HOME; cat /secret"]
 EOF
