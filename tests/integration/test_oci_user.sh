@@ -18,6 +18,8 @@ cp "$probe" "$R/bin/static_setid_probe"
 # a root file only its owner reads; a file only group 50 reads (owned by a
 # third user); a directory everyone writes (the overlay's copy-up parent)
 echo secret >"$R/secret" && chmod 0600 "$R/secret"
+# a set-uid-root copy of the probe: no_new_privs keeps its caller's ids
+cp "$probe" "$R/bin/suid_probe" && chmod 4755 "$R/bin/suid_probe"
 echo group >"$R/g060" && chown 1001:50 "$R/g060" && chmod 0060 "$R/g060"
 mkdir -p "$R/w" "$R/v" && chmod 1777 "$R/w"
 ST="$SCRATCH/state"
@@ -96,6 +98,13 @@ out="$out $(rl run --bundle "$SCRATCH/b9" u9b 2>&1)"
 bundle "$SCRATCH/b9" '["sh", "-c", "echo $HOME"]' '{ "uid": 65534 }'
 out="$out $(rl run --bundle "$SCRATCH/b9" u9c 2>&1)"
 if [ "$out" = "/ /given /nonexistent" ]; then pass "$name"; else fail "$name" "got: $out"; fi
+
+name="oci-user: a set-uid root program run by uid 1000 stays 1000 (no_new_privs), and so do the sentry's checks"
+bundle "$SCRATCH/b10" '["/bin/suid_probe", "id", "open:/secret"]' '{ "uid": 1000, "gid": 1000 }'
+out=$(rl run --bundle "$SCRATCH/b10" u10 2>&1)
+want="id -> uid 1000 1000 1000 fsuid 1000 gid 1000 1000 1000 groups
+open:/secret -> EACCES"
+if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want: $want"; fi
 
 # ---- a su-like drop, then the sentry's checks -------------------------------
 CAPS=', "capabilities": { "bounding": ["CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"], "effective": ["CAP_SETUID", "CAP_SETGID"], "permitted": ["CAP_SETUID", "CAP_SETGID"] }'
