@@ -732,6 +732,7 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.nadditional_gids = cfg.nadditional_gids,
 		.keep_caps = oci_keep_caps(&cfg),
 		.set_home = true,
+		.id_range = true,
 		.rlimits = cfg.rlimits,
 		.nrlimits = cfg.nrlimits,
 		.gate = true,

@@ -344,6 +344,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.n_additional_gids = o->nadditional_gids;
 	sspec.keep_caps = o->keep_caps;
 	sspec.set_home = o->set_home;
+	sspec.id_range = o->id_range;
 	sspec.gate = o->gate;
 	sspec.make_mount_points = o->make_mount_points;
 	sspec.error_log_json = o->error_log_json;

@@ -89,6 +89,7 @@ struct sandbox_opts {
 	size_t nadditional_gids;
 	uint64_t keep_caps;          /* oci_keep_caps() */
 	bool set_home;               /* HOME from /etc/passwd when env lacks it (OCI) */
+	bool id_range;               /* all ids mapped when root (OCI), else id 0 only */
 	const struct sandbox_rlimit *rlimits;
 	size_t nrlimits;
 	bool gate;                   /* start_fd and ready_fd are given: */

@@ -4,11 +4,12 @@
  * (docs/ARCHITECTURE.md, "Users other than root").
  *
  * Only a sentry that runs as real root (the identity map of the host's
- * user namespace: it holds every id) maps the whole 32-bit range into the
- * application's user namespace, as the identity, so that an id means what
+ * user namespace: it holds every id) of an OCI container maps the whole
+ * 32-bit range into the application's user namespace, as the identity, so that an id means what
  * it means on the host and in a container without a user namespace (crun):
  * a file uid 1000 creates is host uid 1000's.  Rootless, the sentry owns
- * one id and the map stays "0 0 1".
+ * one id and the map stays "0 0 1"; so it does for `do` and `run
+ * --rootfs`, whose program is uid 0 with nothing to switch to.
  *
  * Capabilities, as Linux gives them to a container's process: a task of a
  * non-zero uid ends with none (setresuid's own fixup clears them); a task
@@ -66,9 +67,9 @@ static bool identity_map(int procfd, const char *file)
 	       buf[used] == 0 && inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
-bool appuser_decide_range(int procfd)
+bool appuser_decide_range(int procfd, bool wanted)
 {
-	range_mapped = identity_map(procfd, "self/uid_map") && identity_map(procfd, "self/gid_map");
+	range_mapped = wanted && identity_map(procfd, "self/uid_map") && identity_map(procfd, "self/gid_map");
 	return range_mapped;
 }
 

@@ -959,7 +959,7 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		       int start_fd, int *listener, int net_fd, int *spawner_sock, pid_t *spawner)
 {
 	char why[160];
-	appuser_decide_range(procfd);
+	appuser_decide_range(procfd, spec->id_range);
 	if (appuser_check(spec->uid, spec->gid, spec->n_additional_gids, why, sizeof why) < 0) {
 		warnx_rl("sentry: process.user: %s", why);
 		return -EINVAL;

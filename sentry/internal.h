@@ -133,15 +133,15 @@ int container_seccomp_load(const struct RunscLite__ContainerSeccomp *cs);
 void spawner_run(int sock, const struct RunscLite__ContainerSeccomp *cs) __attribute__((noreturn));
 /* Users other than root (sentry/appuser.c).  appuser_decide_range: in the
  * sentry before the spawner exists, whether the application's user
- * namespace gets the whole id range (the sentry is real root) or id 0
- * only; appuser_uid_map: the map line to write then.  appuser_check: can
+ * namespace gets the whole id range (wanted: OCI, and the sentry is real
+ * root) or id 0 only; appuser_uid_map: the map line to write then.  appuser_check: can
  * these ids be had here (0, or -EINVAL with `why`).  In the spawner:
  * appuser_spawner_caps instead of dropping every capability (range only);
  * in each of its children, before the exec: appuser_become (groups, gid,
  * uid, then the capabilities kept for uid 0 of keep_caps, CAP_SETUID and
  * CAP_SETGID only).  0 or a negative errno. */
 #define APPUSER_GROUPS_MAX 65536
-bool appuser_decide_range(int procfd);
+bool appuser_decide_range(int procfd, bool wanted);
 bool appuser_range(void);
 const char *appuser_uid_map(void);
 int appuser_check(uint32_t uid, uint32_t gid, size_t ngroups, char *why, size_t whylen);
