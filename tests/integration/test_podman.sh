@@ -170,7 +170,8 @@ name="podman: exec --user 1000:1000 into a root container; exec without it is ro
 cid=$(pm run -d --network none localhost/rl-busybox sh -c 'echo x > /tmp/rootfile; chmod 600 /tmp/rootfile; echo ready; sleep 100' 2>/dev/null)
 record_pids
 wait_until 10 logs_have ready
-out=$(pm exec --user 1000:1000 "$cid" sh -c 'id -u; id -g; cat /tmp/rootfile; echo y > /tmp/u; stat -c %u:%g /tmp/u' 2>&1
+# (stderr into stdout inside: conmon copies the two through separate pipes)
+out=$(pm exec --user 1000:1000 "$cid" sh -c 'id -u; id -g; cat /tmp/rootfile 2>&1; echo y > /tmp/u; stat -c %u:%g /tmp/u' 2>&1
       pm exec "$cid" id -u 2>&1)
 want="1000
 1000
