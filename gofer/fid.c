@@ -4,6 +4,7 @@
  */
 #include "gofer/internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -226,6 +227,56 @@ void gofer_fids_foreach(struct gofer_conn *c, void (*fn)(struct gofer_fid *f, vo
 		for (struct gofer_fid *f = c->fids[b]; f; f = f->next)
 			fn(f, arg);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- names (rule 6) -------------------------------------------------------------- */
+
+/* One for the process: a rename is rare, a call by name frequent.  Writers
+ * first, so that a stream of opens cannot hold a rename back for ever. */
+static pthread_rwlock_t names_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+
+static __thread unsigned names_depth;   /* this thread's holds of it */
+
+void gofer_names_hold(void)
+{
+	if (names_depth++ == 0)
+		pthread_rwlock_rdlock(&names_lock);
+}
+
+void gofer_names_release(void)
+{
+	if (--names_depth == 0)
+		pthread_rwlock_unlock(&names_lock);
+}
+
+void gofer_name_now(const struct gofer_fid *f, struct gofer_name *n)
+{
+	gofer_fid_where(f, &n->dir, &n->name);
+	n->dfd = n->dir ? n->dir->fd : -1;
+}
+
+void gofer_name_begin(const struct gofer_fid *f, struct gofer_name *n)
+{
+	gofer_names_hold();
+	/* (f is held, so no pending move of it is applied meanwhile, and
+	 * renames, the only writers of a move, wait) */
+	gofer_name_now(f, n);
+}
+
+void gofer_name_end(void)
+{
+	gofer_names_release();
+}
+
+void gofer_rename_begin(void)
+{
+	assert(names_depth == 0);   /* (it would wait for itself) */
+	pthread_rwlock_wrlock(&names_lock);
+}
+
+void gofer_rename_end(void)
+{
+	pthread_rwlock_unlock(&names_lock);
 }
 
 /* ---- renames of fids in use (rule 3) ----------------------------------------- */

@@ -44,7 +44,6 @@ static void conn_free(struct gofer_conn *c)
 	if (c->home_fd >= 0)
 		close(c->home_fd);
 	pthread_cond_destroy(&c->released);
-	pthread_mutex_destroy(&c->rename_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -80,7 +79,6 @@ int gofer_start(struct gofer **out, int sock, const struct gofer_config *cfg)
 	c->home_fd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->released, NULL);
-	pthread_mutex_init(&c->rename_lock, NULL);
 	g->conn = c;
 	rc = p9_server_new(&g->srv, sock, P9_MAX_MSIZE, &gofer_ops, c);
 	if (rc == 0) {

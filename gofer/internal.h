@@ -30,12 +30,18 @@
  *      holder of a reference may use handle->fd.
  *   5. Per-thread scratch (the Rreadlink target, gofer_create_uid) lives
  *      in thread-local storage; reset() runs with no request in progress.
- * Renames are serialised (conn->rename_lock) so that the fids follow them in
- * the order the host saw them.  Known limit: a walk racing a rename of the
- * very entry it walks may give a fid named by the old name, which then gets
- * ESTALE, as after a rename by a host process (the sentry, like Linux,
- * does not look up a name while renaming it).
- * Lock order: rename_lock -> conn->lock, which is innermost (nothing is
+ *   6. Names.  A rename (host call and the fids' follow-up) takes the
+ *      names lock exclusively, so fids follow renames in the order the host
+ *      saw them.  Everything else that acts on a file by its name (an open
+ *      or chmod of a regular file, link, remove, connect, xattrs and
+ *      watches of non-directories) or gives a fid a name (a walk, which
+ *      includes a clone) takes it shared, from reading the fid's name to
+ *      the end of the host call, and reads the name with any move pending
+ *      on the fid (gofer_name_begin).  So a file renamed by the sandbox
+ *      while a request holds one of its fids is still found: its request
+ *      sees the new name, never the old one (only a rename by a host
+ *      process can leave a fid with a stale name: ESTALE, or ENOENT).
+ * Lock order: names lock -> conn->lock, which is innermost (nothing is
  * called with it held but memory and FD bookkeeping).
  */
 #ifndef RUNSC_LITE_GOFER_INTERNAL_H
@@ -116,7 +122,6 @@ struct gofer_conn {
 	const struct gofer_config *cfg;
 	pthread_mutex_t lock;              /* rule 2 */
 	pthread_cond_t released;           /* a hold was given back */
-	pthread_mutex_t rename_lock;       /* one rename (host call + fid follow-up) at a time */
 	struct gofer_hold holds[GOFER_MAX_HOLDS];
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
 	atomic_size_t nfids;
@@ -150,8 +155,9 @@ void gofer_fids_clear(struct gofer_conn *c);
 /* Calls fn on every fid of the connection, with conn->lock held: fn may read
  * any fid's location and call gofer_fid_move(), nothing else. */
 void gofer_fids_foreach(struct gofer_conn *c, void (*fn)(struct gofer_fid *f, void *arg), void *arg);
-/* Under conn->lock (from gofer_fids_foreach): where f is named, counting a
- * move still pending: its parent (NULL at a mount root) and name. */
+/* Under conn->lock (from gofer_fids_foreach) or the names lock (rule 6):
+ * where f is named, counting a move still pending: its parent (NULL at a
+ * mount root) and name. */
 void gofer_fid_where(const struct gofer_fid *f, struct gofer_handle **parent, const char **name);
 /* Under conn->lock: f is now named `name` in `newdir` (a rename moved it);
  * at once if no request holds f, else when the last one is done (rule 3). */
@@ -180,9 +186,29 @@ int gofer_node_fid(struct gofer_conn *c, uint32_t num, struct gofer_fid **out);
  * gofer_name_check's errors, -EROFS on a read-only mount. */
 int gofer_dir_entry(struct gofer_conn *c, uint32_t num, struct p9_str name,
 		    char out[GOFER_NAME_MAX + 1], struct gofer_fid **dir);
-/* Checks that the fid's name in its parent still is the fid's inode (no
- * symlink followed); fills *st. -ESTALE if another file took the name. */
-int gofer_check_name(struct gofer_fid *f, struct stat *st);
+/* Where a fid's file is named for a host call by name (rule 6). */
+struct gofer_name {
+	struct gofer_handle *dir;          /* its directory; NULL at a mount root */
+	int dfd;                           /* dir's O_PATH FD; -1 at a mount root */
+	const char *name;                  /* the entry; "" at a mount root */
+};
+/* The names lock, shared (renames wait); a thread may take it again. */
+void gofer_names_hold(void);
+void gofer_names_release(void);
+/* Begins a call by f's name (holds the names lock until gofer_name_end):
+ * *n is the name f has now, a move pending on it included. */
+void gofer_name_begin(const struct gofer_fid *f, struct gofer_name *n);
+void gofer_name_end(void);
+/* A rename: from the host call to the fids' follow-up, exclusively.  Not
+ * with the lock held shared. */
+void gofer_rename_begin(void);
+void gofer_rename_end(void);
+/* Within gofer_rename_begin/end: where f is named now. */
+void gofer_name_now(const struct gofer_fid *f, struct gofer_name *n);
+/* Between gofer_name_begin/end: checks that n still names the fid's inode
+ * (no symlink followed); fills *st. -EBUSY at a mount root (no name to act
+ * on), -ESTALE if another file took the name. */
+int gofer_check_name(const struct gofer_fid *f, const struct gofer_name *n, struct stat *st);
 /*
  * A real (not O_PATH) FD on the fid's file, for the calls that need one:
  *   regular file: re-opened by name relative to its parent with flags (an

@@ -142,9 +142,10 @@ static int walk_names(struct gofer_fid *src, const struct p9_wnames *w, struct p
 		if (rc < 0)
 			return rc;
 	}
+	struct gofer_handle *src_parent;
+	gofer_fid_where(src, &src_parent, &name);   /* (op_walk holds the names lock) */
 	node = gofer_handle_get(src->node);
-	parent = gofer_handle_get(src->parent);
-	name = src->name;
+	parent = gofer_handle_get(src_parent);
 	type = src->type;
 	for (i = 0; i < n; i++) {
 		struct gofer_handle *h;
@@ -208,25 +209,30 @@ static int op_walk(void *arg, const struct p9_twalk *t, struct p9_rwalk *r)
 	} else if (t->wname.n == 0) {
 		return 0; /* cloning a fid onto itself */
 	}
+	/* no rename from reading the names to the new fid in the table, where
+	 * renames find it (rule 6) */
+	gofer_names_hold();
 	rc = walk_names(src, &t->wname, r->wqid.qid, &tmp);
-	if (rc < 0)
-		return rc;
-	r->wqid.n = (uint16_t)rc;
-	if (rc < t->wname.n)
-		return 0; /* stopped early: a partial Rwalk, newfid not created */
-
+	if (rc >= 0)
+		r->wqid.n = (uint16_t)rc;
+	if (rc < 0 || rc < t->wname.n) {
+		gofer_names_release();
+		return rc < 0 ? rc : 0; /* stopped early: a partial Rwalk, newfid not created */
+	}
 	if (t->newfid == t->fid) {
 		dst = src;
 		gofer_fid_release(c, dst);
 	} else {
 		rc = gofer_fid_create(c, t->newfid, &dst);
 		if (rc < 0) {
+			gofer_names_release();
 			gofer_handle_put(tmp.node);
 			gofer_handle_put(tmp.parent);
 			return rc;
 		}
 	}
 	gofer_fid_set_node(c, dst, tmp.mount, tmp.node, tmp.parent, tmp.name, tmp.type);
+	gofer_names_release();
 	if (src->unnamed && dst != src) {
 		/* a clone (no names: a file has no children) of an unnamed
 		 * file is one too, with the same FD and no more rights */
@@ -308,17 +314,17 @@ int gofer_dir_entry(struct gofer_conn *c, uint32_t num, struct p9_str name,
 	return (*dir)->mount->readonly ? -EROFS : 0;
 }
 
-int gofer_check_name(struct gofer_fid *f, struct stat *st)
+int gofer_check_name(const struct gofer_fid *f, const struct gofer_name *n, struct stat *st)
 {
 	struct stat cur;
 	int rc;
 
-	if (!f->parent)
+	if (n->dfd < 0)
 		return -EBUSY; /* a mount root has no name to act on */
 	rc = gofer_stat_fd(f->node->fd, st);
 	if (rc < 0)
 		return rc;
-	if (fstatat(f->parent->fd, f->name, &cur, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(n->dfd, n->name, &cur, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return gofer_same_inode(st, &cur) ? 0 : -ESTALE;
 }
@@ -370,8 +376,13 @@ int gofer_open_real(struct gofer_fid *f, int flags, int *fd_out)
 		/* By name relative to the parent (no /proc needed). O_NONBLOCK so
 		 * that a FIFO swapped in since the walk cannot block the gofer
 		 * (nor a lease break); the identity check then rejects it. */
-		fd = gofer_open_leaf(f->parent->fd, f->name,
+		struct gofer_name n;
+		gofer_name_begin(f, &n);
+		fd = gofer_open_leaf(n.dfd, n.name,
 				     (flags & LOPEN_FILE_FLAGS) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		int err = errno;
+		gofer_name_end();
+		errno = err;
 	} else {
 		return -EINVAL;
 	}
@@ -532,19 +543,22 @@ static int op_lcreate(void *arg, const struct p9_tlcreate *t, struct p9_rlcreate
 	rc = gofer_dir_entry(c, t->fid, t->name, name, &f);
 	if (rc < 0)
 		return rc;
+	/* no rename of the new name until the fid is named by it (rule 6) */
+	gofer_names_hold();
 	/* O_EXCL: never through a symlink (an existing name is EEXIST) */
 	fd = openat(f->node->fd, name,
 		    (int)(lflags & LOPEN_FILE_FLAGS) | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC,
 		    (mode_t)(t->mode & 07777));
-	if (fd < 0)
-		return -errno;
-	rc = lcreate_node(f->node->fd, name, fd, t->gid, &st, &node);
+	rc = fd < 0 ? -errno : lcreate_node(f->node->fd, name, fd, t->gid, &st, &node);
 	if (rc < 0) {
-		close(fd);
+		gofer_names_release();
+		if (fd >= 0)
+			close(fd);
 		return rc;
 	}
 	/* the directory becomes the parent, the new file the node */
 	gofer_fid_set_node(c, f, f->mount, node, gofer_handle_get(f->node), name, S_IFREG);
+	gofer_names_release();
 	f->opened = true;
 	f->open_acc = (int)(lflags & O_ACCMODE);
 	if (c->fd_donation)
@@ -838,11 +852,16 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 		return -ENOENT;
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.open_fd = tmp.lock_fd = -1;
+	/* tmp is in no table, where renames would find it: none until the
+	 * open by its name is done (rule 6) */
+	gofer_names_hold();
 	rc = walk_names(src, &t->wname, qids, &tmp);
 	if (rc >= 0 && rc < t->wname.n)
-		return -ENOENT;
-	if (rc < 0)
+		rc = -ENOENT;
+	if (rc < 0) {
+		gofer_names_release();
 		return rc;
+	}
 	rc = gofer_stat_fd(tmp.node->fd, &st);
 	if (rc == 0 && gofer_on_host_pseudo_fs(tmp.node->fd))
 		rc = -EACCES;
@@ -874,6 +893,7 @@ static int op_walkopen(void *arg, const struct p9_twalkopen *t, struct p9_rlopen
 			rc = -EPERM;
 		}
 	}
+	gofer_names_release();
 	gofer_handle_put(tmp.node);
 	gofer_handle_put(tmp.parent);
 	if (rc < 0)

@@ -97,8 +97,11 @@ static int setattr_size(struct gofer_fid *f, uint64_t size)
 
 static int setattr_mode(struct gofer_fid *f, uint32_t mode)
 {
-	return gofer_chmod_node(f->node->fd, f->parent ? f->parent->fd : -1, f->name,
-				(mode_t)(mode & 07777));
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	int rc = gofer_chmod_node(f->node->fd, n.dfd, n.name, (mode_t)(mode & 07777));
+	gofer_name_end();
+	return rc;
 }
 
 /* One timestamp of utimensat: untouched without `bit`, the given time with

@@ -43,11 +43,15 @@ int gofer_lopen_fifo(struct gofer_conn *c, struct gofer_fid *f, uint32_t lflags,
 	if (rc < 0)
 		return rc;
 	bool reader = (lflags & O_ACCMODE) == O_RDONLY;
-	fd = reader ? openat(f->parent->fd, f->name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
-		    : gofer_open_leaf(f->parent->fd, f->name,
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	fd = reader ? openat(n.dfd, n.name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+		    : gofer_open_leaf(n.dfd, n.name,
 				      (int)(lflags & O_ACCMODE) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	rc = fd < 0 ? -errno : 0;
+	gofer_name_end();
+	if (rc < 0)
+		return rc;
 	rc = gofer_stat_fd(fd, &st2);
 	if (rc == 0 && (!gofer_same_inode(&st, &st2) || !S_ISFIFO(st2.st_mode)))
 		rc = -ESTALE;
@@ -195,11 +199,27 @@ static int op_lconnect(void *arg, const struct p9_tlconnect *t, int *fd_out)
 		return -EINVAL;
 	if (!S_ISSOCK(f->type) || !f->parent)
 		return -ECONNREFUSED;   /* what connect(2) says for a non-socket */
-	rc = gofer_check_name(f, &st);
+	/* The connect itself may wait for the listener (connect_by_name): it
+	 * goes without the names lock, on a copy of the name, and the
+	 * identity checks before and after catch a rename meanwhile. */
+	char name[GOFER_NAME_MAX + 1];
+	struct gofer_handle *dir = NULL;
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	rc = gofer_check_name(f, &n, &st);
+	if (rc == 0) {
+		dir = gofer_handle_get(n.dir);
+		memcpy(name, n.name, strlen(n.name) + 1);
+	}
+	gofer_name_end();
 	if (rc == 0)
-		rc = connect_by_name(c, f->parent->fd, f->name, &st, (int)t->type, &s);
-	if (rc == 0)
-		rc = gofer_check_name(f, &st);
+		rc = connect_by_name(c, dir->fd, name, &st, (int)t->type, &s);
+	if (rc == 0) {
+		gofer_name_begin(f, &n);
+		rc = n.dir == dir && strcmp(n.name, name) == 0 ? gofer_check_name(f, &n, &st) : -ESTALE;
+		gofer_name_end();
+	}
+	gofer_handle_put(dir);
 	if (rc < 0) {
 		if (s >= 0)
 			close(s);
@@ -296,15 +316,20 @@ static int op_inotify(void *arg, const struct p9_tinotify *t, struct p9_rinotify
 	if (S_ISDIR(f->type)) {
 		rc = in_dir(c, f->node->fd, watch_here, &a);
 	} else {
-		rc = gofer_check_name(f, &st);
-		if (rc < 0)
-			return rc == -EBUSY ? -EINVAL : rc;   /* a mount root that is no directory */
-		a.name = f->name;
-		rc = in_dir(c, f->parent->fd, watch_here, &a);
-		if (rc > 0 && gofer_check_name(f, &st) < 0) {
-			inotify_rm_watch(ifd, rc);
-			rc = -ESTALE;
+		struct gofer_name n;
+		gofer_name_begin(f, &n);
+		rc = gofer_check_name(f, &n, &st);
+		if (rc == 0) {
+			a.name = n.name;
+			rc = in_dir(c, n.dfd, watch_here, &a);
+			if (rc > 0 && gofer_check_name(f, &n, &st) < 0) {
+				inotify_rm_watch(ifd, rc);
+				rc = -ESTALE;
+			}
+		} else if (rc == -EBUSY) {
+			rc = -EINVAL;   /* a mount root that is no directory */
 		}
+		gofer_name_end();
 	}
 	if (rc < 0)
 		return rc;

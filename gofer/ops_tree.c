@@ -215,11 +215,14 @@ static int link_node(struct gofer_fid *f, int dfd, const char *name)
 		return 0;
 	if (errno != ENOENT)
 		return -errno;
-	rc = gofer_check_name(f, &st);
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	rc = gofer_check_name(f, &n, &st);
+	if (rc == 0 && linkat(n.dfd, n.name, dfd, name, 0) < 0)
+		rc = -errno;
+	gofer_name_end();
 	if (rc < 0)
 		return rc;
-	if (linkat(f->parent->fd, f->name, dfd, name, 0) < 0)
-		return -errno;
 	if (fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 && gofer_same_inode(&cur, &st))
 		return 0;
 	unlinkat(dfd, name, 0);
@@ -244,15 +247,18 @@ static int link_unnamed(struct gofer_conn *c, struct gofer_fid *f, struct gofer_
 
 	if (!f->linkable)
 		return -ENOENT;
+	gofer_names_hold();   /* named by it before any rename (rule 6) */
 	if (linkat(f->node->fd, "", d->node->fd, name, AT_EMPTY_PATH) < 0) {
 		int rc = -errno;
 
+		gofer_names_release();
 		if (rc == -ENOENT && gofer_stat_fd(d->node->fd, &ds) == 0 && ds.st_nlink > 0)
 			rc = -EOPNOTSUPP;
 		return rc;
 	}
 	gofer_fid_set_node(c, f, f->mount, gofer_handle_get(f->node), gofer_handle_get(d->node),
 			   name, S_IFREG);
+	gofer_names_release();
 	f->unnamed = f->linkable = false; /* Linux clears I_LINKABLE too */
 	return 0;
 }
@@ -386,17 +392,12 @@ static int rename_entry(struct gofer_conn *c, struct gofer_handle *olddir, const
 			struct gofer_handle *newdir, const char *newname)
 {
 	struct moved m = { c, olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
-	int rc = 0;
 
-	/* one rename at a time: the fids follow in the host's order */
-	pthread_mutex_lock(&c->rename_lock);
 	if (fstatat(olddir->fd, oldname, &m.st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    renameat(olddir->fd, oldname, newdir->fd, newname) < 0)
-		rc = -errno;
-	else
-		gofer_fids_foreach(c, follow_one, &m);
-	pthread_mutex_unlock(&c->rename_lock);
-	return rc;
+		return -errno;
+	gofer_fids_foreach(c, follow_one, &m);
+	return 0;
 }
 
 /* Trenameat2: renameat2(2) with its flags.  An exchange moves two files:
@@ -423,7 +424,7 @@ int gofer_op_renameat2(void *arg, const struct p9_trenameat2 *t)
 	struct gofer_handle *olddir = od->node, *newdir = nd->node;
 	struct moved there = { c, olddir->dev, olddir->ino, newdir, oldname, newname, { 0 } };
 	struct moved back = { c, newdir->dev, newdir->ino, olddir, newname, oldname, { 0 } };
-	pthread_mutex_lock(&c->rename_lock);
+	gofer_rename_begin();
 	if (fstatat(olddir->fd, oldname, &there.st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    ((flags & RENAME_EXCHANGE) &&
 	     fstatat(newdir->fd, newname, &back.st, AT_SYMLINK_NOFOLLOW) < 0) ||
@@ -434,7 +435,7 @@ int gofer_op_renameat2(void *arg, const struct p9_trenameat2 *t)
 		if (flags & RENAME_EXCHANGE)
 			gofer_fids_foreach(c, follow_one, &back);
 	}
-	pthread_mutex_unlock(&c->rename_lock);
+	gofer_rename_end();
 	return rc;
 }
 
@@ -451,7 +452,10 @@ int gofer_op_renameat(void *arg, const struct p9_trenameat *t)
 		return rc;
 	if (od->mount != nd->mount)
 		return -EXDEV;
-	return rename_entry(arg, od->node, oldname, nd->node, newname);
+	gofer_rename_begin();
+	rc = rename_entry(arg, od->node, oldname, nd->node, newname);
+	gofer_rename_end();
+	return rc;
 }
 
 /* Trename: fid's file becomes dfid/name (same mount); the fid follows.  A
@@ -470,11 +474,16 @@ int gofer_op_rename(void *arg, const struct p9_trename *t)
 		return rc;
 	if (f->mount != d->mount)
 		return -EXDEV;
-	rc = gofer_check_name(f, &st);
-	if (rc < 0)
-		return rc;
-	memcpy(oldname, f->name, sizeof(oldname));
-	return rename_entry(arg, f->parent, oldname, d->node, name);
+	struct gofer_name n;
+	gofer_rename_begin();
+	gofer_name_now(f, &n);
+	rc = gofer_check_name(f, &n, &st);
+	if (rc == 0) {
+		memcpy(oldname, n.name, strlen(n.name) + 1);   /* (the fid's own name moves) */
+		rc = rename_entry(arg, n.dir, oldname, d->node, name);
+	}
+	gofer_rename_end();
+	return rc;
 }
 
 /* Tunlinkat: flags 0 (unlink) or AT_REMOVEDIR (rmdir); errors as Linux
@@ -501,10 +510,13 @@ static int remove_node(struct gofer_fid *f)
 
 	if (f->mount->readonly)
 		return -EROFS;
-	rc = gofer_check_name(f, &st);
-	if (rc < 0)
-		return rc;
-	return unlinkat(f->parent->fd, f->name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	rc = gofer_check_name(f, &n, &st);
+	if (rc == 0 && unlinkat(n.dfd, n.name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+		rc = -errno;
+	gofer_name_end();
+	return rc;
 }
 
 /* Tremove: removes what the fid names, then the fid goes, whatever the

@@ -80,6 +80,7 @@ static int xattr_name(struct p9_str s, char out[XATTR_NAME_MAX + 1])
  * target_close), or its parent FD and name. */
 struct target {
 	int fd;
+	bool named;   /* by dfd and name, holding the names lock */
 	int dfd;
 	const char *name;
 };
@@ -90,6 +91,7 @@ static int target_open(struct gofer_fid *f, bool for_write, struct target *x)
 	int rc = gofer_stat_fd(f->node->fd, &st);
 
 	x->fd = -1;
+	x->named = false;
 	if (rc < 0)
 		return rc;
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
@@ -100,16 +102,21 @@ static int target_open(struct gofer_fid *f, bool for_write, struct target *x)
 			rc = gofer_open_real(f, O_WRONLY, &x->fd);
 		return rc;
 	}
-	rc = gofer_check_name(f, &st);
-	x->dfd = f->parent ? f->parent->fd : -1;
-	x->name = f->name;
-	return rc;
+	/* by name until target_close (rule 6) */
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	x->named = true;
+	x->dfd = n.dfd;
+	x->name = n.name;
+	return gofer_check_name(f, &n, &st);
 }
 
 static void target_close(struct target *x)
 {
 	if (x->fd >= 0)
 		close(x->fd);
+	if (x->named)
+		gofer_name_end();
 }
 
 /* The result of a host call: a count, or -errno; ENOSYS (no *xattrat) is
@@ -217,8 +224,11 @@ int gofer_op_xattrwalk(void *arg, const struct p9_txattrwalk *t, struct p9_rxatt
 		gofer_xattr_free(x);
 		return rc;
 	}
-	gofer_fid_set_node(c, nf, f->mount, gofer_handle_get(f->node), gofer_handle_get(f->parent),
-			   f->name, f->type);
+	struct gofer_name n;
+	gofer_name_begin(f, &n);
+	gofer_fid_set_node(c, nf, f->mount, gofer_handle_get(f->node), gofer_handle_get(n.dir),
+			   n.name, f->type);
+	gofer_name_end();
 	nf->opened = true; /* neither walked from nor opened again */
 	nf->xattr = x;
 	c->nxattrs++;

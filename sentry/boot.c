@@ -1102,7 +1102,9 @@ int sentry_main(const struct sentry_args *a)
 	if (spec->gate && a->ready_fd >= 0)
 		log_set_report_fd(a->ready_fd);   /* why create failed, if it does */
 
-	struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
+	/* static: the worker threads use it until the process exits, after
+	 * this function has returned (sentry_serve leaves them where they are) */
+	static struct sentry s = { .procfd = -1, .stagingfd = -1, .devfd = -1 };
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("making mounts private", errno);
 	const char *staging = mount_staging();

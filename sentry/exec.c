@@ -383,7 +383,9 @@ static int open_path_for_exec(struct sentry *s, struct vfs_path p, const struct 
 		return -ELOOP;   /* AT_SYMLINK_NOFOLLOW met a symlink */
 	/* the cached mode is stale after a chmod, or a write through an fd */
 	struct stat st;
+	bool prev = vfs_io_allow(true);   /* (p is referenced) */
 	int rc = get_attr(ino, &st);
+	vfs_io_allow(prev);
 	if (rc < 0)
 		return rc;
 	if (!S_ISREG(st.st_mode) || !ino->fs->ops->open)
@@ -391,7 +393,9 @@ static int open_path_for_exec(struct sentry *s, struct vfs_path p, const struct 
 	if (need_x && (rc = vfs_permission(ino, cred, VFS_MAY_EXEC)) < 0)
 		return rc;   /* with DAC override still some x bit (vfs_permission) */
 	struct vfs_open_result res = { .host_fd = -1 };
+	prev = vfs_io_allow(true);
 	rc = ino->fs->ops->open(ino, O_RDONLY, &res);
+	vfs_io_allow(prev);
 	if (rc < 0)
 		return rc;
 	/* only a file the sandbox ever opened for writing can be busy */
@@ -619,13 +623,15 @@ static int staging_dir(struct sentry *s, struct pending_exec *pe, char *rel, siz
 	return *fd < 0 ? -errno : 0;
 }
 
-static int64_t exec_locked(struct sentry *s, struct platform_syscall *sc, struct task *t,
-			   int dirfd, const char *path, int at_flags, struct pending_exec *pe)
+/* The program (and its interpreter) looked up and opened into pe.  Called
+ * without exec_lock: its lookups and opens may release the sentry lock for
+ * their 9P requests, so a slow gofer stalls this exec only. */
+static int exec_resolve(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			int dirfd, const char *path, int at_flags, struct pending_exec *pe,
+			struct exec_target *tg)
 {
-	struct exec_target tg = { .path = path,
-		.walk_flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW };
 	bool by_fd = path[0] != '/' && dirfd != AT_FDCWD;
-	int rc, swap_with = -1;
+	int rc;
 	if (path[0] == 0 && !(at_flags & AT_EMPTY_PATH))
 		return -ENOENT;
 	if (path[0] == 0 && dirfd == AT_FDCWD) {
@@ -649,25 +655,32 @@ static int64_t exec_locked(struct sentry *s, struct platform_syscall *sc, struct
 		rc = fd_cloexec(s, sc->tid, dirfd, &pe->swap_cloexec);
 		if (rc < 0)
 			return rc;
-		snprintf(tg.name, sizeof tg.name, path[0] ? "/dev/fd/%d/%s" : "/dev/fd/%d", dirfd, path);
-		tg.name_inaccessible = pe->swap_cloexec;
+		snprintf(tg->name, sizeof tg->name, path[0] ? "/dev/fd/%d/%s" : "/dev/fd/%d", dirfd, path);
+		tg->name_inaccessible = pe->swap_cloexec;
 		if (path[0] == 0) {
-			tg.by_file = true;
-			tg.file = f->path;
+			tg->by_file = true;
+			tg->file = vfs_path_get(f->path);   /* (the fd may be closed meanwhile) */
 		} else {
 			if (!vfs_is_dir(f->path.dentry->inode))
 				return -ENOTDIR;
-			tg.base = (struct vfs_walk){ .root = t->fs->root, .start = f->path };
+			tg->base = (struct vfs_walk){ .root = t->fs->root, .start = f->path };
 		}
 	} else {
-		snprintf(tg.name, sizeof tg.name, "%s", path);
-		rc = walk_start(s, sc, t, dirfd, path, &tg.base);
+		snprintf(tg->name, sizeof tg->name, "%s", path);
+		rc = walk_start(s, sc, t, dirfd, path, &tg->base);
 		if (rc < 0)
 			return rc;
 	}
-	rc = resolve_program(s, t, &tg, pe);
-	if (rc < 0)
-		return rc;
+	return resolve_program(s, t, tg, pe);
+}
+
+/* The staged path the kernel will walk to the loader, and pe pending: under
+ * exec_lock, never releasing the sentry lock. */
+static int64_t exec_commit(struct sentry *s, struct platform_syscall *sc, struct task *t,
+			   int dirfd, const char *path, struct pending_exec *pe)
+{
+	bool by_fd = path[0] != '/' && dirfd != AT_FDCWD;
+	int rc, swap_with = -1;
 	if (!by_fd) {
 		rc = stage_path(s, pe, "", path);
 	} else if (path[0] == 0) {
@@ -724,14 +737,20 @@ int64_t exec_syscall(struct sentry *s, struct platform_syscall *sc, struct task 
 	pe->prog_fd = pe->interp_fd = pe->swap_orig = pe->swap_num = -1;
 	pe->plan.magic = RL_PLAN_MAGIC;
 	pe->plan.version = RL_PLAN_VERSION;
+	struct exec_target tg = { .path = path,
+		.walk_flags = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW };
+	int64_t ret = exec_resolve(s, sc, t, dirfd, path, at_flags, pe, &tg);
 	pthread_mutex_lock(&exec_lock);
-	sentry_pin_lock(true);   /* its walks keep the sentry lock: exec_lock is held */
-	int64_t ret = exec_locked(s, sc, t, dirfd, path, at_flags, pe);
+	sentry_pin_lock(true);   /* exec_lock is held: nothing may wait for the sentry lock */
+	if (ret == 0)
+		ret = exec_commit(s, sc, t, dirfd, path, pe);
 	sentry_pin_lock(false);
 	trace_exec_target(pe->prog_path, pe->interp_path);
 	if (ret != SYSCALL_ANSWERED)
-		pending_free(s, pe);
+		pending_free(s, pe);   /* (its staged names: exec_lock) */
 	pthread_mutex_unlock(&exec_lock);
+	if (tg.by_file)
+		vfs_path_put(tg.file);
 	return ret;
 }
 

@@ -11,10 +11,11 @@
  * (sentry_wait_unlocked), so one task blocked there stalls no other task.
  * The lookups a path walk makes on the gofer, opens of regular files and
  * reads of directories release it around their 9P request too
- * (vfs_io_begin), as do the attribute refreshes of stat: a slow gofer
- * stalls neither the syscalls it is not needed for nor other lookups.
- * Other 9P requests (changes, xattrs, statfs) are made with the lock held
- * (changes hold their inodes already: vfs_inode_lock, docs/ARCHITECTURE.md).  Workers are added
+ * (vfs_io_begin), as do the attribute refreshes of stat, the changes on
+ * gofer mounts (their inodes held: vfs_inode_lock), xattrs, statfs, exec's
+ * opens and connects to host sockets: a slow gofer stalls neither the
+ * syscalls it is not needed for nor other lookups.  O_TMPFILE, bind and
+ * inotify requests are made with the lock held.  Workers are added
  * when all are waiting without the lock (at most SENTRY_MAX_WORKERS).
  */
 #include "sentry/internal.h"
@@ -222,6 +223,16 @@ int sentry_wait_unlocked(struct sentry *s, const struct platform_syscall *sc, un
  * handler about to wait without the lock hands the leadership over first
  * (sentry_wait_unlocked), so the next syscall is received meanwhile.
  */
+/* The leadership has a mutex of its own (lead_mutex, taken after the
+ * sentry lock when both are held): a leader that receives a syscall while
+ * another worker holds the sentry lock for long (a pinned exec, a copy-up,
+ * a request the gofer is slow to answer) hands the leadership over before
+ * it waits for the lock, and a follower can take it up without the sentry
+ * lock.  So a trapped syscall is always received at once: until then its
+ * task waits interruptibly, and a signal would end even a syscall Linux
+ * never interrupts (an open of a tmpfs file) with EINTR; once received it
+ * waits killably (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV). */
+static pthread_mutex_t lead_mutex = PTHREAD_MUTEX_INITIALIZER;
 static bool leader_present;
 static __thread bool is_leader;
 static pthread_cond_t leadership = PTHREAD_COND_INITIALIZER;
@@ -230,12 +241,13 @@ static int nworkers, nidle;   /* idle: waiting to become the leader */
 
 static void *worker(void *arg);
 
-/* Sentry lock held.  With no worker left to take over (all of them wait
- * without the lock), one more is started. */
+/* With no worker left to take over (all of them wait, for the lock or
+ * without it), one more is started. */
 static void give_up_leadership(void)
 {
 	if (!is_leader)
 		return;
+	pthread_mutex_lock(&lead_mutex);
 	is_leader = false;
 	leader_present = false;
 	pthread_cond_signal(&leadership);
@@ -246,6 +258,20 @@ static void give_up_leadership(void)
 			nworkers++;
 		}
 	}
+	pthread_mutex_unlock(&lead_mutex);
+}
+
+/* Waits, holding no lock, until this worker is the leader. */
+static void become_leader(void)
+{
+	pthread_mutex_lock(&lead_mutex);
+	while (leader_present && !is_leader) {
+		nidle++;
+		pthread_cond_wait(&leadership, &lead_mutex);
+		nidle--;
+	}
+	leader_present = is_leader = true;
+	pthread_mutex_unlock(&lead_mutex);
 }
 
 /* The syscall this worker serves (NULL: none), and whether it holds
@@ -285,27 +311,37 @@ static void io_wait(void)
 }
 static void io_wake_all(void) { pthread_cond_broadcast(&lookup_done); }
 
-static const struct vfs_lock_ops lock_ops = { io_release, io_reacquire, io_wait, io_wake_all };
+/* A request made with the lock held may take long (a slow gofer): the next
+ * syscalls are received meanwhile (they then wait for the lock killably,
+ * where a signal cannot end them). */
+static void io_held(void)
+{
+	if (serving)
+		give_up_leadership();
+}
+
+static const struct vfs_lock_ops lock_ops = { io_release, io_reacquire, io_wait, io_wake_all,
+					      io_held };
 
 static void *worker(void *arg)
 {
 	struct sentry *s = arg;
-	sentry_lock();
 	for (;;) {
-		while (leader_present && !is_leader) {
-			nidle++;
-			pthread_cond_wait(&leadership, &sentry_mutex);
-			nidle--;
-		}
-		leader_present = is_leader = true;
-		sentry_unlock();
+		become_leader();
 		struct platform_syscall sc;
 		int rc = platform_wait(s->plat, &sc);
-		sentry_lock();
-		if (rc == -EAGAIN || rc == -EINTR || rc == -ENOENT)
+		if (pthread_mutex_trylock(&sentry_mutex) != 0) {
+			give_up_leadership();   /* the lock is busy: someone else receives */
+			sentry_lock();
+		}
+		if (rc == -EAGAIN || rc == -EINTR || rc == -ENOENT) {
+			sentry_unlock();
 			continue;
-		if (rc < 0)
+		}
+		if (rc < 0) {
+			sentry_unlock();
 			break;   /* the listener is gone: no application task is left */
+		}
 		if (waiters && sc.event == PLATFORM_SYSCALL) {
 			cancel_waiters(sc.tid);
 			cancel_waiters(0);
@@ -313,9 +349,9 @@ static void *worker(void *arg)
 		serving = &sc;
 		syscalls_dispatch(s, &sc);   /* still the leader unless it waited */
 		serving = NULL;
+		sentry_unlock();
 	}
 	give_up_leadership();
-	sentry_unlock();
 	return NULL;
 }
 
@@ -334,7 +370,9 @@ static int start_workers(struct sentry *s)
 		rc = pthread_create(&th, NULL, worker, s);
 		if (rc == 0) {
 			pthread_detach(th);
+			pthread_mutex_lock(&lead_mutex);
 			nworkers++;
+			pthread_mutex_unlock(&lead_mutex);
 		}
 	}
 	sentry_unlock();

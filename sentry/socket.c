@@ -352,8 +352,14 @@ int64_t sys_connect(struct sentry *s, struct platform_syscall *sc, struct task *
 		rc = -EISCONN;   /* (the kernel's answer for a bound socket above) */
 	else if (!S_ISSOCK(ino->attr.st_mode) || !ino->fs->ops->connect)
 		rc = -ECONNREFUSED;
-	else
+	else {
+		/* a host listener may make it wait: without the sentry lock
+		 * (w.result is referenced; the overlay's connect is its lower
+		 * layer's) */
+		bool prev = vfs_io_allow(true);
 		rc = ino->fs->ops->connect(ino, type, &sock);
+		vfs_io_allow(prev);
+	}
 	vfs_path_put(w.result);
 	if (rc < 0)
 		return rc;

@@ -1098,6 +1098,19 @@ static int64_t sys_getcwd(struct sentry *s, struct platform_syscall *sc, struct 
 
 /* ---- statfs ----------------------------------------------------------------- */
 
+/* The statfs of p's filesystem.  The gofer's one request goes without the
+ * sentry lock (as its changes do); p is referenced meanwhile. */
+static int fs_statfs(struct vfs_path p, struct statfs *st)
+{
+	struct vfs_inode *ino = p.dentry->inode;
+	if (!ino->fs->ops->statfs)
+		return -ENOSYS;
+	bool prev = vfs_io_allow_change(ino->fs);
+	int rc = ino->fs->ops->statfs(ino, st);
+	vfs_io_allow(prev);
+	return rc;
+}
+
 static int64_t sys_statfs(struct sentry *s, struct platform_syscall *sc, struct task *t)
 {
 	struct vfs_path p;
@@ -1111,8 +1124,7 @@ static int64_t sys_statfs(struct sentry *s, struct platform_syscall *sc, struct 
 	}
 	if (rc < 0)
 		return rc;
-	struct vfs_inode *ino = p.dentry->inode;
-	rc = ino->fs->ops->statfs ? ino->fs->ops->statfs(ino, &st) : -ENOSYS;
+	rc = fs_statfs(p, &st);
 	vfs_path_put(p);
 	return rc < 0 ? rc : platform_write(s->plat, sc, sc->args[1], &st, sizeof st);
 }
@@ -1126,8 +1138,9 @@ static int64_t sys_fstatfs(struct sentry *s, struct platform_syscall *sc, struct
 	struct statfs st;
 	int rc;
 	if (f) {
-		struct vfs_inode *ino = f->path.dentry->inode;
-		rc = ino->fs->ops->statfs ? ino->fs->ops->statfs(ino, &st) : -ENOSYS;
+		struct vfs_path p = vfs_path_get(f->path);   /* (the fd may be closed meanwhile) */
+		rc = fs_statfs(p, &st);
+		vfs_path_put(p);
 	} else {
 		rc = fstatfs(dup, &st) < 0 ? -errno : 0;
 	}

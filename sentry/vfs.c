@@ -301,7 +301,13 @@ void vfs_set_lock_ops(const struct vfs_lock_ops *ops) { lock_ops = ops; }
 
 bool vfs_io_begin(void)
 {
-	return io_may_release && lock_ops && lock_ops->release();
+	if (!lock_ops)
+		return false;
+	if (io_may_release && lock_ops->release())
+		return true;
+	if (lock_ops->held)
+		lock_ops->held();
+	return false;
 }
 
 void vfs_io_end(bool released)

@@ -329,6 +329,8 @@ struct vfs_lock_ops {
 	void (*reacquire)(void);
 	void (*wait)(void);
 	void (*wake_all)(void);
+	/* a request that may block is made with the lock held (NULL: nothing) */
+	void (*held)(void);
 };
 void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
 /* Called by a filesystem around a request that may block: true when the
@@ -337,7 +339,9 @@ void vfs_set_lock_ops(const struct vfs_lock_ops *ops);
  * request itself.  False unless the caller allowed it (vfs_io_allow): the
  * walk does for its lookups, re-validations and link reads, the open
  * handler for the open of a regular file, getdents for the listing (its
- * file marked `reading` and pinned). */
+ * file marked `reading` and pinned).  False, the request is made with the
+ * lock held, and lock_ops->held is told (the sentry lets another worker
+ * receive the sandbox's syscalls meanwhile). */
 bool vfs_io_begin(void);
 void vfs_io_end(bool released);
 /* Allows (or forbids) vfs_io_begin for this thread: the caller keeps what

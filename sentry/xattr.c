@@ -79,12 +79,24 @@ static ssize_t on_inode(struct vfs_inode *ino, const struct vfs_cred *c, const s
 	int rc = x->op == XLIST ? 0 : xattr_permission(ino, c, x->op, name);
 	if (rc < 0)
 		return rc;
+	/* The gofer's request goes without the sentry lock (as its other
+	 * changes do); a change holds the inode meanwhile, as Linux's inode
+	 * lock.  The caller keeps ino referenced. */
+	bool change = x->op == XSET || x->op == XREMOVE;
+	if (change)
+		vfs_inode_lock(ino, NULL);
+	bool prev = vfs_io_allow_change(ino->fs);
+	ssize_t n;
 	switch (x->op) {
-	case XGET:  return ops->getxattr ? ops->getxattr(ino, name, buf, x->size) : -EOPNOTSUPP;
-	case XLIST: return ops->listxattr ? ops->listxattr(ino, buf, x->size) : 0;
-	case XSET:  return ops->setxattr ? ops->setxattr(ino, name, buf, x->size, (int)x->flags) : -EOPNOTSUPP;
-	default:    return ops->removexattr ? ops->removexattr(ino, name) : -EOPNOTSUPP;
+	case XGET:  n = ops->getxattr ? ops->getxattr(ino, name, buf, x->size) : -EOPNOTSUPP; break;
+	case XLIST: n = ops->listxattr ? ops->listxattr(ino, buf, x->size) : 0; break;
+	case XSET:  n = ops->setxattr ? ops->setxattr(ino, name, buf, x->size, (int)x->flags) : -EOPNOTSUPP; break;
+	default:    n = ops->removexattr ? ops->removexattr(ino, name) : -EOPNOTSUPP; break;
 	}
+	vfs_io_allow(prev);
+	if (change)
+		vfs_inode_unlock(ino, NULL);
+	return n;
 }
 
 static int64_t xattr_call(struct sentry *s, struct platform_syscall *sc, struct task *t,

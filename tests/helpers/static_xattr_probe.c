@@ -18,9 +18,19 @@ static void show(const char *what, long rc, const char *buf)
 		printf("%-40s -> %ld\n", what, rc);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char buf[256], big[300];
+	/* one call only, for tests that need just that request in flight:
+	 * "set FILE NAME VALUE", "get FILE NAME" */
+	if (argc == 5 && strcmp(argv[1], "set") == 0) {
+		show("set", setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0), NULL);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "get") == 0) {
+		show("get", getxattr(argv[2], argv[3], buf, sizeof buf), buf);
+		return 0;
+	}
 	memset(big, 'n', sizeof big);
 	big[sizeof big - 1] = 0;
 	memcpy(big, "user.", 5);

@@ -115,6 +115,119 @@ else
 	kill $rl
 fi
 
+# Changes on a volume — create, mkdir, unlink, rename, chmod, link,
+# symlink, setxattr — make their requests without the lock too, the
+# directory (or file) held meanwhile, and so do a statfs, a connect to a
+# host socket and the lookup and open of a program to exec (not yet
+# cached): with the
+# gofer stopped they wait while procfs, a tmpfs and cached names go on;
+# once it continues, every one completes and the host tree shows them.
+mkdir -p "$SCRATCH/chg" "$R/chg"
+touch "$SCRATCH/chg/gone" "$SCRATCH/chg/moved" "$SCRATCH/chg/perm" "$SCRATCH/chg/orig" "$SCRATCH/chg/xa"
+cp "$BUILD/tests/helpers/static_xattr_probe" "$BUILD/tests/helpers/static_unix_client" "$R/bin/"
+"$BUILD/tests/helpers/unix_echo_server" "$SCRATCH/chg/sock" &
+echo_server=$!
+wait_until 10 test -S "$SCRATCH/chg/sock"
+out=$SCRATCH/out3
+timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/chg:/chg" -- /bin/sh -c '
+	[ -e /chg/gone ] && [ -e /chg/moved ] && [ -e /chg/perm ] && [ -e /chg/orig ] && [ -e /chg/xa ] && [ -S /chg/sock ] && echo ready
+	read go
+	( : > /chg/created; echo create done ) &
+	( mkdir /chg/newdir; echo mkdir done ) &
+	( rm /chg/gone; echo unlink done ) &
+	( mv /chg/moved /chg/renamed; echo rename done ) &
+	( chmod 600 /chg/perm; echo chmod done ) &
+	( ln /chg/orig /chg/hard; echo link done ) &
+	( ln -s orig /chg/soft; echo symlink done ) &
+	( /bin/static_xattr_probe set /chg/xa user.k v >/dev/null; echo setxattr done ) &
+	( stat -f /chg >/dev/null; echo statfs done ) &
+	( /bin/static_unix_client /chg/sock | grep -q "^reply: pong:ping" && echo connect done ) &
+	i=0
+	while [ $i -lt 300 ]; do
+		[ -e /bin/sh ] && echo $i > /tmp/f && read l < /proc/self/stat || exit 9
+		i=$((i + 1))
+	done
+	echo fast done
+	wait
+	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
+rl=$!
+if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
+	kill -STOP "$gofer"
+	wait_until 10 all_stopped "$gofer"
+	echo go >&3
+	name="slow gofer: procfs, a tmpfs and cached names go on while 7 changes, an exec of an uncached binary, a setxattr, a statfs and a connect to a host socket wait"
+	if wait_until 30 grep -q '^fast done' "$out" && ! grep -v '^fast done' "$out" | grep -q ' done$'; then
+		pass "$name"
+	else
+		fail "$name" "output while the gofer was stopped:" "$(cat "$out")"
+	fi
+	kill -CONT "$gofer"
+	wait $rl
+	rc=$?
+	name="slow gofer: the changes, the exec, the setxattr, the statfs and the connect complete once it continues, and the host has them"
+	h="$SCRATCH/chg"
+	if [ $rc = 0 ] && [ "$(grep -c ' done$' "$out")" = 12 ] && grep -q '^all done' "$out" &&
+	   [ -f "$h/created" ] && [ -d "$h/newdir" ] && [ ! -e "$h/gone" ] && [ ! -e "$h/moved" ] &&
+	   [ -f "$h/renamed" ] && [ "$(stat -c %a "$h/perm")" = 600 ] && [ "$h/orig" -ef "$h/hard" ] &&
+	   [ "$(readlink "$h/soft")" = orig ] &&
+	   "$BUILD/tests/helpers/static_xattr_probe" get "$h/xa" user.k | grep -q -e '-> 1 "v"'; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc" "$(cat "$out")" "host: $(ls -l "$h")"
+	fi
+else
+	fail "slow gofer: sandbox starts (changes)" "$(head -5 "$out")"
+	kill $rl
+fi
+kill $echo_server 2>/dev/null
+
+# A request still made with the lock held (O_TMPFILE) while the gofer is
+# stopped: the sandbox's next syscalls are received all the same (the
+# worker hands the receiving over), so another process's open of a tmpfs
+# file, received at once, waits for the lock killably.  Signals sent to it
+# meanwhile (a handler without SA_RESTART) are handled when it returns;
+# none ends it with EINTR, as none would on Linux, where that open never
+# sleeps.  (Unreceived, the open would wait interruptibly: EINTR.)
+cp "$BUILD/tests/helpers/static_tmpfile" "$BUILD/tests/helpers/static_sigopen" "$R/bin/"
+mkdir -p "$SCRATCH/held" "$R/held"
+out=$SCRATCH/out4
+timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/held:/held" -- /bin/sh -c '
+	delay() { k=0; while [ $k -lt $1 ]; do k=$((k + 1)); done; }   # (no syscall)
+	mkfifo /tmp/go
+	/bin/static_sigopen /tmp/f </tmp/go &
+	opener=$!
+	exec 4>/tmp/go
+	[ -d /held ] && /bin/static_tmpfile /tmp >/dev/null && echo ready
+	read go
+	( /bin/static_tmpfile /held; echo tmpfile done ) &
+	delay 20000
+	echo >&4
+	delay 20000
+	for j in 1 2 3 4 5 6 7 8 9 10; do kill -USR1 $opener; delay 2000; done
+	echo signals sent
+	wait
+	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
+rl=$!
+if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
+	kill -STOP "$gofer"
+	wait_until 10 all_stopped "$gofer"
+	echo go >&3
+	wait_until 30 grep -q '^signals sent' "$out"
+	kill -CONT "$gofer"
+	wait $rl
+	rc=$?
+	name="slow gofer: an open waiting behind a request made with the lock held is not ended by signals (no EINTR)"
+	if [ $rc = 0 ] && grep -q '^signals sent' "$out" && grep -q '^open done' "$out" &&
+	   grep -q '^signals handled: [1-9]' "$out" && grep -q '^ok' "$out" && grep -q '^all done' "$out"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc" "$(cat "$out")"
+	fi
+else
+	fail "slow gofer: sandbox starts (held)" "$(head -5 "$out")"
+	kill $rl
+fi
+
 # Lookups and listings in parallel (the lock released around each), of the same names,
 # while another process makes, renames and removes them: the sentry
 # survives every interleaving (the ASan build reports any misuse), and the

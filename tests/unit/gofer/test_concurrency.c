@@ -512,6 +512,61 @@ static void test_renames_move_fids_in_use(void **state)
 	assert_int_equal(wait_gofer(&g), 0);
 }
 
+/* Opens the moving file through its fid while renames move it: by the fid
+ * itself in one round trip (Twalkopen, no names: the sentry's open), and by
+ * a clone then Tlopen.  Both re-open by name, and a name read before a
+ * rename (a clone made, a walkopen begun) must not be used after it:
+ * every open finds the file. */
+static void *opener_main(void *arg)
+{
+	struct racer *r = arg;
+
+	for (int i = 0; !atomic_load(r->stop); i++) {
+		char buf[16];
+		int fd = -1, rc;
+
+		if (i % 2 == 0) {
+			rc = p9_walk_open(r->c, r->moving, 0, NULL, O_RDONLY, NULL, &fd);
+		} else {
+			uint32_t f = p9_fid_alloc(r->c);
+			uint16_t nq = 0;
+			rc = p9_walk(r->c, r->moving, f, 0, NULL, NULL, &nq);
+			if (rc == 0)
+				rc = p9_lopen(r->c, f, O_RDONLY, NULL, NULL, &fd);
+			p9_clunk(r->c, f);
+		}
+		if (rc != 0 || pread(fd, buf, sizeof(buf), 0) != 7)
+			r->errors++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static void test_opens_follow_renames(void **state)
+{
+	struct gofer_proc g = start_gofer();
+	struct racer r[5];
+	atomic_bool stop = false;
+	struct p9_client *c;
+	uint32_t rootfid, dir, moving;
+
+	assert_int_equal(p9_client_open(&c, g.sock, 64 * 1024, "root", &rootfid, NULL), 0);
+	g.sock = -1;
+	dir = walk1(c, rootfid, "d");
+	moving = walk1(c, dir, "a");
+	for (int i = 0; i < 5; i++) {
+		r[i] = (struct racer){ .c = c, .dir = dir, .moving = moving, .stop = &stop };
+		assert_int_equal(pthread_create(&r[i].th, NULL, i == 0 ? rename_main : opener_main, &r[i]), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(pthread_join(r[i].th, NULL), 0);
+		assert_int_equal(r[i].errors, 0);
+	}
+	p9_client_close(c);
+	assert_int_equal(wait_gofer(&g), 0);
+}
+
 /* ---- a hostile client ---------------------------------------------------------- */
 
 /* A second request with the tag of one still being served: the gofer drops
@@ -542,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_pipelined_requests),
 		cmocka_unit_test(test_clunk_races_use),
 		cmocka_unit_test(test_renames_move_fids_in_use),
+		cmocka_unit_test(test_opens_follow_renames),
 		cmocka_unit_test(test_tag_in_use_drops_connection),
 	};
 
