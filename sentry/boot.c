@@ -1046,13 +1046,19 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 static int confine_sentry(struct sentry *s)
 {
 	/* Reading the application's memory and fds needs CAP_SYS_PTRACE over
-	 * its user namespace; nothing else is kept. */
+	 * its user namespace; nothing else is kept.  With an id range
+	 * (sentry/appuser.c) the application's tasks may be of other uids,
+	 * whose procfs files (environ, fd/, maps: 0400/0500, theirs) the
+	 * sentry reads for /proc and FD identity: CAP_DAC_READ_SEARCH too,
+	 * which reaches nothing new, as its policy opens only beneath its
+	 * procfs of the sandbox's pid namespace and the staging directory. */
 	cap_t caps = cap_init();
-	cap_value_t keep[] = { CAP_SYS_PTRACE };
-	cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET);
-	cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET);
+	cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	int nkeep = appuser_range() ? 2 : 1;
+	cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET);
+	cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET);
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-		if (c != CAP_SYS_PTRACE)
+		if (c != CAP_SYS_PTRACE && (nkeep == 1 || c != CAP_DAC_READ_SEARCH))
 			cap_drop_bound(c);
 	int rc = cap_set_proc(caps);
 	cap_free(caps);

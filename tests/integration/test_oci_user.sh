@@ -227,5 +227,6 @@ done <<EOF
 id, umask, owners of new files, refusals|$U1000|["sh", "-c", "$SHOW"]
 uid 1000 without a gid or groups|{ "uid": 1000 }|["sh", "-c", "id; cat /secret; echo x > /v/g; ls -ln /v/g | cut -c1-10,15-30"]
 uid 0 gid 50: group access only; HOME from /etc/passwd|{ "uid": 0, "gid": 50 }|["sh", "-c", "id; echo \$HOME; cat /g060; echo x > /tmp/h; stat -c %u:%g /tmp/h"]
+uid 1000: its own /proc/self/environ, fd/ and maps|{ "uid": 1000, "gid": 1000 }|["sh", "-c", "cat /proc/self/environ | tr '\\\\0' '\\\\n' | grep PATH; ls /proc/self/fd; head -c 8 /proc/self/maps; echo"]
 uid 65534 (nobody): HOME from /etc/passwd|{ "uid": 65534, "gid": 65534 }|["sh", "-c", "id; echo \$HOME; cat /secret"]
 EOF
