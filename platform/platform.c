@@ -145,7 +145,10 @@ static int mem_slot(struct platform *p, const struct platform_syscall *sc, bool 
 	snprintf(path, sizeof path, "%d/mem", (int)sc->tid);
 	int fd = openat(mem.procfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		*err = -ENOENT;
+		/* EACCES: the file is the task's, 0600, and its uid not ours
+		 * (an application task of another uid, whose process is
+		 * dumpable): only the mode bits refuse, not ptrace access */
+		*err = errno == EACCES ? -EACCES : -ENOENT;
 		return -1;
 	}
 	if ((*err = platform_check(p, sc)) < 0) {   /* the pid was still the task's */
@@ -180,12 +183,15 @@ static ssize_t read_mem(struct platform *p, const struct platform_syscall *sc, v
 				break;   /* 0, EIO: maybe another address space: open again */
 		}
 		pthread_mutex_unlock(&mem.lock);
-		*checked = true;
-		if (err < 0)
+		*checked = err != -EACCES;
+		if (err < 0 && err != -EACCES)
 			return err;
-		return n > 0 ? n : n == 0 ? -ENOENT : -EFAULT;
+		if (err == 0)
+			return n > 0 ? n : n == 0 ? -ENOENT : -EFAULT;
+		/* (-EACCES: process_vm_readv, which only needs ptrace access) */
+	} else {
+		pthread_mutex_unlock(&mem.lock);
 	}
-	pthread_mutex_unlock(&mem.lock);
 	struct iovec local = { dst, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_readv(sc->tid, &local, 1, &remote, 1, 0);

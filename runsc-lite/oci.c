@@ -726,6 +726,13 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.nmounts = cfg.nmounts,
 		.has_umask = cfg.has_umask,
 		.umask = cfg.umask,
+		.uid = cfg.uid,
+		.gid = cfg.gid,
+		.additional_gids = cfg.additional_gids,
+		.nadditional_gids = cfg.nadditional_gids,
+		.keep_caps = oci_keep_caps(&cfg),
+		.set_home = true,
+		.id_range = true,
 		.rlimits = cfg.rlimits,
 		.nrlimits = cfg.nrlimits,
 		.gate = true,
@@ -821,6 +828,13 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		json_object_array_add(xenv, json_object_new_string(cfg.env[i]));
 	json_object_object_add(xd, "env", xenv);
 	json_object_object_add(xd, "cwd", json_object_new_string(cfg.cwd));
+	json_object *xuser = json_object_new_object(), *xgids = json_object_new_array();
+	json_object_object_add(xuser, "uid", json_object_new_int64(cfg.uid));
+	json_object_object_add(xuser, "gid", json_object_new_int64(cfg.gid));
+	for (size_t i = 0; i < cfg.nadditional_gids; i++)
+		json_object_array_add(xgids, json_object_new_int64(cfg.additional_gids[i]));
+	json_object_object_add(xuser, "additionalGids", xgids);
+	json_object_object_add(xd, "user", xuser);
 	json_object_object_add(s, "execDefaults", xd);
 	int rc = write_atomic(ct->dirfd, "state.json",
 			      json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -1518,6 +1532,23 @@ int oci_control_connect(const char *cmd, const char *id, struct oci_exec_default
 		d->env[d->nenv] = json_object_is_type(e, json_type_string) ? strdup(json_object_get_string(e)) : NULL;
 		if (d->env[d->nenv])
 			d->nenv++;
+	}
+	/* process.user (a state.json without it: uid 0, as before) */
+	json_object *xu = jfield(xd, "user"), *xg = jfield(xu, "additionalGids");
+	long long xid;
+	if ((xid = jint(xu, "uid")) >= 0 && xid < UINT32_MAX)
+		d->uid = (uint32_t)xid;
+	if ((xid = jint(xu, "gid")) >= 0 && xid < UINT32_MAX)
+		d->gid = (uint32_t)xid;
+	size_t ng = xg && json_object_is_type(xg, json_type_array) ? json_object_array_length(xg) : 0;
+	d->gids = calloc(ng + 1, sizeof *d->gids);
+	if (!d->gids)
+		die("out of memory");
+	for (size_t i = 0; i < ng && d->ngids < OCI_EXEC_GIDS_MAX; i++) {
+		json_object *e = json_object_array_get_idx(xg, i);
+		int64_t g = json_object_is_type(e, json_type_int) ? json_object_get_int64(e) : -1;
+		if (g >= 0 && g < UINT32_MAX)
+			d->gids[d->ngids++] = (uint32_t)g;
 	}
 	/* others (kill, delete) may act on it while exec waits */
 	close_container(&ct);

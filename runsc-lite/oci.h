@@ -21,6 +21,7 @@
 #ifndef RUNSC_LITE_OCI_H
 #define RUNSC_LITE_OCI_H
 
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -55,7 +56,11 @@ struct oci_exec_defaults {
 	char **env;                  /* NULL-terminated */
 	size_t nenv;
 	char *cwd;
+	uint32_t uid, gid;           /* process.user of the container */
+	uint32_t *gids;              /* its additionalGids (at most OCI_EXEC_GIDS_MAX) */
+	size_t ngids;
 };
+#define OCI_EXEC_GIDS_MAX 1024
 /* `cmd` (exec, events): connects to container `id`'s control socket (created or running; its
  * peer checked to be the container's sentry) and releases the container's
  * lock; dies with one line otherwise. */

@@ -250,7 +250,8 @@ static int parse_caps(struct ctx *x, json_object *v)
 		free(names);
 	}
 	if (any)
-		note(x, "process.capabilities: recorded; the application runs with no capabilities");
+		note(x, "process.capabilities: recorded; the application runs with no capabilities "
+		     "but CAP_SETUID/CAP_SETGID for uid 0 (when kept in bounding, effective and permitted)");
 	return 0;
 }
 
@@ -270,11 +271,13 @@ static int parse_user(struct ctx *x, json_object *u)
 			return -1;
 		c->gid = (uint32_t)v;
 	}
-	/* The application's user namespace maps exactly one id, 0, to the
-	 * sentry's own: there is no other uid to switch to yet. */
-	if (c->uid != 0 || c->gid != 0)
-		return bad(x, "process.user: uid %u gid %u: runsc-lite runs the process as uid 0 gid 0 "
-			   "only (other users are not supported yet)", c->uid, c->gid);
+	/* Rootless, the application's user namespace maps exactly one id, 0,
+	 * to the caller's own: there is no other id to switch to (as root the
+	 * sentry maps the whole range: docs/ARCHITECTURE.md, "Users other
+	 * than root"). */
+	if ((c->uid != 0 || c->gid != 0) && geteuid() != 0)
+		return bad(x, "process.user: uid %u gid %u: without root runsc-lite maps only the "
+			   "caller's own id (as uid 0): run it as root for other users", c->uid, c->gid);
 	if (field(u, "umask")) {
 		if (get_uint(x, field(u, "umask"), "process.user.umask", 0777, &v) < 0)
 			return -1;
@@ -288,15 +291,24 @@ static int parse_user(struct ctx *x, json_object *u)
 		size_t n = json_object_array_length(g);
 		if (n > 65536)
 			return bad(x, "process.user.additionalGids: more than 65536 entries");
+		free(c->additional_gids);
+		c->additional_gids = n ? calloc(n, sizeof *c->additional_gids) : NULL;
+		if (n && !c->additional_gids)
+			return bad(x, "out of memory");
 		for (size_t i = 0; i < n; i++) {
 			char what[64];
 			snprintf(what, sizeof what, "process.user.additionalGids[%zu]", i);
 			if (get_uint(x, json_object_array_get_idx(g, i), what, UINT32_MAX - 1, &v) < 0)
 				return -1;
+			c->additional_gids[i] = (uint32_t)v;
 		}
 		c->nadditional_gids = n;
-		if (n)
-			note(x, "process.user.additionalGids: %zu groups not applied (the sandbox maps gid 0 only)", n);
+		/* (rootless there is only gid 0: they would not exist) */
+		if (n && geteuid() != 0) {
+			note(x, "process.user.additionalGids: %zu groups not applied (without root the "
+			     "sandbox maps gid 0 only)", n);
+			c->nadditional_gids = 0;
+		}
 	}
 	return 0;
 }
@@ -831,7 +843,16 @@ void oci_config_free(struct oci_config *c)
 	if (c->json)
 		json_object_put(c->json);
 	free(c->seccomp.rules);
+	free(c->additional_gids);
 	*c = (struct oci_config){ .overlay = -1 };
+}
+
+uint64_t oci_keep_caps(const struct oci_config *c)
+{
+	/* held as a container's root holds it: in its bounding, effective
+	 * and permitted sets */
+	uint64_t keepable = (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID);
+	return c->caps[OCI_CAP_BOUNDING] & c->caps[OCI_CAP_EFFECTIVE] & c->caps[OCI_CAP_PERMITTED] & keepable;
 }
 
 int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX])

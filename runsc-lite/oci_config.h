@@ -52,8 +52,9 @@ struct oci_config {
 	size_t nenv;
 	const char *cwd;              /* absolute */
 	bool terminal;
-	uint32_t uid, gid;            /* 0 (nothing else is accepted yet) */
-	size_t nadditional_gids;      /* accepted, not applied (a note says so) */
+	uint32_t uid, gid;            /* not 0 only as root (the sandbox maps a range then) */
+	uint32_t *additional_gids;    /* setgroups(2); none rootless (a note says so) */
+	size_t nadditional_gids;
 	bool has_umask;
 	uint32_t umask;
 	struct sandbox_rlimit rlimits[SANDBOX_RLIMITS_MAX];
@@ -117,6 +118,10 @@ int oci_seccomp_parse(void *json, struct sandbox_seccomp *out, char *err, size_t
  * checked as oci_config_parse() checks it; what it fills is the process's
  * part of c (args, env, cwd, terminal, user, rlimits...). */
 int oci_process_parse(const char *text, size_t len, struct oci_config *c, char err[OCI_ERR_MAX]);
+/* The capabilities the application's uid 0 keeps (CAP_SETUID, CAP_SETGID:
+ * those in process.capabilities' bounding, effective and permitted sets),
+ * as a bit set by capability number; the rest are never given. */
+uint64_t oci_keep_caps(const struct oci_config *c);
 
 /* The name of an rlimit resource ("RLIMIT_NOFILE" -> RLIMIT_NOFILE), or -1. */
 int oci_rlimit_resource(const char *name);

@@ -14,6 +14,7 @@
  * the waiter exits 137.
  */
 #include "runsc-lite/oci.h"
+#include "runsc-lite/oci_user.h"
 
 #include "control.pb-c.h"
 #include "runsc-lite/log.h"
@@ -42,6 +43,9 @@ struct exec_flags {
 	const char *pid_file;
 	const char *cwd;
 	const char *user;
+	uint32_t gids[OCI_EXEC_GIDS_MAX];   /* -g, in order */
+	size_t ngids;
+	bool has_gids;
 	bool detach, tty;
 	char *env[1024];             /* -e, in order */
 	size_t nenv;
@@ -67,22 +71,12 @@ static const struct option exec_opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
-/* "UID[:GID]", both decimal. */
+/* "UID[:GID]", both decimal (runsc-lite/oci_user.c). */
 static void parse_user(const char *s, uint32_t *uid, uint32_t *gid)
 {
-	char *end;
-	errno = 0;
-	unsigned long u = strtoul(s, &end, 10), g = 0;
-	if (!errno && end != s && *end == ':') {
-		const char *gs = end + 1;
-		g = strtoul(gs, &end, 10);
-		if (end == gs)
-			errno = EINVAL;
-	}
-	if (errno || end == s || *end || u > UINT32_MAX - 1 || g > UINT32_MAX - 1)
-		die("exec: --user=%s: must be UID or UID:GID (numbers)", s);
-	*uid = (uint32_t)u;
-	*gid = (uint32_t)g;
+	char err[OCI_USER_ERR_MAX];
+	if (oci_parse_user(s, uid, gid, err) < 0)
+		die("exec: %s", err);
 }
 
 /* Sets NAME=VALUE in env (replacing an entry of that name: the last wins). */
@@ -256,9 +250,16 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 			if (strcmp(optarg, "0") != 0)
 				die("exec: --preserve-fds=%s: passing extra fds into the sandbox is not supported", optarg);
 			break;
-		case 'g': case 'c':
-			/* the sandbox has one gid and gives its processes no capability */
-			debugf("exec: --%s=%s not applied", c == 'g' ? "additional-gids" : "cap", optarg);
+		case 'g': {
+			char err[OCI_USER_ERR_MAX];
+			if (oci_parse_gids(optarg, f.gids, &f.ngids, OCI_EXEC_GIDS_MAX, err) < 0)
+				die("exec: %s", err);
+			f.has_gids = true;
+			break;
+		}
+		case 'c':
+			/* the sandbox gives its processes no capability */
+			debugf("exec: --cap=%s not applied", optarg);
 			break;
 		case 'n': case 'L': case 'A': case 'I': case 'G':
 			break;   /* no_new_privs always; no LSM; not paused-aware; no sub-cgroups */
@@ -295,6 +296,8 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 		p.terminal = cfg.terminal;
 		p.uid = cfg.uid;
 		p.gid = cfg.gid;
+		p.additional_gids = cfg.additional_gids;
+		p.n_additional_gids = cfg.nadditional_gids;
 		p.umask = cfg.has_umask ? 0x80000000u | cfg.umask : 0;
 		sock = oci_control_connect("exec", id, &d);
 	} else {
@@ -314,14 +317,23 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 		p.n_env = n;
 		p.cwd = f.cwd ? (char *)f.cwd : d.cwd;
 		p.terminal = f.tty;
+		/* the container's user unless -u/-g say otherwise, as runc */
+		p.uid = d.uid;
+		p.gid = d.gid;
+		p.additional_gids = d.gids;
+		p.n_additional_gids = d.ngids;
 		if (f.user)
 			parse_user(f.user, &p.uid, &p.gid);
+		if (f.has_gids) {
+			p.additional_gids = f.gids;
+			p.n_additional_gids = f.ngids;
+		}
 	}
 	if (p.cwd[0] != '/')
 		die("exec: --cwd=%s: must be an absolute path", p.cwd);
-	if (p.uid != 0 || p.gid != 0)
-		die("exec: user %u:%u: runsc-lite runs processes as uid 0 gid 0 only (the sandbox's user "
-		    "namespace maps no other id)", p.uid, p.gid);
+	if ((p.uid != 0 || p.gid != 0) && geteuid() != 0)
+		die("exec: user %u:%u: without root runsc-lite maps only the caller's own id (as uid 0): "
+		    "run it as root for other users", p.uid, p.gid);
 	if (p.terminal && !f.console_socket)
 		die("exec: a terminal (-t, process.terminal) needs --console-socket (where the pty master goes)");
 	if (!p.terminal && f.console_socket)

@@ -338,6 +338,13 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	sspec.preserve_fds = o->preserve_fds;
 	debugf("limits: %s", limits_cgroup_kind(cg));
 	sspec.umask = o->has_umask ? 0x80000000u | (o->umask & 0777) : 0;
+	sspec.uid = o->uid;
+	sspec.gid = o->gid;
+	sspec.additional_gids = (uint32_t *)o->additional_gids;
+	sspec.n_additional_gids = o->nadditional_gids;
+	sspec.keep_caps = o->keep_caps;
+	sspec.set_home = o->set_home;
+	sspec.id_range = o->id_range;
 	sspec.gate = o->gate;
 	sspec.make_mount_points = o->make_mount_points;
 	sspec.error_log_json = o->error_log_json;

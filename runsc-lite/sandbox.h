@@ -84,6 +84,12 @@ struct sandbox_opts {
 	/* OCI (runsc-lite/oci.c); zero/-1 for do and run --rootfs */
 	bool has_umask;              /* the first task's umask, else 022 */
 	unsigned umask;
+	uint32_t uid, gid;           /* process.user: the first task's ids (not 0: root only) */
+	const uint32_t *additional_gids;
+	size_t nadditional_gids;
+	uint64_t keep_caps;          /* oci_keep_caps() */
+	bool set_home;               /* HOME from /etc/passwd when env lacks it (OCI) */
+	bool id_range;               /* all ids mapped when root (OCI), else id 0 only */
 	const struct sandbox_rlimit *rlimits;
 	size_t nrlimits;
 	bool gate;                   /* start_fd and ready_fd are given: */

@@ -687,7 +687,12 @@ static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const Runs
 	 * application can neither see nor signal the spawner) */
 	if (unshare(CLONE_NEWPID) < 0)
 		die_errno(errno, "sandbox: a pid namespace");
-	drop_all_capabilities();
+	/* (with an id range: what its children need to become their user) */
+	if (appuser_range())
+		appuser_spawner_caps();
+	else
+		drop_all_capabilities();
+	appuser_set_keep_caps(spec->keep_caps);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(errno, "sandbox: no_new_privs");
 	if (spec->umask & 0x80000000u)
@@ -789,6 +794,13 @@ static void first_task(int start_fd, const RunscLite__SandboxSpec *spec)
 		putenv(spec->env[i]);
 	if (chdir(spec->cwd) < 0)
 		die_errno(errno, "cannot enter %s", spec->cwd);
+	/* process.user, after the chdir as runc does */
+	int urc = appuser_become(spec->uid, spec->gid, spec->additional_gids, spec->n_additional_gids,
+				 spec->keep_caps);
+	if (urc < 0)
+		die_errno(-urc, "sandbox: becoming user %u:%u", spec->uid, spec->gid);
+	if (spec->set_home)
+		appuser_set_home(spec->uid);
 	/* protobuf-c arrays carry a count, not a NULL terminator */
 	char **argv = calloc(spec->n_argv + 1, sizeof *argv);
 	if (!argv)
@@ -841,6 +853,10 @@ static void app_parent(int pid_fd, int sync0, int sock, int start_fd, const Runs
 		sigaddset(&wait_for, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &wait_for, &old);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the sentry meets this helper as the first task's parent, and the
+	 * task's fs context is a copy of the helper's: the same umask */
+	if (spec->umask & 0x80000000u)
+		umask((mode_t)spec->umask & 0777);
 	/* the spawner is this helper's child, and so (CLONE_PARENT) is the
 	 * first task, whose pid the spawner writes to `first` */
 	int first[2];
@@ -942,6 +958,12 @@ static int set_rlimits(pid_t pid, const RunscLite__SandboxSpec *spec)
 static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct platform *tracer,
 		       int start_fd, int *listener, int net_fd, int *spawner_sock, pid_t *spawner)
 {
+	char why[160];
+	appuser_decide_range(procfd, spec->id_range);
+	if (appuser_check(spec->uid, spec->gid, spec->n_additional_gids, why, sizeof why) < 0) {
+		warnx_rl("sentry: process.user: %s", why);
+		return -EINVAL;
+	}
 	int sv[2], sync[2], pp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    (tracer && pipe2(pp, O_CLOEXEC) < 0))
@@ -971,10 +993,11 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 		return tracer && waited < 0 ? -errno : -ECHILD;
 	close(sv[1]);
 	close(sync[0]);
-	/* The application's uid 0 is the sentry's own uid: it gains nothing. */
-	int rc = write_map(procfd, pid, "uid_map", "0 0 1\n");
+	/* The application's uid 0 is the sentry's own uid: it gains nothing.
+	 * As real root, every other id too, as the identity (appuser.c). */
+	int rc = write_map(procfd, pid, "uid_map", appuser_uid_map());
 	if (rc == 0)
-		rc = write_map(procfd, pid, "gid_map", "0 0 1\n");
+		rc = write_map(procfd, pid, "gid_map", appuser_uid_map());
 	if (rc == 0 && net_fd >= 0 && (rc = hand_over_network(procfd, pid, net_fd)) < 0)
 		warnx_rl("sentry: --network=user: the network did not come up");
 	/* Under memory pressure the kernel kills the sandbox's tasks first, not
@@ -1023,13 +1046,19 @@ static pid_t spawn_app(int procfd, const RunscLite__SandboxSpec *spec, struct pl
 static int confine_sentry(struct sentry *s)
 {
 	/* Reading the application's memory and fds needs CAP_SYS_PTRACE over
-	 * its user namespace; nothing else is kept. */
+	 * its user namespace; nothing else is kept.  With an id range
+	 * (sentry/appuser.c) the application's tasks may be of other uids,
+	 * whose procfs files (environ, fd/, maps: 0400/0500, theirs) the
+	 * sentry reads for /proc and FD identity: CAP_DAC_READ_SEARCH too,
+	 * which reaches nothing new, as its policy opens only beneath its
+	 * procfs of the sandbox's pid namespace and the staging directory. */
 	cap_t caps = cap_init();
-	cap_value_t keep[] = { CAP_SYS_PTRACE };
-	cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET);
-	cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET);
+	cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	int nkeep = appuser_range() ? 2 : 1;
+	cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET);
+	cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET);
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-		if (c != CAP_SYS_PTRACE)
+		if (c != CAP_SYS_PTRACE && (nkeep == 1 || c != CAP_DAC_READ_SEARCH))
 			cap_drop_bound(c);
 	int rc = cap_set_proc(caps);
 	cap_free(caps);

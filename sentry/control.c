@@ -140,8 +140,12 @@ static const char *check_exec(const RunscLite__ExecProcess *p)
 		return "exec: the working directory must be an absolute path";
 	if (p->umask & ~(0x80000000u | 0777))
 		return "exec: umask out of range";
-	if (p->uid != 0 || p->gid != 0)
-		return "exec: only uid 0 and gid 0 exist in the sandbox (its user namespace maps no other id)";
+	static __thread char why[192];
+	char what[160];
+	if (appuser_check(p->uid, p->gid, p->n_additional_gids, what, sizeof what) < 0) {
+		snprintf(why, sizeof why, "exec: %s", what);
+		return why;
+	}
 	return NULL;
 }
 

@@ -26,17 +26,41 @@
  * Owners as the sandbox sees them.  Unprivileged, the sentry and the
  * application live in a user namespace that maps id 0 to the invoking
  * user's; the gofer, outside it, reports host ids.  Inside, the kernel
- * shows that user's files as 0's and everyone else's as the overflow id
+ * shows the mapped ids translated and everyone else's as the overflow id
  * (what fstat(2) of a donated FD says in the sentry, and what `unshare -r`
- * shows), so Rgetattr's ids are mapped the same way, and a chown's back.
- * Read once from the sentry's own uid_map/gid_map; off when they are the
- * identity (the sentry runs as root in the host's user namespace).
+ * shows), so Rgetattr's ids are mapped the same way, and a chown's and a
+ * new file's owner back.  Read once from the sentry's own uid_map/gid_map
+ * (any number of ranges, up to IDMAP_RANGES; a line beyond is an unmapped
+ * range: its ids show as the overflow id, fail closed); off when they are
+ * the identity of the whole range (the sentry runs as root in the host's
+ * user namespace).
  */
+#define IDMAP_RANGES 16
+struct idmap_range { uint32_t inside, host, count; };
 struct idmap {
 	bool on;
-	uint32_t host_uid, host_gid;          /* what 0 is on the host */
-	uint32_t overflow_uid, overflow_gid;  /* what every other host id is here */
+	int nuid, ngid;
+	struct idmap_range uid[IDMAP_RANGES], gid[IDMAP_RANGES];
+	uint32_t overflow_uid, overflow_gid;  /* what an unmapped host id is here */
 };
+
+/* host -> inside, or the overflow id */
+static uint32_t idmap_in(const struct idmap_range *r, int n, uint32_t host, uint32_t overflow)
+{
+	for (int i = 0; i < n; i++)
+		if (host >= r[i].host && host - r[i].host < r[i].count)
+			return r[i].inside + (host - r[i].host);
+	return overflow;
+}
+
+/* inside -> host, or -1: not mapped */
+static int64_t idmap_out(const struct idmap_range *r, int n, uint32_t inside)
+{
+	for (int i = 0; i < n; i++)
+		if (inside >= r[i].inside && inside - r[i].inside < r[i].count)
+			return (int64_t)r[i].host + (inside - r[i].inside);
+	return -1;
+}
 
 struct goferfs {
 	struct p9_client *client;
@@ -169,8 +193,8 @@ static void attr_to_stat(const struct p9_attr *a, const struct vfs_fs *fs, struc
 	st->st_ino = a->qid.path;
 	st->st_mode = a->mode;
 	st->st_nlink = a->nlink;
-	st->st_uid = !m->on ? a->uid : a->uid == m->host_uid ? 0 : m->overflow_uid;
-	st->st_gid = !m->on ? a->gid : a->gid == m->host_gid ? 0 : m->overflow_gid;
+	st->st_uid = !m->on ? a->uid : idmap_in(m->uid, m->nuid, a->uid, m->overflow_uid);
+	st->st_gid = !m->on ? a->gid : idmap_in(m->gid, m->ngid, a->gid, m->overflow_gid);
 	st->st_rdev = a->rdev;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = (blksize_t)a->blksize;
@@ -310,9 +334,30 @@ static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 	return (int)len;
 }
 
-/* New files get the gofer's own gid, or the directory's when it is set-gid:
- * the host applies that rule itself, which is Linux's. */
-#define CREATE_GID ((uint32_t)-1)
+/*
+ * The owner of a new file, as Linux's inode_init_owner(): the creator's
+ * fs uid and fs gid (host ids, through the map), but the directory's gid
+ * when it is set-gid (left to the host: (uint32_t)-1).  No credentials
+ * (the sentry's own creations): the gofer's ids.  The gofer skips ids that
+ * are its own, so a root or rootless creator costs no chown.  An fs id the
+ * map does not hold cannot own a file: EOVERFLOW, as Linux says.
+ */
+static int create_owner(const struct vfs_inode *dir, uint32_t *uid, uint32_t *gid)
+{
+	const struct vfs_cred *c = vfs_current_cred();
+	const struct idmap *m = &((const struct goferfs *)dir->fs->priv)->ids;
+	*uid = *gid = (uint32_t)-1;
+	if (!c)
+		return 0;
+	int64_t u = m->on ? idmap_out(m->uid, m->nuid, c->fsuid) : c->fsuid;
+	int64_t g = m->on ? idmap_out(m->gid, m->ngid, c->fsgid) : c->fsgid;
+	if (u < 0 || g < 0)
+		return -EOVERFLOW;
+	*uid = (uint32_t)u;
+	if (!(dir->attr.st_mode & S_ISGID))
+		*gid = (uint32_t)g;
+	return 0;
+}
 
 /* Flags the gofer must not see: creation is Tlcreate's, the rest is the
  * sentry's or the application's business. */
@@ -321,7 +366,7 @@ static int gofer_readlink(struct vfs_inode *ino, char *buf, size_t cap)
 /* Opens (name NULL) or creates `name` in, a fresh clone of fid, which is
  * clunked afterwards: the donated host fd keeps the file open on its own. */
 static int open_on_clone(struct p9_client *c, uint32_t fid, const char *name, int flags,
-			 mode_t mode, uint32_t gid, int *host_fd)
+			 mode_t mode, uint32_t uid, uint32_t gid, int *host_fd)
 {
 	uint32_t clone;
 	int rc = clone_fid(c, fid, &clone);
@@ -330,8 +375,9 @@ static int open_on_clone(struct p9_client *c, uint32_t fid, const char *name, in
 	struct p9_qid qid;
 	uint32_t iounit, p9flags = (uint32_t)(flags & ~OPEN_FLAGS_LOCAL);
 	int fd = -1;
-	rc = name ? p9_lcreate(c, clone, name, p9flags, mode, gid, &qid, &iounit, &fd)
-		  : p9_lopen(c, clone, p9flags, &qid, &iounit, &fd);
+	rc = name && uid != (uint32_t)-1 ? p9_ucreate(c, clone, name, p9flags, mode, uid, gid, &qid, &fd)
+	     : name ? p9_lcreate(c, clone, name, p9flags, mode, gid, &qid, &iounit, &fd)
+		    : p9_lopen(c, clone, p9flags, &qid, &iounit, &fd);
 	p9_clunk(c, clone);
 	if (rc < 0)
 		return rc;
@@ -418,7 +464,7 @@ static int open_fid(struct p9_client *c, uint32_t fid, int flags, int *fd)
 	struct p9_qid qid;
 	int rc = p9_walk_open(c, fid, 0, NULL, (uint32_t)(flags & ~OPEN_FLAGS_LOCAL), &qid, fd);
 	if (rc == -EOPNOTSUPP)   /* a gofer without the extension */
-		rc = open_on_clone(c, fid, NULL, flags, 0, 0, fd);
+		rc = open_on_clone(c, fid, NULL, flags, 0, (uint32_t)-1, 0, fd);
 	return rc;
 }
 
@@ -513,10 +559,14 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 			struct vfs_inode **out, struct vfs_open_result *res)
 {
 	int fd;
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0)
+		return rc;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
 	bool released = gofer_io_begin();   /* (the clone fid is this call's own) */
-	int rc = open_on_clone(c, dfid, name, flags, mode, CREATE_GID, &fd);
+	rc = open_on_clone(c, dfid, name, flags, mode, uid, gid, &fd);
 	gofer_io_end(released);
 	if (rc < 0)
 		return rc;
@@ -534,7 +584,7 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
  * to it, which becomes the inode's (its attributes, chmod, xattrs and a
  * later link go through that fid).  The gofer cannot re-open a file without
  * a name, so until it is linked the only descriptions are the one donated
- * here and its dups.  The owner is the gofer's, as for every creation here.
+ * here and its dups.  The owner is the creator's (create_owner).
  */
 static int gofer_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct vfs_inode **out,
 			 struct vfs_open_result *res)
@@ -545,9 +595,14 @@ static int gofer_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct v
 				      (flags & O_EXCL));
 	struct p9_qid qid;
 	int fd = -1;
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0) {
+		p9_fid_free(c, nf);
+		return rc;
+	}
 	bool released = gofer_io_begin();   /* (the caller allows no release) */
-	int rc = p9_tmpfile(c, fid_of(dir), nf, p9flags, mode & 07777, (uint32_t)-1, CREATE_GID,
-			    &qid, &fd);
+	rc = p9_tmpfile(c, fid_of(dir), nf, p9flags, mode & 07777, uid, gid, &qid, &fd);
 	gofer_io_end(released);
 	if (rc < 0) {
 		p9_fid_free(c, nf);
@@ -830,8 +885,13 @@ static int gofer_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, str
 	struct p9_qid qid;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0)
+		return rc;
 	bool released = gofer_io_begin();
-	int rc = p9_mkdir(c, dfid, name, mode & 07777, CREATE_GID, &qid);
+	rc = uid != (uint32_t)-1 ? p9_umkdir(c, dfid, name, mode & 07777, uid, gid, &qid)
+				 : p9_mkdir(c, dfid, name, mode & 07777, gid, &qid);
 	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
@@ -841,8 +901,13 @@ static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	struct p9_qid qid;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0)
+		return rc;
 	bool released = gofer_io_begin();
-	int rc = p9_mknod(c, dfid, name, mode, 0, 0, CREATE_GID, &qid);
+	rc = uid != (uint32_t)-1 ? p9_umknod(c, dfid, name, mode, uid, gid, &qid)
+				 : p9_mknod(c, dfid, name, mode, 0, 0, gid, &qid);
 	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
@@ -854,10 +919,14 @@ static int gofer_bind(struct vfs_inode *dir, const char *name, mode_t mode, int 
 		      struct vfs_inode **out)
 {
 	struct p9_qid qid;
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0)
+		return rc;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
 	bool released = gofer_io_begin();
-	int rc = p9_bind(c, dfid, name, mode & 07777, (uint32_t)-1, CREATE_GID, sock, &qid);
+	rc = p9_bind(c, dfid, name, mode & 07777, uid, gid, sock, &qid);
 	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
@@ -868,8 +937,13 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 	struct p9_qid qid;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
+	uint32_t uid, gid;
+	int rc = create_owner(dir, &uid, &gid);
+	if (rc < 0)
+		return rc;
 	bool released = gofer_io_begin();
-	int rc = p9_symlink(c, dfid, name, target, CREATE_GID, &qid);
+	rc = uid != (uint32_t)-1 ? p9_usymlink(c, dfid, name, target, uid, gid, &qid)
+				 : p9_symlink(c, dfid, name, target, gid, &qid);
 	gofer_io_end(released);
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
@@ -960,14 +1034,16 @@ static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 	const struct idmap *m = &((const struct goferfs *)ino->fs->priv)->ids;
 	uint32_t uid = a->uid, gid = a->gid;
 	if (m->on && (a->valid & VFS_SET_UID)) {
-		if (a->uid != 0)
+		int64_t h = idmap_out(m->uid, m->nuid, a->uid);
+		if (h < 0)
 			return -EINVAL;
-		uid = m->host_uid;
+		uid = (uint32_t)h;
 	}
 	if (m->on && (a->valid & VFS_SET_GID)) {
-		if (a->gid != 0)
+		int64_t h = idmap_out(m->gid, m->ngid, a->gid);
+		if (h < 0)
 			return -EINVAL;
-		gid = m->host_gid;
+		gid = (uint32_t)h;
 	}
 	/* VFS_SET_* bits are the 9P2000.L setattr bits */
 	struct p9_setattr p = {
@@ -1112,25 +1188,34 @@ static const struct vfs_fs_ops goferfs_ops = {
 };
 
 
-/* One line "0 HOST 1" of self/uid_map (or gid_map): HOST; else -1 (the
- * identity of the host's namespace, or a map this code does not expect). */
-static int64_t single_map(int procfd, const char *file)
+/* The ranges of self/uid_map (or gid_map): how many (0: unreadable or
+ * not understood), or -1 for the identity of the whole range. */
+static int read_ranges(int procfd, const char *file, struct idmap_range *r)
 {
-	char buf[256];
+	char buf[4096];
 	int fd = procfd >= 0 ? openat(procfd, file, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0)
-		return -1;
+		return 0;
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return 0;
 	buf[n] = 0;
-	unsigned long inside, host, count;
-	int used = 0;
-	if (sscanf(buf, " %lu %lu %lu %n", &inside, &host, &count, &used) != 3 || buf[used] != 0 ||
-	    inside != 0 || count != 1 || host > UINT32_MAX)
-		return -1;
-	return (int64_t)host;
+	int nr = 0;
+	for (char *line = buf, *next; *line && nr < IDMAP_RANGES; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		unsigned long long inside, host, count;
+		int used = 0;
+		if (sscanf(line, " %llu %llu %llu %n", &inside, &host, &count, &used) != 3 ||
+		    line + used != next || inside > UINT32_MAX || host > UINT32_MAX || count == 0 ||
+		    count > UINT32_MAX || inside + count > (1ULL << 32) || host + count > (1ULL << 32))
+			return 0;
+		if (inside == 0 && host == 0 && count == UINT32_MAX && nr == 0 && !*next)
+			return -1;
+		r[nr++] = (struct idmap_range){ (uint32_t)inside, (uint32_t)host, (uint32_t)count };
+	}
+	return nr;
 }
 
 static uint32_t overflow_id(int procfd, const char *file)
@@ -1148,12 +1233,13 @@ static uint32_t overflow_id(int procfd, const char *file)
 
 static void read_idmap(int procfd, struct idmap *m)
 {
-	int64_t u = single_map(procfd, "self/uid_map"), g = single_map(procfd, "self/gid_map");
-	*m = (struct idmap){ .on = u >= 0 && g >= 0 };
+	*m = (struct idmap){ 0 };
+	m->nuid = read_ranges(procfd, "self/uid_map", m->uid);
+	m->ngid = read_ranges(procfd, "self/gid_map", m->gid);
+	/* (unreadable maps: the identity, as before any map was read) */
+	m->on = m->nuid > 0 && m->ngid > 0;
 	if (!m->on)
 		return;
-	m->host_uid = (uint32_t)u;
-	m->host_gid = (uint32_t)g;
 	m->overflow_uid = overflow_id(procfd, "sys/kernel/overflowuid");
 	m->overflow_gid = overflow_id(procfd, "sys/kernel/overflowgid");
 }

@@ -23,10 +23,11 @@ struct fs_context {
 struct task {
 	pid_t tid, tgid;
 	struct fs_context *fs;
-	/* Read when the sentry meets the task (a child's are its parent's).
-	 * The application cannot change them: it has no CAP_SETUID, CAP_SETGID
-	 * or CAP_SETPCAP, and no_new_privs stops set-id programs. */
+	/* Read when the sentry meets the task (a child's are its parent's),
+	 * and again at its first trap after it called a set*id, setgroups or
+	 * capset or execve (cred_stale: sentry/creds.c). */
 	struct vfs_cred cred;
+	bool cred_stale;
 	int pidfd;            /* readable when the task exits */
 	/* The program of its last exec (the ELF the loader mapped), for
 	 * /proc/PID/exe; a child's is its parent's.  dentry NULL: unknown. */
@@ -130,6 +131,30 @@ int container_seccomp_load(const struct RunscLite__ContainerSeccomp *cs);
 /* The spawner's loop on `sock`; never returns (exits on EOF).  Its
  * children load `cs` (the container's profile) before their execve. */
 void spawner_run(int sock, const struct RunscLite__ContainerSeccomp *cs) __attribute__((noreturn));
+/* Users other than root (sentry/appuser.c).  appuser_decide_range: in the
+ * sentry before the spawner exists, whether the application's user
+ * namespace gets the whole id range (wanted: OCI, and the sentry is real
+ * root) or id 0 only; appuser_uid_map: the map line to write then.  appuser_check: can
+ * these ids be had here (0, or -EINVAL with `why`).  In the spawner:
+ * appuser_spawner_caps instead of dropping every capability (range only);
+ * in each of its children, before the exec: appuser_become (groups, gid,
+ * uid, then the capabilities kept for uid 0 of keep_caps, CAP_SETUID and
+ * CAP_SETGID only).  0 or a negative errno. */
+#define APPUSER_GROUPS_MAX 65536
+bool appuser_decide_range(int procfd, bool wanted);
+bool appuser_range(void);
+const char *appuser_uid_map(void);
+int appuser_check(uint32_t uid, uint32_t gid, size_t ngroups, char *why, size_t whylen);
+void appuser_spawner_caps(void);
+/* what process.capabilities keeps for uid 0, for exec's processes too */
+void appuser_set_keep_caps(uint64_t caps);
+/* runc's HOME: when the environment has none, uid's home directory from
+ * the sandbox's /etc/passwd (read through the sentry, as any file of the
+ * task), else "/".  In the task, after its environment is set. */
+void appuser_set_home(uint32_t uid);
+uint64_t appuser_keep_caps(void);
+int appuser_become(uint32_t uid, uint32_t gid, const uint32_t *groups, size_t ngroups, uint64_t keep_caps);
+
 /* The first program's exec with runc's PATH search (boot.c); the errno. */
 int sentry_exec_program(char **argv);
 /* argv[0] looked up as the exec will (a '/': from cwd; else each
@@ -309,6 +334,17 @@ typedef int64_t (*handler_fn)(struct sentry *s, struct platform_syscall *sc, str
 #define DECLARE_HANDLER(name) int64_t sys_##name(struct sentry *s, struct platform_syscall *sc, struct task *t);
 MUTATE_HANDLERS(DECLARE_HANDLER)
 LEGACY_MUTATE_HANDLERS(DECLARE_HANDLER)
+/* Calls that change the caller's credentials (sentry/creds.c): marked
+ * stale, let run.  The 16-bit and *32 forms exist on neither x86-64 nor
+ * arm64's native ABI. */
+#define CRED_HANDLERS(X) \
+	X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) \
+	X(setfsuid) X(setfsgid) X(setgroups) X(capset)
+CRED_HANDLERS(DECLARE_HANDLER)
+/* Reads tid's credentials again (stale): nobody's if it cannot. */
+void task_refresh_cred(struct sentry *s, struct task *t);
+/* tid's credentials from its procfs status: 0 or a negative errno. */
+int task_read_cred(struct sentry *s, pid_t tid, struct vfs_cred *cred);
 
 /* bind(2) of a unix socket to `path` (a copy of the task's sun_path):
  * creates the socket node (sentry/mutate.c); sock is the sentry's

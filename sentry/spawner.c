@@ -89,9 +89,17 @@ child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate, const
 		dprintf(2, "runsc-lite exec: cannot enter %s: %s\n", p->cwd, strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
+	/* process.user, after the chdir as runc does (the sentry checked it) */
+	int urc = appuser_become(p->uid, p->gid, p->additional_gids, p->n_additional_gids,
+				 appuser_keep_caps());
+	if (urc < 0) {
+		dprintf(2, "runsc-lite exec: becoming user %u:%u: %s\n", p->uid, p->gid, strerror(-urc));
+		_exit(125);
+	}
 	clearenv();
 	for (size_t i = 0; i < p->n_env; i++)
 		putenv(p->env[i]);
+	appuser_set_home(p->uid);   /* (exec is OCI's only) */
 	char **argv = calloc(p->n_argv + 1, sizeof *argv);
 	if (!argv)
 		_exit(125);

@@ -1200,6 +1200,7 @@ static const handler_fn handlers[MAX_NR] = {
 	[SYS_execveat] = sys_execveat,
 #define TABLE_ENTRY(name) [SYS_##name] = sys_##name,
 	MUTATE_HANDLERS(TABLE_ENTRY)
+	CRED_HANDLERS(TABLE_ENTRY)
 #ifdef __NR_unlink
 	LEGACY_MUTATE_HANDLERS(TABLE_ENTRY)
 #endif
@@ -1224,6 +1225,9 @@ void syscalls_dispatch(struct sentry *s, struct platform_syscall *sc)
 	if (!t) {
 		rc = -ESRCH;   /* vanished between the trap and now */
 	} else if (sc->nr >= 0 && sc->nr < MAX_NR && handlers[sc->nr]) {
+		/* before any check: it changed them since (sentry/creds.c) */
+		if (t->cred_stale)
+			task_refresh_cred(s, t);
 		task_note_syscall(s, sc, t);
 		vfs_set_current_cred(&t->cred);
 		t->busy++;

@@ -132,6 +132,13 @@ static int parse_cred(const char *buf, struct vfs_cred *c)
 	return 0;
 }
 
+int task_read_cred(struct sentry *s, pid_t tid, struct vfs_cred *cred)
+{
+	char buf[4096];
+	int n = task_read_proc(s, tid, "status", buf, sizeof buf);
+	return n < 0 ? n : parse_cred(buf, cred);
+}
+
 static int read_ids(struct sentry *s, pid_t tid, pid_t *tgid, pid_t *ppid, mode_t *umask,
 		    struct vfs_cred *cred)
 {
@@ -197,7 +204,9 @@ void task_created(struct sentry *s, pid_t parent_tid, pid_t child, uint64_t clon
 		if (!fs)
 			return;   /* met at its first trap instead */
 	}
-	task_add(s, child, tgid, parent_tid, fs, &parent->cred, parent);
+	struct task *t = task_add(s, child, tgid, parent_tid, fs, &parent->cred, parent);
+	if (t)
+		t->cred_stale = parent->cred_stale;   /* a copy of a stale copy */
 }
 
 /* CLONE_FS, seen from outside: the kernel says whether two tasks share one
@@ -277,8 +286,9 @@ static void adopt_children_of(struct sentry *s, struct task *t, const char *tid)
 			break;
 		if (pid > 0 && !task_find(s, (pid_t)pid)) {
 			struct fs_context *fs = context_for_child(t, (pid_t)pid);
-			if (fs)
-				task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred, t);
+			struct task *c = fs ? task_add(s, (pid_t)pid, (pid_t)pid, t->tid, fs, &t->cred, t) : NULL;
+			if (c)
+				c->cred_stale = t->cred_stale;
 		}
 	}
 }
@@ -313,6 +323,9 @@ void task_note_syscall(struct sentry *s, const struct platform_syscall *sc, stru
 	case SYS_execve:
 	case SYS_execveat:
 		task_fs_will_change(s, t);
+		/* (checked with the old credentials; the next trap reads the
+		 * new ones) */
+		t->cred_stale = true;
 		break;
 	}
 }

@@ -156,6 +156,31 @@ code=$(pm inspect --format '{{.State.ExitCode}}' "$c1" 2>&1)
 if [ "$code" = 137 ] && pm rm "$c1" >/dev/null 2>&1 && pm rm -f -t 0 "$c2" >/dev/null 2>&1 &&
    [ -z "$(pm ps -aq)" ]; then pass "$name"; else fail "$name" "exit code $code" "$(pm ps -a 2>&1)"; fi
 
+name="podman: run --user 1000:1000: id, and files it makes in a volume and /tmp are 1000:1000 (host too)"
+mkdir -p "$SCRATCH/uvol" && chmod 0777 "$SCRATCH/uvol"
+out=$(pm run --rm --network none --user 1000:1000 -v "$SCRATCH/uvol:/v" localhost/rl-busybox \
+	sh -c 'id -u; id -g; echo x > /v/f; echo x > /tmp/f; stat -c %u:%g /v/f /tmp/f' 2>&1)
+want="1000
+1000
+1000:1000
+1000:1000"
+if [ "$out" = "$want" ] && [ "$(stat -c %u:%g "$SCRATCH/uvol/f")" = 1000:1000 ]; then pass "$name"; else
+	fail "$name" "got: $out" "want: $want" "$(ls -ln "$SCRATCH/uvol")"; fi
+name="podman: exec --user 1000:1000 into a root container; exec without it is root"
+cid=$(pm run -d --network none localhost/rl-busybox sh -c 'echo x > /tmp/rootfile; chmod 600 /tmp/rootfile; echo ready; sleep 100' 2>/dev/null)
+record_pids
+wait_until 10 logs_have ready
+# (stderr into stdout inside: conmon copies the two through separate pipes)
+out=$(pm exec --user 1000:1000 "$cid" sh -c 'id -u; id -g; cat /tmp/rootfile 2>&1; echo y > /tmp/u; stat -c %u:%g /tmp/u' 2>&1
+      pm exec "$cid" id -u 2>&1)
+want="1000
+1000
+cat: can't open '/tmp/rootfile': Permission denied
+1000:1000
+0"
+if [ "$out" = "$want" ]; then pass "$name"; else fail "$name" "got: $out" "want: $want"; fi
+pm rm -f -t 0 "$cid" >/dev/null 2>&1
+
 name="podman: nothing is left: no container state, no sandbox process"
 left=$(ls -A "$PS/rl" 2>/dev/null)
 gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
