@@ -394,6 +394,8 @@ fi
 name="oci: exec: the exec'd processes die with the sandbox; their waiter exits 137 (and events' stream ends)"
 rl events --interval 100ms x1 >"$SCRATCH/events.out" 2>&1 &
 evpid=$!
+# (connected before the kill: its first stats line is out)
+wait_until 10 grep -q '^{"type":"stats"' "$SCRATCH/events.out"
 "$SR" "$SCRATCH/xk.pid" "$RL" --root "$ST" exec -d --pid-file "$SCRATCH/xk.pid" x1 sleep 300 -- \
 	"$RL" --root "$ST" kill x1 KILL >"$SCRATCH/xk.out" 2>&1
 out=$(cat "$SCRATCH/xk.out")
