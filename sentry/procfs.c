@@ -496,39 +496,46 @@ static int gen_stat(struct buf *b, const struct pnode *n, const char *spath)
 	return b->failed ? -ENOMEM : 0;
 }
 
-/* status: the pid lines translated, the NS* lines without the sentry's
- * namespace (their first field). */
+/* A line of pids in the sentry's namespace, as the application's sees
+ * them: "Pid:"-like lines translated (-1, a pidfd's exited process, kept;
+ * a pid the application cannot see: 0), "NSpid:"-like lines without their
+ * first field (the sentry's namespace; none left: "0").  False: no such
+ * line. */
+static bool put_pid_line(struct buf *b, const char *line)
+{
+	static const char *const single[] = { "Tgid:", "Ngid:", "Pid:", "PPid:", "TracerPid:" };
+	static const char *const nested[] = { "NStgid:", "NSpid:", "NSpgid:", "NSsid:" };
+	for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+		if (strncmp(line, single[i], strlen(single[i])) == 0) {
+			long v = strtol(line + strlen(single[i]), NULL, 10);
+			bprintf(b, "%s\t%d\n", single[i], v > 0 ? (int)s2a(v) : v == -1 ? -1 : 0);
+			return true;
+		}
+	for (size_t i = 0; i < sizeof nested / sizeof nested[0]; i++)
+		if (strncmp(line, nested[i], strlen(nested[i])) == 0) {
+			char *end;
+			strtol(line + strlen(nested[i]), &end, 10);   /* the sentry's namespace */
+			while (*end == '\t' || *end == ' ')
+				end++;
+			bprintf(b, "%s\t%s\n", nested[i], *end ? end : "0");
+			return true;
+		}
+	return false;
+}
+
+/* status: the pid lines translated (put_pid_line). */
 static int gen_status(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
 	int rc = read_task_text(spath, "status", &in);
 	if (rc < 0)
 		return rc;
-	static const char *const single[] = { "Tgid:", "Ngid:", "Pid:", "PPid:", "TracerPid:" };
-	static const char *const nested[] = { "NStgid:", "NSpid:", "NSpgid:", "NSsid:" };
 	char *save;
-	for (char *line = strtok_r(in.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		bool done = false;
-		for (size_t i = 0; i < sizeof single / sizeof single[0] && !done; i++)
-			if (strncmp(line, single[i], strlen(single[i])) == 0) {
-				long v = strtol(line + strlen(single[i]), NULL, 10);
-				bprintf(b, "%s\t%d\n", single[i], v > 0 ? (int)s2a(v) : 0);
-				done = true;
-			}
-		for (size_t i = 0; i < sizeof nested / sizeof nested[0] && !done; i++)
-			if (strncmp(line, nested[i], strlen(nested[i])) == 0) {
-				char *p = line + strlen(nested[i]), *end;
-				strtol(p, &end, 10);   /* the sentry's namespace */
-				while (*end == '\t' || *end == ' ')
-					end++;
-				bprintf(b, "%s\t%s\n", nested[i], *end ? end : "0");
-				done = true;
-			}
-		if (!done) {
+	for (char *line = strtok_r(in.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!put_pid_line(b, line)) {
 			bputs(b, line);
 			bputs(b, "\n");
 		}
-	}
 	free(in.p);
 	return b->failed ? -ENOMEM : 0;
 }
@@ -667,8 +674,9 @@ static int gen_mountinfo(struct buf *b, const struct pnode *n, const char *spath
 }
 
 /* fdinfo/N: pos and flags are the kernel's; mnt_id and ino are the
- * sandbox's (statx's mount id, stat's inode); host-only lines (inotify
- * marks name host devices) are left out. */
+ * sandbox's (statx's mount id, stat's inode), a pidfd's Pid and NSpid the
+ * application's namespace's; host-only lines (inotify marks name host
+ * devices) are left out. */
 static int gen_fdinfo(struct buf *b, const struct pnode *n, const char *spath)
 {
 	struct buf in = { 0 };
@@ -686,7 +694,9 @@ static int gen_fdinfo(struct buf *b, const struct pnode *n, const char *spath)
 		else if (strncmp(line, "ino:", 4) == 0)
 			bprintf(b, "ino:\t%llu\n", f ? (unsigned long long)f->path.dentry->inode->attr.st_ino
 						     : (unsigned long long)st.st_ino);
-		else if (strncmp(line, "inotify", 7) != 0 && strncmp(line, "fanotify", 8) != 0)
+		else if (strncmp(line, "inotify", 7) == 0 || strncmp(line, "fanotify", 8) == 0)
+			continue;
+		else if (!put_pid_line(b, line))   /* (a pidfd's process) */
 			bprintf(b, "%.400s\n", line);
 	}
 	free(in.p);

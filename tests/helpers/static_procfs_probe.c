@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *yes(int b) { return b ? "yes" : "no"; }
@@ -117,6 +118,12 @@ int main(void)
 	       field_of("/proc/self/status", "\nPPid:"));
 	printf("status Tgid = getpid: %s\n", yes(field_of("/proc/self/status", "\nTgid:") == me));
 	printf("status NSpid fields: %d\n", nspid_fields("/proc/self/status"));
+	/* a pidfd's fdinfo names its process as the reader's namespace sees it */
+	int pidfd = (int)syscall(SYS_pidfd_open, me, 0);
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+	printf("pidfd fdinfo Pid = getpid: %s\n", yes(field_of(path, "\nPid:") == me));
+	printf("pidfd fdinfo NSpid fields: %d\n", nspid_fields(path));
+	close(pidfd);
 	long sp, spp;
 	stat_pids("/proc/self/stat", &sp, &spp);
 	printf("stat pid, ppid: %s %s\n", yes(sp == me), yes(spp == getppid()));
