@@ -141,19 +141,8 @@ int policy_install(const struct policy *p, const struct policy_binding *bind,
 	return policy_install_flags(p, bind, nbind, listener, bad_rule, 0);
 }
 
-/*
- * Loads a user-notification filter with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
- * (Linux 5.19; libseccomp 2.5 cannot set it, so the program is exported and
- * loaded here): once the supervisor has received a trapped syscall, only a
- * fatal signal interrupts the task's wait for the answer.  Without it a
- * signal that arrives while the sentry works cancels the notification, and
- * with SA_RESTART the task runs the syscall a second time after the sentry
- * already did it (an O_EXCL create then fails with EEXIST).  The sentry
- * itself answers -ERESTARTSYS when it waits long for something and a signal
- * is pending, which is what Linux does.  Returns 0, or -EINVAL when the
- * kernel lacks the flag.
- */
-static int load_killable_listener(scmp_filter_ctx ctx, int *listener)
+/* The BPF program libseccomp makes of ctx, in *prog (heap). */
+static int export_prog(scmp_filter_ctx ctx, struct policy_prog *prog)
 {
 	int mfd = memfd_create("rl-filter", MFD_CLOEXEC);
 	if (mfd < 0)
@@ -168,27 +157,61 @@ static int load_killable_listener(scmp_filter_ctx ctx, int *listener)
 	if (rc == 0 && pread(mfd, insns, (size_t)len, 0) != len)
 		rc = -EIO;
 	close(mfd);
-	if (rc == 0) {
-		struct sock_fprog prog = { (unsigned short)(len / (off_t)sizeof *insns), insns };
-		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-				  &prog);
-		rc = fd < 0 ? -errno : 0;
-		if (fd >= 0)
-			*listener = (int)fd;
+	if (rc < 0) {
+		free(insns);
+		return rc;
 	}
-	free(insns);
-	return rc;
+	prog->insns = insns;
+	prog->len = (unsigned short)(len / (off_t)sizeof *insns);
+	return 0;
 }
 
-int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
-			 size_t nbind, int *listener, const char **bad_rule, unsigned flags)
+/*
+ * A user-notification filter is loaded with
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19; libseccomp 2.5 cannot
+ * set it, so the program is exported and loaded here): once the supervisor
+ * has received a trapped syscall, only a fatal signal interrupts the task's
+ * wait for the answer.  Without it a signal that arrives while the sentry
+ * works cancels the notification, and with SA_RESTART the task runs the
+ * syscall a second time after the sentry already did it (an O_EXCL create
+ * then fails with EEXIST).  The sentry itself answers -ERESTARTSYS when it
+ * waits long for something and a signal is pending, which is what Linux
+ * does.  A kernel without the flag gets the plain interruptible wait.
+ */
+int policy_load(const struct policy_prog *prog, int *listener)
+{
+	struct sock_fprog fprog = { prog->len, prog->insns };
+	*listener = -1;
+	if (!prog->traps) {
+		long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
+		return rc < 0 ? -errno : 0;
+	}
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &fprog);
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+	if (fd < 0)
+		return -errno;
+	*listener = (int)fd;
+	return 0;
+}
+
+void policy_prog_free(struct policy_prog *prog)
+{
+	free(prog->insns);
+	prog->insns = NULL;
+	prog->len = 0;
+}
+
+/* The libseccomp filter of p (*traps: whether it has user-notification
+ * traps); NULL with *err and *bad_rule on failure. */
+static scmp_filter_ctx build_ctx(const struct policy *p, const struct policy_binding *bind,
+				 size_t nbind, unsigned flags, bool *traps_out, const char **bad_rule,
+				 int *err)
 {
 	uint32_t dflt = SCMP_ACT_ALLOW;
 	bool traps = false;
 	*bad_rule = NULL;
-	if (listener)
-		*listener = -1;
 	for (size_t i = 0; i < p->nrules; i++) {
 		if (!native_rule(&p->rules[i]))
 			continue;
@@ -199,8 +222,10 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 			 !(flags & POLICY_TRAP_AS_TRACE);
 	}
 	scmp_filter_ctx ctx = seccomp_init(dflt);
-	if (!ctx)
-		return -ENOMEM;
+	if (!ctx) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	/* A foreign ABI (i386 via int 0x80, x32; AArch32 on arm64) gets no
 	 * exemption: seccomp_init() names the native architecture only, and a
 	 * call of any other is killed. */
@@ -244,16 +269,50 @@ int policy_install_flags(const struct policy *p, const struct policy_binding *bi
 		if (rc < 0)
 			*bad_rule = r->syscall;
 	}
-	if (rc == 0 && traps && listener && !(flags & POLICY_ALL_THREADS)) {
-		rc = load_killable_listener(ctx, listener);
-		if (rc != -EINVAL) {
-			seccomp_release(ctx);
-			return rc;
-		}
-		rc = 0;   /* a kernel before 5.19: the plain interruptible wait */
+	if (rc < 0) {
+		seccomp_release(ctx);
+		*err = rc;
+		return NULL;
 	}
-	if (rc == 0)
-		rc = seccomp_load(ctx);
+	*traps_out = traps;
+	return ctx;
+}
+
+int policy_compile(const struct policy *p, const struct policy_binding *bind, size_t nbind,
+		   unsigned flags, struct policy_prog *prog, const char **bad_rule)
+{
+	int rc;
+	bool traps;
+	scmp_filter_ctx ctx = build_ctx(p, bind, nbind, flags & ~POLICY_ALL_THREADS, &traps, bad_rule, &rc);
+	if (!ctx)
+		return rc;
+	rc = export_prog(ctx, prog);
+	seccomp_release(ctx);
+	prog->traps = traps;
+	return rc;
+}
+
+int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
+			 size_t nbind, int *listener, const char **bad_rule, unsigned flags)
+{
+	if (listener)
+		*listener = -1;
+	int rc;
+	bool traps;
+	scmp_filter_ctx ctx = build_ctx(p, bind, nbind, flags, &traps, bad_rule, &rc);
+	if (!ctx)
+		return rc;
+	if (traps && listener && !(flags & POLICY_ALL_THREADS)) {
+		/* killable once received (policy_load) */
+		struct policy_prog prog = { .traps = true };
+		rc = export_prog(ctx, &prog);
+		seccomp_release(ctx);
+		if (rc == 0)
+			rc = policy_load(&prog, listener);
+		policy_prog_free(&prog);
+		return rc;
+	}
+	rc = seccomp_load(ctx);
 	if (rc == 0 && traps && listener) {
 		*listener = seccomp_notify_fd(ctx);
 		if (*listener < 0)

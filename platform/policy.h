@@ -17,8 +17,11 @@
 #ifndef RUNSC_LITE_POLICY_H
 #define RUNSC_LITE_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sock_filter;
 
 enum policy_action { POLICY_ALLOW, POLICY_TRAP, POLICY_ERRNO, POLICY_KILL };
 
@@ -103,6 +106,24 @@ int policy_rule_nr(const struct policy_rule *r);
  */
 int policy_install_flags(const struct policy *p, const struct policy_binding *bind,
 			 size_t nbind, int *listener, const char **bad_rule, unsigned flags);
+
+/*
+ * The same in two steps, for a caller that builds the filter ahead of the
+ * task that loads it (libseccomp takes milliseconds for the application's
+ * policy): policy_compile() makes the BPF program (POLICY_ALL_THREADS is not
+ * for it), policy_load() loads it into the calling thread, which must have
+ * no_new_privs; with traps, *listener receives the notification fd,
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV set where the kernel has it.
+ */
+struct policy_prog {
+	struct sock_filter *insns;
+	unsigned short len;
+	bool traps;                    /* it has user-notification traps */
+};
+int policy_compile(const struct policy *p, const struct policy_binding *bind, size_t nbind,
+		   unsigned flags, struct policy_prog *prog, const char **bad_rule);
+int policy_load(const struct policy_prog *prog, int *listener);
+void policy_prog_free(struct policy_prog *prog);
 
 /* The native architecture's name in rule tags: "x86_64" or "aarch64". */
 const char *policy_native_arch(void);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -664,6 +665,71 @@ static void first_task(int start_fd, const RunscLite__SandboxSpec *spec);
  * as its parent (CLONE_PARENT), as before.  Then it stays, for `exec`
  * (sentry/spawner.c).  Never returns.
  */
+
+/*
+ * The application's filter: its policy (with the mediated network's and the
+ * trace's rules on top when they are asked for) compiled by a thread of the
+ * sentry while the sentry sets itself up, and loaded by the application's
+ * first task (app_init) -- libseccomp takes ~2 ms for it, which a
+ * container's start would otherwise wait for.  Joined before the first
+ * task is cloned, which gets a copy.
+ */
+static struct {
+	const RunscLite__SandboxSpec *spec;
+	pthread_t thread;
+	bool threaded;
+	struct policy_prog prog;
+	int rc;
+	const char *bad;
+} app_filter;
+
+static void *compile_app_filter(void *arg)
+{
+	const RunscLite__SandboxSpec *spec = app_filter.spec;
+	/* ptrace: the same policy with SECCOMP_RET_TRACE */
+	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
+	/* a mediated network traps the sends that name a destination too */
+	static struct policy_rule merged[1024], merged2[1024];
+	struct policy app = policy_app;
+	app_filter.rc = -E2BIG;
+	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0) {
+		app_filter.bad = "the network policy does not fit";
+		return arg;
+	}
+	/* and a trace that wants listen/accept/sendto events traps those */
+	uint64_t listen_accept = AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT) |
+				 AUDIT_KIND_BIT(AUDIT_SENDTO);
+	if (spec->trace && (spec->trace->events & listen_accept)) {
+		struct policy with_net = app;
+		if (policy_merge(&with_net, &policy_apptrace, merged2, 1024, &app) < 0) {
+			app_filter.bad = "the trace's policy does not fit";
+			return arg;
+		}
+	}
+	/* --trace-events=denied: the kernel's refusals become the sentry's */
+	bool denied = spec->trace && spec->trace->denied_traps;
+	app_filter.rc = policy_compile(&app, NULL, 0,
+				       (traced ? POLICY_TRAP_AS_TRACE : 0) | (denied ? POLICY_ERRNO_AS_TRAP : 0),
+				       &app_filter.prog, &app_filter.bad);
+	return arg;
+}
+
+/* After net_init (the policy depends on the network's mode). */
+static void app_filter_start(const RunscLite__SandboxSpec *spec)
+{
+	app_filter.spec = spec;
+	app_filter.threaded = pthread_create(&app_filter.thread, NULL, compile_app_filter, NULL) == 0;
+	if (!app_filter.threaded)
+		compile_app_filter(NULL);
+}
+
+static void app_filter_wait(void)
+{
+	if (app_filter.threaded)
+		pthread_join(app_filter.thread, NULL);
+	app_filter.threaded = false;
+}
+
 static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const RunscLite__SandboxSpec *spec)
 {
 	char go;
@@ -698,28 +764,13 @@ static void app_init(int sync_fd, int sock, int start_fd, int pid_fd, const Runs
 	if (spec->umask & 0x80000000u)
 		umask((mode_t)spec->umask & 0777);
 	int listener = -1;
-	const char *bad;
-	/* ptrace: the same policy with SECCOMP_RET_TRACE; we are traced already */
 	bool traced = spec->platform && strcmp(spec->platform, "ptrace") == 0;
-	/* a mediated network traps the sends that name a destination too */
-	static struct policy_rule merged[1024], merged2[1024];
-	struct policy app = policy_app;
-	if (net_mediated() && policy_merge(&policy_app, &policy_appnet, merged, 1024, &app) < 0)
-		die("sandbox: the network policy does not fit");
-	/* and a trace that wants listen/accept/sendto events traps those */
-	uint64_t listen_accept = AUDIT_KIND_BIT(AUDIT_LISTEN) | AUDIT_KIND_BIT(AUDIT_ACCEPT) |
-				 AUDIT_KIND_BIT(AUDIT_SENDTO);
-	if (spec->trace && (spec->trace->events & listen_accept)) {
-		struct policy with_net = app;
-		if (policy_merge(&with_net, &policy_apptrace, merged2, 1024, &app) < 0)
-			die("sandbox: the trace's policy does not fit");
-	}
-	/* --trace-events=denied: the kernel's refusals become the sentry's */
-	bool denied = spec->trace && spec->trace->denied_traps;
-	int rc = policy_install_flags(&app, NULL, 0, &listener, &bad,
-				      (traced ? POLICY_TRAP_AS_TRACE : 0) | (denied ? POLICY_ERRNO_AS_TRAP : 0));
+	/* compiled by the sentry meanwhile (app_filter_start) */
+	int rc = app_filter.rc;
+	if (rc == 0)
+		rc = policy_load(&app_filter.prog, &listener);
 	if (rc < 0)
-		die_errno(-rc, "sandbox: seccomp policy (%s)", bad ? bad : "load");
+		die_errno(-rc, "sandbox: seccomp policy (%s)", app_filter.bad ? app_filter.bad : "load");
 	if (traced ? write(sock, "T", 1) != 1 : hand_over_listener(sock, listener) < 0)
 		_exit(125);
 	if (listener >= 0)
@@ -1094,6 +1145,7 @@ int sentry_main(const struct sentry_args *a)
 	int nrc = net_init(spec);
 	if (nrc < 0)
 		return fail("invalid network in the sandbox spec", -nrc);
+	app_filter_start(spec);
 	/* OCI: the engine's network namespace, entered now, while the sentry
 	 * still may (the first task is made from this thread, and shares it) */
 	int net_fd = a->net_fd;
@@ -1180,6 +1232,7 @@ int sentry_main(const struct sentry_args *a)
 		return fail("OCI create without its start and ready fds", EBADF);
 	int spawner_sock = -1;
 	pid_t spawner = -1;
+	app_filter_wait();
 	pid_t init_pid = spawn_app(s.procfd, spec, use_ptrace ? s.plat : NULL, start_fd, &listener,
 				   net_fd, &spawner_sock, &spawner);
 	/* exact fork tracking from here (see PLATFORM_TASK_CREATED): not for
