@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -340,15 +342,28 @@ static int remove_container_dir(struct container *c)
 	return rmdir(c->dir) < 0 ? -errno : 0;
 }
 
+/* Waits up to ms for process pid to end: a pidfd becomes readable when it
+ * does (child or not), so the wait ends at once; polled every 10 ms where
+ * pidfd_open is missing.  Pid reuse: the caller checks what it needs. */
+static void wait_exit(pid_t pid, int ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		struct pollfd p = { pfd, POLLIN, 0 };
+		while (poll(&p, 1, ms) < 0 && errno == EINTR)
+			;
+		close(pfd);
+		return;
+	}
+	for (int i = 0; i < ms / 10 && kill(pid, 0) == 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+}
+
 /* Waits (bounded) until pid is gone or a zombie. */
 static bool wait_gone(pid_t pid, unsigned long long start, int ms)
 {
-	for (int i = 0; i < ms / 10; i++) {
-		if (!alive(pid, start))
-			return true;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	if (alive(pid, start))
+		wait_exit(pid, ms);   /* (a pid reused meanwhile: the check below) */
 	return !alive(pid, start);
 }
 
@@ -937,13 +952,10 @@ static int cmd_run(int argc, char **argv, const struct oci_globals *g)
 	run_sentry = 0;
 	/* the gofer ends on EOF of its socket; do not wait on it for long */
 	int gs;
-	bool gofer_done = false;
-	for (int i = 0; i < 200 && !gofer_done; i++) {
+	bool gofer_done = waitpid(gofer, &gs, WNOHANG) == gofer;
+	if (!gofer_done) {
+		wait_exit(gofer, 1000);   /* (our child: a zombie until reaped) */
 		gofer_done = waitpid(gofer, &gs, WNOHANG) == gofer;
-		if (!gofer_done) {
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
 	}
 	if (!gofer_done) {
 		kill(gofer, SIGKILL);
