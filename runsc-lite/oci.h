@@ -32,6 +32,7 @@ struct oci_globals {
 	const char *cache_policy;    /* --cache-policy / --file-access, NULL: annotation */
 	bool no_sync_wakeup;
 	int debug_fd;                /* --debug-log, -1 */
+	bool systemd_cgroup;         /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 };
 
 /* True for the commands oci_command() runs. */

@@ -1,4 +1,6 @@
 #include "runsc-lite/sandbox.h"
+
+#include "runsc-lite/oci_cgroup.h"
 #include "runsc-lite/netflags.h"
 #include "runsc-lite/netuser.h"
 
@@ -193,6 +195,8 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 	/* into the sandbox's cgroup before it starts anything */
 	if (rc == 0 && cg)
 		rc = limits_cgroup_attach(cg, pid);
+	if (rc == 0 && o->cgroup)
+		rc = oci_cgroup_attach(o->cgroup, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
 		rc = -EIO;
 	close(sync[1]);
@@ -204,10 +208,14 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 	return pid;
 }
 
-static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
+static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached, const struct oci_cgroup *cgroup)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* the container's cgroup holds the whole sandbox (the gofer's
+		 * memory and tasks are the container's cost too) */
+		if (cgroup && oci_cgroup_attach(cgroup, 0) < 0)
+			_exit(125);
 		if (!detached) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		} else {
@@ -474,7 +482,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 		die_errno(-rc, "passing the sandbox spec");
 	}
 
-	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached);
+	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached, o->cgroup);
 	if (gofer < 0) {
 		limits_cgroup_finish(cg);
 		die_errno(-gofer, "starting the gofer");
