@@ -1612,6 +1612,27 @@ int oci_control_connect(const char *cmd, const char *id, struct oci_exec_default
 	return fd;
 }
 
+struct oci_cgroup *oci_container_cgroup(const char *cmd, const char *id, pid_t *pid,
+					unsigned long long *start)
+{
+	struct container ct;
+	open_container(id, &ct, false);
+	need_state(&ct);
+	const char *status = status_of(&ct);
+	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
+		die("container \"%s\" is %s: %s needs a created, running or paused container", id, status, cmd);
+	struct oci_cgroup *cg = container_cgroup(&ct);
+	*pid = ct.pid;
+	*start = ct.pid_start;
+	close_container(&ct);
+	return cg;
+}
+
+bool oci_sentry_alive(pid_t pid, unsigned long long start)
+{
+	return alive(pid, start);
+}
+
 void oci_write_pid_file(const char *path, pid_t pid)
 {
 	write_pid_file(path, pid);

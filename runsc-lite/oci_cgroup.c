@@ -949,6 +949,12 @@ uint64_t oci_cgroup_oom_kills(const struct oci_cgroup *cg)
 	return keyed_at(dir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
 }
 
+bool oci_cgroup_under_oom(const struct oci_cgroup *cg)
+{
+	const char *dir = oci_cgroup_dir(cg, "memory");
+	return dir && cg->version == 1 && keyed_at(dir, "memory.oom_control", "under_oom") > 0;
+}
+
 int oci_cgroup_oom_fd(const struct oci_cgroup *cg)
 {
 	const char *dir = oci_cgroup_dir(cg, "memory");

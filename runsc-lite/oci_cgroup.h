@@ -96,6 +96,8 @@ bool oci_cgroup_frozen(const struct oci_cgroup *cg);
 
 /* The number of tasks the memory controller has OOM-killed (0 without). */
 uint64_t oci_cgroup_oom_kills(const struct oci_cgroup *cg);
+/* Whether a task waits in an OOM now (v1 with the OOM killer disabled). */
+bool oci_cgroup_under_oom(const struct oci_cgroup *cg);
 /* An fd that becomes readable when the memory controller sees an OOM
  * (v1: an eventfd on memory.oom_control; v2: inotify on memory.events);
  * -1 when there is none.  The caller reads it and closes it. */

@@ -393,106 +393,14 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 	return 0;
 }
 
-/* ---- events: the sandbox's stats over the same channel --------------------------- */
+/* ---- for events (runsc-lite/oci_events.c), over the same channel -------------- */
 
-/* --interval: a Go duration as runc takes it (5s, 500ms, 1m, 1.5s). */
-static long long parse_interval_ms(const char *s)
+int oci_control_send(int sock, const RunscLite__ControlRequest *rq)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double scale = strcmp(end, "ms") == 0 ? 1 : strcmp(end, "s") == 0 ? 1000
-		     : strcmp(end, "m") == 0 ? 60000 : strcmp(end, "h") == 0 ? 3600000 : -1;
-	if (errno || end == s || scale < 0 || v <= 0 || v * scale < 1 || v * scale > 86400000)
-		die("events: --interval=%s: a duration such as 5s or 500ms (1ms to 24h)", s);
-	return (long long)(v * scale);
+	return send_request(sock, rq, NULL, 0);
 }
 
-static json_object *stats_json(const char *id, const RunscLite__Stats *st)
+RunscLite__ControlReply *oci_control_recv(int sock, int *fd)
 {
-	json_object *usage = json_object_new_object();
-	json_object_object_add(usage, "total", json_object_new_uint64(st->cpu_user_ns + st->cpu_kernel_ns));
-	json_object_object_add(usage, "percpu", NULL);
-	json_object_object_add(usage, "user", json_object_new_uint64(st->cpu_user_ns));
-	json_object_object_add(usage, "kernel", json_object_new_uint64(st->cpu_kernel_ns));
-	json_object *cpu = json_object_new_object();
-	json_object_object_add(cpu, "usage", usage);
-	json_object_object_add(cpu, "throttling", json_object_new_object());
-	json_object *mu = json_object_new_object();
-	json_object_object_add(mu, "usage", json_object_new_uint64(st->memory_rss));
-	json_object_object_add(mu, "limit", json_object_new_uint64(0));
-	json_object_object_add(mu, "max", json_object_new_uint64(0));
-	json_object_object_add(mu, "failcnt", json_object_new_uint64(0));
-	json_object *mem = json_object_new_object();
-	json_object_object_add(mem, "usage", mu);
-	json_object *pids = json_object_new_object();
-	json_object_object_add(pids, "current", json_object_new_uint64(st->pids));
-	json_object *data = json_object_new_object();
-	json_object_object_add(data, "cpu", cpu);
-	json_object_object_add(data, "memory", mem);
-	json_object_object_add(data, "pids", pids);
-	json_object_object_add(data, "blkio", json_object_new_object());
-	json_object_object_add(data, "hugetlb", json_object_new_object());
-	json_object *ev = json_object_new_object();
-	json_object_object_add(ev, "type", json_object_new_string("stats"));
-	json_object_object_add(ev, "id", json_object_new_string(id));
-	json_object_object_add(ev, "data", data);
-	return ev;
-}
-
-int oci_cmd_events(int argc, char **argv, const struct oci_globals *g)
-{
-	static const struct option opts[] = {
-		{ "stats", no_argument, NULL, 's' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ 0, 0, 0, 0 },
-	};
-	bool once = false;
-	long long interval = 5000;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c == 's')
-			once = true;
-		else if (c == 'i')
-			interval = parse_interval_ms(optarg);
-		else
-			die("events: unknown or incomplete flag %s", argv[optind - 1]);
-	}
-	if (optind != argc - 1)
-		die("events: usage: runsc-lite events [--stats] [--interval=5s] ID");
-	const char *id = argv[optind];
-	struct oci_exec_defaults d = { 0 };
-	int sock = oci_control_connect("events", id, &d);
-	signal(SIGPIPE, SIG_IGN);
-	for (;;) {
-		RunscLite__ControlRequest rq = RUNSC_LITE__CONTROL_REQUEST__INIT;
-		rq.request_case = RUNSC_LITE__CONTROL_REQUEST__REQUEST_STATS;
-		rq.stats = true;
-		int fd;
-		RunscLite__ControlReply *r = send_request(sock, &rq, NULL, 0) == 0 ? recv_reply(sock, &fd) : NULL;
-		if (!r) {
-			/* the sentry is gone: the container stopped, which ends the
-			 * stream as runc's does */
-			if (once)
-				die("container \"%s\": it stopped", id);
-			return 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (r->reply_case != RUNSC_LITE__CONTROL_REPLY__REPLY_STATS || !r->stats)
-			die("container \"%s\": %s", id,
-			    r->reply_case == RUNSC_LITE__CONTROL_REPLY__REPLY_ERROR && r->error ? r->error
-											      : "an unexpected reply from the sentry");
-		json_object *ev = stats_json(id, r->stats);
-		runsc_lite__control_reply__free_unpacked(r, NULL);
-		printf("%s\n", json_object_to_json_string_ext(ev, once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
-		fflush(stdout);
-		json_object_put(ev);
-		if (once)
-			return 0;
-		struct timespec ts = { interval / 1000, (interval % 1000) * 1000000 };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	return recv_reply(sock, fd);
 }
