@@ -47,6 +47,17 @@ struct oci_cgroup {
 
 /* ---- linux.resources ------------------------------------------------------- */
 
+/* s, at most 128 bytes of it, fit for a one-line message. */
+static const char *printable(const char *s)
+{
+	static char buf[132];
+	size_t i = 0;
+	for (; s[i] && i < 128; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = 0;
+	return buf;
+}
+
 static json_object *jget(json_object *o, const char *k)
 {
 	json_object *v;
@@ -230,8 +241,8 @@ int oci_resources_parse(void *json, struct oci_resources *r, char *err, size_t e
 				return -1;
 			}
 			if (!unified_key_ok(k)) {
-				snprintf(err, errlen, "config.json: linux.resources.unified: \"%.64s\" is not a cgroup v2 "
-					 "file the container may set (controller.file, lower case; no cgroup.*)", k);
+				snprintf(err, errlen, "config.json: linux.resources.unified: \"%s\" is not a cgroup v2 "
+					 "file the container may set (controller.file, lower case; no cgroup.*)", printable(k));
 				return -1;
 			}
 			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
@@ -492,8 +503,8 @@ static int systemd_path(const char *spec, char *out, size_t size, char *err, siz
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "config.json: linux.cgroupsPath \"%.128s\": with --systemd-cgroup it must be "
-		 "\"slice:prefix:name\" (a slice ending in .slice, no '/')", spec);
+	snprintf(err, errlen, "config.json: linux.cgroupsPath \"%s\": with --systemd-cgroup it must be "
+		 "\"slice:prefix:name\" (a slice ending in .slice, no '/')", printable(spec));
 	return -1;
 }
 
@@ -576,8 +587,9 @@ struct oci_cgroup *oci_cgroup_create(const char *cgroups_path, const char *id, b
 		snprintf(rel, sizeof rel, "%s", cgroups_path);
 	}
 	if (!cg_path_ok(rel)) {
-		snprintf(err, errlen, "config.json: linux.cgroupsPath \"%.128s\": must be a path of A-Z a-z 0-9 "
-			 "_ . : @ + - = components (not . or ..), at most %d bytes", rel, OCI_CGROUP_PATH_MAX - 1);
+		snprintf(err, errlen, "config.json: linux.cgroupsPath \"%s\": must be a path of A-Z a-z 0-9 "
+			 "_ . : @ + - = components (not . or ..), at most %d bytes", printable(rel),
+			 OCI_CGROUP_PATH_MAX - 1);
 		return NULL;
 	}
 	bool absolute = rel[0] == '/';
@@ -877,11 +889,11 @@ int oci_cgroup_destroy(struct oci_cgroup *cg)
 			continue;   /* gone already (or never a cgroup: never rmdir'ed) */
 		int rc = 0;
 		/* the last tasks of a killed sandbox may take a moment to leave */
-		for (int k = 0; k < 300; k++) {
+		for (int k = 0; k < 3000; k++) {
 			rc = rmdir(cg->h[i].dir) == 0 || errno == ENOENT ? 0 : -errno;
 			if (rc != -EBUSY)
 				break;
-			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+			nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
 		}
 		if (rc < 0 && !first)
 			first = rc;
