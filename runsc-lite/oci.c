@@ -1620,7 +1620,7 @@ struct oci_cgroup *oci_container_cgroup(const char *cmd, const char *id, pid_t *
 	need_state(&ct);
 	const char *status = status_of(&ct);
 	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
-		die("container \"%s\" is %s: %s needs a created, running or paused container", id, status, cmd);
+		die("container \"%s\" is %s: %s needs a created or running container", id, status, cmd);
 	struct oci_cgroup *cg = container_cgroup(&ct);
 	*pid = ct.pid;
 	*start = ct.pid_start;
