@@ -695,8 +695,6 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		die("process.terminal is true: --console-socket is required (where the pty master goes)");
 	if (!cfg.terminal && f->console_socket)
 		die("--console-socket=%s: given, but process.terminal is false", f->console_socket);
-	if (f->preserve_fds)
-		die("--preserve-fds=%d: passing extra fds into the sandbox is not supported yet", f->preserve_fds);
 
 	char dir[PATH_MAX];
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%s", root_dir, id) >= sizeof dir)
@@ -780,6 +778,9 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.nfile_copies = cfg.nfile_copies,
 		.seccomp = cfg.has_seccomp ? &cfg.seccomp : NULL,
 		.cgroup = undo.cgroup,
+		/* the caller's 3..3+N-1 become the first process's 3.. (runc's
+		 * --preserve-fds; sandbox_spawn checks they are open) */
+		.preserve_fds = (unsigned)f->preserve_fds,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;

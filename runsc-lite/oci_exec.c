@@ -35,6 +35,9 @@
 #include <unistd.h>
 
 #define REPLY_MAX 8192
+/* --preserve-fds: they travel with stdio in one SCM_RIGHTS message, which
+ * holds at most 253 fds (SCM_MAX_FD) */
+#define EXEC_PRESERVE_MAX 250
 
 struct exec_flags {
 	const char *process;         /* --process FILE */
@@ -43,6 +46,7 @@ struct exec_flags {
 	const char *cwd;
 	const char *user;
 	bool detach, tty;
+	unsigned preserve_fds;       /* --preserve-fds: the caller's 3..3+N-1 become the process's */
 	char *env[1024];             /* -e, in order */
 	size_t nenv;
 };
@@ -127,7 +131,7 @@ static int send_request(int sock, const RunscLite__ControlRequest *rq, const int
 		return -ENOMEM;
 	runsc_lite__control_request__pack(rq, buf);
 	struct iovec iov = { buf, len };
-	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char b[CMSG_SPACE((3 + EXEC_PRESERVE_MAX) * sizeof(int))]; } u;
 	memset(&u, 0, sizeof u);
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	if (nfds) {
@@ -252,10 +256,15 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 				die("exec: too many --env");
 			f.env[f.nenv++] = optarg;
 			break;
-		case 'F':
-			if (strcmp(optarg, "0") != 0)
-				die("exec: --preserve-fds=%s: passing extra fds into the sandbox is not supported", optarg);
+		case 'F': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > EXEC_PRESERVE_MAX)
+				die("exec: --preserve-fds=%s: must be a number from 0 to %d", optarg, EXEC_PRESERVE_MAX);
+			f.preserve_fds = (unsigned)v;
 			break;
+		}
 		case 'g': case 'c':
 			/* the sandbox has one gid and gives its processes no capability */
 			debugf("exec: --%s=%s not applied", c == 'g' ? "additional-gids" : "cap", optarg);
@@ -330,11 +339,20 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 	RunscLite__ControlRequest rq = RUNSC_LITE__CONTROL_REQUEST__INIT;
 	rq.request_case = RUNSC_LITE__CONTROL_REQUEST__REQUEST_EXEC;
 	rq.exec = &p;
-	int stdio[3] = { 0, 1, 2 };
-	for (int i = 0; i < 3 && !p.terminal; i++)
+	/* stdio (none with a terminal), then fds 3..3+N-1 of --preserve-fds */
+	int sendfds[3 + EXEC_PRESERVE_MAX], nsend = 0;
+	for (int i = 0; i < 3 && !p.terminal; i++) {
 		if (fcntl(i, F_GETFD) < 0)
 			die("exec: fd %d (stdio) is not open", i);
-	int rc = send_request(sock, &rq, stdio, p.terminal ? 0 : 3);
+		sendfds[nsend++] = i;
+	}
+	for (unsigned i = 0; i < f.preserve_fds; i++) {
+		if (fcntl(3 + (int)i, F_GETFD) < 0 || 3 + (int)i == sock)
+			die("exec: --preserve-fds=%u: fd %u is not open", f.preserve_fds, 3 + i);
+		sendfds[nsend++] = 3 + (int)i;
+	}
+	p.preserve_fds = f.preserve_fds;
+	int rc = send_request(sock, &rq, sendfds, nsend);
 	if (rc < 0)
 		die_errno(-rc, "container \"%s\": sending the exec to its sentry", id);
 	int master;
