@@ -1665,7 +1665,7 @@ static const struct {
 	{ "events", oci_cmd_events, true },
 	{ "pause", cmd_pause, true },
 	{ "resume", cmd_pause, true },
-	{ "update", cmd_unsupported, false },
+	{ "update", oci_cmd_update, true },
 	{ "checkpoint", cmd_unsupported, false },
 	{ "restore", cmd_unsupported, false },
 };

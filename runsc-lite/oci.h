@@ -50,6 +50,9 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g);
 /* events [--stats] [--interval=D] ID: runc's stats and oom events (JSON
  * lines; runsc-lite/oci_events.c). */
 int oci_cmd_events(int argc, char **argv, const struct oci_globals *g);
+/* update [--resources FILE|-] [--memory N ...] ID: new limits into the
+ * container's cgroup (runsc-lite/oci_update.c). */
+int oci_cmd_update(int argc, char **argv, const struct oci_globals *g);
 
 /* What `exec ID ARGS` inherits from the container's process (its env and
  * cwd, kept in state.json at create), as runc's exec does. */

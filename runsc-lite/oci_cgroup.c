@@ -779,11 +779,17 @@ int oci_cgroup_apply(struct oci_cgroup *cg, const struct oci_resources *r, char 
 		return -1;
 	}
 	const char *mdir = oci_cgroup_dir(cg, "memory");
+	/* v1 wants memory <= memory+swap at every step: raising both, the
+	 * second goes first (runc's order) */
+	bool memsw = r->swap && mdir && exists_at(mdir, "memory.memsw.limit_in_bytes");
+	bool raise = memsw && (r->swap < 0 || (uint64_t)r->swap > num_at(mdir, "memory.memsw.limit_in_bytes"));
+	if (raise)
+		put(&a, "memory", "memory.memsw.limit_in_bytes", "memory.swap", "%" PRId64, r->swap);
 	if (r->memory)
 		put(&a, "memory", "memory.limit_in_bytes", "memory.limit", "%" PRId64, r->memory);
-	if (r->swap && mdir && exists_at(mdir, "memory.memsw.limit_in_bytes"))
+	if (memsw && !raise)
 		put(&a, "memory", "memory.memsw.limit_in_bytes", "memory.swap", "%" PRId64, r->swap);
-	else if (r->swap > 0 && mdir)
+	else if (r->swap > 0 && mdir && !memsw)
 		warnx_rl("linux.resources.memory.swap: not applied: no swap accounting on this host");
 	if (r->reservation)
 		put(&a, "memory", "memory.soft_limit_in_bytes", "memory.reservation", "%" PRId64, r->reservation);

@@ -236,6 +236,30 @@ oom=$(grep -c '^{"type":"oom","id":"hog2"}$' "$SCRATCH/events")
 rl delete --force hog2
 if [ "$oom" -ge 1 ]; then pass "$name"; else fail "$name" "$(cut -c1-200 "$SCRATCH/events")" "$(cat "$SCRATCH/err")"; fi
 
+# ---- update ---------------------------------------------------------------------
+name="oci-cgroup: update --resources - and --pids-limit write new limits into the running container's cgroup"
+P2="/$TOPCG/upd"
+bundle "$SCRATCH/upd" '["sleep", "60"]' ", \"cgroupsPath\": \"$P2\", \"resources\": { \"pids\": { \"limit\": 50 }, \"memory\": { \"limit\": 67108864 } }"
+rl run -d --bundle "$SCRATCH/upd" upd 2>"$SCRATCH/err"
+echo '{ "memory": { "limit": 134217728 }, "cpu": { "shares": 256 } }' | rl update --resources - upd 2>>"$SCRATCH/err"
+rl update --pids-limit 77 upd 2>>"$SCRATCH/err"
+if [ $V = 1 ]; then
+	got="$(cat "$(cgdir memory "$P2")/memory.limit_in_bytes") $(cat "$(cgdir pids "$P2")/pids.max") $(cat "$(cgdir cpu "$P2")/cpu.shares")"
+	want="134217728 77 256"
+else
+	got="$(cat "$(cgdir x "$P2")/memory.max") $(cat "$(cgdir x "$P2")/pids.max") $(cat "$(cgdir x "$P2")/cpu.weight")"
+	want="134217728 77 10"
+fi
+if [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "want: $want" "got:  $got" "$(cat "$SCRATCH/err")"; fi
+name="oci-cgroup: update with a hostile value is refused, one line, the limits untouched"
+rl update --memory -7 upd 2>"$SCRATCH/err"; rc1=$?
+echo '{ "unified": { "../../cgroup.procs": "1" } }' | rl update --resources - upd 2>>"$SCRATCH/err"; rc2=$?
+rl update --resources /nonexistent upd 2>>"$SCRATCH/err"; rc3=$?
+if [ $V = 1 ]; then now=$(cat "$(cgdir memory "$P2")/memory.limit_in_bytes"); else now=$(cat "$(cgdir x "$P2")/memory.max"); fi
+if [ "$rc1 $rc2 $rc3" = "1 1 1" ] && [ "$(wc -l <"$SCRATCH/err")" = 3 ] && [ "$now" = 134217728 ]; then pass "$name"; else
+	fail "$name" "exits: $rc1 $rc2 $rc3, memory now $now" "$(cat "$SCRATCH/err")"; fi
+rl delete --force upd
+
 # ---- podman (cgroupfs): --memory and --pids-limit where podman looks --------------
 name="podman: run --memory 64m --pids-limit 20: the limits in its cgroup, podman stats shows them"
 if ! command -v podman >/dev/null; then skip "$name" "podman is not installed"; else
