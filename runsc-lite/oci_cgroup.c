@@ -438,7 +438,7 @@ static int own_cgroup(const char *ctrls, char *out, size_t size)
 static bool path_chars_ok(const char *s)
 {
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("/_.:@+-=", *s))
+		if (!isalnum((unsigned char)*s) && !strchr("/_.:@+-=,", *s))
 			return false;
 	return true;
 }
@@ -506,6 +506,28 @@ bad:
 	snprintf(err, errlen, "config.json: linux.cgroupsPath \"%s\": with --systemd-cgroup it must be "
 		 "\"slice:prefix:name\" (a slice ending in .slice, no '/')", printable(spec));
 	return -1;
+}
+
+int oci_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char *out, size_t size,
+		    char *err, size_t errlen)
+{
+	if (!cgroups_path || !cgroups_path[0]) {
+		snprintf(out, size, "%s", id);   /* runc: the ID, beneath the caller's cgroup */
+	} else if (systemd && strchr(cgroups_path, ':')) {
+		if (systemd_path(cgroups_path, out, size, err, errlen) < 0)
+			return -1;
+	} else if (strlen(cgroups_path) < size) {
+		snprintf(out, size, "%s", cgroups_path);
+	} else {
+		out[0] = 0;
+	}
+	if (!cg_path_ok(out)) {
+		snprintf(err, errlen, "config.json: linux.cgroupsPath \"%s\": must be a path of A-Z a-z 0-9 "
+			 "_ . : @ + - = , components (not . or ..), at most %d bytes",
+			 printable(cgroups_path && cgroups_path[0] ? cgroups_path : id), OCI_CGROUP_PATH_MAX - 1);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- making it ---------------------------------------------------------------- */
@@ -578,20 +600,8 @@ struct oci_cgroup *oci_cgroup_create(const char *cgroups_path, const char *id, b
 {
 	err[0] = why[0] = 0;
 	char rel[OCI_CGROUP_PATH_MAX + 8];
-	if (!cgroups_path || !cgroups_path[0]) {
-		snprintf(rel, sizeof rel, "%s", id);   /* runc: the ID, beneath the caller's cgroup */
-	} else if (systemd && strchr(cgroups_path, ':')) {
-		if (systemd_path(cgroups_path, rel, sizeof rel, err, errlen) < 0)
-			return NULL;
-	} else {
-		snprintf(rel, sizeof rel, "%s", cgroups_path);
-	}
-	if (!cg_path_ok(rel)) {
-		snprintf(err, errlen, "config.json: linux.cgroupsPath \"%s\": must be a path of A-Z a-z 0-9 "
-			 "_ . : @ + - = components (not . or ..), at most %d bytes", printable(rel),
-			 OCI_CGROUP_PATH_MAX - 1);
+	if (oci_cgroup_path(cgroups_path, id, systemd, rel, sizeof rel, err, errlen) < 0)
 		return NULL;
-	}
 	bool absolute = rel[0] == '/';
 	struct oci_cgroup *cg = calloc(1, sizeof *cg);
 	if (!cg) {

@@ -59,6 +59,12 @@ struct oci_resources {
 int oci_resources_parse(void *json, struct oci_resources *r, char *err, size_t errlen,
 			char *note, size_t notelen);
 
+/* The cgroup path the container gets, before the hierarchies' roots:
+ * absolute ("/a/b": beneath each root) or relative ("a/b": beneath the
+ * caller's cgroup).  0, or -1 with err (one line). */
+int oci_cgroup_path(const char *cgroups_path, const char *id, bool systemd, char *out, size_t size,
+		    char *err, size_t errlen);
+
 struct oci_cgroup;
 
 /*
