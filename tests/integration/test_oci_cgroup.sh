@@ -300,3 +300,57 @@ EOF
 		fi
 	fi
 fi
+
+# ---- containerd: its runc shim reads the container's cgroup (ctr task metrics) ----
+# (its cgroup library wants every v1 hierarchy /proc/self/cgroup lists to be
+# mounted: on this project's hybrid hosts hugetlb is not, unless the crun
+# section above mounted it)
+name="containerd: ctr run --memory-limit: ctr task metrics reads the limit from the container's cgroup"
+if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+	skip "$name" "containerd is not installed"
+else
+	# (as for crun: a v1 hierarchy the kernel lists, hugetlb, mounted for the test)
+	if [ $V = 1 ] && grep -q ':hugetlb:' /proc/self/cgroup && [ ! -e /sys/fs/cgroup/hugetlb ] &&
+	   mkdir /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; then
+		hugetlb_mounted=/sys/fs/cgroup/hugetlb
+	fi
+	CD="$SCRATCH/containerd"
+	mkdir -p "$CD"
+	cat >"$CD/config.toml" <<EOF2
+version = 2
+root = "$CD/root"
+state = "$CD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$CD/containerd.sock"
+[ttrpc]
+  address = "$CD/containerd.sock.ttrpc"
+EOF2
+	containerd --config "$CD/config.toml" >"$CD/containerd.log" 2>&1 &
+	cdpid=$!
+	c() { ctr --address "$CD/containerd.sock" -n rltest "$@"; }
+	if ! wait_until 20 c version; then
+		skip "$name" "containerd does not start here: $(tail -1 "$CD/containerd.log")"
+	else
+		c run -d --runc-binary "$RL" --runc-root "$CD/rl" --fifo-dir "$CD/fifo" --cgroup "/$TOPCG/ctrd" \
+			--memory-limit 67108864 --rootfs "$R" m1 sleep 60 >"$SCRATCH/ctr.out" 2>&1
+		wait_until 10 sh -c "ctr --address '$CD/containerd.sock' -n rltest task ls | grep -q '^m1 .*RUNNING'"
+		m=$(c task metrics m1 2>&1)
+		echo "$m" >"$SCRATCH/metrics"
+		c task kill -s KILL m1 >/dev/null 2>&1
+		wait_until 10 sh -c "ctr --address '$CD/containerd.sock' -n rltest task ls | grep -q '^m1 .*STOPPED'"
+		c task delete m1 >/dev/null 2>&1
+		c container delete m1 >/dev/null 2>&1
+		if printf '%s' "$m" | grep -Eq '^memory\.(limit_in_bytes|limit|max) +67108864'; then
+			if [ ! -e "$(cgdir memory "/$TOPCG/ctrd")" ]; then pass "$name"; else fail "$name" "the cgroup stays"; fi
+		elif grep -q "cannot find cgroup mount destination" "$CD/containerd.log"; then
+			skip "$name" "containerd's cgroup library cannot load a cgroup on this host (an unmounted v1 hierarchy)"
+		else
+			fail "$name" "metrics: $m" "$(cat "$SCRATCH/ctr.out")" "$(tail -3 "$CD/containerd.log")"
+		fi
+	fi
+	kill $cdpid 2>/dev/null
+	wait $cdpid 2>/dev/null
+fi
