@@ -236,6 +236,26 @@ oom=$(grep -c '^{"type":"oom","id":"hog2"}$' "$SCRATCH/events")
 rl delete --force hog2
 if [ "$oom" -ge 1 ]; then pass "$name"; else fail "$name" "$(cut -c1-200 "$SCRATCH/events")" "$(cat "$SCRATCH/err")"; fi
 
+name="oci-cgroup: memory.disableOOMKiller (v1): the hog waits in the OOM, events says oom, delete --force still cleans up"
+if [ $V = 2 ]; then skip "$name" "cgroup v2 has no switch for the OOM killer"; else
+	bundle "$SCRATCH/hog3" "$HOG" ", \"cgroupsPath\": \"/$TOPCG/hog3\", \"resources\": { \"memory\": { \"limit\": 33554432, \"disableOOMKiller\": true } }"
+	rl create --bundle "$SCRATCH/hog3" hog3 2>"$SCRATCH/err"
+	rl events --interval 1s hog3 >"$SCRATCH/events3" 2>&1 &
+	evpid=$!
+	sleep 0.3
+	rl start hog3
+	d=$(cgdir memory "/$TOPCG/hog3")
+	wait_until 10 grep -q "under_oom 1" "$d/memory.oom_control"
+	under=$(sed -n 's/^under_oom //p' "$d/memory.oom_control")
+	wait_until 5 grep -q '"type":"oom"' "$SCRATCH/events3"
+	st=$(rl state hog3 | jq -r .status)
+	rl delete --force hog3
+	wait_until 5 sh -c "! kill -0 $evpid"
+	kill $evpid 2>/dev/null
+	if [ "$under $st" = "1 running" ] && grep -q '^{"type":"oom","id":"hog3"}$' "$SCRATCH/events3" && [ ! -e "$d" ]; then
+		pass "$name"; else fail "$name" "under_oom: $under, status: $st" "$(cut -c1-120 "$SCRATCH/events3")" "$(cat "$SCRATCH/err")"; fi
+fi
+
 # ---- update ---------------------------------------------------------------------
 name="oci-cgroup: update --resources - and --pids-limit write new limits into the running container's cgroup"
 P2="/$TOPCG/upd"
