@@ -64,8 +64,9 @@ static json_object *jget(json_object *o, const char *k)
 	return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, k, &v) && v ? v : NULL;
 }
 
-/* An integer field in [lo, hi] (or -1, "no limit", when minus_one) into
- * *out; *out untouched when the field is absent. */
+/* An integer field in [lo, hi] (or -1, "no limit", when minus_one; or 0,
+ * "not set", when lo > 0) into *out; *out untouched when the field is
+ * absent. */
 static int int_field(json_object *o, const char *k, const char *what, int64_t lo, int64_t hi,
 		     bool minus_one, int64_t *out, char *err, size_t errlen)
 {
@@ -78,6 +79,10 @@ static int int_field(json_object *o, const char *k, const char *what, int64_t lo
 	}
 	/* json-c saturates what does not fit an int64: out of range too */
 	int64_t x = json_object_get_int64(v);
+	if (x == 0 && lo > 0) {   /* runc: 0 is "not set" */
+		*out = 0;
+		return 0;
+	}
 	if (minus_one && x == -1) {
 		*out = -1;
 		return 0;
@@ -156,10 +161,10 @@ int oci_resources_parse(void *json, struct oci_resources *r, char *err, size_t e
 	json_object *o;
 	if ((o = jget(res, "pids"))) {
 		int64_t v = 0;
-		/* runc: 0 or less is "no limit" */
+		/* runc: 0 is "not set", less is "no limit" */
 		if (int_field(o, "limit", "pids.limit", INT64_MIN + 1, 1LL << 32, false, &v, err, errlen) < 0)
 			return -1;
-		r->pids = v > 0 ? v : jget(o, "limit") ? -1 : 0;
+		r->pids = v < 0 ? -1 : v;
 	}
 	if ((o = jget(res, "memory"))) {
 		const int64_t big = INT64_MAX / 2;   /* far beyond any machine, and no overflow below */

@@ -56,8 +56,12 @@ static void test_unlimited_and_absent(void **state)
 	assert_int_equal(parse("{}"), 0);
 	assert_false(r.any);
 	assert_false(r.has_swappiness);
-	/* runc: pids.limit 0 or less is no limit; memory -1 takes swap with it */
-	assert_int_equal(parse("{\"pids\":{\"limit\":0},\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1}}"), 0);
+	/* runc: 0 is "not set" */
+	assert_int_equal(parse("{\"pids\":{\"limit\":0},\"memory\":{\"limit\":0,\"swap\":0},"
+			       "\"cpu\":{\"shares\":0,\"quota\":0,\"period\":0},\"blockIO\":{\"weight\":0}}"), 0);
+	assert_false(r.any);
+	/* runc: pids.limit below 0 is no limit; memory -1 takes swap with it */
+	assert_int_equal(parse("{\"pids\":{\"limit\":-5},\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1}}"), 0);
 	assert_int_equal(r.pids, -1);
 	assert_int_equal(r.memory, -1);
 	assert_int_equal(r.swap, -1);
