@@ -482,6 +482,11 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 		die_errno(-rc, "passing the sandbox spec");
 	}
 
+	/* a network namespace to join (OCI): its fd takes the same number as
+	 * --network=user's; opened (and checked: this may die) before the
+	 * gofer exists, so that no failure leaves a gofer behind (in the
+	 * container's cgroup, which could then not be removed) */
+	int joinfd = o->netns_path ? open_netns(o->netns_path) : -1;
 	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached, o->cgroup);
 	if (gofer < 0) {
 		limits_cgroup_finish(cg);
@@ -496,10 +501,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
 	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
 		die_errno(errno, "socketpair");
-	/* a network namespace to join (OCI): its fd takes the same number */
-	int netfd = nv[1];
-	if (o->netns_path)
-		netfd = open_netns(o->netns_path);
+	int netfd = o->netns_path ? joinfd : nv[1];
 	pid_t sentry = start_sentry(sv[1], sspec_rd, netfd, cg, o);
 	if (o->netns_path)
 		close(netfd);
