@@ -51,6 +51,7 @@ struct globals {
 	const char *root;            /* OCI: --root */
 	const char *log;             /* OCI: --log */
 	const char *log_format;      /* OCI: --log-format text|json */
+	bool systemd_cgroup;         /* OCI: --systemd-cgroup */
 	/* --trace, --trace-events, --trace-mode, --strace, --strace-log */
 	const char *trace, *strace_log;
 	uint64_t trace_events;
@@ -74,7 +75,8 @@ static void usage(FILE *out)
 		"  create, start, state, kill, delete, run ID, list, spec, features\n"
 		"            the OCI runtime commands (runc's; see the README): global\n"
 		"            --root=DIR (state, default /run/runsc-lite), --log=FILE,\n"
-		"            --log-format=text|json\n"
+		"            --log-format=text|json, --systemd-cgroup (cgroupsPath\n"
+		"            slice:prefix:name, made with cgroupfs)\n"
 		"  help      this text\n"
 		"  trace decode FILE    a trace as JSON lines, one object per event\n"
 		"  report FILE [--format=text|json|markdown]\n"
@@ -238,7 +240,7 @@ static int parse_globals(int argc, char **argv, struct globals *g)
 				die("--log-format=%s: must be text or json", optarg);
 			g->log_format = optarg;
 			break;
-		case 'S': break;   /* accepted: no cgroups are set up either way */
+		case 'S': g->systemd_cgroup = true; break;   /* slice:prefix:name paths, made with cgroupfs */
 		case 'v':
 			printf("runsc-lite version %s\nspec: 1.0.2\n", VERSION);
 			exit(0);
@@ -499,6 +501,7 @@ int main(int argc, char **argv)
 					: g.file_access_shared ? "remote_revalidating" : NULL,
 			.no_sync_wakeup = g.no_sync_wakeup,
 			.debug_fd = logfd,
+			.systemd_cgroup = g.systemd_cgroup,
 		};
 		return oci_command(argc - i, argv + i, &og);
 	}

@@ -14,6 +14,7 @@
 #include "runsc-lite/oci.h"
 
 #include "runsc-lite/log.h"
+#include "runsc-lite/oci_cgroup.h"
 #include "runsc-lite/oci_config.h"
 #include "runsc-lite/sandbox.h"
 
@@ -262,6 +263,28 @@ static const char *status_of(const struct container *c)
 	return faccessat(c->dirfd, "paused", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? "paused" : "running";
 }
 
+/* The container's cgroup as state.json records it (NULL: none, or a
+ * record this runtime did not write: said once). */
+static struct oci_cgroup *container_cgroup(const struct container *c)
+{
+	json_object *j = jfield(c->state, "cgroup");
+	if (!j)
+		return NULL;
+	struct oci_cgroup *cg = oci_cgroup_from_json(j);
+	if (!cg)
+		warnx_rl("container \"%s\": state.json: its cgroup record is corrupt (ignored)", c->id);
+	return cg;
+}
+
+/* Removes the container's cgroup (its tasks gone): a warning if it stays. */
+static void remove_cgroup(const struct container *c)
+{
+	struct oci_cgroup *cg = container_cgroup(c);
+	int rc = oci_cgroup_destroy(cg);
+	if (rc < 0)
+		warnx_rl("container \"%s\": removing its cgroup: %s", c->id, strerror(-rc));
+}
+
 static void close_container(struct container *c)
 {
 	json_object_put(c->state);
@@ -507,6 +530,7 @@ static struct {
 	bool pending;
 	char dir[PATH_MAX];
 	pid_t sentry, gofer;
+	struct oci_cgroup *cgroup;
 } undo;
 
 static void undo_create(void)
@@ -521,6 +545,8 @@ static void undo_create(void)
 		kill(undo.gofer, SIGKILL);
 		waitpid(undo.gofer, NULL, 0);
 	}
+	oci_cgroup_destroy(undo.cgroup);
+	undo.cgroup = NULL;
 	char path[PATH_MAX + 16];
 	const char *names[] = { "exec.fifo", "state.json", ".state.json.tmp", "control.sock" };
 	for (size_t i = 0; i < 4; i++) {
@@ -684,8 +710,6 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		die("process.terminal is true: --console-socket is required (where the pty master goes)");
 	if (!cfg.terminal && f->console_socket)
 		die("--console-socket=%s: given, but process.terminal is false", f->console_socket);
-	if (f->preserve_fds)
-		die("--preserve-fds=%d: passing extra fds into the sandbox is not supported yet", f->preserve_fds);
 
 	char dir[PATH_MAX];
 	if ((size_t)snprintf(dir, sizeof dir, "%s/%s", root_dir, id) >= sizeof dir)
@@ -716,6 +740,18 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	int ready[2];
 	if (start_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) < 0)
 		die_errno(errno, "creating the start gate in %s", dir);
+
+	/* the container's cgroup, its resources written, before anything of
+	 * the sandbox exists: the sentry and the gofer start in it */
+	char cgerr[OCI_ERR_MAX], cgwhy[256];
+	undo.cgroup = oci_cgroup_create(cfg.cgroups_path, id, g->systemd_cgroup, &cfg.resources, cgerr,
+					sizeof cgerr, cgwhy, sizeof cgwhy);
+	if (!undo.cgroup && cgerr[0])
+		die("container \"%s\": %s", id, cgerr);
+	if (!undo.cgroup && cfg.resources.any)
+		warnx_rl("container \"%s\": linux.resources not applied: %s", id, cgwhy);
+	else if (!undo.cgroup)
+		debugf("%s", cgwhy);
 
 	/* exec's control channel: bound here, listened on by the sentry */
 	int control_fd = control_socket(ct->dirfd, dir);
@@ -763,6 +799,10 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 		.file_copies = cfg.file_copies,
 		.nfile_copies = cfg.nfile_copies,
 		.seccomp = cfg.has_seccomp ? &cfg.seccomp : NULL,
+		.cgroup = undo.cgroup,
+		/* the caller's 3..3+N-1 become the first process's 3.. (runc's
+		 * --preserve-fds; sandbox_spawn checks they are open) */
+		.preserve_fds = (unsigned)f->preserve_fds,
 	};
 	o.error_log_fd = log_error_log(&o.error_log_json);
 	int gofer, sentry;
@@ -851,6 +891,8 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	json_object_object_add(xuser, "additionalGids", xgids);
 	json_object_object_add(xd, "user", xuser);
 	json_object_object_add(s, "execDefaults", xd);
+	if (undo.cgroup)
+		json_object_object_add(s, "cgroup", oci_cgroup_to_json(undo.cgroup));
 	int rc = write_atomic(ct->dirfd, "state.json",
 			      json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	ct->state = s;
@@ -864,6 +906,8 @@ static void do_create(const char *id, const struct create_flags *f, const struct
 	if (run_hooks(ct, "prestart", herr, sizeof herr) < 0 || run_hooks(ct, "createRuntime", herr, sizeof herr) < 0)
 		die("container \"%s\": %s", id, herr);
 	undo.pending = false;
+	oci_cgroup_free(undo.cgroup);
+	undo.cgroup = NULL;
 	*gofer_out = gofer;
 	oci_config_free(&cfg);
 }
@@ -970,6 +1014,7 @@ static int cmd_run(int argc, char **argv, const struct oci_globals *g)
 			char herr[512];
 			if (run_hooks(&c, "poststop", herr, sizeof herr) < 0)
 				warnx_rl("container \"%s\": %s", c.id, herr);
+			remove_cgroup(&c);
 			remove_container_dir(&c);
 		}
 	}
@@ -1171,6 +1216,11 @@ static int cmd_kill(int argc, char **argv, const struct oci_globals *g)
 	if (sig == SIGKILL) {
 		if (kill(ct.pid, sig) < 0)
 			die_errno(errno, "container \"%s\": kill", id);
+		/* paused by the freezer: it dies once thawed (v1 holds even SIGKILL) */
+		struct oci_cgroup *cg = container_cgroup(&ct);
+		if (cg && oci_cgroup_frozen(cg))
+			oci_cgroup_freeze(cg, false);
+		oci_cgroup_free(cg);
 		close_container(&ct);
 		return 0;
 	}
@@ -1220,10 +1270,16 @@ static int cmd_delete(int argc, char **argv, const struct oci_globals *g)
 	if ((strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) && !force)
 		die("container \"%s\" is %s: stop it first, or delete --force", id, status);
 	if (ct.state) {
+		/* a frozen sandbox cannot die (v1): thawed first */
+		struct oci_cgroup *cg = container_cgroup(&ct);
+		if (cg && oci_cgroup_frozen(cg))
+			oci_cgroup_freeze(cg, false);
+		oci_cgroup_free(cg);
 		kill_sandbox(&ct);
 		char herr[512];
 		if (run_hooks(&ct, "poststop", herr, sizeof herr) < 0)
 			warnx_rl("container \"%s\": %s", id, herr);
+		remove_cgroup(&ct);
 	}
 	int rc = remove_container_dir(&ct);
 	if (rc < 0)
@@ -1411,7 +1467,7 @@ static int cmd_features(int argc, char **argv, const struct oci_globals *g)
 	       "  \"linux\": {\n"
 	       "    \"namespaces\": [\"pid\", \"network\", \"ipc\", \"uts\", \"mount\", \"user\"],\n"
 	       "    \"capabilities\": [],\n"
-	       "    \"cgroup\": { \"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": false },\n"
+	       "    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false, \"rdma\": false },\n"
 	       "    \"seccomp\": { \"enabled\": false },\n"
 	       "    \"apparmor\": { \"enabled\": false },\n"
 	       "    \"selinux\": { \"enabled\": false }\n"
@@ -1444,11 +1500,14 @@ static bool is_stopped(pid_t pid)
 }
 
 /*
- * pause: SIGSTOP to every process of the application (there is no freezer
- * cgroup here), repeated until none is left running, for a process forked
- * meanwhile; the sentry keeps serving.  resume: SIGCONT to each.  A
- * "paused" file in the state directory is the status.  Unlike a freezer,
- * the application can notice: a SIGCONT handler runs on resume.
+ * pause: with a freezer (the container's cgroup, v1 freezer or v2
+ * cgroup.freeze) the whole sandbox is frozen, sentry and gofer with the
+ * application, as runc freezes a container: nothing of it runs, nothing
+ * can tell.  Without one, SIGSTOP to every process of the application,
+ * repeated until none is left running (for a process forked meanwhile); the
+ * sentry keeps serving; unlike a freezer the application can notice (a
+ * SIGCONT handler runs on resume).  A "paused" file in the state directory
+ * is the status; it holds "freezer" or "signals": how resume undoes it.
  */
 static int cmd_pause(int argc, char **argv, const struct oci_globals *g)
 {
@@ -1462,7 +1521,32 @@ static int cmd_pause(int argc, char **argv, const struct oci_globals *g)
 	if (strcmp(status, pause ? "running" : "paused") != 0)
 		die("container \"%s\" is %s, not %s", ct.id, status, pause ? "running" : "paused");
 	static pid_t pids[65536];
-	if (pause) {
+	struct oci_cgroup *cg = container_cgroup(&ct);
+	char how[16] = "";
+	if (!pause) {
+		int hfd = openat(ct.dirfd, "paused", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		ssize_t n = hfd >= 0 ? read(hfd, how, sizeof how - 1) : -1;
+		how[n > 0 ? n : 0] = 0;
+		if (hfd >= 0)
+			close(hfd);
+	}
+	int frc = -ENOTSUP;
+	if (pause && cg && (frc = oci_cgroup_freeze(cg, true)) == 0) {
+		int fd = openat(ct.dirfd, "paused", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || write(fd, "freezer", 7) != 7) {
+			int err = errno;
+			oci_cgroup_freeze(cg, false);
+			die_errno(err, "container \"%s\": pausing", ct.id);
+		}
+		close(fd);
+	} else if (!pause && strcmp(how, "freezer") == 0) {
+		int rc = cg ? oci_cgroup_freeze(cg, false) : -ENOTSUP;
+		if (rc < 0)
+			die_errno(-rc, "container \"%s\": thawing its cgroup", ct.id);
+		unlinkat(ct.dirfd, "paused", 0);
+	} else if (pause) {
+		if (frc != -ENOTSUP)
+			debugf("container %s: the freezer: %s; stopping its processes instead", ct.id, strerror(-frc));
 		bool all_stopped = false;
 		for (int round = 0; round < 200 && !all_stopped; round++) {
 			size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
@@ -1478,7 +1562,11 @@ static int cmd_pause(int argc, char **argv, const struct oci_globals *g)
 				nanosleep(&ts, NULL);
 			}
 		}
-		int fd = openat(ct.dirfd, "paused", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd = openat(ct.dirfd, "paused", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 && write(fd, "signals", 7) != 7) {
+			close(fd);
+			fd = -1;
+		}
 		if (!all_stopped || fd < 0) {
 			int err = fd < 0 ? errno : EAGAIN;
 			size_t n = app_pids(&ct, pids, sizeof pids / sizeof pids[0]);
@@ -1493,6 +1581,7 @@ static int cmd_pause(int argc, char **argv, const struct oci_globals *g)
 		for (size_t i = 0; i < n; i++)
 			kill(pids[i], SIGCONT);
 	}
+	oci_cgroup_free(cg);
 	close_container(&ct);
 	return 0;
 }
@@ -1567,6 +1656,27 @@ int oci_control_connect(const char *cmd, const char *id, struct oci_exec_default
 	return fd;
 }
 
+struct oci_cgroup *oci_container_cgroup(const char *cmd, const char *id, pid_t *pid,
+					unsigned long long *start)
+{
+	struct container ct;
+	open_container(id, &ct, false);
+	need_state(&ct);
+	const char *status = status_of(&ct);
+	if (strcmp(status, "running") && strcmp(status, "created") && strcmp(status, "paused"))
+		die("container \"%s\" is %s: %s needs a created or running container", id, status, cmd);
+	struct oci_cgroup *cg = container_cgroup(&ct);
+	*pid = ct.pid;
+	*start = ct.pid_start;
+	close_container(&ct);
+	return cg;
+}
+
+bool oci_sentry_alive(pid_t pid, unsigned long long start)
+{
+	return alive(pid, start);
+}
+
 void oci_write_pid_file(const char *path, pid_t pid)
 {
 	write_pid_file(path, pid);
@@ -1598,7 +1708,7 @@ static const struct {
 	{ "events", oci_cmd_events, true },
 	{ "pause", cmd_pause, true },
 	{ "resume", cmd_pause, true },
-	{ "update", cmd_unsupported, false },
+	{ "update", oci_cmd_update, true },
 	{ "checkpoint", cmd_unsupported, false },
 	{ "restore", cmd_unsupported, false },
 };

@@ -33,6 +33,7 @@ struct oci_globals {
 	const char *cache_policy;    /* --cache-policy / --file-access, NULL: annotation */
 	bool no_sync_wakeup;
 	int debug_fd;                /* --debug-log, -1 */
+	bool systemd_cgroup;         /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 };
 
 /* True for the commands oci_command() runs. */
@@ -47,8 +48,12 @@ int oci_command(int argc, char **argv, const struct oci_globals *g);
  * [--cwd D] [-e K=V]... [-u UID[:GID]] ID: a new process in the container,
  * through its control channel (runsc-lite/control.proto). */
 int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g);
-/* events [--stats] [--interval=D] ID: runc's stats events (JSON lines). */
+/* events [--stats] [--interval=D] ID: runc's stats and oom events (JSON
+ * lines; runsc-lite/oci_events.c). */
 int oci_cmd_events(int argc, char **argv, const struct oci_globals *g);
+/* update [--resources FILE|-] [--memory N ...] ID: new limits into the
+ * container's cgroup (runsc-lite/oci_update.c). */
+int oci_cmd_update(int argc, char **argv, const struct oci_globals *g);
 
 /* What `exec ID ARGS` inherits from the container's process (its env and
  * cwd, kept in state.json at create), as runc's exec does. */
@@ -66,6 +71,19 @@ struct oci_exec_defaults {
  * lock; dies with one line otherwise. */
 int oci_control_connect(const char *cmd, const char *id, struct oci_exec_defaults *d);
 void oci_write_pid_file(const char *path, pid_t pid);
+/* One request, and the next reply (NULL on EOF; its fd, if any, in *fd):
+ * the control channel's messages (control.pb-c.h), for events. */
+struct RunscLite__ControlRequest;
+struct RunscLite__ControlReply;
+int oci_control_send(int sock, const struct RunscLite__ControlRequest *rq);
+struct RunscLite__ControlReply *oci_control_recv(int sock, int *fd);
+/* events: the container's cgroup (NULL: none) and its sentry (pid, start
+ * time), for `cmd`; dies with one line when it is not created, running or
+ * paused.  The container's lock is released. */
+struct oci_cgroup *oci_container_cgroup(const char *cmd, const char *id, pid_t *pid,
+					unsigned long long *start);
+/* Whether the sentry of a container (pid, start time) still runs. */
+bool oci_sentry_alive(pid_t pid, unsigned long long start);
 int oci_send_console(const char *path, int master);
 
 #endif

@@ -586,8 +586,17 @@ static int parse_linux(struct ctx *x, json_object *l)
 	}
 	if (field(l, "uidMappings") || field(l, "gidMappings"))
 		note(x, "linux.uidMappings/gidMappings: not applied (the sandbox maps its own user namespace)");
-	if (field(l, "resources"))
-		note(x, "linux.resources: not applied (no cgroup limits yet)");
+	/* the container's cgroup (runsc-lite/oci_cgroup.c applies both) */
+	if (field(l, "cgroupsPath") &&
+	    get_string(x, field(l, "cgroupsPath"), "linux.cgroupsPath", OCI_CGROUP_PATH_MAX - 1, &x->c->cgroups_path) < 0)
+		return -1;
+	if (field(l, "resources")) {
+		char e[OCI_ERR_MAX], n[256];
+		if (oci_resources_parse(field(l, "resources"), &x->c->resources, e, sizeof e, n, sizeof n) < 0)
+			return bad(x, "%s", e + (strncmp(e, "config.json: ", 13) == 0 ? 13 : 0));
+		if (n[0])
+			note(x, "linux.resources: not applied: %s", n);
+	}
 	if (field(l, "seccomp")) {
 		char e[OCI_ERR_MAX], n[160];
 		if (oci_seccomp_parse(field(l, "seccomp"), &x->c->seccomp, e, sizeof e, n, sizeof n) < 0)

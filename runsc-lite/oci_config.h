@@ -20,6 +20,7 @@
 #ifndef RUNSC_LITE_OCI_CONFIG_H
 #define RUNSC_LITE_OCI_CONFIG_H
 
+#include "runsc-lite/oci_cgroup.h"
 #include "runsc-lite/sandbox.h"
 
 #include <stdbool.h>
@@ -71,6 +72,9 @@ struct oci_config {
 	struct sandbox_seccomp seccomp;
 	/* linux.namespaces network path (absolute): joined, or NULL */
 	const char *netns_path;
+	/* linux.cgroupsPath (NULL: not given) and linux.resources, checked */
+	const char *cgroups_path;
+	struct oci_resources resources;
 	/* hostname: NULL when not given */
 	const char *hostname;
 	/* mounts the sandbox applies, in config order */

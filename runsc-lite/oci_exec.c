@@ -36,6 +36,9 @@
 #include <unistd.h>
 
 #define REPLY_MAX 8192
+/* --preserve-fds: they travel with stdio in one SCM_RIGHTS message, which
+ * holds at most 253 fds (SCM_MAX_FD) */
+#define EXEC_PRESERVE_MAX 250
 
 struct exec_flags {
 	const char *process;         /* --process FILE */
@@ -47,6 +50,7 @@ struct exec_flags {
 	size_t ngids;
 	bool has_gids;
 	bool detach, tty;
+	unsigned preserve_fds;       /* --preserve-fds: the caller's 3..3+N-1 become the process's */
 	char *env[1024];             /* -e, in order */
 	size_t nenv;
 };
@@ -121,7 +125,7 @@ static int send_request(int sock, const RunscLite__ControlRequest *rq, const int
 		return -ENOMEM;
 	runsc_lite__control_request__pack(rq, buf);
 	struct iovec iov = { buf, len };
-	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char b[CMSG_SPACE((3 + EXEC_PRESERVE_MAX) * sizeof(int))]; } u;
 	memset(&u, 0, sizeof u);
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	if (nfds) {
@@ -246,10 +250,15 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 				die("exec: too many --env");
 			f.env[f.nenv++] = optarg;
 			break;
-		case 'F':
-			if (strcmp(optarg, "0") != 0)
-				die("exec: --preserve-fds=%s: passing extra fds into the sandbox is not supported", optarg);
+		case 'F': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > EXEC_PRESERVE_MAX)
+				die("exec: --preserve-fds=%s: must be a number from 0 to %d", optarg, EXEC_PRESERVE_MAX);
+			f.preserve_fds = (unsigned)v;
 			break;
+		}
 		case 'g': {
 			char err[OCI_USER_ERR_MAX];
 			if (oci_parse_gids(optarg, f.gids, &f.ngids, OCI_EXEC_GIDS_MAX, err) < 0)
@@ -342,11 +351,20 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 	RunscLite__ControlRequest rq = RUNSC_LITE__CONTROL_REQUEST__INIT;
 	rq.request_case = RUNSC_LITE__CONTROL_REQUEST__REQUEST_EXEC;
 	rq.exec = &p;
-	int stdio[3] = { 0, 1, 2 };
-	for (int i = 0; i < 3 && !p.terminal; i++)
+	/* stdio (none with a terminal), then fds 3..3+N-1 of --preserve-fds */
+	int sendfds[3 + EXEC_PRESERVE_MAX], nsend = 0;
+	for (int i = 0; i < 3 && !p.terminal; i++) {
 		if (fcntl(i, F_GETFD) < 0)
 			die("exec: fd %d (stdio) is not open", i);
-	int rc = send_request(sock, &rq, stdio, p.terminal ? 0 : 3);
+		sendfds[nsend++] = i;
+	}
+	for (unsigned i = 0; i < f.preserve_fds; i++) {
+		if (fcntl(3 + (int)i, F_GETFD) < 0 || 3 + (int)i == sock)
+			die("exec: --preserve-fds=%u: fd %u is not open", f.preserve_fds, 3 + i);
+		sendfds[nsend++] = 3 + (int)i;
+	}
+	p.preserve_fds = f.preserve_fds;
+	int rc = send_request(sock, &rq, sendfds, nsend);
 	if (rc < 0)
 		die_errno(-rc, "container \"%s\": sending the exec to its sentry", id);
 	int master;
@@ -405,106 +423,14 @@ int oci_cmd_exec(int argc, char **argv, const struct oci_globals *g)
 	return 0;
 }
 
-/* ---- events: the sandbox's stats over the same channel --------------------------- */
+/* ---- for events (runsc-lite/oci_events.c), over the same channel -------------- */
 
-/* --interval: a Go duration as runc takes it (5s, 500ms, 1m, 1.5s). */
-static long long parse_interval_ms(const char *s)
+int oci_control_send(int sock, const RunscLite__ControlRequest *rq)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double scale = strcmp(end, "ms") == 0 ? 1 : strcmp(end, "s") == 0 ? 1000
-		     : strcmp(end, "m") == 0 ? 60000 : strcmp(end, "h") == 0 ? 3600000 : -1;
-	if (errno || end == s || scale < 0 || v <= 0 || v * scale < 1 || v * scale > 86400000)
-		die("events: --interval=%s: a duration such as 5s or 500ms (1ms to 24h)", s);
-	return (long long)(v * scale);
+	return send_request(sock, rq, NULL, 0);
 }
 
-static json_object *stats_json(const char *id, const RunscLite__Stats *st)
+RunscLite__ControlReply *oci_control_recv(int sock, int *fd)
 {
-	json_object *usage = json_object_new_object();
-	json_object_object_add(usage, "total", json_object_new_uint64(st->cpu_user_ns + st->cpu_kernel_ns));
-	json_object_object_add(usage, "percpu", NULL);
-	json_object_object_add(usage, "user", json_object_new_uint64(st->cpu_user_ns));
-	json_object_object_add(usage, "kernel", json_object_new_uint64(st->cpu_kernel_ns));
-	json_object *cpu = json_object_new_object();
-	json_object_object_add(cpu, "usage", usage);
-	json_object_object_add(cpu, "throttling", json_object_new_object());
-	json_object *mu = json_object_new_object();
-	json_object_object_add(mu, "usage", json_object_new_uint64(st->memory_rss));
-	json_object_object_add(mu, "limit", json_object_new_uint64(0));
-	json_object_object_add(mu, "max", json_object_new_uint64(0));
-	json_object_object_add(mu, "failcnt", json_object_new_uint64(0));
-	json_object *mem = json_object_new_object();
-	json_object_object_add(mem, "usage", mu);
-	json_object *pids = json_object_new_object();
-	json_object_object_add(pids, "current", json_object_new_uint64(st->pids));
-	json_object *data = json_object_new_object();
-	json_object_object_add(data, "cpu", cpu);
-	json_object_object_add(data, "memory", mem);
-	json_object_object_add(data, "pids", pids);
-	json_object_object_add(data, "blkio", json_object_new_object());
-	json_object_object_add(data, "hugetlb", json_object_new_object());
-	json_object *ev = json_object_new_object();
-	json_object_object_add(ev, "type", json_object_new_string("stats"));
-	json_object_object_add(ev, "id", json_object_new_string(id));
-	json_object_object_add(ev, "data", data);
-	return ev;
-}
-
-int oci_cmd_events(int argc, char **argv, const struct oci_globals *g)
-{
-	static const struct option opts[] = {
-		{ "stats", no_argument, NULL, 's' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ 0, 0, 0, 0 },
-	};
-	bool once = false;
-	long long interval = 5000;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c == 's')
-			once = true;
-		else if (c == 'i')
-			interval = parse_interval_ms(optarg);
-		else
-			die("events: unknown or incomplete flag %s", argv[optind - 1]);
-	}
-	if (optind != argc - 1)
-		die("events: usage: runsc-lite events [--stats] [--interval=5s] ID");
-	const char *id = argv[optind];
-	struct oci_exec_defaults d = { 0 };
-	int sock = oci_control_connect("events", id, &d);
-	signal(SIGPIPE, SIG_IGN);
-	for (;;) {
-		RunscLite__ControlRequest rq = RUNSC_LITE__CONTROL_REQUEST__INIT;
-		rq.request_case = RUNSC_LITE__CONTROL_REQUEST__REQUEST_STATS;
-		rq.stats = true;
-		int fd;
-		RunscLite__ControlReply *r = send_request(sock, &rq, NULL, 0) == 0 ? recv_reply(sock, &fd) : NULL;
-		if (!r) {
-			/* the sentry is gone: the container stopped, which ends the
-			 * stream as runc's does */
-			if (once)
-				die("container \"%s\": it stopped", id);
-			return 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (r->reply_case != RUNSC_LITE__CONTROL_REPLY__REPLY_STATS || !r->stats)
-			die("container \"%s\": %s", id,
-			    r->reply_case == RUNSC_LITE__CONTROL_REPLY__REPLY_ERROR && r->error ? r->error
-											      : "an unexpected reply from the sentry");
-		json_object *ev = stats_json(id, r->stats);
-		runsc_lite__control_reply__free_unpacked(r, NULL);
-		printf("%s\n", json_object_to_json_string_ext(ev, once ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
-		fflush(stdout);
-		json_object_put(ev);
-		if (once)
-			return 0;
-		struct timespec ts = { interval / 1000, (interval % 1000) * 1000000 };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	return recv_reply(sock, fd);
 }

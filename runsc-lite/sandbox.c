@@ -1,4 +1,6 @@
 #include "runsc-lite/sandbox.h"
+
+#include "runsc-lite/oci_cgroup.h"
 #include "runsc-lite/netflags.h"
 #include "runsc-lite/netuser.h"
 
@@ -193,6 +195,8 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 	/* into the sandbox's cgroup before it starts anything */
 	if (rc == 0 && cg)
 		rc = limits_cgroup_attach(cg, pid);
+	if (rc == 0 && o->cgroup)
+		rc = oci_cgroup_attach(o->cgroup, pid);
 	if (rc == 0 && write(sync[1], "g", 1) != 1)
 		rc = -EIO;
 	close(sync[1]);
@@ -204,10 +208,14 @@ static pid_t start_sentry(int sock, int spec_rd, int netfd, struct sandbox_cgrou
 	return pid;
 }
 
-static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached)
+static pid_t start_gofer(int sock, int spec_rd, int logfd, bool detached, const struct oci_cgroup *cgroup)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* the container's cgroup holds the whole sandbox (the gofer's
+		 * memory and tasks are the container's cost too) */
+		if (cgroup && oci_cgroup_attach(cgroup, 0) < 0)
+			_exit(125);
 		if (!detached) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		} else {
@@ -481,7 +489,12 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 		die_errno(-rc, "passing the sandbox spec");
 	}
 
-	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached);
+	/* a network namespace to join (OCI): its fd takes the same number as
+	 * --network=user's; opened (and checked: this may die) before the
+	 * gofer exists, so that no failure leaves a gofer behind (in the
+	 * container's cgroup, which could then not be removed) */
+	int joinfd = o->netns_path ? open_netns(o->netns_path) : -1;
+	pid_t gofer = start_gofer(sv[0], gspec_rd, o->debug_fd, o->detached, o->cgroup);
 	if (gofer < 0) {
 		limits_cgroup_finish(cg);
 		die_errno(-gofer, "starting the gofer");
@@ -495,10 +508,7 @@ void sandbox_spawn(const struct sandbox_opts *o, int *gofer_pid, int *sentry_pid
 	bool user_net = o->net && o->net->mode && strcmp(o->net->mode, "user") == 0;
 	if (user_net && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nv) < 0)
 		die_errno(errno, "socketpair");
-	/* a network namespace to join (OCI): its fd takes the same number */
-	int netfd = nv[1];
-	if (o->netns_path)
-		netfd = open_netns(o->netns_path);
+	int netfd = o->netns_path ? joinfd : nv[1];
 	pid_t sentry = start_sentry(sv[1], sspec_rd, netfd, cg, o);
 	if (o->netns_path)
 		close(netfd);

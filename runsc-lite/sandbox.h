@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct net_flags;
+struct oci_cgroup;
 
 /* --tmpfs=PATH[:OPTS] and --volume=HOST:PATH[:ro], in flag order. */
 #define SANDBOX_MOUNTS_MAX 64
@@ -105,6 +106,7 @@ struct sandbox_opts {
 	const struct sandbox_file_copy *file_copies;
 	size_t nfile_copies;
 	const struct sandbox_seccomp *seccomp;   /* OCI linux.seccomp, NULL: none */
+	const struct oci_cgroup *cgroup;  /* OCI: the sentry and the gofer go in it, NULL: none */
 	/* --trace / --strace (audit/): fds opened by the CLI, -1 without */
 	int trace_fd, strace_fd;
 	uint64_t trace_events;       /* audit_kind bits */

@@ -10,7 +10,8 @@
  * hostile after that too: one message per datagram (SOCK_SEQPACKET),
  * bounded (CONTROL_MSG_MAX, a truncated one ends the connection), every
  * field validated before use, at most three fds taken (more, or fds on a
- * message that takes none, are closed), at most CONTROL_CONNS_MAX
+ * message that takes none, are closed; --preserve-fds adds at most 250),
+ * at most CONTROL_CONNS_MAX
  * connections at once.  A client that stops reading is dropped (replies
  * are sent non-blocking).
  *
@@ -146,6 +147,8 @@ static const char *check_exec(const RunscLite__ExecProcess *p)
 		snprintf(why, sizeof why, "exec: %s", what);
 		return why;
 	}
+	if (p->preserve_fds > EXEC_PRESERVE_FDS_MAX)
+		return "exec: --preserve-fds: at most 250";
 	return NULL;
 }
 
@@ -180,8 +183,9 @@ static int open_pty(int *slave)
 static void do_exec(struct conn *c, const RunscLite__ExecProcess *p, const int *fds, int nfds)
 {
 	const char *bad = c->id ? "exec: one exec per connection" : check_exec(p);
-	if (!bad && nfds != (p->terminal ? 0 : 3))
-		bad = p->terminal ? "exec: a terminal takes no stdio" : "exec: stdin, stdout and stderr are needed";
+	if (!bad && nfds != (p->terminal ? 0 : 3) + (int)p->preserve_fds)
+		bad = p->terminal ? "exec: a terminal takes no stdio, only the --preserve-fds fds"
+				  : "exec: stdin, stdout and stderr are needed, then the --preserve-fds fds";
 	if (bad) {
 		reply_error(c, "%s", bad);
 		return;
@@ -220,12 +224,12 @@ static void do_exec(struct conn *c, const RunscLite__ExecProcess *p, const int *
 	struct spawn_msg m = { .op = SPAWN_EXEC, .id = c->id, .len = (uint32_t)len };
 	memcpy(buf, &m, sizeof m);
 	runsc_lite__exec_process__pack(p, buf + sizeof m);
-	int send[3] = { slave, -1, -1 };
-	int nsend = p->terminal ? 1 : 3;
-	if (!p->terminal)
-		memcpy(send, fds, sizeof send);
+	/* the slave or stdio, then the preserved fds */
+	int send[EXEC_FDS_MAX] = { slave };
+	int nsend = p->terminal ? 1 + nfds : nfds;
+	memcpy(send + (p->terminal ? 1 : 0), fds, (size_t)nfds * sizeof(int));
 	struct iovec iov = { buf, sizeof m + len };
-	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char b[CMSG_SPACE(EXEC_FDS_MAX * sizeof(int))]; } u;
 	memset(&u, 0, sizeof u);
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = u.b, .msg_controllen = CMSG_SPACE(nsend * sizeof(int)) };
@@ -287,14 +291,14 @@ static void collect_stats(RunscLite__Stats *st)
 static void conn_readable(struct conn *c)
 {
 	static uint8_t buf[CONTROL_MSG_MAX];
-	union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char b[CMSG_SPACE(EXEC_FDS_MAX * sizeof(int))]; } u;
 	struct iovec iov = { buf, sizeof buf };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b };
 	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	int fds[3];
-	int nfds = n >= 0 ? take_fds(&msg, fds, 3) : 0;
+	int fds[EXEC_FDS_MAX];
+	int nfds = n >= 0 ? take_fds(&msg, fds, EXEC_FDS_MAX) : 0;
 	if (n <= 0) {
 		/* the client left: its process runs on (as runc's would) */
 		conn_close(c);
@@ -302,7 +306,7 @@ static void conn_readable(struct conn *c)
 	}
 	RunscLite__ControlRequest *rq = NULL;
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		reply_error(c, "control: message too large (at most %d bytes, 3 fds)", CONTROL_MSG_MAX);
+		reply_error(c, "control: message too large (at most %d bytes, %d fds)", CONTROL_MSG_MAX, EXEC_FDS_MAX);
 	else if (!(rq = runsc_lite__control_request__unpack(NULL, (size_t)n, buf)))
 		reply_error(c, "control: malformed message");
 	else if (rq->request_case == RUNSC_LITE__CONTROL_REQUEST__REQUEST_EXEC && rq->exec)

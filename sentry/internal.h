@@ -122,6 +122,11 @@ struct spawn_msg {
 	uint32_t len;        /* bytes of the packed ExecProcess that follow (SPAWN_EXEC) */
 };
 #define SPAWN_REQUEST_MAX (256 * 1024)
+/* exec --preserve-fds N: the caller's fds 3..3+N-1 travel after stdio (or
+ * the pty slave) in the same SCM_RIGHTS message; one message holds at most
+ * SCM_MAX_FD (253) fds */
+#define EXEC_PRESERVE_FDS_MAX 250
+#define EXEC_FDS_MAX (3 + EXEC_PRESERVE_FDS_MAX)
 
 struct RunscLite__ContainerSeccomp;
 /* OCI linux.seccomp stacked on the application filter (NULL: nothing);

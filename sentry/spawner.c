@@ -66,15 +66,20 @@ child(const RunscLite__ExecProcess *p, const int *fds, int nfds, int gate, const
 	if (n != 1)
 		_exit(125);   /* aborted: the client went away */
 	close(gate);
-	/* stdio above 2 first, so that moving one never closes another */
-	int moved[3];
+	/* stdio (and --preserve-fds) above where they go first, so that moving
+	 * one never closes another */
+	int moved[EXEC_FDS_MAX];
+	int nstdio = p->terminal ? 1 : 3, npres = nfds - nstdio;
 	for (int i = 0; i < nfds; i++)
-		if ((moved[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
+		if ((moved[i] = fcntl(fds[i], F_DUPFD, EXEC_FDS_MAX + 10)) < 0)
 			_exit(125);
 	for (int i = 0; i < 3; i++)
 		if (dup2(moved[p->terminal ? 0 : i], i) < 0)
 			_exit(125);
-	syscall(SYS_close_range, 3, ~0U, 0);
+	for (int i = 0; i < npres; i++)   /* as runc: the caller's 3.. are 3.. */
+		if (dup2(moved[nstdio + i], 3 + i) < 0)
+			_exit(125);
+	syscall(SYS_close_range, 3 + npres, ~0U, 0);
 	if (p->terminal && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) {
 		dprintf(2, "runsc-lite exec: making the terminal the controlling one: %s\n", strerror(errno));
 		_exit(125);
@@ -125,7 +130,8 @@ static void spawn(int sock, int sfd, const struct spawn_msg *m, const uint8_t *b
 			slot = &pend[i];
 	int gate[2];
 	/* (the sentry validated it; an unusable one is refused, not guessed at) */
-	if (!p || p->n_argv == 0 || !p->cwd || nfds != (p->terminal ? 1 : 3) || !slot ||
+	if (!p || p->n_argv == 0 || !p->cwd || p->preserve_fds > EXEC_PRESERVE_FDS_MAX ||
+	    nfds != (p->terminal ? 1 : 3) + (int)p->preserve_fds || !slot ||
 	    pipe2(gate, O_CLOEXEC) < 0) {
 		report(sock, SPAWN_FAILED, m->id, 0, !p ? EPROTO : !slot ? EAGAIN : EINVAL);
 		if (p)
@@ -186,8 +192,8 @@ void spawner_run(int sock, const RunscLite__ContainerSeccomp *cs)
 		}
 		if (!pfd[0].revents)
 			continue;
-		int fds[3];
-		union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } u;
+		int fds[EXEC_FDS_MAX];
+		union { struct cmsghdr h; char b[CMSG_SPACE(EXEC_FDS_MAX * sizeof(int))]; } u;
 		struct iovec iov = { buf, sizeof buf };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = u.b, .msg_controllen = sizeof u.b };
@@ -196,7 +202,7 @@ void spawner_run(int sock, const RunscLite__ContainerSeccomp *cs)
 			continue;
 		if (n <= 0)
 			_exit(0);   /* the sentry is gone, or has no use for us */
-		int nfds = take_fds(&msg, fds, 3);
+		int nfds = take_fds(&msg, fds, EXEC_FDS_MAX);
 		struct spawn_msg m;
 		if ((size_t)n < sizeof m || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 			for (int i = 0; i < nfds; i++)

@@ -39,6 +39,10 @@ cleanup() {
 	for t in $(c container ls -q 2>/dev/null); do c container delete "$t" >/dev/null 2>&1; done
 	kill $cpid 2>/dev/null
 	wait $cpid 2>/dev/null
+	# containerd names a task's cgroup /<namespace>/<id>; the runtime
+	# removes the leaf, the namespace's directory stays (as with runc)
+	rmdir /sys/fs/cgroup/*/rltest /sys/fs/cgroup/rltest 2>/dev/null
+	true
 }
 trap cleanup EXIT
 if ! wait_until 20 c version; then
