@@ -48,6 +48,14 @@ rl_create_start() {
 	"$rl" --root "$work/state" delete "c$k"
 }
 crun_run() { k=$((k + 1)); crun --root "$work/crun" run --bundle "$work/b" "x$k"; }
+# the engine's sequence with crun, waited for the same way (its state polled)
+crun_create_start() {
+	k=$((k + 1))
+	crun --root "$work/crun" create --bundle "$work/b" "y$k" &&
+	crun --root "$work/crun" start "y$k" &&
+	while [ "$(crun --root "$work/crun" state "y$k" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')" != stopped ]; do :; done &&
+	crun --root "$work/crun" delete "y$k"
+}
 # (gVisor's runsc chowns the container's stdio to the sandbox's user: it
 # gets files of its own, never the caller's /dev/null or terminal)
 runsc_run() {
@@ -64,6 +72,9 @@ if command -v crun >/dev/null && crun_run >/dev/null 2>"$work/crun.err"; then
 	crun=$(measure crun_run)
 	base=${crun%% *} basename=crun
 	printf '%-40s %10s %10s %8s\n' "crun run" $crun 1.0
+	crun_seq=$(measure crun_create_start)
+	printf '%-40s %10s %10s %8s\n' "crun create+start+delete" $crun_seq \
+		"$(awk -v a="${crun_seq%% *}" -v b="$base" 'BEGIN { printf "%.1f", a / b }')"
 else
 	echo "crun run: cannot run here ($(head -c 100 "$work/crun.err" | tr '\n' ' '))"
 fi
