@@ -2,6 +2,7 @@
 
 #include "runsc-lite/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -150,6 +152,30 @@ static bool controller_listed(const char *dir, const char *name)
 	return false;
 }
 
+/* The cgroups of earlier sandboxes whose runsc-lite was killed (and so
+ * could not remove them) go when the next one starts beside them: each
+ * runsc-lite-PID whose PID is gone, if empty (rmdir refuses a cgroup with
+ * tasks: a sandbox still running keeps its own). */
+static void sweep_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, "runsc-lite-", 11) != 0)
+			continue;
+		long pid = strtol(e->d_name + 11, &end, 10);
+		if (*end || end == e->d_name + 11 || pid <= 0 || pid > INT_MAX ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
+			debugf("cgroup: removed %s/%s, left by a runsc-lite that is gone", parent, e->d_name);
+	}
+	closedir(d);
+}
+
 static bool make_v2(struct sandbox_cgroup *cg)
 {
 	char own[PATH_MAX / 2];
@@ -161,6 +187,7 @@ static bool make_v2(struct sandbox_cgroup *cg)
 	 * child simply lacks the controller and we fall back */
 	write_text(parent, "cgroup.subtree_control", "+pids");
 	write_text(parent, "cgroup.subtree_control", "+memory");
+	sweep_stale(parent);
 	int n = snprintf(cg->dir[0], sizeof cg->dir[0], "%s/runsc-lite-%d", parent, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof cg->dir[0])
 		return false;
@@ -187,8 +214,10 @@ static bool make_v1(struct sandbox_cgroup *cg)
 		snprintf(mnt, sizeof mnt, "/sys/fs/cgroup/%s", cg_names[c]);
 		if (!is_fs(mnt, CGROUP_SUPER_MAGIC) || own_cgroup(cg_names[c], own, sizeof own) < 0)
 			continue;
-		int n = snprintf(cg->dir[c], sizeof cg->dir[c], "%s%s/runsc-lite-%d", mnt,
-				 strcmp(own, "/") ? own : "", (int)getpid());
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof parent, "%s%s", mnt, strcmp(own, "/") ? own : "");
+		sweep_stale(parent);
+		int n = snprintf(cg->dir[c], sizeof cg->dir[c], "%s/runsc-lite-%d", parent, (int)getpid());
 		if (n < 0 || (size_t)n >= sizeof cg->dir[c]) {
 			cg->dir[c][0] = 0;
 			continue;

@@ -137,6 +137,30 @@ esac
 name="limits: the memory hog leaves no process behind"
 left=$(leftovers "$mark")
 if [ -z "$left" ]; then pass "$name"; else fail "$name" "left: $left"; kill -9 $left 2>/dev/null; fi
+# A runsc-lite killed with SIGKILL cannot remove its cgroup; the next
+# sandbox beside it removes it (runsc-lite-PID, PID gone, no task left),
+# and leaves a live runsc-lite's alone.
+name="limits: a cgroup left by a killed runsc-lite goes at the next start; a live one's stays"
+case $(cgroup_kind "$SCRATCH/hog.log") in
+*"cgroup v1"*) parent=/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup) ;;
+*"cgroup v2"*) parent=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup) ;;
+*) parent= ;;
+esac
+parent=${parent%/}
+if [ -n "$parent" ] && [ -d "$parent" ]; then
+	sh -c 'exit 0' & dead=$!
+	wait $dead
+	if mkdir "$parent/runsc-lite-$dead" "$parent/runsc-lite-$$"; then
+		"$RL" do --memory=64m -- /bin/true
+		if [ ! -d "$parent/runsc-lite-$dead" ] && [ -d "$parent/runsc-lite-$$" ]; then pass "$name"; else
+			fail "$name" "$(ls -d "$parent"/runsc-lite-* 2>&1)"; fi
+	else
+		fail "$name" "cannot make cgroups beside the sandbox's in $parent"
+	fi
+	rmdir "$parent/runsc-lite-$dead" "$parent/runsc-lite-$$" 2>/dev/null
+else
+	skip "$name" "no cgroup for the sandbox here"
+fi
 name="limits: without --memory the same program gets its 512 MiB"
 out=$(timeout -k 5 120 "$RL" do -- "$probe" hog 512 2>&1)
 if [ "$out" = "hog done" ]; then pass "$name"; else fail "$name" "$out"; fi
