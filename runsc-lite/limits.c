@@ -1,5 +1,6 @@
 #include "runsc-lite/limits.h"
 
+#include "runsc-lite/cgfile.h"
 #include "runsc-lite/log.h"
 
 #include <dirent.h>
@@ -61,53 +62,6 @@ struct sandbox_cgroup {
 	struct sandbox_limits lim;
 };
 
-static int write_text(const char *dir, const char *file, const char *text)
-{
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-	int err = n < 0 ? errno : 0;
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -(err ? err : EIO);
-}
-
-static int read_text(const char *dir, const char *file, char *buf, size_t size)
-{
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	buf[n] = 0;
-	return 0;
-}
-
-/* The value of "KEY N" in a flat-keyed file, 0 when absent. */
-static uint64_t keyed(const char *dir, const char *file, const char *key)
-{
-	char buf[2048];
-	if (read_text(dir, file, buf, sizeof buf) < 0)
-		return 0;
-	size_t klen = strlen(key);
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, key, klen) == 0 && l[klen] == ' ')
-			return strtoull(l + klen + 1, NULL, 10);
-	return 0;
-}
-
-static bool is_fs(const char *path, long magic)
-{
-	struct statfs sf;
-	return statfs(path, &sf) == 0 && sf.f_type == magic;
-}
-
 /* The caller's cgroup path for a v1 controller (or "" for v2: ctrl NULL). */
 static int own_cgroup(const char *ctrl, char *out, size_t size)
 {
@@ -144,7 +98,7 @@ static int own_cgroup(const char *ctrl, char *out, size_t size)
 static bool controller_listed(const char *dir, const char *name)
 {
 	char buf[1024];
-	if (read_text(dir, "cgroup.controllers", buf, sizeof buf) < 0)
+	if (cgfile_read(dir, "cgroup.controllers", buf, sizeof buf) < 0)
 		return false;
 	for (char *save, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
 		if (strcmp(t, name) == 0)
@@ -179,14 +133,14 @@ static void sweep_stale(const char *parent)
 static bool make_v2(struct sandbox_cgroup *cg)
 {
 	char own[PATH_MAX / 2];
-	if (!is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) || own_cgroup(NULL, own, sizeof own) < 0)
+	if (!cgfile_is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) || own_cgroup(NULL, own, sizeof own) < 0)
 		return false;
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof parent, "/sys/fs/cgroup%s", strcmp(own, "/") ? own : "");
 	/* may fail (a non-root cgroup with processes of its own): then the
 	 * child simply lacks the controller and we fall back */
-	write_text(parent, "cgroup.subtree_control", "+pids");
-	write_text(parent, "cgroup.subtree_control", "+memory");
+	cgfile_write(parent, "cgroup.subtree_control", "+pids");
+	cgfile_write(parent, "cgroup.subtree_control", "+memory");
 	sweep_stale(parent);
 	int n = snprintf(cg->dir[0], sizeof cg->dir[0], "%s/runsc-lite-%d", parent, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof cg->dir[0])
@@ -212,7 +166,7 @@ static bool make_v1(struct sandbox_cgroup *cg)
 	for (int c = 0; c < CG_N; c++) {
 		char mnt[64], own[PATH_MAX / 2];
 		snprintf(mnt, sizeof mnt, "/sys/fs/cgroup/%s", cg_names[c]);
-		if (!is_fs(mnt, CGROUP_SUPER_MAGIC) || own_cgroup(cg_names[c], own, sizeof own) < 0)
+		if (!cgfile_is_fs(mnt, CGROUP_SUPER_MAGIC) || own_cgroup(cg_names[c], own, sizeof own) < 0)
 			continue;
 		char parent[PATH_MAX];
 		snprintf(parent, sizeof parent, "%s%s", mnt, strcmp(own, "/") ? own : "");
@@ -262,16 +216,16 @@ struct sandbox_cgroup *limits_cgroup_create(const struct sandbox_limits *l)
 	const char *mdir = cg->dir[cg->version == 2 ? 0 : CG_MEMORY];
 	if (l->pids && cg->has[CG_PIDS]) {
 		snprintf(num, sizeof num, "%" PRIu64, l->pids);
-		rc = write_text(pdir, "pids.max", num);
+		rc = cgfile_write(pdir, "pids.max", num);
 	}
 	if (rc == 0 && l->memory && cg->has[CG_MEMORY]) {
 		snprintf(num, sizeof num, "%" PRIu64, l->memory);
 		if (cg->version == 2) {
-			rc = write_text(mdir, "memory.max", num);
-			write_text(mdir, "memory.swap.max", "0");   /* absent without swap accounting */
+			rc = cgfile_write(mdir, "memory.max", num);
+			cgfile_write(mdir, "memory.swap.max", "0");   /* absent without swap accounting */
 		} else {
-			rc = write_text(mdir, "memory.limit_in_bytes", num);
-			write_text(mdir, "memory.memsw.limit_in_bytes", num);
+			rc = cgfile_write(mdir, "memory.limit_in_bytes", num);
+			cgfile_write(mdir, "memory.memsw.limit_in_bytes", num);
 		}
 	}
 	if (rc < 0) {
@@ -297,7 +251,7 @@ int limits_cgroup_attach(struct sandbox_cgroup *cg, pid_t pid)
 	for (int c = 0; c < CG_N; c++) {
 		if (!cg->has[c] || (cg->version == 2 && c > 0 && cg->has[0]))
 			continue;
-		int rc = write_text(cg->dir[cg->version == 2 ? 0 : c], "cgroup.procs", num);
+		int rc = cgfile_write(cg->dir[cg->version == 2 ? 0 : c], "cgroup.procs", num);
 		if (rc < 0)
 			return rc;
 	}
@@ -311,11 +265,11 @@ void limits_cgroup_finish(struct sandbox_cgroup *cg)
 	const char *pdir = cg->dir[cg->version == 2 ? 0 : CG_PIDS];
 	const char *mdir = cg->dir[cg->version == 2 ? 0 : CG_MEMORY];
 	uint64_t n;
-	if (cg->lim.pids && cg->has[CG_PIDS] && (n = keyed(pdir, "pids.events", "max")) > 0)
+	if (cg->lim.pids && cg->has[CG_PIDS] && (n = cgfile_keyed(pdir, "pids.events", "max")) > 0)
 		warnx_rl("the sandbox reached its task limit (--pids-limit=%" PRIu64 "): "
 			 "%" PRIu64 " fork/clone calls were refused", cg->lim.pids, n);
 	if (cg->lim.memory && cg->has[CG_MEMORY]) {
-		n = keyed(mdir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
+		n = cgfile_keyed(mdir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
 		if (n > 0)
 			warnx_rl("the sandbox reached its memory limit (--memory=%" PRIu64 " bytes): "
 				 "%" PRIu64 " process(es) killed", cg->lim.memory, n);

@@ -11,6 +11,8 @@
  */
 #include "runsc-lite/oci_cgroup.h"
 
+#include "runsc-lite/cgfile.h"
+
 #include "runsc-lite/log.h"
 
 #include <ctype.h>
@@ -289,38 +291,6 @@ static const char *limit_str(char buf[32], int64_t v)
 	return buf;
 }
 
-static int write_at(const char *dir, const char *file, const char *text)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0)
-		return -errno;
-	int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	int err = fd < 0 ? errno : 0;
-	close(dfd);
-	if (fd < 0)
-		return -err;
-	ssize_t n = write(fd, text, strlen(text));
-	err = n < 0 ? errno : n == (ssize_t)strlen(text) ? 0 : EIO;
-	close(fd);
-	return -err;
-}
-
-static int read_at(const char *dir, const char *file, char *buf, size_t size)
-{
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = 0;
-	return 0;
-}
-
 static bool exists_at(const char *dir, const char *file)
 {
 	char path[PATH_MAX + 64];
@@ -332,28 +302,9 @@ static bool exists_at(const char *dir, const char *file)
 static uint64_t num_at(const char *dir, const char *file)
 {
 	char buf[64];
-	if (!dir || read_at(dir, file, buf, sizeof buf) < 0)
+	if (!dir || cgfile_read(dir, file, buf, sizeof buf) < 0)
 		return 0;
 	return strncmp(buf, "max", 3) == 0 ? 0 : strtoull(buf, NULL, 10);
-}
-
-/* "KEY N" in a flat-keyed file; 0 when absent. */
-static uint64_t keyed_at(const char *dir, const char *file, const char *key)
-{
-	char buf[8192];
-	if (!dir || read_at(dir, file, buf, sizeof buf) < 0)
-		return 0;
-	size_t klen = strlen(key);
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, key, klen) == 0 && l[klen] == ' ')
-			return strtoull(l + klen + 1, NULL, 10);
-	return 0;
-}
-
-static bool is_fs(const char *path, long magic)
-{
-	struct statfs sf;
-	return statfs(path, &sf) == 0 && sf.f_type == magic;
 }
 
 static bool list_has(const char *list, const char *name)
@@ -555,11 +506,11 @@ static int make_dirs(const char *mnt, const char *dir, bool cpuset)
 				*strrchr(parent, '/') = 0;
 				static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 				for (int i = 0; i < 2; i++) {
-					if (read_at(parent, files[i], buf, sizeof buf) < 0)
+					if (cgfile_read(parent, files[i], buf, sizeof buf) < 0)
 						continue;
 					buf[strcspn(buf, "\n")] = 0;
 					if (buf[0])
-						write_at(path, files[i], buf);
+						cgfile_write(path, files[i], buf);
 				}
 			}
 		} else if (errno != EEXIST) {
@@ -585,12 +536,12 @@ static void enable_v2_controllers(const char *leaf)
 		char c = *slash;
 		*slash = 0;
 		char avail[512];
-		if (read_at(path, "cgroup.controllers", avail, sizeof avail) == 0)
+		if (cgfile_read(path, "cgroup.controllers", avail, sizeof avail) == 0)
 			for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 				if (list_has(avail, want[i])) {
 					char w[32];
 					snprintf(w, sizeof w, "+%s", want[i]);
-					write_at(path, "cgroup.subtree_control", w);
+					cgfile_write(path, "cgroup.subtree_control", w);
 				}
 		*slash = c;
 		if (!next)
@@ -615,7 +566,7 @@ struct oci_cgroup *oci_cgroup_create(const char *cgroups_path, const char *id, b
 	}
 	static char mnt[HIER_MAX][PATH_MAX], ctrls[HIER_MAX][128];
 	size_t nh;
-	if (is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC)) {
+	if (cgfile_is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC)) {
 		cg->version = 2;
 		snprintf(mnt[0], PATH_MAX, "%s", CG_ROOT);
 		ctrls[0][0] = 0;
@@ -685,7 +636,7 @@ const char *oci_cgroup_dir(const struct oci_cgroup *cg, const char *controller)
 		char avail[512];
 		if (strcmp(controller, "freezer") == 0 || strcmp(controller, "cpuacct") == 0)
 			return cg->h[0].dir;
-		return read_at(cg->h[0].dir, "cgroup.controllers", avail, sizeof avail) == 0 &&
+		return cgfile_read(cg->h[0].dir, "cgroup.controllers", avail, sizeof avail) == 0 &&
 		       list_has(avail, strcmp(controller, "blkio") == 0 ? "io" : controller) ? cg->h[0].dir : NULL;
 	}
 	for (size_t i = 0; i < cg->n; i++)
@@ -727,7 +678,7 @@ static void put(struct applier *a, const char *ctrl, const char *file, const cha
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof val, fmt, ap);
 	va_end(ap);
-	int rc = write_at(dir, file, val);
+	int rc = cgfile_write(dir, file, val);
 	if (rc < 0) {
 		snprintf(a->err, a->errlen, "linux.resources.%s: writing \"%s\" to %s/%s: %s", what, val, dir, file,
 			 strerror(-rc));
@@ -779,7 +730,7 @@ int oci_cgroup_apply(struct oci_cgroup *cg, const struct oci_resources *r, char 
 				    1 + ((unsigned)r->blkio_weight - 10) * 9999 / 990);
 		}
 		for (size_t i = 0; i < r->nunified && a.rc == 0; i++) {
-			int rc = write_at(cg->h[0].dir, r->unified_key[i], r->unified_val[i]);
+			int rc = cgfile_write(cg->h[0].dir, r->unified_key[i], r->unified_val[i]);
 			if (rc < 0) {
 				snprintf(err, errlen, "linux.resources.unified.%s: writing \"%s\": %s%s", r->unified_key[i],
 					 r->unified_val[i], strerror(-rc),
@@ -839,7 +790,7 @@ int oci_cgroup_attach(const struct oci_cgroup *cg, pid_t pid)
 	char num[32];
 	snprintf(num, sizeof num, "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
-		int rc = write_at(cg->h[i].dir, "cgroup.procs", num);
+		int rc = cgfile_write(cg->h[i].dir, "cgroup.procs", num);
 		if (rc < 0 && strncmp(cg->h[i].ctrls, "name=", 5) != 0)
 			return rc;
 	}
@@ -906,7 +857,7 @@ int oci_cgroup_destroy(struct oci_cgroup *cg)
 	/* a frozen cgroup's tasks cannot exit: thaw it first */
 	oci_cgroup_freeze(cg, false);
 	for (size_t i = 0; i < cg->n; i++) {
-		if (!is_fs(cg->h[i].dir, cg->version == 2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
+		if (!cgfile_is_fs(cg->h[i].dir, cg->version == 2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
 			continue;   /* gone already (or never a cgroup: never rmdir'ed) */
 		int rc = 0;
 		/* the last tasks of a killed sandbox may take a moment to leave */
@@ -934,8 +885,8 @@ bool oci_cgroup_frozen(const struct oci_cgroup *cg)
 	if (!dir)
 		return false;
 	if (cg->version == 2)
-		return read_at(dir, "cgroup.freeze", buf, sizeof buf) == 0 && buf[0] == '1';
-	return read_at(dir, "freezer.state", buf, sizeof buf) == 0 && strncmp(buf, "THAWED", 6) != 0;
+		return cgfile_read(dir, "cgroup.freeze", buf, sizeof buf) == 0 && buf[0] == '1';
+	return cgfile_read(dir, "freezer.state", buf, sizeof buf) == 0 && strncmp(buf, "THAWED", 6) != 0;
 }
 
 int oci_cgroup_freeze(const struct oci_cgroup *cg, bool freeze)
@@ -944,8 +895,8 @@ int oci_cgroup_freeze(const struct oci_cgroup *cg, bool freeze)
 	if (!dir || (cg->version == 2 && !exists_at(dir, "cgroup.freeze")))
 		return -ENOTSUP;
 	bool v2 = cg->version == 2;
-	int rc = v2 ? write_at(dir, "cgroup.freeze", freeze ? "1" : "0")
-		    : write_at(dir, "freezer.state", freeze ? "FROZEN" : "THAWED");
+	int rc = v2 ? cgfile_write(dir, "cgroup.freeze", freeze ? "1" : "0")
+		    : cgfile_write(dir, "freezer.state", freeze ? "FROZEN" : "THAWED");
 	if (rc < 0)
 		return rc;
 	/* the kernel freezes task by task: wait (bounded) until all are */
@@ -953,21 +904,21 @@ int oci_cgroup_freeze(const struct oci_cgroup *cg, bool freeze)
 		char buf[256];
 		bool done;
 		if (v2)
-			done = (keyed_at(dir, "cgroup.events", "frozen") == 1) == freeze;
+			done = (cgfile_keyed(dir, "cgroup.events", "frozen") == 1) == freeze;
 		else
-			done = read_at(dir, "freezer.state", buf, sizeof buf) == 0 &&
+			done = cgfile_read(dir, "freezer.state", buf, sizeof buf) == 0 &&
 			       strncmp(buf, freeze ? "FROZEN" : "THAWED", 6) == 0;
 		if (done)
 			return 0;
 		if (!v2 && freeze && i % 10 == 9)   /* v1 may need asking again */
-			write_at(dir, "freezer.state", "FROZEN");
+			cgfile_write(dir, "freezer.state", "FROZEN");
 		nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
 	}
 	if (freeze) {
 		if (v2)
-			write_at(dir, "cgroup.freeze", "0");
+			cgfile_write(dir, "cgroup.freeze", "0");
 		else
-			write_at(dir, "freezer.state", "THAWED");
+			cgfile_write(dir, "freezer.state", "THAWED");
 	}
 	return -EBUSY;
 }
@@ -979,13 +930,13 @@ uint64_t oci_cgroup_oom_kills(const struct oci_cgroup *cg)
 	const char *dir = oci_cgroup_dir(cg, "memory");
 	if (!dir)
 		return 0;
-	return keyed_at(dir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
+	return cgfile_keyed(dir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
 }
 
 bool oci_cgroup_under_oom(const struct oci_cgroup *cg)
 {
 	const char *dir = oci_cgroup_dir(cg, "memory");
-	return dir && cg->version == 1 && keyed_at(dir, "memory.oom_control", "under_oom") > 0;
+	return dir && cg->version == 1 && cgfile_keyed(dir, "memory.oom_control", "under_oom") > 0;
 }
 
 int oci_cgroup_oom_fd(const struct oci_cgroup *cg)
@@ -1010,7 +961,7 @@ int oci_cgroup_oom_fd(const struct oci_cgroup *cg)
 	int ofd = efd >= 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	char line[64];
 	snprintf(line, sizeof line, "%d %d", efd, ofd);
-	int rc = ofd >= 0 ? write_at(dir, "cgroup.event_control", line) : -1;
+	int rc = ofd >= 0 ? cgfile_write(dir, "cgroup.event_control", line) : -1;
 	if (ofd >= 0)
 		close(ofd);
 	if (rc < 0) {
@@ -1032,18 +983,18 @@ void oci_cgroup_stats(const struct oci_cgroup *cg, struct oci_cgroup_stats *st)
 			st->mem_usage = num_at(mdir, "memory.current");
 			st->mem_limit = num_at(mdir, "memory.max");
 			st->mem_max = num_at(mdir, "memory.peak");
-			st->mem_failcnt = keyed_at(mdir, "memory.events", "max");
+			st->mem_failcnt = cgfile_keyed(mdir, "memory.events", "max");
 			st->swap_usage = num_at(mdir, "memory.swap.current");
 			st->swap_limit = num_at(mdir, "memory.swap.max");
 		}
 		if (cdir) {   /* cpu.stat is there without the cpu controller too */
 			st->has_cpu = true;
-			st->cpu_total_ns = keyed_at(cdir, "cpu.stat", "usage_usec") * 1000;
-			st->cpu_user_ns = keyed_at(cdir, "cpu.stat", "user_usec") * 1000;
-			st->cpu_kernel_ns = keyed_at(cdir, "cpu.stat", "system_usec") * 1000;
-			st->cpu_periods = keyed_at(cdir, "cpu.stat", "nr_periods");
-			st->cpu_throttled_periods = keyed_at(cdir, "cpu.stat", "nr_throttled");
-			st->cpu_throttled_ns = keyed_at(cdir, "cpu.stat", "throttled_usec") * 1000;
+			st->cpu_total_ns = cgfile_keyed(cdir, "cpu.stat", "usage_usec") * 1000;
+			st->cpu_user_ns = cgfile_keyed(cdir, "cpu.stat", "user_usec") * 1000;
+			st->cpu_kernel_ns = cgfile_keyed(cdir, "cpu.stat", "system_usec") * 1000;
+			st->cpu_periods = cgfile_keyed(cdir, "cpu.stat", "nr_periods");
+			st->cpu_throttled_periods = cgfile_keyed(cdir, "cpu.stat", "nr_throttled");
+			st->cpu_throttled_ns = cgfile_keyed(cdir, "cpu.stat", "throttled_usec") * 1000;
 		}
 	} else {
 		if (mdir) {
@@ -1060,13 +1011,13 @@ void oci_cgroup_stats(const struct oci_cgroup *cg, struct oci_cgroup_stats *st)
 			uint64_t ns_per_tick = tick > 0 ? 1000000000ULL / (uint64_t)tick : 10000000ULL;
 			st->has_cpu = true;
 			st->cpu_total_ns = num_at(cdir, "cpuacct.usage");
-			st->cpu_user_ns = keyed_at(cdir, "cpuacct.stat", "user") * ns_per_tick;
-			st->cpu_kernel_ns = keyed_at(cdir, "cpuacct.stat", "system") * ns_per_tick;
+			st->cpu_user_ns = cgfile_keyed(cdir, "cpuacct.stat", "user") * ns_per_tick;
+			st->cpu_kernel_ns = cgfile_keyed(cdir, "cpuacct.stat", "system") * ns_per_tick;
 		}
 		if (qdir) {
-			st->cpu_periods = keyed_at(qdir, "cpu.stat", "nr_periods");
-			st->cpu_throttled_periods = keyed_at(qdir, "cpu.stat", "nr_throttled");
-			st->cpu_throttled_ns = keyed_at(qdir, "cpu.stat", "throttled_time");
+			st->cpu_periods = cgfile_keyed(qdir, "cpu.stat", "nr_periods");
+			st->cpu_throttled_periods = cgfile_keyed(qdir, "cpu.stat", "nr_throttled");
+			st->cpu_throttled_ns = cgfile_keyed(qdir, "cpu.stat", "throttled_time");
 		}
 	}
 	if (pdir) {
