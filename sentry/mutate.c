@@ -72,11 +72,6 @@ static struct vfs_dentry *child_of(struct parent *p, int *err)
 }
 
 /* May c add a name to dir (Linux's may_create)? */
-static int writable_dir(struct vfs_inode *dir, const struct vfs_cred *c)
-{
-	return dir->fs->readonly ? -EROFS : vfs_permission(dir, c, VFS_MAY_WRITE | VFS_MAY_EXEC);
-}
-
 /* ---- creation ----------------------------------------------------------- */
 
 enum node_kind { NODE_DIR, NODE_SPECIAL, NODE_SYMLINK, NODE_SOCKET };
@@ -101,7 +96,7 @@ static int64_t make_node_at(struct sentry *s, struct platform_syscall *sc, struc
 	else if (rc == -ENOENT && p.w.trailing_slash && kind != NODE_DIR)
 		rc = -ENOENT;   /* "name/" can only be a directory */
 	else if (rc == -ENOENT)
-		rc = writable_dir(dir, &t->cred);
+		rc = vfs_may_create(dir, &t->cred);
 	struct vfs_inode *ino = NULL;
 	if (rc == 0) {
 		const struct vfs_fs_ops *ops = dir->fs->ops;
@@ -555,7 +550,7 @@ static int64_t do_link(struct sentry *s, struct platform_syscall *sc, struct tas
 		rc = -EXDEV;
 	else if ((existing = child_of(&np, &rc)))
 		rc = -EEXIST;
-	else if (rc == -ENOENT && !(rc = np.w.trailing_slash ? -ENOENT : writable_dir(dir, &t->cred)))
+	else if (rc == -ENOENT && !(rc = np.w.trailing_slash ? -ENOENT : vfs_may_create(dir, &t->cred)))
 		rc = may_link(target, &t->cred);
 	struct vfs_inode *ino = NULL;
 	if (rc == 0 && !dir->fs->ops->link)

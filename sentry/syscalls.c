@@ -356,9 +356,7 @@ static int create_in(struct task *t, struct vfs_path dir, const char *name, int 
 		     struct vfs_dentry **d, struct vfs_open_result *res)
 {
 	struct vfs_inode *di = dir.dentry->inode;
-	if (di->fs->readonly)
-		return -EROFS;
-	int rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	int rc = vfs_may_create(di, &t->cred);
 	if (rc < 0)
 		return rc;
 	if (!di->fs->ops->create)
@@ -472,9 +470,7 @@ static int64_t open_tmpfile(struct sentry *s, struct platform_syscall *sc, struc
 			    struct vfs_path dir, int flags, mode_t mode)
 {
 	struct vfs_inode *di = dir.dentry->inode;
-	if (di->fs->readonly)
-		return -EROFS;
-	int rc = vfs_permission(di, &t->cred, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	int rc = vfs_may_create(di, &t->cred);
 	if (rc < 0)
 		return rc;
 	if (!di->fs->ops->tmpfile)

@@ -603,6 +603,11 @@ int vfs_permission(const struct vfs_inode *ino, const struct vfs_cred *c, int ma
 	return -EACCES;
 }
 
+int vfs_may_create(const struct vfs_inode *dir, const struct vfs_cred *c)
+{
+	return dir->fs->readonly ? -EROFS : vfs_permission(dir, c, VFS_MAY_WRITE | VFS_MAY_EXEC);
+}
+
 bool vfs_owner_or_capable(const struct vfs_inode *ino, const struct vfs_cred *c)
 {
 	return !c || c->fsuid == ino->attr.st_uid || vfs_capable(c, CAP_FOWNER);

@@ -276,6 +276,9 @@ const struct vfs_cred *vfs_current_cred(void);
  * Linux applies them.  0 or -EACCES.  A NULL cred allows everything. */
 int vfs_permission(const struct vfs_inode *ino, const struct vfs_cred *c, int mask);
 bool vfs_capable(const struct vfs_cred *c, int cap);
+/* Whether c may add or remove names in dir: EROFS on a read-only
+ * filesystem, else write and search permission (Linux's may_create). */
+int vfs_may_create(const struct vfs_inode *dir, const struct vfs_cred *c);
 bool vfs_in_group(const struct vfs_cred *c, gid_t gid);
 /* Owner of ino, or CAP_FOWNER (chmod, explicit times, sticky deletion). */
 bool vfs_owner_or_capable(const struct vfs_inode *ino, const struct vfs_cred *c);
