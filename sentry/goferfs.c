@@ -166,6 +166,15 @@ static void gofer_io_end(bool released)
 		p9_clunk(retired[i].c, retired[i].fid);
 }
 
+/* One 9P request made as gofer_io_begin allows, its value.  Its client and
+ * fids are read before (they may change once the lock is given up). */
+#define UNLOCKED(call) ({                                 \
+	bool released_ = gofer_io_begin();                \
+	__auto_type result_ = (call);                     \
+	gofer_io_end(released_);                          \
+	result_;                                          \
+})
+
 static void fid_retire(struct p9_client *c, uint32_t fid)
 {
 	if (fid == P9_NOFID)
@@ -260,9 +269,7 @@ static int gofer_lookup(struct vfs_inode *dir, const char *name, struct vfs_inod
 	struct p9_attr a;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	bool released = gofer_io_begin();
-	int rc = p9_walk_getattr(c, dfid, nf, 1, names, &qid, &nq, &a);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_walk_getattr(c, dfid, nf, 1, names, &qid, &nq, &a));
 	if (rc < 0 || nq != 1) {
 		p9_fid_free(c, nf);
 		return rc < 0 ? rc : -ENOENT;
@@ -565,9 +572,8 @@ static int gofer_create(struct vfs_inode *dir, const char *name, int flags, mode
 		return rc;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
-	bool released = gofer_io_begin();   /* (the clone fid is this call's own) */
-	rc = open_on_clone(c, dfid, name, flags, mode, uid, gid, &fd);
-	gofer_io_end(released);
+	/* (the clone fid is this call's own) */
+	rc = UNLOCKED(open_on_clone(c, dfid, name, flags, mode, uid, gid, &fd));
 	if (rc < 0)
 		return rc;
 	rc = gofer_lookup(dir, name, out);
@@ -601,9 +607,9 @@ static int gofer_tmpfile(struct vfs_inode *dir, int flags, mode_t mode, struct v
 		p9_fid_free(c, nf);
 		return rc;
 	}
-	bool released = gofer_io_begin();   /* (the caller allows no release) */
-	rc = p9_tmpfile(c, fid_of(dir), nf, p9flags, mode & 07777, uid, gid, &qid, &fd);
-	gofer_io_end(released);
+	/* (the caller allows no release) */
+	uint32_t dfid = fid_of(dir);
+	rc = UNLOCKED(p9_tmpfile(c, dfid, nf, p9flags, mode & 07777, uid, gid, &qid, &fd));
 	if (rc < 0) {
 		p9_fid_free(c, nf);
 		return rc;
@@ -800,9 +806,7 @@ static int gofer_statfs(struct vfs_inode *ino, struct statfs *out)
 	struct p9_statfs s;
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	int rc = p9_statfs(c, fid, &s);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_statfs(c, fid, &s));
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof *out);
@@ -889,10 +893,8 @@ static int gofer_mkdir(struct vfs_inode *dir, const char *name, mode_t mode, str
 	int rc = create_owner(dir, &uid, &gid);
 	if (rc < 0)
 		return rc;
-	bool released = gofer_io_begin();
-	rc = uid != (uint32_t)-1 ? p9_umkdir(c, dfid, name, mode & 07777, uid, gid, &qid)
-				 : p9_mkdir(c, dfid, name, mode & 07777, gid, &qid);
-	gofer_io_end(released);
+	rc = UNLOCKED(uid != (uint32_t)-1 ? p9_umkdir(c, dfid, name, mode & 07777, uid, gid, &qid)
+		      : p9_mkdir(c, dfid, name, mode & 07777, gid, &qid));
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -905,10 +907,8 @@ static int gofer_mknod(struct vfs_inode *dir, const char *name, mode_t mode, str
 	int rc = create_owner(dir, &uid, &gid);
 	if (rc < 0)
 		return rc;
-	bool released = gofer_io_begin();
-	rc = uid != (uint32_t)-1 ? p9_umknod(c, dfid, name, mode, uid, gid, &qid)
-				 : p9_mknod(c, dfid, name, mode, 0, 0, gid, &qid);
-	gofer_io_end(released);
+	rc = UNLOCKED(uid != (uint32_t)-1 ? p9_umknod(c, dfid, name, mode, uid, gid, &qid)
+		      : p9_mknod(c, dfid, name, mode, 0, 0, gid, &qid));
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -925,9 +925,7 @@ static int gofer_bind(struct vfs_inode *dir, const char *name, mode_t mode, int 
 		return rc;
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
-	bool released = gofer_io_begin();
-	rc = p9_bind(c, dfid, name, mode & 07777, uid, gid, sock, &qid);
-	gofer_io_end(released);
+	rc = UNLOCKED(p9_bind(c, dfid, name, mode & 07777, uid, gid, sock, &qid));
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -941,10 +939,8 @@ static int gofer_symlink(struct vfs_inode *dir, const char *name, const char *ta
 	int rc = create_owner(dir, &uid, &gid);
 	if (rc < 0)
 		return rc;
-	bool released = gofer_io_begin();
-	rc = uid != (uint32_t)-1 ? p9_usymlink(c, dfid, name, target, uid, gid, &qid)
-				 : p9_symlink(c, dfid, name, target, gid, &qid);
-	gofer_io_end(released);
+	rc = UNLOCKED(uid != (uint32_t)-1 ? p9_usymlink(c, dfid, name, target, uid, gid, &qid)
+		      : p9_symlink(c, dfid, name, target, gid, &qid));
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -955,9 +951,7 @@ static int gofer_link(struct vfs_inode *dir, const char *name, struct vfs_inode 
 {
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir), tfid = fid_of(target);
-	bool released = gofer_io_begin();
-	int rc = p9_link(c, dfid, tfid, name);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_link(c, dfid, tfid, name));
 	return rc < 0 ? rc : gofer_lookup(dir, name, out);
 }
 
@@ -965,10 +959,7 @@ static int gofer_unlink(struct vfs_inode *dir, const char *name, bool is_dir)
 {
 	struct p9_client *c = client_of(dir);
 	uint32_t dfid = fid_of(dir);
-	bool released = gofer_io_begin();
-	int rc = p9_unlinkat(c, dfid, name, is_dir ? AT_REMOVEDIR : 0);
-	gofer_io_end(released);
-	return rc;
+	return UNLOCKED(p9_unlinkat(c, dfid, name, is_dir ? AT_REMOVEDIR : 0));
 }
 
 /* After a rename the moved inode's fid still names the old place on the
@@ -983,9 +974,7 @@ static void refid(struct vfs_inode *dir, const char *name, struct vfs_inode *ino
 	struct p9_qid qid;
 	uint16_t nq = 0;
 	const char *names[1] = { name };
-	bool released = gofer_io_begin();
-	int rc = p9_walk(c, dfid, nf, 1, names, &qid, &nq);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_walk(c, dfid, nf, 1, names, &qid, &nq));
 	if (rc == 0 && nq == 1) {
 		struct gofer_inode *gi = ino->priv;
 		fid_retire(c, gi->fid);
@@ -1000,9 +989,7 @@ static int gofer_rename(struct vfs_inode *old_dir, const char *old_name, struct 
 {
 	struct p9_client *c = client_of(old_dir);
 	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
-	bool released = gofer_io_begin();
-	int rc = p9_renameat(c, ofid, old_name, nfid, new_name);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_renameat(c, ofid, old_name, nfid, new_name));
 	if (rc < 0)
 		return rc;
 	refid(new_dir, new_name, moved);
@@ -1015,9 +1002,7 @@ static int gofer_rename_flags(struct vfs_inode *old_dir, const char *old_name,
 {
 	struct p9_client *c = client_of(old_dir);
 	uint32_t ofid = fid_of(old_dir), nfid = fid_of(new_dir);
-	bool released = gofer_io_begin();
-	int rc = p9_renameat2(c, ofid, old_name, nfid, new_name, flags);
-	gofer_io_end(released);
+	int rc = UNLOCKED(p9_renameat2(c, ofid, old_name, nfid, new_name, flags));
 	if (rc == -EOPNOTSUPP)
 		rc = -EINVAL;   /* a gofer without the extension: as a filesystem without the flag */
 	if (rc < 0)
@@ -1059,10 +1044,7 @@ static int gofer_setattr(struct vfs_inode *ino, const struct vfs_setattr *a)
 	};
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	int rc = p9_setattr(c, fid, &p);
-	gofer_io_end(released);
-	return rc;
+	return UNLOCKED(p9_setattr(c, fid, &p));
 }
 
 /* The xattr requests go without the lock when the caller allows it
@@ -1071,20 +1053,14 @@ static ssize_t gofer_getxattr(struct vfs_inode *ino, const char *name, void *buf
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	ssize_t n = p9_getxattr(c, fid, name, buf, cap);
-	gofer_io_end(released);
-	return n;
+	return UNLOCKED(p9_getxattr(c, fid, name, buf, cap));
 }
 
 static ssize_t gofer_listxattr(struct vfs_inode *ino, char *buf, size_t cap)
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	ssize_t n = p9_listxattr(c, fid, buf, cap);
-	gofer_io_end(released);
-	return n;
+	return UNLOCKED(p9_listxattr(c, fid, buf, cap));
 }
 
 static int gofer_setxattr(struct vfs_inode *ino, const char *name, const void *value, size_t size,
@@ -1092,20 +1068,14 @@ static int gofer_setxattr(struct vfs_inode *ino, const char *name, const void *v
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	int rc = p9_setxattr(c, fid, name, value, size, flags);
-	gofer_io_end(released);
-	return rc;
+	return UNLOCKED(p9_setxattr(c, fid, name, value, size, flags));
 }
 
 static int gofer_removexattr(struct vfs_inode *ino, const char *name)
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();
-	int rc = p9_removexattr(c, fid, name);
-	gofer_io_end(released);
-	return rc;
+	return UNLOCKED(p9_removexattr(c, fid, name));
 }
 
 /* Sockets on a gofer mount are the host's: the gofer connects (Tlconnect). */
@@ -1113,10 +1083,8 @@ static int gofer_connect(struct vfs_inode *ino, int type, int *sock_fd)
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();   /* (the gofer may wait for the listener) */
-	int rc = p9_lconnect(c, fid, type, sock_fd);
-	gofer_io_end(released);
-	return rc;
+	/* (the gofer may wait for the listener) */
+	return UNLOCKED(p9_lconnect(c, fid, type, sock_fd));
 }
 
 /* The gofer adds the watch on the host object the fid names (Tinotify),
@@ -1126,10 +1094,8 @@ static int gofer_add_watch(struct vfs_inode *ino, int inotify_fd, uint32_t mask)
 {
 	struct p9_client *c = client_of(ino);
 	uint32_t fid = fid_of(ino);
-	bool released = gofer_io_begin();   /* (only when the caller allows it) */
-	int rc = p9_inotify_add_watch(c, fid, mask, inotify_fd);
-	gofer_io_end(released);
-	return rc;
+	/* (only when the caller allows it) */
+	return UNLOCKED(p9_inotify_add_watch(c, fid, mask, inotify_fd));
 }
 
 _Static_assert(VFS_SET_MODE == P9_SETATTR_MODE && VFS_SET_UID == P9_SETATTR_UID &&
