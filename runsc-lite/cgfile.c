@@ -60,3 +60,41 @@ bool cgfile_is_fs(const char *path, long magic)
 	struct statfs sf;
 	return statfs(path, &sf) == 0 && sf.f_type == magic;
 }
+
+/* Whether the comma list holds name. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, name, n) == 0)
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
+int cgfile_own(const char *ctrls, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	char line[4096];
+	int rc = -ENOENT;
+	while (rc < 0 && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		const char *list = c1 + 1, *path = c2 + 1;
+		bool match = !ctrls || !ctrls[0] ? strcmp(line, "0") == 0 && !list[0]
+						  : strcmp(list, ctrls) == 0 || listed(list, ctrls);
+		if (match && strlen(path) < size) {
+			snprintf(out, size, "%s", strcmp(path, "/") ? path : "");
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}

@@ -62,39 +62,6 @@ struct sandbox_cgroup {
 	struct sandbox_limits lim;
 };
 
-/* The caller's cgroup path for a v1 controller (or "" for v2: ctrl NULL). */
-static int own_cgroup(const char *ctrl, char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	char line[4096];
-	int rc = -ENOENT;
-	while (rc < 0 && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = 0;
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		const char *ctrls = c1 + 1, *path = c2 + 1;
-		bool match = false;
-		if (!ctrl) {
-			match = strcmp(line, "0") == 0 && *ctrls == 0;
-		} else {
-			char copy[256];
-			snprintf(copy, sizeof copy, "%s", ctrls);
-			for (char *save, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-				match |= strcmp(t, ctrl) == 0;
-		}
-		if (match && strlen(path) < size) {
-			snprintf(out, size, "%s", path);
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
 static bool controller_listed(const char *dir, const char *name)
 {
 	char buf[1024];
@@ -133,7 +100,7 @@ static void sweep_stale(const char *parent)
 static bool make_v2(struct sandbox_cgroup *cg)
 {
 	char own[PATH_MAX / 2];
-	if (!cgfile_is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) || own_cgroup(NULL, own, sizeof own) < 0)
+	if (!cgfile_is_fs("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC) || cgfile_own(NULL, own, sizeof own) < 0)
 		return false;
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof parent, "/sys/fs/cgroup%s", strcmp(own, "/") ? own : "");
@@ -166,7 +133,7 @@ static bool make_v1(struct sandbox_cgroup *cg)
 	for (int c = 0; c < CG_N; c++) {
 		char mnt[64], own[PATH_MAX / 2];
 		snprintf(mnt, sizeof mnt, "/sys/fs/cgroup/%s", cg_names[c]);
-		if (!cgfile_is_fs(mnt, CGROUP_SUPER_MAGIC) || own_cgroup(cg_names[c], own, sizeof own) < 0)
+		if (!cgfile_is_fs(mnt, CGROUP_SUPER_MAGIC) || cgfile_own(cg_names[c], own, sizeof own) < 0)
 			continue;
 		char parent[PATH_MAX];
 		snprintf(parent, sizeof parent, "%s%s", mnt, strcmp(own, "/") ? own : "");

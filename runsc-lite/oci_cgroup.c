@@ -365,30 +365,6 @@ static size_t v1_hierarchies(char mnt[][PATH_MAX], char ctrls[][128], size_t max
 	return n;
 }
 
-/* The caller's cgroup in the hierarchy of `ctrls` (v2: ctrls ""). */
-static int own_cgroup(const char *ctrls, char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	char line[4096];
-	int rc = -ENOENT;
-	while (rc < 0 && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = 0;
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		bool match = ctrls[0] ? strcmp(c1 + 1, ctrls) == 0 : strcmp(line, "0") == 0 && c1[1] == 0;
-		if (match && strlen(c2 + 1) < size) {
-			snprintf(out, size, "%s", strcmp(c2 + 1, "/") ? c2 + 1 : "");
-			rc = 0;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
 /* ---- cgroupsPath ---------------------------------------------------------------- */
 
 static bool path_chars_ok(const char *s)
@@ -578,7 +554,7 @@ struct oci_cgroup *oci_cgroup_create(const char *cgroups_path, const char *id, b
 	int first_err = 0;
 	for (size_t i = 0; i < nh; i++) {
 		char own[PATH_MAX / 2] = "";
-		if (!absolute && own_cgroup(ctrls[i], own, sizeof own) < 0)
+		if (!absolute && cgfile_own(ctrls[i], own, sizeof own) < 0)
 			continue;
 		struct hier *h = &cg->h[cg->n];
 		int len = snprintf(h->dir, sizeof h->dir, "%s%s%s%s", mnt[i], own, absolute ? "" : "/", rel);
