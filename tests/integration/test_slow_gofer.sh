@@ -54,6 +54,15 @@ all_stopped() {
 		[ "$(sed 's/.*) //' "$st" | cut -d' ' -f1)" = T ] || return 1
 	done
 }
+# Once the sandbox of runsc-lite $1 printed "ready" to $out: its gofer
+# stopped (in $gofer, every thread), and "go" sent on fd 3.  False if the
+# sandbox never got ready or its gofer is not found.
+stop_gofer_and_go() {
+	wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer "$1") && [ -n "$gofer" ] || return 1
+	kill -STOP "$gofer"
+	wait_until 10 all_stopped "$gofer"
+	echo go >&3
+}
 gofer=$(find_gofer $rl)
 [ -n "$gofer" ] || { fail "slow gofer: find the gofer" "$(ps -ef --forest | grep -A3 "$rl")"; kill $rl; exit 0; }
 
@@ -97,10 +106,7 @@ timeout -k 5 120 "$RL" --file-access=shared run --rootfs "$R" --tmpfs /tmp --vol
 	wait
 	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
 rl=$!
-if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
-	kill -STOP "$gofer"
-	wait_until 10 all_stopped "$gofer"
-	echo go >&3
+if stop_gofer_and_go $rl; then
 	name="slow gofer: procfs and a tmpfs go on while an fstat waits for its attributes (shared)"
 	if wait_until 30 grep -q '^fast done' "$out" && ! grep -q 'fstat done' "$out"; then pass "$name"; else
 		fail "$name" "output while the gofer was stopped:" "$(cat "$out")"; fi
@@ -151,10 +157,7 @@ timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/chg:/ch
 	wait
 	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
 rl=$!
-if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
-	kill -STOP "$gofer"
-	wait_until 10 all_stopped "$gofer"
-	echo go >&3
+if stop_gofer_and_go $rl; then
 	name="slow gofer: procfs, a tmpfs and cached names go on while 7 changes, an exec of an uncached binary, a setxattr, a statfs and a connect to a host socket wait"
 	if wait_until 30 grep -q '^fast done' "$out" && ! grep -v '^fast done' "$out" | grep -q ' done$'; then
 		pass "$name"
@@ -208,10 +211,7 @@ timeout -k 5 120 "$RL" run --rootfs "$R" --tmpfs /tmp --volume "$SCRATCH/held:/h
 	wait
 	echo all done' <"$SCRATCH/in" >"$out" 2>&1 &
 rl=$!
-if wait_until 30 grep -q '^ready' "$out" && gofer=$(find_gofer $rl) && [ -n "$gofer" ]; then
-	kill -STOP "$gofer"
-	wait_until 10 all_stopped "$gofer"
-	echo go >&3
+if stop_gofer_and_go $rl; then
 	wait_until 30 grep -q '^signals sent' "$out"
 	kill -CONT "$gofer"
 	wait $rl
